@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make run` serves the demo registry, `make test` runs the suite.
+# Both create .venv with Python 3.11 and install the project pinned by constraints.txt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/heritage-registry migrate
+	$(BIN)/heritage-registry load-demo
+	@echo "Create an API key with: $(BIN)/heritage-registry keys create --role staff --name you"
+	$(BIN)/heritage-registry serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/ruff format --check app tests migrations benchmarks
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/ruff format --check app tests migrations benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format app tests migrations benchmarks
+	$(BIN)/ruff check --fix app tests migrations benchmarks
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""The `heritage-registry` command line: migrations, demo data, API keys, the server."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.core.config import get_settings
+from app.core.db import Database, make_engine
+from app.keys import service as keys
+from app.keys.models import Role
+
+cli = typer.Typer(help="Heritage damage registry.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+console = Console()
+
+
+def _database() -> Database:
+    settings = get_settings()
+    return Database(make_engine(settings.database_url))
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade head)."""
+    from app.core import migrations
+
+    migrations.upgrade(get_settings().database_url)
+    console.print("[green]Database schema is up to date.[/green]")
+
+
+@cli.command("load-demo")
+def load_demo() -> None:
+    """Load the Palmyra demo data; running it again changes nothing."""
+    from app.demo.service import load_palmyra
+
+    with _database().session(write=True) as session:
+        result = load_palmyra(session=session, grid_degrees=get_settings().sensitive_grid_degrees)
+    console.print(
+        f"Palmyra demo data: site {result.site_id}; added {result.sites_added} site(s), "
+        f"{result.monuments_added} monument(s)."
+    )
+
+
+@keys_cli.command("create")
+def create_key(
+    role: Annotated[Role, typer.Option(help="What the key may do.")],
+    name: Annotated[str, typer.Option(help="Who or what holds the key.")],
+) -> None:
+    """Create a key; it is printed once, alone on the last line, and only its hash is kept."""
+    with _database().session(write=True) as session:
+        api_key, secret = keys.create_key(session=session, name=name, role=role)
+    console.print(f"Created key {api_key.id} ({api_key.role}) for {api_key.name}. Keep it safe:")
+    print(secret)
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """List keys (never their secrets)."""
+    with _database().session(write=False) as session:
+        rows = keys.list_keys(session=session)
+    table = Table("id", "name", "role", "prefix", "created", "revoked")
+    for api_key in rows:
+        table.add_row(
+            str(api_key.id),
+            api_key.name,
+            api_key.role,
+            api_key.prefix + "…",
+            api_key.created_at.isoformat(timespec="seconds"),
+            api_key.revoked_at.isoformat(timespec="seconds") if api_key.revoked_at else "",
+        )
+    console.print(table)
+
+
+@keys_cli.command("revoke")
+def revoke_key(
+    key_id: Annotated[int, typer.Argument(help="The key's id (see `keys list`).")],
+) -> None:
+    """Revoke a key; requests with it are refused from now on."""
+    from app.core.errors import RegistryError
+
+    try:
+        with _database().session(write=True) as session:
+            keys.revoke_key(session=session, key_id=key_id)
+    except RegistryError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Key {key_id} revoked.")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+def main() -> None:
+    """Entry point of the `heritage-registry` script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Who is calling: bearer-key authentication and role checks."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.core.dependencies import SessionDep
+from app.core.errors import Forbidden, Unauthorized
+from app.keys import service as keys
+from app.keys.models import Role
+
+# Roles that may see the exact position of a sensitive monument.
+EXACT_LOCATION_ROLES = frozenset({Role.admin, Role.staff, Role.field})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller, or the anonymous public (`role` None)."""
+
+    role: Role | None
+    key_id: int | None = None
+    name: str = "anonymous"
+
+    @property
+    def sees_exact_locations(self) -> bool:
+        """Whether sensitive coordinates may be shown to this caller unrounded."""
+        return self.role in EXACT_LOCATION_ROLES
+
+    @property
+    def label(self) -> str:
+        """How the caller is named in records of who did what."""
+        return f"{self.role}:{self.name}#{self.key_id}" if self.role else "anonymous"
+
+
+ANONYMOUS = Caller(role=None)
+
+
+def get_caller(request: Request, session: SessionDep) -> Caller:
+    """The caller named by the `Authorization: Bearer` header; anonymous without one."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return ANONYMOUS
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
+    api_key = keys.find_active_key(session=session, secret=secret)
+    if api_key is None:
+        raise Unauthorized("The API key is unknown or has been revoked.")
+    return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_roles(*roles: Role) -> Callable[[Caller], Caller]:
+    """A dependency that lets through only callers holding one of `roles`."""
+    allowed = frozenset(roles)
+    names = ", ".join(sorted(allowed))
+
+    def check_role(caller: CallerDep) -> Caller:
+        if caller.role is None:
+            raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
+        if caller.role not in allowed:
+            raise Forbidden(
+                f"A key with role '{caller.role}' may not do this; it needs one of: {names}."
+            )
+        return caller
+
+    return check_role
+
+
+StaffDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff))]
+AdminDep = Annotated[Caller, Depends(require_roles(Role.admin))]

@@ -1,0 +1,207 @@
+"""Domain errors and their rendering as RFC 9457 problem details (`application/problem+json`).
+
+Services raise `RegistryError` subclasses; one handler turns each into a problem document.
+The format is small enough that a hand-written renderer is clearer than the available
+libraries (fastapi-problem and rfc9457 are single-maintainer packages whose validation
+output carries no `detail` naming what to fix).
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://heritage-registry.example/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class RegistryError(Exception):
+    """A failure the caller can act on; subclasses carry their HTTP status."""
+
+    status: int = 400
+    slug: str = "bad-request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(RegistryError):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(RegistryError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str, **extra: Any):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="heritage-registry"'})
+        self.extra = extra
+
+
+class Forbidden(RegistryError):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(RegistryError):
+    status, slug = 404, "not-found"
+
+
+class Conflict(RegistryError):
+    status, slug = 409, "conflict"
+
+
+class Gone(RegistryError):
+    status, slug = 410, "gone"
+
+
+class PreconditionFailed(RegistryError):
+    status, slug = 412, "precondition-failed"
+
+
+class UnsupportedMediaType(RegistryError):
+    status, slug = 415, "unsupported-media-type"
+
+
+class Unprocessable(RegistryError):
+    status, slug = 422, "unprocessable-content"
+
+
+class PreconditionRequired(RegistryError):
+    status, slug = 428, "precondition-required"
+
+
+class ServiceUnavailable(RegistryError):
+    status, slug = 503, "service-unavailable"
+
+
+class FieldError(BaseModel):
+    """One invalid input: where it is and what is wrong with it."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error response is shaped."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response for `status` with a `detail` saying what to fix."""
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "request"
+
+
+def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
+            "msg": error["msg"],
+            "type": error["type"],
+        }
+        for error in exc.errors()
+    ]
+    if any(error["type"] == "json_invalid" for error in errors):
+        reason = next(
+            (e.get("ctx", {}).get("error") for e in exc.errors() if e["type"] == "json_invalid"),
+            "",
+        )
+        return problem_response(
+            400,
+            f"The request body is not valid JSON ({reason}).",
+            slug="malformed-json",
+            instance=request.url.path,
+        )
+    summary = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return problem_response(
+        422,
+        f"The request has {len(errors)} invalid field(s): {summary}{more}.",
+        slug="validation-failed",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    details = {
+        404: f"No resource at {request.url.path}; see /docs for the API's routes.",
+        405: f"{request.method} is not allowed on {request.url.path}.",
+        413: "The request body is larger than this endpoint accepts.",
+    }
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code in details and detail == HTTPStatus(exc.status_code).phrase:
+        detail = details[exc.status_code]
+    return problem_response(
+        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+
+    @app.exception_handler(RegistryError)
+    async def registry_error(request: Request, exc: RegistryError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_problem(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _http_problem(request, exc)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "The server failed to handle this request; nothing was changed. "
+            "Please report it with the time of the request.",
+            instance=request.url.path,
+        )

@@ -1,0 +1,93 @@
+"""HTTP conventions shared by every resource: ETags, conditional requests, JSON bodies.
+
+Conditional-request handling is a few lines of RFC 9110 and no maintained library covers it
+for FastAPI, so it lives here: strong ETags derived from the exact bytes sent (so two roles
+that see different coordinates never share an ETag), `If-None-Match` for 304 and `If-Match`
+for optimistic concurrency.
+"""
+
+import hashlib
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from app.core.errors import PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+
+JSON = "application/json"
+
+
+def etag_for(body: bytes) -> str:
+    """A strong ETag for a representation's bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _etags_in(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def render(resource: BaseModel) -> bytes:
+    """The JSON bytes of a resource, as they are sent and hashed."""
+    return resource.model_dump_json().encode("utf-8")
+
+
+def resource_response(
+    request: Request,
+    resource: BaseModel,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A JSON response with an ETag and cache headers; `304` when `If-None-Match` matches."""
+    body = render(resource)
+    etag = etag_for(body)
+    response_headers = {
+        "ETag": etag,
+        "Cache-Control": "private, no-cache" if "authorization" in request.headers else "no-cache",
+        # What a caller sees depends on its role (sensitive coordinates), so caches must key on it.
+        "Vary": "Authorization",
+        **(headers or {}),
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if (
+        request.method in ("GET", "HEAD")
+        and if_none_match
+        and (if_none_match.strip() == "*" or etag in _etags_in(if_none_match))
+    ):
+        return Response(status_code=304, headers=response_headers)
+    return Response(body, status_code=status_code, media_type=JSON, headers=response_headers)
+
+
+def require_if_match(request: Request, current: BaseModel) -> None:
+    """Refuse a write unless `If-Match` names the representation the caller would read now."""
+    if_match = request.headers.get("if-match")
+    if not if_match:
+        raise PreconditionRequired(
+            "This update needs an If-Match header with the ETag from your last GET of the "
+            "resource, so that it cannot overwrite a change you have not seen."
+        )
+    if if_match.strip() == "*":
+        return
+    current_etag = etag_for(render(current))
+    # If-Match uses the strong comparison (RFC 9110 §13.1.1): weak tags never match.
+    tags = {tag.strip() for tag in if_match.split(",")}
+    if current_etag not in tags:
+        raise PreconditionFailed(
+            "The resource has changed since you read it (its ETag is now "
+            f"{current_etag}); GET it again, reapply your change and retry.",
+            current_etag=current_etag,
+        )
+
+
+def require_json_body(request: Request) -> None:
+    """Refuse bodies that are not declared as JSON, instead of guessing."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != JSON and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"The request body must be JSON sent with 'Content-Type: {JSON}'"
+            + (f", not '{media_type}'." if media_type else "; no Content-Type was sent.")
+        )
+
+
+JsonBody = Annotated[None, Depends(require_json_body)]

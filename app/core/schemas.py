@@ -1,0 +1,89 @@
+"""Field types and base models shared by every domain's request and response schemas."""
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+# Control characters corrupt exports and PostgreSQL refuses NUL outright; line breaks and
+# tabs are fine in long text, never in names.
+_TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+def _no_controls(allowed: frozenset[str]) -> Any:
+    def check(value: str) -> str:
+        for char in value:
+            if unicodedata.category(char) == "Cc" and char not in allowed:
+                raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
+        return value
+
+    return check
+
+
+def _not_blank(value: str) -> str:
+    # Keep the text exactly as given (no Unicode normalisation: combining marks and
+    # right-to-left names must round-trip byte for byte), only trim outer white space.
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty or only white space")
+    return value
+
+
+def _country_code(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'SY'")
+    return code
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=300),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_controls(frozenset())),
+]
+ShortText = Annotated[str, Field(max_length=500), AfterValidator(_no_controls(frozenset()))]
+LongText = Annotated[
+    str, Field(max_length=20_000), AfterValidator(_no_controls(_TEXT_ALLOWED_CONTROLS))
+]
+CountryCode = Annotated[str, Field(examples=["SY"]), AfterValidator(_country_code)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class PatchModel(InputModel):
+    """A partial update: absent fields stay as they are; `null` only where it means 'clear'."""
+
+    # Fields that exist on every stored row and so cannot be cleared with null.
+    required_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_null_for_required(self) -> "PatchModel":
+        cleared = sorted(
+            name
+            for name in self.model_fields_set & self.required_fields
+            if getattr(self, name) is None
+        )
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null; leave it out to keep it")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ResourceRead(BaseModel):
+    """Fields every stored resource has."""
+
+    id: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,36 @@
+"""API keys: one role each, stored only as a hash."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime
+from app.core.time import utc_now
+
+
+class Role(StrEnum):
+    """What a key may do (see the role matrix in the README)."""
+
+    admin = "admin"
+    staff = "staff"
+    field = "field"
+    partner = "partner"
+
+
+class ApiKey(SQLModel, table=True):
+    """A credential for one caller; the secret itself is never stored."""
+
+    __tablename__ = "api_key"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    role: Role = Field(sa_column=Column(String(20), nullable=False))
+    # The first characters of the key, kept so that people can tell their keys apart.
+    prefix: str = Field(sa_column=Column(String(16), nullable=False))
+    # SHA-256 of the whole key: keys carry 256 random bits, so a slow KDF adds nothing.
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

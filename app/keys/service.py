@@ -1,0 +1,53 @@
+"""Creating, finding and revoking API keys."""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from app.core.errors import Conflict, NotFound
+from app.core.time import utc_now
+from app.keys.models import ApiKey, Role
+
+KEY_PREFIX = "hr_"
+
+
+def hash_key(secret: str) -> str:
+    """The stored form of a key."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_key(*, session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and never stored."""
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey(name=name, role=role, prefix=secret[:10], key_hash=hash_key(secret))
+    session.add(api_key)
+    session.flush()
+    return api_key, secret
+
+
+def find_active_key(*, session: Session, secret: str) -> ApiKey | None:
+    """The unrevoked key with this secret, if there is one."""
+    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret))).first()
+    if api_key is None or api_key.revoked_at is not None:
+        return None
+    return api_key
+
+
+def list_keys(*, session: Session) -> Sequence[ApiKey]:
+    """Every key, oldest first, revoked ones included."""
+    return session.exec(select(ApiKey).order_by(ApiKey.id)).all()
+
+
+def revoke_key(*, session: Session, key_id: int) -> ApiKey:
+    """Revoke a key for good; its secret stops working at once."""
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None:
+        raise NotFound(f"There is no API key with id {key_id}.")
+    if api_key.revoked_at is not None:
+        raise Conflict(f"API key {key_id} was already revoked at {api_key.revoked_at}.")
+    api_key.revoked_at = utc_now()
+    session.add(api_key)
+    session.flush()
+    return api_key

@@ -1,0 +1,43 @@
+"""The ASGI application: `app.main:app`."""
+
+from fastapi import FastAPI
+
+from app import tables  # noqa: F401  (every table registered before the first query)
+from app.core.config import Settings, get_settings
+from app.core.db import Database, make_engine
+from app.core.errors import Problem, install_error_handlers
+from app.health.router import router as health_router
+from app.monuments.router import router as monuments_router
+from app.sites.router import router as sites_router
+
+DESCRIPTION = """
+A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
+prove it and what restoring them would take.
+
+Authenticate with `Authorization: Bearer <API key>`. Every error is `application/problem+json`
+(RFC 9457). Single resources carry an `ETag`; updates need `If-Match`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A configured application; tests build one per database."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Heritage damage registry",
+        version="0.1.0",
+        description=DESCRIPTION,
+        max_body_size=settings.max_json_body_bytes,
+        responses={
+            "4XX": {"model": Problem, "content": {"application/problem+json": {}}},
+        },
+    )
+    app.state.settings = settings
+    app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(sites_router)
+    app.include_router(monuments_router)
+    return app
+
+
+app = create_app()

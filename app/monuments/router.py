@@ -1,0 +1,125 @@
+"""HTTP routes for /api/v1/monuments."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.auth import AdminDep, CallerDep, StaffDep
+from app.core.dependencies import SessionDep, SettingsDep
+from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.monuments import service
+from app.monuments.dependencies import MonumentDep
+from app.monuments.models import MonumentType
+from app.monuments.schemas import MonumentCreate, MonumentRead, MonumentUpdate
+
+router = APIRouter(prefix="/api/v1/monuments", tags=["monuments"])
+
+
+@router.get("", response_model=Page[MonumentRead])
+def list_monuments(
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Text in any name.")
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)."),
+    ] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="Only monuments changed at or after this time.")
+    ] = None,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """Monuments matching every given filter, in a stable order, a page at a time."""
+    filters = service.MonumentFilters(
+        site_id=site_id,
+        type=type,
+        text=q,
+        bbox=service.parse_bbox(bbox) if bbox is not None else None,
+        updated_since=updated_since,
+    )
+    exact = caller.sees_exact_locations
+    monuments = service.list_monuments(
+        session=session,
+        filters=filters,
+        exact_locations=exact,
+        after_id=decode_cursor(cursor),
+        limit=limit,
+    )
+    next_cursor = encode_cursor(monuments[limit - 1].id) if len(monuments) > limit else None
+    page = Page[MonumentRead](
+        items=[service.present(m, exact_locations=exact) for m in monuments[:limit]],
+        next_cursor=next_cursor,
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.post("", status_code=201, response_model=MonumentRead)
+def create_monument(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    monument_in: MonumentCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Record a new monument (staff, admin)."""
+    monument = service.create_monument(
+        session=session,
+        fields=monument_in.model_dump(),
+        grid_degrees=settings.sensitive_grid_degrees,
+    )
+    return resource_response(
+        request,
+        service.present(monument, exact_locations=caller.sees_exact_locations),
+        status_code=201,
+        headers={"Location": f"{router.prefix}/{monument.id}"},
+    )
+
+
+@router.get("/{monument_id}", response_model=MonumentRead)
+def read_monument(request: Request, caller: CallerDep, monument: MonumentDep) -> Response:
+    """One monument; sensitive coordinates are rounded for anonymous and partner callers."""
+    return resource_response(
+        request, service.present(monument, exact_locations=caller.sees_exact_locations)
+    )
+
+
+@router.patch("/{monument_id}", response_model=MonumentRead)
+def update_monument(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    monument: MonumentDep,
+    changes: MonumentUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Change a monument (staff, admin); needs `If-Match` with its current ETag."""
+    exact = caller.sees_exact_locations
+    require_if_match(request, service.present(monument, exact_locations=exact))
+    monument = service.update_monument(
+        session=session,
+        monument=monument,
+        changes=changes.changes(),
+        grid_degrees=settings.sensitive_grid_degrees,
+    )
+    return resource_response(request, service.present(monument, exact_locations=exact))
+
+
+@router.delete("/{monument_id}", status_code=204)
+def delete_monument(
+    request: Request, caller: AdminDep, monument: MonumentDep, session: SessionDep
+) -> Response:
+    """Withdraw a monument (admin). Its history is kept; reads then answer 410 Gone."""
+    if request.headers.get("if-match"):
+        require_if_match(request, service.present(monument, exact_locations=True))
+    service.delete_monument(session=session, monument=monument)
+    return Response(status_code=204)

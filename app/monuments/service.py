@@ -1,0 +1,195 @@
+"""Reading and writing monuments, and what each caller may see of their location."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from app.core.errors import BadRequest, Gone, NotFound, Unprocessable
+from app.core.time import as_utc, utc_now
+from app.monuments.models import Monument, MonumentType
+from app.monuments.schemas import MonumentRead
+from app.sites.models import Site
+
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A WGS84 box; `min_lon > max_lon` means it crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True)
+class MonumentFilters:
+    """What a monument list is narrowed by."""
+
+    site_id: int | None = None
+    type: MonumentType | None = None
+    text: str | None = None
+    bbox: BoundingBox | None = None
+    updated_since: datetime | None = None
+
+
+def parse_bbox(text: str) -> BoundingBox:
+    """`minlon,minlat,maxlon,maxlat` as a box, or `BadRequest` saying what is wrong."""
+    parts = text.split(",")
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    except ValueError:
+        raise BadRequest(
+            "bbox must be four numbers 'minlon,minlat,maxlon,maxlat', e.g. '38.2,34.5,38.3,34.6'."
+        ) from None
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise BadRequest("bbox values must be finite numbers.")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise BadRequest("bbox longitudes must be between -180 and 180.")
+    if not (-90 <= min_lat <= max_lat <= 90):
+        raise BadRequest("bbox latitudes must be between -90 and 90, minlat ≤ maxlat.")
+    return BoundingBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def generalise_location(
+    lat: float, lon: float, precision_m: float, *, grid_degrees: float
+) -> tuple[float, float, float]:
+    """A sensitive position rounded to the grid, and its precision widened to cover the cell."""
+    public_lat = round(round(lat / grid_degrees) * grid_degrees, 6)
+    public_lon = round(round(lon / grid_degrees) * grid_degrees, 6)
+    # Rounding moves a point by up to half a cell each way: add that half-diagonal (the
+    # east-west half shrinks with latitude) to the stated precision, in whole 100 m.
+    half = grid_degrees / 2 * METRES_PER_DEGREE
+    half_diagonal = math.hypot(half, half * math.cos(math.radians(lat)))
+    return public_lat, public_lon, math.ceil((precision_m + half_diagonal) / 100) * 100
+
+
+def _search_text(name: str, alt_names: list[str]) -> str:
+    return "\n".join([name, *alt_names]).casefold()
+
+
+def _derive_columns(monument: Monument, *, grid_degrees: float) -> None:
+    """Recompute the columns that follow from the others."""
+    if monument.sensitive:
+        location = generalise_location(
+            monument.lat, monument.lon, monument.location_precision_m, grid_degrees=grid_degrees
+        )
+    else:
+        location = (monument.lat, monument.lon, monument.location_precision_m)
+    monument.public_lat, monument.public_lon, monument.public_precision_m = location
+    monument.search_text = _search_text(monument.name, monument.alt_names)
+
+
+def _require_site(session: Session, site_id: int) -> None:
+    if session.get(Site, site_id) is None:
+        raise Unprocessable(
+            f"site_id {site_id} does not name a site; create the site first or correct the id.",
+            errors=[{"loc": ["body", "site_id"], "msg": "unknown site", "type": "unknown_site"}],
+        )
+
+
+def get_monument(*, session: Session, monument_id: int, for_update: bool = False) -> Monument:
+    """The monument with this id; `NotFound`, or `Gone` once it was deleted."""
+    monument = session.get(Monument, monument_id, with_for_update=for_update)
+    if monument is None:
+        raise NotFound(f"There is no monument with id {monument_id}.")
+    if monument.deleted_at is not None:
+        raise Gone(f"Monument {monument_id} was deleted at {monument.deleted_at.isoformat()}.")
+    return monument
+
+
+def list_monuments(
+    *,
+    session: Session,
+    filters: MonumentFilters,
+    exact_locations: bool,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[Monument]:
+    """Monuments in id order after a cursor; one more than `limit` to tell if a page follows."""
+    query = select(Monument).where(Monument.deleted_at.is_(None))
+    if filters.site_id is not None:
+        query = query.where(Monument.site_id == filters.site_id)
+    if filters.type is not None:
+        query = query.where(Monument.type == filters.type)
+    if filters.text:
+        query = query.where(Monument.search_text.contains(filters.text.casefold(), autoescape=True))
+    if filters.updated_since is not None:
+        query = query.where(Monument.updated_at >= as_utc(filters.updated_since))
+    if filters.bbox is not None:
+        # Callers who may not know a sensitive position search on the rounded one.
+        lat = Monument.lat if exact_locations else Monument.public_lat
+        lon = Monument.lon if exact_locations else Monument.public_lon
+        box = filters.bbox
+        lon_test = (
+            lon.between(box.min_lon, box.max_lon)
+            if box.min_lon <= box.max_lon
+            else or_(lon >= box.min_lon, lon <= box.max_lon)
+        )
+        query = query.where(and_(lat.between(box.min_lat, box.max_lat), lon_test))
+    if after_id is not None:
+        query = query.where(Monument.id > after_id)
+    return session.exec(query.order_by(Monument.id).limit(limit + 1)).all()
+
+
+_STORED_READ_FIELDS = tuple(
+    field for field in MonumentRead.model_fields if field in Monument.model_fields
+)
+
+
+def present(monument: Monument, *, exact_locations: bool) -> MonumentRead:
+    """The monument as a caller sees it: exact or generalised coordinates."""
+    generalised = monument.sensitive and not exact_locations
+    stored = {field: getattr(monument, field) for field in _STORED_READ_FIELDS}
+    return MonumentRead.model_validate(
+        {
+            **stored,
+            "lat": monument.public_lat if generalised else monument.lat,
+            "lon": monument.public_lon if generalised else monument.lon,
+            "location_precision_m": (
+                monument.public_precision_m if generalised else monument.location_precision_m
+            ),
+            "location_generalised": generalised,
+        }
+    )
+
+
+def create_monument(*, session: Session, fields: dict[str, Any], grid_degrees: float) -> Monument:
+    """A new monument from validated fields."""
+    _require_site(session, fields["site_id"])
+    monument = Monument(**fields, public_lat=0, public_lon=0, public_precision_m=0, search_text="")
+    _derive_columns(monument, grid_degrees=grid_degrees)
+    session.add(monument)
+    session.flush()
+    return monument
+
+
+def update_monument(
+    *, session: Session, monument: Monument, changes: dict[str, Any], grid_degrees: float
+) -> Monument:
+    """Apply validated changes to a monument."""
+    if "site_id" in changes and changes["site_id"] != monument.site_id:
+        _require_site(session, changes["site_id"])
+    for field, value in changes.items():
+        setattr(monument, field, value)
+    _derive_columns(monument, grid_degrees=grid_degrees)
+    monument.updated_at = utc_now()
+    session.add(monument)
+    session.flush()
+    return monument
+
+
+def delete_monument(*, session: Session, monument: Monument) -> Monument:
+    """Withdraw a monument from the registry; its row and history are kept."""
+    monument.deleted_at = monument.updated_at = utc_now()
+    session.add(monument)
+    session.flush()
+    return monument

@@ -1,0 +1,70 @@
+"""HTTP routes for /api/v1/sites."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.auth import StaffDep
+from app.core.dependencies import SessionDep
+from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.sites import service
+from app.sites.dependencies import SiteDep
+from app.sites.schemas import SiteCreate, SiteRead, SiteUpdate
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+
+
+@router.get("", response_model=Page[SiteRead])
+def list_sites(
+    request: Request,
+    session: SessionDep,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """Sites in a stable order, a page at a time."""
+    sites = service.list_sites(
+        session=session, country=country, after_id=decode_cursor(cursor), limit=limit
+    )
+    next_cursor = encode_cursor(sites[limit - 1].id) if len(sites) > limit else None
+    page = Page[SiteRead](
+        items=[SiteRead.model_validate(site, from_attributes=True) for site in sites[:limit]],
+        next_cursor=next_cursor,
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.post("", status_code=201, response_model=SiteRead)
+def create_site(
+    request: Request, caller: StaffDep, _: JsonBody, site_in: SiteCreate, session: SessionDep
+) -> Response:
+    """Record a new site (staff, admin)."""
+    site = service.create_site(session=session, fields=site_in.model_dump())
+    return resource_response(
+        request,
+        SiteRead.model_validate(site, from_attributes=True),
+        status_code=201,
+        headers={"Location": f"{router.prefix}/{site.id}"},
+    )
+
+
+@router.get("/{site_id}", response_model=SiteRead)
+def read_site(request: Request, site: SiteDep) -> Response:
+    """One site."""
+    return resource_response(request, SiteRead.model_validate(site, from_attributes=True))
+
+
+@router.patch("/{site_id}", response_model=SiteRead)
+def update_site(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    site: SiteDep,
+    changes: SiteUpdate,
+    session: SessionDep,
+) -> Response:
+    """Change a site (staff, admin); needs `If-Match` with the site's current ETag."""
+    require_if_match(request, SiteRead.model_validate(site, from_attributes=True))
+    site = service.update_site(session=session, site=site, changes=changes.changes())
+    return resource_response(request, SiteRead.model_validate(site, from_attributes=True))

@@ -1,0 +1,76 @@
+"""Reading and writing sites."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.time import utc_now
+from app.sites.models import Site
+
+
+def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Site:
+    """The site with this id, or `NotFound`; `for_update` locks it until commit."""
+    site = session.get(Site, site_id, with_for_update=for_update)
+    if site is None:
+        raise NotFound(f"There is no site with id {site_id}.")
+    return site
+
+
+def list_sites(
+    *, session: Session, country: str | None, after_id: int | None, limit: int
+) -> Sequence[Site]:
+    """Sites in id order, after a cursor; one more than `limit` to tell if a page follows."""
+    query = select(Site).order_by(Site.id).limit(limit + 1)
+    if country:
+        query = query.where(Site.country == country.upper())
+    if after_id is not None:
+        query = query.where(Site.id > after_id)
+    return session.exec(query).all()
+
+
+def _check_site(site: Site) -> None:
+    if (site.lat is None) != (site.lon is None):
+        raise Unprocessable("A site's lat and lon must be given together (or both left empty).")
+    if (
+        site.inscribed_year
+        and site.danger_list_year
+        and site.danger_list_year < site.inscribed_year
+    ):
+        raise Unprocessable(
+            f"danger_list_year ({site.danger_list_year}) cannot be earlier than inscribed_year "
+            f"({site.inscribed_year}): a property is inscribed before it can be listed in danger."
+        )
+
+
+def _flush_unique(session: Session, site: Site) -> None:
+    # The database enforces the unique WHC id; a savepoint keeps the outer transaction usable.
+    try:
+        with session.begin_nested():
+            session.add(site)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"Another site already has UNESCO WHC id {site.whc_id}; each property is recorded "
+            "once. Update that site instead."
+        ) from None
+
+
+def create_site(*, session: Session, fields: dict[str, Any]) -> Site:
+    """A new site from validated fields."""
+    site = Site(**fields)
+    _check_site(site)
+    _flush_unique(session, site)
+    return site
+
+
+def update_site(*, session: Session, site: Site, changes: dict[str, Any]) -> Site:
+    """Apply validated changes to a site."""
+    for field, value in changes.items():
+        setattr(site, field, value)
+    _check_site(site)
+    site.updated_at = utc_now()
+    _flush_unique(session, site)
+    return site

@@ -1,0 +1,8 @@
+"""Every table of the registry, imported in one place so Alembic sees the whole schema."""
+
+from app.core.db import metadata
+from app.keys.models import ApiKey
+from app.monuments.models import Monument
+from app.sites.models import Site
+
+__all__ = ["ApiKey", "Monument", "Site", "metadata"]

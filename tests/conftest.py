@@ -1,0 +1,133 @@
+"""Fixtures shared by every test: a migrated database per backend, the app, keys, factories.
+
+Every API test runs twice, on SQLite and on PostgreSQL: the `database_url` fixture is
+parametrised per test session, each backend gets a fresh database built by the Alembic
+migrations (so they are tested too), and each test starts from empty tables.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app.core import migrations
+from app.core.config import Settings
+from app.core.db import Database
+from app.keys import service as keys
+from app.keys.models import Role
+from app.main import create_app
+from app.tables import metadata
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HERITAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ROLES = [role.value for role in Role]
+
+
+def _postgres_database() -> Iterator[str]:
+    admin_engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set, so the PostgreSQL half may not be skipped)")
+        pytest.skip(f"{message}; the PostgreSQL half of the suite is skipped on this machine")
+    name = f"heritage_test_{uuid.uuid4().hex[:12]}"
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A fresh, empty database on each backend, dropped at the end of the session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'registry.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture(scope="session")
+def database_url(empty_database_url: str) -> str:
+    """The test database, migrated to head with the project's Alembic revisions."""
+    migrations.upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory) -> Settings:
+    """Settings pointing at the test database and a temporary media folder."""
+    return Settings(database_url=database_url, media_root=tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[FastAPI]:
+    """The real application, on the test database."""
+    application = create_app(settings)
+    yield application
+    application.state.database.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(app: FastAPI) -> Database:
+    """The application's own database handle, for arranging and checking stored rows."""
+    return app.state.database
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that touches the database starts from (and leaves) empty tables."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("database")
+    with database.engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: FastAPI, database: Database) -> Iterator[TestClient]:
+    """An HTTP client talking to the real app (server errors become 500 responses)."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api_keys(database: Database) -> dict[str, str]:
+    """A fresh key secret for every role."""
+    with database.session(write=True) as session:
+        return {
+            role: keys.create_key(session=session, name=f"test {role}", role=Role(role))[1]
+            for role in ROLES
+        }
+
+
+@pytest.fixture
+def auth(api_keys: dict[str, str]) -> Callable[[str | None], dict[str, str]]:
+    """Headers that authenticate as a role (`None`: anonymous)."""
+
+    def headers(role: str | None) -> dict[str, str]:
+        return {} if role is None else {"Authorization": f"Bearer {api_keys[role]}"}
+
+    return headers
+
+
+@pytest.fixture
+def media_root(settings: Settings) -> Path:
+    """The media folder the app writes to."""
+    return settings.media_root
