@@ -6,6 +6,7 @@ from app import tables  # noqa: F401  (every table registered before the first q
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import Problem, install_error_handlers
+from app.core.limits import BodySizeLimitMiddleware
 from app.health.router import router as health_router
 from app.monuments.router import router as monuments_router
 from app.sites.router import router as sites_router
@@ -26,7 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Heritage damage registry",
         version="0.1.0",
         description=DESCRIPTION,
-        max_body_size=settings.max_json_body_bytes,
         responses={
             "4XX": {"model": Problem, "content": {"application/problem+json": {}}},
         },
@@ -34,6 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
     install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_json_body_bytes,
+        limit_for_path=lambda path: None,
+    )
     app.include_router(health_router)
     app.include_router(sites_router)
     app.include_router(monuments_router)

@@ -52,13 +52,23 @@ def _postgres_database() -> Iterator[str]:
         admin_engine.dispose()
 
 
+def _empty_database(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'registry.db'}"
+    else:
+        yield from _postgres_database()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
     """A fresh, empty database on each backend, dropped at the end of the session."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'registry.db'}"
-    else:
-        yield from _postgres_database()
+    yield from _empty_database(request.param, tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test (migration tests start from nothing)."""
+    yield from _empty_database(request.param, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import AdminDep, CallerDep, StaffDep
+from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
@@ -14,7 +14,9 @@ from app.monuments.dependencies import MonumentDep
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentRead, MonumentUpdate
 
-router = APIRouter(prefix="/api/v1/monuments", tags=["monuments"])
+router = APIRouter(
+    prefix="/api/v1/monuments", tags=["monuments"], dependencies=[Depends(get_caller)]
+)
 
 
 @router.get("", response_model=Page[MonumentRead])

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import StaffDep
+from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import SessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
@@ -12,7 +12,7 @@ from app.sites import service
 from app.sites.dependencies import SiteDep
 from app.sites.schemas import SiteCreate, SiteRead, SiteUpdate
 
-router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"], dependencies=[Depends(get_caller)])
 
 
 @router.get("", response_model=Page[SiteRead])

@@ -1,0 +1,35 @@
+"""Liveness and readiness probes."""
+
+from app.core.config import Settings
+from app.main import create_app
+from fastapi.testclient import TestClient
+
+
+def test_liveness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_ready_when_database_and_media_folder_work(client, database):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["database"] == database.backend
+
+
+def test_not_ready_when_media_folder_is_not_writable(settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the media folder should be")
+    app = create_app(settings.model_copy(update={"media_root": blocker}))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "media folder" in response.json()["detail"]
+
+
+def test_not_ready_when_database_is_unreachable(tmp_path):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    app = create_app(Settings(database_url=url, media_root=tmp_path))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "database" in response.json()["detail"]
