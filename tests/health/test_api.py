@@ -1,8 +1,9 @@
 """Liveness and readiness probes."""
 
+from fastapi.testclient import TestClient
+
 from app.core.config import Settings
 from app.main import create_app
-from fastapi.testclient import TestClient
 
 
 def test_liveness(client):
