@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.core.actors import command_line_actor
 from app.core.config import get_settings
 from app.core.db import Database, make_engine
 from app.keys import service as keys
@@ -13,7 +14,9 @@ from app.keys.models import Role
 
 cli = typer.Typer(help="Heritage damage registry.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(audit_cli, name="audit")
 console = Console()
 
 
@@ -37,7 +40,11 @@ def load_demo() -> None:
     from app.demo.service import load_palmyra
 
     with _database().session(write=True) as session:
-        result = load_palmyra(session=session, grid_degrees=get_settings().sensitive_grid_degrees)
+        result = load_palmyra(
+            session=session,
+            grid_degrees=get_settings().sensitive_grid_degrees,
+            actor=command_line_actor(),
+        )
     console.print(
         f"Palmyra demo data: site {result.site_id}; added {result.sites_added} site(s), "
         f"{result.monuments_added} monument(s)."
@@ -51,7 +58,9 @@ def create_key(
 ) -> None:
     """Create a key; it is printed once, alone on the last line, and only its hash is kept."""
     with _database().session(write=True) as session:
-        api_key, secret = keys.create_key(session=session, name=name, role=role)
+        api_key, secret = keys.create_key(
+            session=session, name=name, role=role, actor=command_line_actor()
+        )
     console.print(f"Created key {api_key.id} ({api_key.role}) for {api_key.name}. Keep it safe:")
     print(secret)
 
@@ -83,11 +92,26 @@ def revoke_key(
 
     try:
         with _database().session(write=True) as session:
-            keys.revoke_key(session=session, key_id=key_id)
+            keys.revoke_key(session=session, key_id=key_id, actor=command_line_actor())
     except RegistryError as error:
         console.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(1) from None
     console.print(f"Key {key_id} revoked.")
+
+
+@audit_cli.command("verify")
+def verify_audit() -> None:
+    """Recompute the audit chain; exit 1 and name the first broken event if it was altered."""
+    import json
+    from dataclasses import asdict
+
+    from app.audit import service as audit
+
+    with _database().session(write=False) as session:
+        report = audit.verify_chain(session=session)
+    print(json.dumps(asdict(report)))
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -1,8 +1,9 @@
 """Every table of the registry, imported in one place so Alembic sees the whole schema."""
 
+from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
 from app.sites.models import Site
 
-__all__ = ["ApiKey", "Monument", "Site", "metadata"]
+__all__ = ["ApiKey", "AuditEvent", "Monument", "Site", "metadata"]

@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from app.core.actors import Caller
 from app.core.db import Database
+from app.keys.models import Role
 from app.monuments import service as monuments
 from app.sites import service as sites
 
 GRID = 0.1
+TEST_ACTOR = Caller(role=Role.staff, name="test fixture")
 
 
 def site_fields(**overrides: Any) -> dict[str, Any]:
@@ -42,7 +45,9 @@ def monument_fields(site_id: int, **overrides: Any) -> dict[str, Any]:
 def create_site(database: Database, **overrides: Any) -> int:
     """Store a site; returns its id."""
     with database.session(write=True) as session:
-        return sites.create_site(session=session, fields=site_fields(**overrides)).id
+        return sites.create_site(
+            session=session, fields=site_fields(**overrides), actor=TEST_ACTOR
+        ).id
 
 
 def create_monument(database: Database, site_id: int | None = None, **overrides: Any) -> int:
@@ -51,7 +56,9 @@ def create_monument(database: Database, site_id: int | None = None, **overrides:
         site_id = create_site(database)
     with database.session(write=True) as session:
         fields = monument_fields(site_id, **overrides)
-        return monuments.create_monument(session=session, fields=fields, grid_degrees=GRID).id
+        return monuments.create_monument(
+            session=session, fields=fields, grid_degrees=GRID, actor=TEST_ACTOR
+        ).id
 
 
 def count_rows(database: Database, table: type) -> int:

@@ -6,7 +6,13 @@ until it is added here, so no route can ship without its access rule being teste
 
 import pytest
 
-from tests.factories import create_monument, create_site, monument_fields, site_fields
+from tests.factories import (
+    TEST_ACTOR,
+    create_monument,
+    create_site,
+    monument_fields,
+    site_fields,
+)
 
 ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
 STAFF = frozenset({"admin", "staff"})
@@ -25,6 +31,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/monuments/{monument_id}"): ANYONE,
     ("PATCH", "/api/v1/monuments/{monument_id}"): STAFF,
     ("DELETE", "/api/v1/monuments/{monument_id}"): ADMIN,
+    ("GET", "/api/v1/audit"): STAFF,
+    ("GET", "/api/v1/audit/verify"): STAFF,
 }
 CALLERS = [None, "admin", "staff", "field", "partner", "revoked", "malformed"]
 
@@ -66,7 +74,7 @@ def test_route_answers_each_caller_as_documented(client, api_keys, database, met
 
         with database.session(write=True) as session:
             key = keys.find_active_key(session=session, secret=api_keys["staff"])
-            keys.revoke_key(session=session, key_id=key.id)
+            keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
         request["headers"]["Authorization"] = f"Bearer {api_keys['staff']}"
     elif caller == "malformed":
         request["headers"]["Authorization"] = "Token abc"

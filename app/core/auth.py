@@ -1,40 +1,15 @@
 """Who is calling: bearer-key authentication and role checks."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.core.actors import ANONYMOUS, Caller
 from app.core.dependencies import SessionDep
 from app.core.errors import Forbidden, Unauthorized
 from app.keys import service as keys
 from app.keys.models import Role
-
-# Roles that may see the exact position of a sensitive monument.
-EXACT_LOCATION_ROLES = frozenset({Role.admin, Role.staff, Role.field})
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated caller, or the anonymous public (`role` None)."""
-
-    role: Role | None
-    key_id: int | None = None
-    name: str = "anonymous"
-
-    @property
-    def sees_exact_locations(self) -> bool:
-        """Whether sensitive coordinates may be shown to this caller unrounded."""
-        return self.role in EXACT_LOCATION_ROLES
-
-    @property
-    def label(self) -> str:
-        """How the caller is named in records of who did what."""
-        return f"{self.role}:{self.name}#{self.key_id}" if self.role else "anonymous"
-
-
-ANONYMOUS = Caller(role=None)
 
 
 def get_caller(request: Request, session: SessionDep) -> Caller:

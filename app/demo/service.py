@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.core.actors import Caller
 from app.demo import palmyra_data
 from app.monuments import service as monuments
 from app.monuments.models import Monument
@@ -43,12 +44,12 @@ def _monument_fields(entry: dict, site_id: int) -> dict:
     }
 
 
-def load_palmyra(*, session: Session, grid_degrees: float) -> DemoLoadResult:
+def load_palmyra(*, session: Session, grid_degrees: float, actor: Caller) -> DemoLoadResult:
     """The Palmyra site and its monuments, added where missing."""
     site = session.exec(select(Site).where(Site.whc_id == palmyra_data.SITE["whc_id"])).first()
     result = DemoLoadResult(site_id=0)
     if site is None:
-        site = sites.create_site(session=session, fields=_site_fields())
+        site = sites.create_site(session=session, fields=_site_fields(), actor=actor)
         result.sites_added = 1
     result.site_id = site.id
     existing = set(session.exec(select(Monument.name).where(Monument.site_id == site.id)).all())
@@ -56,7 +57,10 @@ def load_palmyra(*, session: Session, grid_degrees: float) -> DemoLoadResult:
         if entry["name"] in existing:
             continue
         monuments.create_monument(
-            session=session, fields=_monument_fields(entry, site.id), grid_degrees=grid_degrees
+            session=session,
+            fields=_monument_fields(entry, site.id),
+            grid_degrees=grid_degrees,
+            actor=actor,
         )
         result.monuments_added += 1
     return result

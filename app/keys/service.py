@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, select
 
+from app.audit import service as audit
+from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.time import utc_now
 from app.keys.models import ApiKey, Role
@@ -18,12 +20,13 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_key(*, session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
+def create_key(*, session: Session, name: str, role: Role, actor: Caller) -> tuple[ApiKey, str]:
     """A new key; the secret is returned once and never stored."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(name=name, role=role, prefix=secret[:10], key_hash=hash_key(secret))
     session.add(api_key)
     session.flush()
+    audit.record_write(session=session, actor=actor, action="create", entity=api_key)
     return api_key, secret
 
 
@@ -40,14 +43,16 @@ def list_keys(*, session: Session) -> Sequence[ApiKey]:
     return session.exec(select(ApiKey).order_by(ApiKey.id)).all()
 
 
-def revoke_key(*, session: Session, key_id: int) -> ApiKey:
+def revoke_key(*, session: Session, key_id: int, actor: Caller) -> ApiKey:
     """Revoke a key for good; its secret stops working at once."""
     api_key = session.get(ApiKey, key_id)
     if api_key is None:
         raise NotFound(f"There is no API key with id {key_id}.")
     if api_key.revoked_at is not None:
         raise Conflict(f"API key {key_id} was already revoked at {api_key.revoked_at}.")
+    before = audit.snapshot(api_key)
     api_key.revoked_at = utc_now()
     session.add(api_key)
     session.flush()
+    audit.record_write(session=session, actor=actor, action="revoke", entity=api_key, before=before)
     return api_key

@@ -77,6 +77,7 @@ def create_monument(
         session=session,
         fields=monument_in.model_dump(),
         grid_degrees=settings.sensitive_grid_degrees,
+        actor=caller,
     )
     return resource_response(
         request,
@@ -112,6 +113,7 @@ def update_monument(
         monument=monument,
         changes=changes.changes(),
         grid_degrees=settings.sensitive_grid_degrees,
+        actor=caller,
     )
     return resource_response(request, service.present(monument, exact_locations=exact))
 
@@ -123,5 +125,5 @@ def delete_monument(
     """Withdraw a monument (admin). Its history is kept; reads then answer 410 Gone."""
     if request.headers.get("if-match"):
         require_if_match(request, service.present(monument, exact_locations=True))
-    service.delete_monument(session=session, monument=monument)
+    service.delete_monument(session=session, monument=monument, actor=caller)
     return Response(status_code=204)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from app.audit import service as audit
+from app.core.actors import Caller
 from app.core.errors import BadRequest, Gone, NotFound, Unprocessable
 from app.core.time import as_utc, utc_now
 from app.monuments.models import Monument, MonumentType
@@ -162,20 +164,29 @@ def present(monument: Monument, *, exact_locations: bool) -> MonumentRead:
     )
 
 
-def create_monument(*, session: Session, fields: dict[str, Any], grid_degrees: float) -> Monument:
+def create_monument(
+    *, session: Session, fields: dict[str, Any], grid_degrees: float, actor: Caller
+) -> Monument:
     """A new monument from validated fields."""
     _require_site(session, fields["site_id"])
     monument = Monument(**fields, public_lat=0, public_lon=0, public_precision_m=0, search_text="")
     _derive_columns(monument, grid_degrees=grid_degrees)
     session.add(monument)
     session.flush()
+    audit.record_write(session=session, actor=actor, action="create", entity=monument)
     return monument
 
 
 def update_monument(
-    *, session: Session, monument: Monument, changes: dict[str, Any], grid_degrees: float
+    *,
+    session: Session,
+    monument: Monument,
+    changes: dict[str, Any],
+    grid_degrees: float,
+    actor: Caller,
 ) -> Monument:
     """Apply validated changes to a monument."""
+    before = audit.snapshot(monument)
     if "site_id" in changes and changes["site_id"] != monument.site_id:
         _require_site(session, changes["site_id"])
     for field, value in changes.items():
@@ -184,12 +195,19 @@ def update_monument(
     monument.updated_at = utc_now()
     session.add(monument)
     session.flush()
+    audit.record_write(
+        session=session, actor=actor, action="update", entity=monument, before=before
+    )
     return monument
 
 
-def delete_monument(*, session: Session, monument: Monument) -> Monument:
+def delete_monument(*, session: Session, monument: Monument, actor: Caller) -> Monument:
     """Withdraw a monument from the registry; its row and history are kept."""
+    before = audit.snapshot(monument)
     monument.deleted_at = monument.updated_at = utc_now()
     session.add(monument)
     session.flush()
+    audit.record_write(
+        session=session, actor=actor, action="delete", entity=monument, before=before
+    )
     return monument

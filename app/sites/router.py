@@ -40,7 +40,7 @@ def create_site(
     request: Request, caller: StaffDep, _: JsonBody, site_in: SiteCreate, session: SessionDep
 ) -> Response:
     """Record a new site (staff, admin)."""
-    site = service.create_site(session=session, fields=site_in.model_dump())
+    site = service.create_site(session=session, fields=site_in.model_dump(), actor=caller)
     return resource_response(
         request,
         SiteRead.model_validate(site, from_attributes=True),
@@ -66,5 +66,5 @@ def update_site(
 ) -> Response:
     """Change a site (staff, admin); needs `If-Match` with the site's current ETag."""
     require_if_match(request, SiteRead.model_validate(site, from_attributes=True))
-    site = service.update_site(session=session, site=site, changes=changes.changes())
+    site = service.update_site(session=session, site=site, changes=changes.changes(), actor=caller)
     return resource_response(request, SiteRead.model_validate(site, from_attributes=True))

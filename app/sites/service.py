@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.audit import service as audit
+from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.sites.models import Site
@@ -58,19 +60,22 @@ def _flush_unique(session: Session, site: Site) -> None:
         ) from None
 
 
-def create_site(*, session: Session, fields: dict[str, Any]) -> Site:
+def create_site(*, session: Session, fields: dict[str, Any], actor: Caller) -> Site:
     """A new site from validated fields."""
     site = Site(**fields)
     _check_site(site)
     _flush_unique(session, site)
+    audit.record_write(session=session, actor=actor, action="create", entity=site)
     return site
 
 
-def update_site(*, session: Session, site: Site, changes: dict[str, Any]) -> Site:
+def update_site(*, session: Session, site: Site, changes: dict[str, Any], actor: Caller) -> Site:
     """Apply validated changes to a site."""
+    before = audit.snapshot(site)
     for field, value in changes.items():
         setattr(site, field, value)
     _check_site(site)
     site.updated_at = utc_now()
     _flush_unique(session, site)
+    audit.record_write(session=session, actor=actor, action="update", entity=site, before=before)
     return site

@@ -3,7 +3,7 @@
 import pytest
 
 from app.monuments.models import Monument
-from tests.factories import count_rows, create_site, monument_fields
+from tests.factories import TEST_ACTOR, count_rows, create_site, monument_fields
 
 PROBLEM = "application/problem+json"
 
@@ -93,7 +93,7 @@ def test_revoked_key_is_401(client, auth, database, api_keys):
 
     with database.session(write=True) as session:
         key = keys.find_active_key(session=session, secret=api_keys["staff"])
-        keys.revoke_key(session=session, key_id=key.id)
+        keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
         assert session.get(ApiKey, key.id).revoked_at is not None
     problem = assert_problem(client.get("/api/v1/sites", headers=auth("staff")), 401)
     assert "revoked" in problem["detail"]

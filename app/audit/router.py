@@ -1,0 +1,48 @@
+"""HTTP routes for /api/v1/audit: the trail and its integrity check (staff, admin)."""
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.audit import service
+from app.audit.schemas import AuditEventRead, ChainVerification
+from app.core.auth import StaffDep, get_caller
+from app.core.dependencies import SessionDep
+from app.core.http import resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(get_caller)])
+
+
+@router.get("", response_model=Page[AuditEventRead])
+def list_audit_events(
+    request: Request,
+    caller: StaffDep,
+    session: SessionDep,
+    entity_type: Annotated[str | None, Query(max_length=40, examples=["monument"])] = None,
+    entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """Audit events oldest first, optionally for one entity."""
+    events = service.list_events(
+        session=session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        after_id=decode_cursor(cursor),
+        limit=limit,
+    )
+    next_cursor = encode_cursor(events[limit - 1].id) if len(events) > limit else None
+    page = Page[AuditEventRead](
+        items=[AuditEventRead.model_validate(e, from_attributes=True) for e in events[:limit]],
+        next_cursor=next_cursor,
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.get("/verify", response_model=ChainVerification)
+def verify_audit_chain(caller: StaffDep, session: SessionDep) -> ChainVerification:
+    """Recompute the whole chain; `first_broken` names the first event that fails."""
+    report = service.verify_chain(session=session)
+    return ChainVerification(**asdict(report))

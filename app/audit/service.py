@@ -1,0 +1,175 @@
+"""Appending to the hash-chained audit trail, reading it and verifying it.
+
+Every write appends one event in the same transaction as the change, so there is no
+change without its event and no event without its change. Each event's hash covers the
+previous event's hash, so editing, deleting or inserting a row by hand breaks the chain
+at that point. The chain is kept linear under concurrent writers by serialising appends:
+on PostgreSQL with a transaction-scoped advisory lock, held until commit; on SQLite by the
+write lock every writing transaction takes up front (BEGIN IMMEDIATE, see app.core.db).
+Because appends are serialised until commit, event ids also follow commit order, which
+the changes feed relies on.
+"""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
+
+from app.audit.models import AuditEvent
+from app.core.actors import Caller
+
+GENESIS_HASH = "0" * 64
+# Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
+CHAIN_LOCK_KEY = 7_230_023
+
+
+def canonical_json(document: Any) -> bytes:
+    """One byte form per document: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        to_jsonable_python(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def digest(document: Any) -> str | None:
+    """SHA-256 of a document's canonical form (None for no document)."""
+    return None if document is None else hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def snapshot(row: SQLModel) -> dict[str, Any]:
+    """Every stored column of a row, as JSON-ready values."""
+    return to_jsonable_python({c.key: getattr(row, c.key) for c in row.__table__.columns})
+
+
+def chain_hash(event: AuditEvent) -> str:
+    """The hash that links an event to the one before it."""
+    fields = {
+        "prev_hash": event.prev_hash,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor,
+        "actor_role": event.actor_role,
+        "actor_key_id": event.actor_key_id,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "before_digest": event.before_digest,
+        "after_digest": event.after_digest,
+    }
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+def record(
+    *,
+    session: Session,
+    actor: Caller,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent:
+    """Append the event for a write, in the write's own transaction."""
+    _lock_chain(session)
+    head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    event = AuditEvent(
+        actor=actor.label,
+        actor_role=actor.role,
+        actor_key_id=actor.key_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        state=after,
+        before_digest=digest(before),
+        after_digest=digest(after),
+        prev_hash=head or GENESIS_HASH,
+        hash="",
+    )
+    event.hash = chain_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_write(
+    *,
+    session: Session,
+    actor: Caller,
+    action: str,
+    entity: SQLModel,
+    before: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append the event for a write to a stored row, with the row's new state."""
+    return record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        before=before,
+        after=snapshot(entity),
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of checking the whole chain."""
+
+    ok: bool
+    length: int
+    first_broken: int | None
+    head: str
+
+
+def verify_chain(*, session: Session) -> ChainReport:
+    """Walk the whole chain in order; name the first event whose link or content fails."""
+    previous, length, first_broken = GENESIS_HASH, 0, None
+    events = session.execute(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    ).scalars()
+    for event in events:
+        length += 1
+        intact = (
+            event.prev_hash == previous
+            and event.hash == chain_hash(event)
+            and (event.state is None or digest(event.state) == event.after_digest)
+        )
+        if not intact and first_broken is None:
+            first_broken = event.id
+        previous = event.hash
+    return ChainReport(
+        ok=first_broken is None, length=length, first_broken=first_broken, head=previous
+    )
+
+
+def chain_head(*, session: Session) -> str:
+    """The hash of the latest event: a short fingerprint of the whole history."""
+    head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return head or GENESIS_HASH
+
+
+def list_events(
+    *,
+    session: Session,
+    entity_type: str | None,
+    entity_id: int | None,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    """Events oldest first, optionally for one entity; one more than `limit`."""
+    query = select(AuditEvent).order_by(AuditEvent.id).limit(limit + 1)
+    if entity_type is not None:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if after_id is not None:
+        query = query.where(AuditEvent.id > after_id)
+    return session.exec(query).all()
