@@ -105,9 +105,9 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         yield
         return
-    if request.node.get_closest_marker("postgresql_only"):
-        if request.getfixturevalue("database").backend != "postgresql":
-            pytest.skip("checks PostgreSQL's concurrency; SQLite serialises writers by design")
+    postgresql_only = request.node.get_closest_marker("postgresql_only")
+    if postgresql_only and request.getfixturevalue("database").backend != "postgresql":
+        pytest.skip("checks PostgreSQL's concurrency; SQLite serialises writers by design")
     yield
     database: Database = request.getfixturevalue("database")
     with database.engine.begin() as connection:
