@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +31,49 @@ class Settings(BaseSettings):
         description="Grid that sensitive coordinates are rounded to for anonymous/partner readers",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement")
+
+    # Photo evidence.
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="Largest photo file accepted (413 past it); phones send 2–15 MB, scans more",
+    )
+    max_image_pixels: int = Field(
+        default=64_000_000,
+        ge=1,
+        description="Largest image (width × height) decoded; past it the upload is a "
+        "decompression bomb (422)",
+    )
+    min_image_side: int = Field(
+        default=32,
+        ge=1,
+        description="Shortest image side accepted, in pixels (422 below it)",
+    )
+    photo_mismatch_metres: float = Field(
+        default=2000,
+        gt=0,
+        description="Distance from the monument past which a photo's GPS position is flagged",
+    )
+    upload_temp_dir: Path | None = Field(
+        default=None,
+        description="Folder where uploads are spooled while received (default: the system's "
+        "temporary folder; it must be on disk, not in memory)",
+    )
+    storage_backend: Literal["local", "s3"] = Field(
+        default="local", description="Where photo files are kept: `local` (media_root) or `s3`"
+    )
+    s3_bucket: str | None = Field(default=None, description="S3 bucket (storage_backend=s3)")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint; unset for AWS itself"
+    )
+    s3_region: str = Field(default="us-east-1", description="S3 region")
+    s3_access_key_id: str | None = Field(
+        default=None, description="S3 access key (unset: boto3's usual credential chain)"
+    )
+    s3_secret_access_key: SecretStr | None = Field(default=None, description="S3 secret key")
+    s3_key_prefix: str = Field(
+        default="", description="Prefix of every object key, e.g. `heritage/`"
+    )
 
 
 @lru_cache

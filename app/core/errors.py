@@ -67,6 +67,10 @@ class PreconditionFailed(RegistryError):
     status, slug = 412, "precondition-failed"
 
 
+class ContentTooLarge(RegistryError):
+    status, slug = 413, "content-too-large"
+
+
 class UnsupportedMediaType(RegistryError):
     status, slug = 415, "unsupported-media-type"
 

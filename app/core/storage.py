@@ -1,0 +1,318 @@
+"""Where files live: a small interface with a local-folder and an S3-compatible backend.
+
+The database keeps only keys, sizes and hashes. Files written during a request are tracked on
+its session: when the transaction rolls back they are deleted, so a failed request leaves no
+file behind; files that a transaction stops referencing are deleted only once it commits.
+A crash between writing a file and committing its row leaves a file without a row (never a
+row without a file); `heritage-registry media check --repair` removes such orphans.
+"""
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Protocol
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 256 * 1024
+
+
+class StorageError(Exception):
+    """The storage backend failed or is misconfigured."""
+
+
+class MissingFile(StorageError):
+    """No file is stored under the key."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One stored file, as listed by a backend."""
+
+    key: str
+    size: int
+    modified_at: datetime
+
+
+class Storage(Protocol):
+    """What the registry needs from a file store: put, open, delete, list by key."""
+
+    description: str
+
+    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
+        """Store a file's bytes under `key`, replacing any file there."""
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Store bytes under `key`, replacing any file there."""
+
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under `key`."""
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored file, for reading; `MissingFile` when there is none."""
+
+    def delete(self, key: str) -> None:
+        """Remove the file under `key` (nothing happens if there is none)."""
+
+    def list(self) -> Iterator[StoredObject]:
+        """Every stored file."""
+
+    def check(self) -> None:
+        """Raise `StorageError` unless the store can be written to now."""
+
+
+def _checked_key(key: str) -> PurePosixPath:
+    path = PurePosixPath(key)
+    if not key or path.is_absolute() or any(part in ("", ".", "..") for part in key.split("/")):
+        raise ValueError(f"invalid storage key {key!r}")
+    return path
+
+
+class LocalStorage:
+    """Files in a folder (`HERITAGE_MEDIA_ROOT`); the default."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.description = f"local folder {root}"
+
+    def _path(self, key: str) -> Path:
+        return self.root.joinpath(*_checked_key(key).parts)
+
+    def _write_atomically(self, key: str, write: Any) -> None:
+        # Write beside the target and rename: a reader never sees half a file, and a crash
+        # leaves only a dot-file that `list` ignores.
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        try:
+            with partial.open("wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
+        def copy(out: BinaryIO) -> None:
+            with source.open("rb") as src:
+                shutil.copyfileobj(src, out, CHUNK_SIZE)
+
+        self._write_atomically(key, copy)
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        self._write_atomically(key, lambda out: out.write(data))
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise MissingFile(key) from None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self) -> Iterator[StoredObject]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            relative = path.relative_to(self.root)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                stat = path.stat()
+                yield StoredObject(
+                    key=relative.as_posix(),
+                    size=stat.st_size,
+                    modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
+                )
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".ready-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise StorageError(f"the media folder {self.root} is not writable: {error}") from None
+
+
+class S3Storage:
+    """Objects in an S3-compatible bucket (boto3), for deployments with several machines."""
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        key_prefix: str = "",
+    ) -> None:
+        import boto3  # only deployments that use S3 pay for importing it
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = key_prefix
+        self.description = f"S3 bucket {bucket}" + (f" at {endpoint_url}" if endpoint_url else "")
+        # A boto3 client (unlike a resource) is safe to share between request threads.
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+
+    def _key(self, key: str) -> str:
+        return self.prefix + str(_checked_key(key))
+
+    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
+        # upload_file switches to a multipart upload for large files.
+        self.client.upload_file(
+            str(source), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
+        )
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+        )
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def open(self, key: str) -> BinaryIO:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise MissingFile(key) from None
+            raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def list(self) -> Iterator[StoredObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                yield StoredObject(
+                    key=item["Key"][len(self.prefix) :],
+                    size=item["Size"],
+                    modified_at=item["LastModified"],
+                )
+
+    def check(self) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as error:
+            raise StorageError(f"the S3 bucket {self.bucket} is not reachable: {error}") from None
+
+
+def make_storage(settings: Settings) -> Storage:
+    """The storage backend the settings choose."""
+    if settings.storage_backend == "s3":
+        if not settings.s3_bucket:
+            raise StorageError("HERITAGE_S3_BUCKET must be set when HERITAGE_STORAGE_BACKEND=s3")
+        secret = settings.s3_secret_access_key
+        return S3Storage(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            key_prefix=settings.s3_key_prefix,
+        )
+    return LocalStorage(settings.media_root)
+
+
+def iter_file(handle: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """A stored file's bytes in chunks; closes it at the end."""
+    try:
+        while chunk := handle.read(chunk_size):
+            yield chunk
+    finally:
+        handle.close()
+
+
+# Files written in a transaction, and files to remove once it commits, kept on the session.
+_WRITTEN = "storage.written"
+_DELETE_AFTER_COMMIT = "storage.delete_after_commit"
+
+
+def put_file_in_transaction(
+    session: Session, storage: Storage, key: str, source: Path, *, content_type: str
+) -> None:
+    """Store a file for a row of this transaction; removed again if the transaction rolls back.
+
+    Keys are content hashes, so a file already there holds the same bytes and may be another
+    row's: it is left alone and not removed on rollback.
+    """
+    if storage.exists(key):
+        return
+    session.info.setdefault(_WRITTEN, []).append((storage, key))
+    storage.put_file(key, source, content_type=content_type)
+
+
+def put_bytes_in_transaction(
+    session: Session, storage: Storage, key: str, data: bytes, *, content_type: str
+) -> None:
+    """Like `put_file_in_transaction`, for bytes in memory."""
+    if storage.exists(key):
+        return
+    session.info.setdefault(_WRITTEN, []).append((storage, key))
+    storage.put_bytes(key, data, content_type=content_type)
+
+
+def delete_after_commit(session: Session, storage: Storage, key: str) -> None:
+    """Remove a file once this transaction commits (kept if it rolls back)."""
+    session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((storage, key))
+
+
+def _delete_quietly(storage: Storage, key: str, why: str) -> None:
+    try:
+        storage.delete(key)
+    except Exception:
+        # The request's outcome is already decided; `media check` finds what is left.
+        log.exception("could not delete %s from %s (%s)", key, storage.description, why)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for storage, key in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        _delete_quietly(storage, key, "no longer referenced")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit
+    session.info.pop(_DELETE_AFTER_COMMIT, None)
+    for storage, key in session.info.pop(_WRITTEN, []):
+        _delete_quietly(storage, key, "its transaction rolled back")
