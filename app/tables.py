@@ -1,9 +1,10 @@
 """Every table of the registry, imported in one place so Alembic sees the whole schema."""
 
+from app.assessments.models import DamageAssessment
 from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
 from app.sites.models import Site
 
-__all__ = ["ApiKey", "AuditEvent", "Monument", "Site", "metadata"]
+__all__ = ["ApiKey", "AuditEvent", "DamageAssessment", "Monument", "Site", "metadata"]

@@ -67,3 +67,52 @@ def count_rows(database: Database, table: type) -> int:
 
     with database.session(write=False) as session:
         return session.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+REVIEWER = Caller(role=Role.staff, name="test reviewer")
+
+
+def assessment_fields(**overrides: Any) -> dict[str, Any]:
+    """A valid damage assessment body (Bel, as UNOSAT saw it on 31 August 2015)."""
+    return {
+        "observed_on": "2015-08-31",
+        "method": "satellite_imagery",
+        "source": "UNITAR-UNOSAT, satellite image of 31 August 2015",
+        "damage_level": "destroyed",
+        "extent_percent": 90,
+        "causes": ["deliberate_destruction", "explosives"],
+        "confidence": "high",
+        "notes": "Cella destroyed; gate still standing.",
+    } | overrides
+
+
+def create_assessment(
+    database: Database,
+    monument_id: int,
+    *,
+    status: str = "draft",
+    author: Caller = TEST_ACTOR,
+    reviewer: Caller = REVIEWER,
+    **overrides: Any,
+) -> int:
+    """Store an assessment and take it through the workflow up to `status`; returns its id."""
+    from app.assessments import service as assessments
+    from app.assessments.schemas import AssessmentCreate
+
+    fields = AssessmentCreate.model_validate(assessment_fields(**overrides)).model_dump()
+    with database.session(write=True) as session:
+        assessment = assessments.create_assessment(
+            session=session, monument_id=monument_id, fields=fields, actor=author
+        )
+        if status != "draft":
+            assessments.submit_assessment(session=session, assessment=assessment, actor=author)
+        if status in ("verified", "rejected"):
+            decision = "verify" if status == "verified" else "reject"
+            assessments.review_assessment(
+                session=session,
+                assessment=assessment,
+                decision=decision,
+                note="checked against imagery",
+                actor=reviewer,
+            )
+        return assessment.id

@@ -6,8 +6,13 @@ until it is added here, so no route can ship without its access rule being teste
 
 import pytest
 
+from app.core.actors import Caller
+from app.keys import service as keys
+from app.keys.models import Role
 from tests.factories import (
     TEST_ACTOR,
+    assessment_fields,
+    create_assessment,
     create_monument,
     create_site,
     monument_fields,
@@ -17,6 +22,7 @@ from tests.factories import (
 ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
 STAFF = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
+ASSESSORS = frozenset({"admin", "staff", "field"})
 OPEN = "open"  # probes: no authentication at all
 
 POLICY: dict[tuple[str, str], frozenset | str] = {
@@ -31,6 +37,12 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/monuments/{monument_id}"): ANYONE,
     ("PATCH", "/api/v1/monuments/{monument_id}"): STAFF,
     ("DELETE", "/api/v1/monuments/{monument_id}"): ADMIN,
+    ("GET", "/api/v1/monuments/{monument_id}/assessments"): ANYONE,
+    ("POST", "/api/v1/monuments/{monument_id}/assessments"): ASSESSORS,
+    ("GET", "/api/v1/assessments/{assessment_id}"): ANYONE,
+    ("PATCH", "/api/v1/assessments/{assessment_id}"): ASSESSORS,
+    ("POST", "/api/v1/assessments/{assessment_id}/submit"): ASSESSORS,
+    ("POST", "/api/v1/assessments/{assessment_id}/review"): STAFF,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
 }
@@ -50,16 +62,32 @@ def test_every_route_has_a_policy(app):
     assert documented_routes(app) == set(POLICY)
 
 
-def request_for(method: str, path: str, database) -> dict:
-    """A request that would succeed for an allowed caller."""
+# The state an assessment must be in for each route to succeed for an allowed caller.
+ASSESSMENT_STATE = {
+    ("GET", "/api/v1/assessments/{assessment_id}"): "verified",
+    ("POST", "/api/v1/assessments/{assessment_id}/review"): "submitted",
+}
+
+
+def request_for(method: str, path: str, database, field_author: Caller) -> dict:
+    """A request that would succeed for an allowed caller (drafts belong to the field key)."""
     site_id = create_site(database)
     monument_id = create_monument(database, site_id)
-    url = path.format(site_id=site_id, monument_id=monument_id)
+    assessment_id = create_assessment(
+        database,
+        monument_id,
+        status=ASSESSMENT_STATE.get((method, path), "draft"),
+        author=field_author,
+    )
+    url = path.format(site_id=site_id, monument_id=monument_id, assessment_id=assessment_id)
     body = {
         ("POST", "/api/v1/sites"): site_fields(name="Bosra"),
         ("PATCH", "/api/v1/sites/{site_id}"): {"description": "Updated."},
         ("POST", "/api/v1/monuments"): monument_fields(site_id, name="Arch"),
         ("PATCH", "/api/v1/monuments/{monument_id}"): {"period": "32 AD"},
+        ("POST", "/api/v1/monuments/{monument_id}/assessments"): assessment_fields(),
+        ("PATCH", "/api/v1/assessments/{assessment_id}"): {"notes": "Re-read the imagery."},
+        ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
     }.get((method, path))
     return {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
 
@@ -68,10 +96,11 @@ def request_for(method: str, path: str, database) -> dict:
 @pytest.mark.parametrize(("method", "path"), sorted(POLICY), ids=lambda x: x)
 def test_route_answers_each_caller_as_documented(client, api_keys, database, method, path, caller):
     allowed = POLICY[(method, path)]
-    request = request_for(method, path, database)
+    with database.session(write=False) as session:
+        field_key = keys.find_active_key(session=session, secret=api_keys["field"])
+    field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
+    request = request_for(method, path, database, field_author)
     if caller == "revoked":
-        from app.keys import service as keys
-
         with database.session(write=True) as session:
             key = keys.find_active_key(session=session, secret=api_keys["staff"])
             keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)

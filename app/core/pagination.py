@@ -30,28 +30,41 @@ class Page(BaseModel, Generic[ItemT]):
     next_cursor: str | None
 
 
-def encode_cursor(after_id: int) -> str:
-    """An opaque cursor that resumes the listing after the row with `after_id`."""
-    raw = json.dumps({"v": 1, "after": after_id}, separators=(",", ":")).encode()
+CursorKey = tuple[int | str, ...]
+
+
+def encode_cursor(*key: int | str) -> str:
+    """An opaque cursor that resumes a listing after the row whose sort key is `key`."""
+    raw = json.dumps({"v": 1, "after": list(key)}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int | None:
-    """The id a cursor resumes after; `BadRequest` for anything we did not issue."""
+def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey | None:
+    """The sort key a cursor resumes after; `BadRequest` for anything we did not issue."""
     if cursor is None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
-        after_id = payload["after"]
-        if payload.get("v") != 1 or not isinstance(after_id, int) or after_id < 0:
-            raise ValueError(after_id)
+        key = payload["after"]
+        if payload.get("v") != 1 or not isinstance(key, list) or len(key) != len(shape):
+            raise ValueError(key)
+        for value, kind in zip(key, shape, strict=True):
+            # bool is an int to Python; a cursor never holds one.
+            if type(value) is not kind or (kind is int and not 0 <= value < 2**63):
+                raise ValueError(value)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(
             "The cursor is not one this service issued; use `next_cursor` from the previous "
             "page unchanged, or omit it to start from the first page."
         ) from None
-    return after_id
+    return tuple(key)
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The id a cursor of an id-ordered listing resumes after."""
+    key = decode_key_cursor(cursor, (int,))
+    return None if key is None else int(key[0])
 
 
 def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:

@@ -1,11 +1,14 @@
 """Field types and base models shared by every domain's request and response schemas."""
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
 import pycountry
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.core.time import today_utc
 
 # Control characters corrupt exports and PostgreSQL refuses NUL outright; line breaks and
 # tabs are fine in long text, never in names.
@@ -48,9 +51,28 @@ ShortText = Annotated[str, Field(max_length=500), AfterValidator(_no_controls(fr
 LongText = Annotated[
     str, Field(max_length=20_000), AfterValidator(_no_controls(_TEXT_ALLOWED_CONTROLS))
 ]
+Citation = Annotated[
+    str,
+    Field(min_length=1, max_length=2000, description="A citation or URL of the evidence."),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_controls(frozenset())),
+]
 CountryCode = Annotated[str, Field(examples=["SY"]), AfterValidator(_country_code)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
+
+
+def _not_future_day(day: date) -> date:
+    if day > today_utc():
+        raise ValueError(f"must not be in the future (today is {today_utc().isoformat()} UTC)")
+    return day
+
+
+AsOf = Annotated[
+    date | None,
+    Query(description="The state as it was known at the end of this day (UTC), YYYY-MM-DD."),
+    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
+]
 
 
 class InputModel(BaseModel):

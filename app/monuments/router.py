@@ -5,10 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.assessments.models import DamageLevel
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.schemas import AsOf
 from app.monuments import service
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import MonumentType
@@ -36,6 +38,10 @@ def list_monuments(
     updated_since: Annotated[
         datetime | None, Query(description="Only monuments changed at or after this time.")
     ] = None,
+    damage_level: Annotated[
+        DamageLevel | None, Query(description="Only monuments in this current condition.")
+    ] = None,
+    as_of: AsOf = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
@@ -46,6 +52,8 @@ def list_monuments(
         text=q,
         bbox=service.parse_bbox(bbox) if bbox is not None else None,
         updated_since=updated_since,
+        damage_level=damage_level,
+        as_of=as_of,
     )
     exact = caller.sees_exact_locations
     monuments = service.list_monuments(
@@ -55,9 +63,12 @@ def list_monuments(
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(monuments[limit - 1].id) if len(monuments) > limit else None
+    next_cursor = encode_cursor(monuments[limit - 1][0].id) if len(monuments) > limit else None
     page = Page[MonumentRead](
-        items=[service.present(m, exact_locations=exact) for m in monuments[:limit]],
+        items=[
+            service.present(monument, exact_locations=exact, condition=condition)
+            for monument, condition in monuments[:limit]
+        ],
         next_cursor=next_cursor,
     )
     return resource_response(request, page, headers=link_headers(request, next_cursor))
@@ -81,17 +92,30 @@ def create_monument(
     )
     return resource_response(
         request,
-        service.present(monument, exact_locations=caller.sees_exact_locations),
+        service.present(monument, exact_locations=caller.sees_exact_locations, condition=None),
         status_code=201,
         headers={"Location": f"{router.prefix}/{monument.id}"},
     )
 
 
 @router.get("/{monument_id}", response_model=MonumentRead)
-def read_monument(request: Request, caller: CallerDep, monument: MonumentDep) -> Response:
-    """One monument; sensitive coordinates are rounded for anonymous and partner callers."""
+def read_monument(
+    request: Request,
+    caller: CallerDep,
+    monument: MonumentDep,
+    session: SessionDep,
+    as_of: AsOf = None,
+) -> Response:
+    """One monument and its condition (now, or as known on `as_of`); sensitive coordinates
+    are rounded for anonymous and partner callers."""
     return resource_response(
-        request, service.present(monument, exact_locations=caller.sees_exact_locations)
+        request,
+        service.present_one(
+            session=session,
+            monument=monument,
+            exact_locations=caller.sees_exact_locations,
+            as_of=as_of,
+        ),
     )
 
 
@@ -107,7 +131,9 @@ def update_monument(
 ) -> Response:
     """Change a monument (staff, admin); needs `If-Match` with its current ETag."""
     exact = caller.sees_exact_locations
-    require_if_match(request, service.present(monument, exact_locations=exact))
+    require_if_match(
+        request, service.present_one(session=session, monument=monument, exact_locations=exact)
+    )
     monument = service.update_monument(
         session=session,
         monument=monument,
@@ -115,7 +141,9 @@ def update_monument(
         grid_degrees=settings.sensitive_grid_degrees,
         actor=caller,
     )
-    return resource_response(request, service.present(monument, exact_locations=exact))
+    return resource_response(
+        request, service.present_one(session=session, monument=monument, exact_locations=exact)
+    )
 
 
 @router.delete("/{monument_id}", status_code=204)
@@ -124,6 +152,8 @@ def delete_monument(
 ) -> Response:
     """Withdraw a monument (admin). Its history is kept; reads then answer 410 Gone."""
     if request.headers.get("if-match"):
-        require_if_match(request, service.present(monument, exact_locations=True))
+        require_if_match(
+            request, service.present_one(session=session, monument=monument, exact_locations=True)
+        )
     service.delete_monument(session=session, monument=monument, actor=caller)
     return Response(status_code=204)

@@ -4,6 +4,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
+from app.assessments.schemas import CurrentCondition
 from app.core.schemas import (
     InputModel,
     Latitude,
@@ -77,3 +78,7 @@ class MonumentRead(ResourceRead):
     )
     sensitive: bool
     description: str | None
+    current_condition: CurrentCondition | None = Field(
+        description="From the latest verified damage assessment (as of `as_of` when given); "
+        "null when the monument has none."
+    )

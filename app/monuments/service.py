@@ -1,14 +1,16 @@
 """Reading and writing monuments, and what each caller may see of their location."""
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from app.assessments import service as assessments
+from app.assessments.models import DamageLevel
+from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import BadRequest, Gone, NotFound, Unprocessable
@@ -39,6 +41,8 @@ class MonumentFilters:
     text: str | None = None
     bbox: BoundingBox | None = None
     updated_since: datetime | None = None
+    damage_level: DamageLevel | None = None
+    as_of: date | None = None
 
 
 def parse_bbox(text: str) -> BoundingBox:
@@ -115,9 +119,16 @@ def list_monuments(
     exact_locations: bool,
     after_id: int | None,
     limit: int,
-) -> Sequence[Monument]:
-    """Monuments in id order after a cursor; one more than `limit` to tell if a page follows."""
-    query = select(Monument).where(Monument.deleted_at.is_(None))
+) -> list[tuple[Monument, CurrentCondition | None]]:
+    """Monuments with their condition, in id order after a cursor; one more than `limit`."""
+    condition = assessments.condition_query(filters.as_of).subquery("condition")
+    query = (
+        select(Monument, condition)
+        .outerjoin(condition, condition.c.monument_id == Monument.id)
+        .where(Monument.deleted_at.is_(None))
+    )
+    if filters.damage_level is not None:
+        query = query.where(condition.c.damage_level == filters.damage_level)
     if filters.site_id is not None:
         query = query.where(Monument.site_id == filters.site_id)
     if filters.type is not None:
@@ -139,7 +150,8 @@ def list_monuments(
         query = query.where(and_(lat.between(box.min_lat, box.max_lat), lon_test))
     if after_id is not None:
         query = query.where(Monument.id > after_id)
-    return session.exec(query.order_by(Monument.id).limit(limit + 1)).all()
+    rows = session.execute(query.order_by(Monument.id).limit(limit + 1)).all()
+    return [(row[0], assessments.condition_from_row(row)) for row in rows]
 
 
 _STORED_READ_FIELDS = tuple(
@@ -147,8 +159,10 @@ _STORED_READ_FIELDS = tuple(
 )
 
 
-def present(monument: Monument, *, exact_locations: bool) -> MonumentRead:
-    """The monument as a caller sees it: exact or generalised coordinates."""
+def present(
+    monument: Monument, *, exact_locations: bool, condition: CurrentCondition | None
+) -> MonumentRead:
+    """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
     stored = {field: getattr(monument, field) for field in _STORED_READ_FIELDS}
     return MonumentRead.model_validate(
@@ -160,8 +174,17 @@ def present(monument: Monument, *, exact_locations: bool) -> MonumentRead:
                 monument.public_precision_m if generalised else monument.location_precision_m
             ),
             "location_generalised": generalised,
+            "current_condition": condition,
         }
     )
+
+
+def present_one(
+    *, session: Session, monument: Monument, exact_locations: bool, as_of: date | None = None
+) -> MonumentRead:
+    """One monument as a caller sees it, with its condition now or as known on `as_of`."""
+    condition = assessments.current_condition(session=session, monument_id=monument.id, as_of=as_of)
+    return present(monument, exact_locations=exact_locations, condition=condition)
 
 
 def create_monument(

@@ -20,7 +20,8 @@ def test_demo_loads_once_and_is_idempotent(database):
     second = load(database)
 
     assert (first.sites_added, first.monuments_added) == (1, len(palmyra_data.MONUMENTS))
-    assert (second.sites_added, second.monuments_added) == (0, 0)
+    assert first.assessments_added == len(palmyra_data.DAMAGE_HISTORY)
+    assert (second.sites_added, second.monuments_added, second.assessments_added) == (0, 0, 0)
     assert count_rows(database, Site) == 1
     assert count_rows(database, Monument) == len(palmyra_data.MONUMENTS) >= 10
     assert count_rows(database, AuditEvent) == events_after_first
@@ -41,3 +42,16 @@ def test_palmyra_is_whc_23_in_syria_with_sources_named(client, database):
     assert site["danger_list_year"] == 2013
     monuments = client.get("/api/v1/monuments", params={"site_id": site_id}).json()["items"]
     assert all("Source" in m["description"] for m in monuments)
+
+
+def test_the_recorded_destruction_is_the_current_condition(client, database):
+    site_id = load(database).site_id
+    monuments = client.get("/api/v1/monuments", params={"site_id": site_id}).json()["items"]
+    condition = {m["name"]: (m["current_condition"] or {}).get("damage_level") for m in monuments}
+    assert condition["Temple of Bel"] == "destroyed"
+    assert condition["Temple of Baalshamin"] == "destroyed"
+    destroyed = client.get(
+        "/api/v1/monuments", params={"site_id": site_id, "damage_level": "destroyed"}
+    ).json()["items"]
+    assert {"Temple of Bel", "Temple of Baalshamin"} <= {m["name"] for m in destroyed}
+    assert client.get("/api/v1/audit/verify", headers={}).status_code == 401

@@ -1,0 +1,102 @@
+"""Damage assessments: dated, sourced, reviewed observations of a monument's condition."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.core.db import JSONDocument, UTCDateTime
+from app.core.time import utc_now
+
+
+class DamageLevel(StrEnum):
+    """The UNITAR-UNOSAT damage scale, least to most severe."""
+
+    no_visible_damage = "no_visible_damage"
+    possible_damage = "possible_damage"
+    moderate_damage = "moderate_damage"
+    severe_damage = "severe_damage"
+    destroyed = "destroyed"
+
+
+class AssessmentMethod(StrEnum):
+    """How the observation was made."""
+
+    field_survey = "field_survey"
+    satellite_imagery = "satellite_imagery"
+    drone = "drone"
+    photo_review = "photo_review"
+    media_report = "media_report"
+
+
+class DamageCause(StrEnum):
+    """Causes of damage, aligned with UNESCO's list of factors affecting properties."""
+
+    deliberate_destruction = "deliberate_destruction"
+    explosives = "explosives"
+    looting = "looting"
+    illegal_excavation = "illegal_excavation"
+    military_activity = "military_activity"
+    vandalism = "vandalism"
+    neglect = "neglect"
+    fire = "fire"
+    earthquake = "earthquake"
+    flooding = "flooding"
+    weathering = "weathering"
+    development_pressure = "development_pressure"
+    inappropriate_restoration = "inappropriate_restoration"
+    other = "other"
+
+
+class Confidence(StrEnum):
+    """How sure the assessor is."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class AssessmentStatus(StrEnum):
+    """The review workflow: draft → submitted → verified | rejected."""
+
+    draft = "draft"
+    submitted = "submitted"
+    verified = "verified"
+    rejected = "rejected"
+
+
+class DamageAssessment(SQLModel, table=True):
+    """One observation of one monument at one date, and its review."""
+
+    __tablename__ = "damage_assessment"
+    __table_args__ = (
+        Index(None, "monument_id", "status", "observed_on"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False))
+    observed_on: date = Field(sa_column=Column(Date, nullable=False))
+    method: AssessmentMethod = Field(sa_column=Column(String(30), nullable=False))
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    damage_level: DamageLevel = Field(sa_column=Column(String(30), nullable=False))
+    extent_percent: int | None = Field(default=None, sa_column=Column(Integer))
+    causes: list[str] = Field(default_factory=list, sa_column=Column(JSONDocument, nullable=False))
+    confidence: Confidence = Field(sa_column=Column(String(10), nullable=False))
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    status: AssessmentStatus = Field(
+        default=AssessmentStatus.draft, sa_column=Column(String(20), nullable=False)
+    )
+    supersedes_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("damage_assessment.id"))
+    )
+    author: str = Field(sa_column=Column(String(300), nullable=False))
+    author_key_id: int | None = Field(default=None, sa_column=Column(Integer))
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reviewer: str | None = Field(default=None, sa_column=Column(String(300)))
+    reviewer_key_id: int | None = Field(default=None, sa_column=Column(Integer))
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    review_note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,143 @@
+"""HTTP routes for damage assessments: /api/v1/monuments/{id}/assessments, /api/v1/assessments."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.assessments import service
+from app.assessments.dependencies import AssessmentDep
+from app.assessments.models import AssessmentStatus, DamageAssessment
+from app.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentUpdate,
+    ReviewDecision,
+)
+from app.core.actors import Caller
+from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
+from app.core.dependencies import SessionDep
+from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.pagination import (
+    CursorParam,
+    Limit,
+    Page,
+    decode_key_cursor,
+    encode_cursor,
+    link_headers,
+)
+from app.keys.models import Role
+from app.monuments.dependencies import MonumentDep
+
+router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends(get_caller)])
+
+AssessorDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
+
+
+def _read(assessment: DamageAssessment) -> AssessmentRead:
+    return AssessmentRead.model_validate(service.to_read(assessment))
+
+
+def _location(assessment: DamageAssessment) -> dict[str, str]:
+    return {"Location": f"{router.prefix}/assessments/{assessment.id}"}
+
+
+@router.get("/monuments/{monument_id}/assessments", response_model=Page[AssessmentRead])
+def list_monument_assessments(
+    request: Request,
+    caller: CallerDep,
+    monument: MonumentDep,
+    session: SessionDep,
+    status: Annotated[AssessmentStatus | None, Query(description="Only this status.")] = None,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """The monument's damage history in `observed_on` order (verified only, for the public)."""
+    assessments = service.list_history(
+        session=session,
+        monument_id=monument.id,
+        caller=caller,
+        status=status,
+        after=decode_key_cursor(cursor, (str, int)),
+        limit=limit,
+    )
+    next_cursor = None
+    if len(assessments) > limit:
+        last = assessments[limit - 1]
+        next_cursor = encode_cursor(last.observed_on.isoformat(), last.id)
+    page = Page[AssessmentRead](
+        items=[_read(a) for a in assessments[:limit]], next_cursor=next_cursor
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.post("/monuments/{monument_id}/assessments", status_code=201, response_model=AssessmentRead)
+def create_assessment(
+    request: Request,
+    caller: AssessorDep,
+    _: JsonBody,
+    monument: MonumentDep,
+    assessment_in: AssessmentCreate,
+    session: SessionDep,
+) -> Response:
+    """Record a draft assessment of the monument (field, staff, admin)."""
+    assessment = service.create_assessment(
+        session=session,
+        monument_id=monument.id,
+        fields=assessment_in.model_dump(),
+        actor=caller,
+    )
+    return resource_response(
+        request, _read(assessment), status_code=201, headers=_location(assessment)
+    )
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
+def read_assessment(request: Request, assessment: AssessmentDep) -> Response:
+    """One assessment (drafts only to their author and staff)."""
+    return resource_response(request, _read(assessment))
+
+
+@router.patch("/assessments/{assessment_id}", response_model=AssessmentRead)
+def update_assessment(
+    request: Request,
+    caller: AssessorDep,
+    _: JsonBody,
+    assessment: AssessmentDep,
+    changes: AssessmentUpdate,
+    session: SessionDep,
+) -> Response:
+    """Edit a draft (its author or staff); needs `If-Match`."""
+    require_if_match(request, _read(assessment))
+    assessment = service.update_assessment(
+        session=session, assessment=assessment, changes=changes.changes(), actor=caller
+    )
+    return resource_response(request, _read(assessment))
+
+
+@router.post("/assessments/{assessment_id}/submit", response_model=AssessmentRead)
+def submit_assessment(
+    request: Request, caller: AssessorDep, assessment: AssessmentDep, session: SessionDep
+) -> Response:
+    """Send a draft for review (its author or staff)."""
+    assessment = service.submit_assessment(session=session, assessment=assessment, actor=caller)
+    return resource_response(request, _read(assessment))
+
+
+@router.post("/assessments/{assessment_id}/review", response_model=AssessmentRead)
+def review_assessment(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    assessment: AssessmentDep,
+    review: ReviewDecision,
+    session: SessionDep,
+) -> Response:
+    """Verify or reject a submitted assessment (staff, admin; never its author)."""
+    assessment = service.review_assessment(
+        session=session,
+        assessment=assessment,
+        decision=review.decision,
+        note=review.note,
+        actor=caller,
+    )
+    return resource_response(request, _read(assessment))

@@ -1,0 +1,113 @@
+"""Request and response bodies for damage assessments."""
+
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from app.assessments.models import (
+    AssessmentMethod,
+    AssessmentStatus,
+    Confidence,
+    DamageCause,
+    DamageLevel,
+)
+from app.core.schemas import Citation, InputModel, LongText, PatchModel, ResourceRead
+from app.core.time import today_utc
+
+EARLIEST_OBSERVATION = date(1800, 1, 1)
+
+
+def _not_in_future(observed_on: date) -> date:
+    if observed_on > today_utc():
+        raise ValueError(f"must not be in the future (today is {today_utc().isoformat()} UTC)")
+    if observed_on < EARLIEST_OBSERVATION:
+        raise ValueError(f"must be on or after {EARLIEST_OBSERVATION.isoformat()}")
+    return observed_on
+
+
+def _distinct(causes: list[DamageCause]) -> list[DamageCause]:
+    if len(set(causes)) != len(causes):
+        raise ValueError("must not list a cause twice")
+    return causes
+
+
+ObservedOn = Annotated[date, AfterValidator(_not_in_future)]
+ExtentPercent = Annotated[int, Field(ge=0, le=100, description="Share of the structure affected.")]
+Causes = Annotated[
+    list[DamageCause],
+    Field(max_length=len(DamageCause), description="Causes, from the controlled list."),
+    AfterValidator(_distinct),
+]
+AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class AssessmentCreate(InputModel):
+    """A new (draft) damage assessment."""
+
+    observed_on: ObservedOn
+    method: AssessmentMethod
+    source: Citation
+    damage_level: DamageLevel
+    extent_percent: ExtentPercent | None = None
+    causes: Causes = []
+    confidence: Confidence
+    notes: LongText | None = None
+    supersedes: AssessmentRef | None = Field(
+        default=None, description="The verified assessment this one corrects."
+    )
+
+
+class AssessmentUpdate(PatchModel):
+    """Changes to a draft assessment; absent fields are kept."""
+
+    required_fields: ClassVar[frozenset[str]] = frozenset(
+        {"observed_on", "method", "source", "damage_level", "causes", "confidence"}
+    )
+
+    observed_on: ObservedOn | None = None
+    method: AssessmentMethod | None = None
+    source: Citation | None = None
+    damage_level: DamageLevel | None = None
+    extent_percent: ExtentPercent | None = None
+    causes: Causes | None = None
+    confidence: Confidence | None = None
+    notes: LongText | None = None
+    supersedes: AssessmentRef | None = None
+
+
+class ReviewDecision(InputModel):
+    """A reviewer's decision on a submitted assessment."""
+
+    decision: Literal["verify", "reject"]
+    note: LongText | None = Field(default=None, description="Required when rejecting.")
+
+
+class AssessmentRead(ResourceRead):
+    """A damage assessment and where it stands in review."""
+
+    monument_id: int
+    observed_on: date
+    method: AssessmentMethod
+    source: str
+    damage_level: DamageLevel
+    extent_percent: int | None
+    causes: list[DamageCause]
+    confidence: Confidence
+    notes: str | None
+    status: AssessmentStatus
+    supersedes: int | None
+    author: str
+    submitted_at: datetime | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+class CurrentCondition(BaseModel):
+    """A monument's condition, from its latest verified assessment."""
+
+    damage_level: DamageLevel
+    extent_percent: int | None
+    observed_on: date
+    assessment_id: int

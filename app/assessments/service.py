@@ -1,0 +1,290 @@
+"""The damage-assessment workflow, who may see what, and the conditions derived from it.
+
+A monument's current condition is never stored: it is derived, when read, from its latest
+verified assessment by `observed_on` (ties: the one verified last), leaving out assessments
+that a verified correction supersedes. `as_of` restricts that to what was known on a date.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.assessments.models import AssessmentStatus, DamageAssessment
+from app.assessments.schemas import CurrentCondition
+from app.audit import service as audit
+from app.core.actors import Caller
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.time import utc_now
+from app.keys.models import Role
+
+PUBLISHED = frozenset({AssessmentStatus.verified})
+REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
+
+
+# --- who may see and do what ---------------------------------------------------------------
+
+
+def _is_author(assessment: DamageAssessment, actor: Caller) -> bool:
+    if actor.key_id is not None or assessment.author_key_id is not None:
+        return assessment.author_key_id == actor.key_id
+    return assessment.author == actor.label
+
+
+def may_see(assessment: DamageAssessment, caller: Caller) -> bool:
+    """Staff see everything; field teams also their own drafts; others only verified work."""
+    if assessment.status in PUBLISHED or caller.role in REVIEWER_ROLES:
+        return True
+    return caller.role == Role.field and _is_author(assessment, caller)
+
+
+def _require_editor(assessment: DamageAssessment, actor: Caller, doing: str) -> None:
+    if actor.role not in REVIEWER_ROLES and not _is_author(assessment, actor):
+        raise Forbidden(f"Only the assessment's author or staff may {doing} it.")
+
+
+def _require_status(assessment: DamageAssessment, expected: AssessmentStatus, doing: str) -> None:
+    if assessment.status == expected:
+        return
+    if assessment.status in (AssessmentStatus.verified, AssessmentStatus.rejected):
+        raise Conflict(
+            f"Assessment {assessment.id} is {assessment.status} and can no longer change; "
+            "record a correction as a new assessment with `supersedes` set to its id."
+        )
+    raise Conflict(
+        f"Assessment {assessment.id} is {assessment.status}; only a {expected} assessment "
+        f"can be {doing}."
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_assessment(
+    *, session: Session, assessment_id: int, caller: Caller, for_update: bool = False
+) -> DamageAssessment:
+    """The assessment, if it exists and the caller may see it; `NotFound` otherwise."""
+    assessment = session.get(DamageAssessment, assessment_id, with_for_update=for_update)
+    if assessment is None or not may_see(assessment, caller):
+        raise NotFound(f"There is no damage assessment with id {assessment_id} visible to you.")
+    return assessment
+
+
+def list_history(
+    *,
+    session: Session,
+    monument_id: int,
+    caller: Caller,
+    status: AssessmentStatus | None,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> Sequence[DamageAssessment]:
+    """A monument's assessments in `observed_on` order (then id) that the caller may see."""
+    query = select(DamageAssessment).where(DamageAssessment.monument_id == monument_id)
+    if status is not None:
+        query = query.where(DamageAssessment.status == status)
+    if caller.role not in REVIEWER_ROLES:
+        visible = DamageAssessment.status.in_(PUBLISHED)
+        if caller.role == Role.field:
+            visible = or_(visible, DamageAssessment.author_key_id == caller.key_id)
+        query = query.where(visible)
+    if after is not None:
+        observed_on, last_id = date.fromisoformat(after[0]), after[1]
+        query = query.where(
+            or_(
+                DamageAssessment.observed_on > observed_on,
+                and_(DamageAssessment.observed_on == observed_on, DamageAssessment.id > last_id),
+            )
+        )
+    query = query.order_by(DamageAssessment.observed_on, DamageAssessment.id).limit(limit + 1)
+    return session.scalars(query).all()
+
+
+def _known_by(as_of: date) -> datetime:
+    """The first instant after the `as_of` day (UTC): what was verified before it was known."""
+    return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def condition_query(as_of: date | None = None) -> Select:
+    """Per monument, its current condition (rank 1 of its verified, unsuperseded assessments)."""
+    assessment = aliased(DamageAssessment, name="assessment")
+    correction = aliased(DamageAssessment, name="correction")
+    known = [assessment.status == AssessmentStatus.verified]
+    corrected = [
+        correction.supersedes_id == assessment.id,
+        correction.status == AssessmentStatus.verified,
+    ]
+    if as_of is not None:
+        known += [assessment.observed_on <= as_of, assessment.reviewed_at < _known_by(as_of)]
+        corrected.append(correction.reviewed_at < _known_by(as_of))
+    rank = func.row_number().over(
+        partition_by=assessment.monument_id,
+        order_by=(
+            assessment.observed_on.desc(),
+            assessment.reviewed_at.desc(),
+            assessment.id.desc(),
+        ),
+    )
+    ranked = (
+        select(
+            assessment.monument_id.label("monument_id"),
+            assessment.id.label("assessment_id"),
+            assessment.damage_level.label("damage_level"),
+            assessment.extent_percent.label("extent_percent"),
+            assessment.observed_on.label("observed_on"),
+            rank.label("rank"),
+        )
+        .where(*known, ~exists().where(*corrected))
+        .subquery("ranked")
+    )
+    return select(ranked).where(ranked.c.rank == 1)
+
+
+def condition_from_row(row: Any) -> CurrentCondition | None:
+    """A condition from a row carrying the columns of `condition_query` (None if unassessed)."""
+    if row.assessment_id is None:
+        return None
+    return CurrentCondition(
+        damage_level=row.damage_level,
+        extent_percent=row.extent_percent,
+        observed_on=row.observed_on,
+        assessment_id=row.assessment_id,
+    )
+
+
+def current_condition(
+    *, session: Session, monument_id: int, as_of: date | None = None
+) -> CurrentCondition | None:
+    """One monument's condition now, or as known on `as_of`."""
+    current = condition_query(as_of).subquery()
+    row = session.execute(select(current).where(current.c.monument_id == monument_id)).first()
+    return None if row is None else condition_from_row(row)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _check_supersedes(session: Session, monument_id: int, superseded_id: int | None) -> None:
+    if superseded_id is None:
+        return
+    superseded = session.get(DamageAssessment, superseded_id)
+    if (
+        superseded is None
+        or superseded.monument_id != monument_id
+        or superseded.status != AssessmentStatus.verified
+    ):
+        raise Unprocessable(
+            f"supersedes must name a verified assessment of monument {monument_id}; "
+            f"{superseded_id} is not one.",
+            errors=[
+                {
+                    "loc": ["body", "supersedes"],
+                    "msg": "not a verified assessment of this monument",
+                    "type": "invalid_supersedes",
+                }
+            ],
+        )
+
+
+def _apply(assessment: DamageAssessment, fields: dict[str, Any]) -> None:
+    for field, value in fields.items():
+        setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
+
+
+def create_assessment(
+    *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
+) -> DamageAssessment:
+    """A new draft assessment of the monument, authored by the actor."""
+    _check_supersedes(session, monument_id, fields.get("supersedes"))
+    assessment = DamageAssessment(
+        monument_id=monument_id,
+        observed_on=fields["observed_on"],
+        method=fields["method"],
+        source=fields["source"],
+        damage_level=fields["damage_level"],
+        confidence=fields["confidence"],
+        author=actor.label,
+        author_key_id=actor.key_id,
+    )
+    _apply(assessment, fields)
+    session.add(assessment)
+    session.flush()
+    audit.record_write(session=session, actor=actor, action="create", entity=assessment)
+    return assessment
+
+
+def update_assessment(
+    *, session: Session, assessment: DamageAssessment, changes: dict[str, Any], actor: Caller
+) -> DamageAssessment:
+    """Edit a draft (its author or staff)."""
+    _require_editor(assessment, actor, "edit")
+    _require_status(assessment, AssessmentStatus.draft, "edited")
+    if "supersedes" in changes:
+        _check_supersedes(session, assessment.monument_id, changes["supersedes"])
+    before = audit.snapshot(assessment)
+    _apply(assessment, changes)
+    assessment.updated_at = utc_now()
+    session.flush()
+    audit.record_write(
+        session=session, actor=actor, action="update", entity=assessment, before=before
+    )
+    return assessment
+
+
+def submit_assessment(
+    *, session: Session, assessment: DamageAssessment, actor: Caller
+) -> DamageAssessment:
+    """Send a draft for review (its author or staff)."""
+    _require_editor(assessment, actor, "submit")
+    _require_status(assessment, AssessmentStatus.draft, "submitted")
+    before = audit.snapshot(assessment)
+    assessment.status = AssessmentStatus.submitted
+    assessment.submitted_at = assessment.updated_at = utc_now()
+    session.flush()
+    audit.record_write(
+        session=session, actor=actor, action="submit", entity=assessment, before=before
+    )
+    return assessment
+
+
+def review_assessment(
+    *,
+    session: Session,
+    assessment: DamageAssessment,
+    decision: str,
+    note: str | None,
+    actor: Caller,
+) -> DamageAssessment:
+    """Verify or reject a submitted assessment; never by its author."""
+    if _is_author(assessment, actor):
+        raise Forbidden(
+            "A reviewer is never the author: another staff member must review this assessment."
+        )
+    _require_status(assessment, AssessmentStatus.submitted, "reviewed")
+    if decision == "reject" and not note:
+        raise Unprocessable(
+            "Rejecting an assessment needs a note saying why, so its author can act on it.",
+            errors=[{"loc": ["body", "note"], "msg": "required to reject", "type": "missing"}],
+        )
+    before = audit.snapshot(assessment)
+    assessment.status = (
+        AssessmentStatus.verified if decision == "verify" else AssessmentStatus.rejected
+    )
+    assessment.reviewer, assessment.reviewer_key_id = actor.label, actor.key_id
+    assessment.review_note = note
+    assessment.reviewed_at = assessment.updated_at = utc_now()
+    session.flush()
+    audit.record_write(
+        session=session, actor=actor, action=decision, entity=assessment, before=before
+    )
+    return assessment
+
+
+def to_read(assessment: DamageAssessment) -> dict[str, Any]:
+    """The fields of an assessment as `AssessmentRead` names them."""
+    values = {c.key: getattr(assessment, c.key) for c in DamageAssessment.__table__.columns}
+    values["supersedes"] = values.pop("supersedes_id")
+    return values
