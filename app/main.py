@@ -9,8 +9,12 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
+from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.monuments.router import router as monuments_router
+from app.photos import images
+from app.photos.dependencies import upload_body_limit
+from app.photos.router import router as photos_router
 from app.sites.router import router as sites_router
 
 DESCRIPTION = """
@@ -35,16 +39,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
+    app.state.storage = make_storage(settings)
+    images.configure_pillow(max_pixels=settings.max_image_pixels)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
-        limit_for_path=lambda path: None,
+        limit_for_path=lambda path: upload_body_limit(path, settings),
     )
     app.include_router(health_router)
     app.include_router(sites_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
+    app.include_router(photos_router)
     app.include_router(audit_router)
     return app
 

@@ -5,6 +5,16 @@ from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
+from app.photos.models import Photo, PhotoUploadKey
 from app.sites.models import Site
 
-__all__ = ["ApiKey", "AuditEvent", "DamageAssessment", "Monument", "Site", "metadata"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "DamageAssessment",
+    "Monument",
+    "Photo",
+    "PhotoUploadKey",
+    "Site",
+    "metadata",
+]

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.storage import Storage
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -22,6 +23,11 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_storage(request: Request) -> Storage:
+    """The application's file storage (local folder or S3)."""
+    return request.app.state.storage
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; commits when the handler returns, before the response."""
     database: Database = request.app.state.database
@@ -34,3 +40,4 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StorageDep = Annotated[Storage, Depends(get_storage)]

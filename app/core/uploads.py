@@ -64,9 +64,7 @@ def safe_file_name(raw: str | None) -> str | None:
         return None
     name = unicodedata.normalize("NFC", raw).replace("\\", "/")
     name = PurePosixPath(name).name
-    name = "".join(
-        "_" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name
-    )
+    name = "".join("_" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
     name = name.strip().lstrip(".").strip()
     if len(name) > MAX_FILE_NAME_CHARS:
         stem, dot, suffix = name.rpartition(".")

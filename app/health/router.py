@@ -1,14 +1,12 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-import os
-import tempfile
-
 from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.dependencies import DatabaseDep, SettingsDep
+from app.core.dependencies import DatabaseDep, StorageDep
 from app.core.errors import ServiceUnavailable
+from app.core.storage import StorageError
 
 router = APIRouter(tags=["health"])
 
@@ -20,8 +18,8 @@ def read_liveness() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def read_readiness(database: DatabaseDep, settings: SettingsDep) -> dict[str, str]:
-    """The database answers and the media folder takes writes; 503 otherwise."""
+def read_readiness(database: DatabaseDep, storage: StorageDep) -> dict[str, str]:
+    """The database answers and the file storage takes writes; 503 otherwise."""
     try:
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -31,13 +29,9 @@ def read_readiness(database: DatabaseDep, settings: SettingsDep) -> dict[str, st
             headers={"Retry-After": "5"},
         ) from None
     try:
-        settings.media_root.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=settings.media_root, prefix=".ready-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as error:
+        storage.check()
+    except StorageError as error:
         raise ServiceUnavailable(
-            f"The media folder {settings.media_root} is not writable: {error.strerror}.",
-            headers={"Retry-After": "5"},
+            f"The file storage is not usable: {error}.", headers={"Retry-After": "5"}
         ) from None
     return {"status": "ready", "database": database.backend}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from PIL.ExifTags import IFD, Base, GPS
+from PIL.ExifTags import GPS, IFD, Base
 
 from app.core.errors import RegistryError, Unprocessable, UnsupportedMediaType
 from app.core.time import as_utc

@@ -1,0 +1,101 @@
+"""Photo evidence: originals kept byte for byte, their EXIF facts and their derivatives."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime
+from app.core.time import utc_now
+
+
+class Photo(SQLModel, table=True):
+    """An image attached to a monument (and optionally to one of its assessments).
+
+    Files live in the storage backend under keys derived from their SHA-256; the row keeps
+    the keys, sizes and hashes only. The same bytes for the same monument are one photo.
+    """
+
+    __tablename__ = "photo"
+    __table_args__ = (
+        UniqueConstraint("monument_id", "sha256"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
+    )
+    assessment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("damage_assessment.id"), index=True),
+    )
+    # The original, exactly as uploaded.
+    sha256: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    byte_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    content_type: str = Field(sa_column=Column(String(50), nullable=False))
+    original_key: str = Field(sa_column=Column(String(300), nullable=False))
+    original_filename: str | None = Field(default=None, sa_column=Column(String(255)))
+    width: int = Field(sa_column=Column(Integer, nullable=False))
+    height: int = Field(sa_column=Column(Integer, nullable=False))
+    # Derivatives: JPEG, orientation applied, no metadata.
+    thumbnail_key: str = Field(sa_column=Column(String(300), nullable=False))
+    thumbnail_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    thumbnail_byte_size: int = Field(sa_column=Column(Integer, nullable=False))
+    preview_key: str = Field(sa_column=Column(String(300), nullable=False))
+    preview_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    preview_byte_size: int = Field(sa_column=Column(Integer, nullable=False))
+    # What the uploader said.
+    caption: str | None = Field(default=None, sa_column=Column(Text))
+    photographer: str | None = Field(default=None, sa_column=Column(String(300)))
+    license: str | None = Field(default=None, sa_column=Column(String(100)))
+    # When it was taken: `taken_at` (UTC) comes from the uploader when given (a camera clock
+    # known to be wrong), else from EXIF when the camera recorded its UTC offset.
+    taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    taken_at_source: str | None = Field(default=None, sa_column=Column(String(20)))
+    # What the camera recorded (EXIF).
+    camera_taken_at: str | None = Field(default=None, sa_column=Column(String(40)))
+    camera_make: str | None = Field(default=None, sa_column=Column(String(100)))
+    camera_model: str | None = Field(default=None, sa_column=Column(String(100)))
+    orientation: int | None = Field(default=None, sa_column=Column(Integer))
+    gps_lat: float | None = Field(default=None, sa_column=Column(Float))
+    gps_lon: float | None = Field(default=None, sa_column=Column(Float))
+    # From the GPS position to the monument's exact position, and whether it is implausible.
+    distance_m: float | None = Field(default=None, sa_column=Column(Float))
+    location_mismatch: bool | None = Field(default=None, sa_column=Column(Boolean))
+    uploaded_by: str = Field(sa_column=Column(String(300), nullable=False))
+    uploaded_by_key_id: int | None = Field(default=None, sa_column=Column(Integer))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class PhotoUploadKey(SQLModel, table=True):
+    """An `Idempotency-Key` seen on an upload, and the answer it got, so retries get it too."""
+
+    __tablename__ = "photo_upload_key"
+    __table_args__ = (
+        UniqueConstraint("api_key_id", "idempotency_key"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Keys are scoped to the API key that sent them: two callers never share answers.
+    api_key_id: int = Field(sa_column=Column(Integer, ForeignKey("api_key.id"), nullable=False))
+    idempotency_key: str = Field(sa_column=Column(String(255), nullable=False))
+    # SHA-256 of the request (monument, file hash, form fields): a retry must match it.
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    photo_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("photo.id"), nullable=False, index=True)
+    )
+    status_code: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

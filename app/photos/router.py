@@ -1,0 +1,173 @@
+"""HTTP routes for photo evidence: uploads, listings, metadata and the files themselves."""
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from app.core.auth import CallerDep, StaffDep, get_caller
+from app.core.dependencies import SessionDep, SettingsDep, StorageDep
+from app.core.http import content_disposition, file_response, resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.storage import iter_file
+from app.monuments.dependencies import MonumentDep
+from app.photos import service
+from app.photos.dependencies import IdempotencyKey, PhotoDep, PhotoUploadDep, UploaderDep
+from app.photos.images import ACCEPTED
+from app.photos.schemas import PhotoFields, PhotoRead, PhotoUploaded
+
+router = APIRouter(tags=["photos"], dependencies=[Depends(get_caller)])
+
+# The body is read as a stream by the dependency, so OpenAPI is told its shape here.
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": f"The photo: {ACCEPTED}.",
+                        },
+                        **{
+                            name: {"type": "string", "description": field.description or ""}
+                            for name, field in PhotoFields.model_fields.items()
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+CACHE_SECONDS = 86_400
+
+
+@router.post(
+    "/api/v1/monuments/{monument_id}/photos",
+    status_code=201,
+    response_model=PhotoUploaded,
+    openapi_extra=UPLOAD_BODY,
+    responses={200: {"model": PhotoUploaded, "description": "Already a photo of this monument."}},
+)
+def upload_photo(
+    request: Request,
+    caller: UploaderDep,
+    upload: PhotoUploadDep,
+    idempotency_key: IdempotencyKey,
+    session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> Response:
+    """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
+    outcome = service.add_photo(
+        session=session,
+        storage=storage,
+        monument_id=upload.monument_id,
+        upload=upload.file,
+        fields=upload.fields.model_dump(exclude_none=True),
+        idempotency_key=idempotency_key,
+        rules=service.ImageRules(
+            max_pixels=settings.max_image_pixels,
+            min_side=settings.min_image_side,
+            mismatch_metres=settings.photo_mismatch_metres,
+        ),
+        actor=caller,
+    )
+    return resource_response(
+        request,
+        service.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        status_code=outcome.status_code,
+        headers={"Location": f"{service.PHOTOS_URL}/{outcome.photo.id}"},
+    )
+
+
+@router.get("/api/v1/monuments/{monument_id}/photos", response_model=Page[PhotoRead])
+def list_photos(
+    request: Request,
+    caller: CallerDep,
+    monument: MonumentDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """A monument's photos, oldest first, a page at a time."""
+    photos = service.list_photos(
+        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+    )
+    next_cursor = encode_cursor(photos[limit - 1].id) if len(photos) > limit else None
+    page = Page[PhotoRead](
+        items=[
+            service.present(photo, monument, exact_locations=caller.sees_exact_locations)
+            for photo in photos[:limit]
+        ],
+        next_cursor=next_cursor,
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.get("/api/v1/photos/{photo_id}", response_model=PhotoRead)
+def read_photo(request: Request, caller: CallerDep, loaded: PhotoDep) -> Response:
+    """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
+    return resource_response(
+        request,
+        service.present(loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations),
+    )
+
+
+@router.delete("/api/v1/photos/{photo_id}", status_code=204)
+def delete_photo(
+    caller: StaffDep, loaded: PhotoDep, session: SessionDep, storage: StorageDep
+) -> Response:
+    """Remove a photo (staff, admin); its files go when no other photo uses them."""
+    service.delete_photo(session=session, storage=storage, photo=loaded.photo, actor=caller)
+    return Response(status_code=204)
+
+
+def _send_file(
+    request: Request, caller: CallerDep, loaded: PhotoDep, storage: StorageDep, kind: str
+) -> Response:
+    stored = service.stored_file(loaded, kind, exact_locations=caller.sees_exact_locations)
+    if kind == "original" and loaded.monument.sensitive:
+        cache_control = "private, no-store"
+    elif "authorization" in request.headers:
+        cache_control = f"private, max-age={CACHE_SECONDS}"
+    else:
+        cache_control = f"public, max-age={CACHE_SECONDS}"
+    disposition = "attachment" if kind == "original" else "inline"
+    return file_response(
+        request,
+        sha256=stored.sha256,
+        byte_size=stored.byte_size,
+        content_type=stored.content_type,
+        open_body=lambda: iter_file(service.open_file(storage=storage, file=stored)),
+        cache_control=cache_control,
+        content_disposition=content_disposition(
+            disposition, service.download_name(loaded.photo, kind)
+        ),
+    )
+
+
+@router.get("/api/v1/photos/{photo_id}/original", response_class=Response)
+def download_original(
+    request: Request, caller: CallerDep, loaded: PhotoDep, storage: StorageDep
+) -> Response:
+    """The original file, byte for byte (not for anonymous or partner callers when the
+    monument is sensitive: it carries the camera's GPS position)."""
+    return _send_file(request, caller, loaded, storage, "original")
+
+
+@router.get("/api/v1/photos/{photo_id}/preview", response_class=Response)
+def download_preview(
+    request: Request, caller: CallerDep, loaded: PhotoDep, storage: StorageDep
+) -> Response:
+    """A JPEG that fits 1600 px, upright, without any metadata."""
+    return _send_file(request, caller, loaded, storage, "preview")
+
+
+@router.get("/api/v1/photos/{photo_id}/thumbnail", response_class=Response)
+def download_thumbnail(
+    request: Request, caller: CallerDep, loaded: PhotoDep, storage: StorageDep
+) -> Response:
+    """A JPEG that fits 256 px, upright, without any metadata."""
+    return _send_file(request, caller, loaded, storage, "thumbnail")

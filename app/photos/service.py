@@ -1,0 +1,426 @@
+"""Adding, reading and deleting photo evidence, and what each caller may see of it."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Literal
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.assessments import service as assessments
+from app.audit import service as audit
+from app.core import storage as files
+from app.core.actors import Caller
+from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from app.core.storage import Storage
+from app.core.uploads import ReceivedFile
+from app.monuments import service as monuments
+from app.monuments.models import Monument
+from app.photos import images
+from app.photos.models import Photo, PhotoUploadKey
+from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
+
+PHOTOS_URL = "/api/v1/photos"
+FileKind = Literal["original", "preview", "thumbnail"]
+
+
+@dataclass(frozen=True)
+class ImageRules:
+    """Limits an upload is checked against (from the settings)."""
+
+    max_pixels: int
+    min_side: int
+    mismatch_metres: float
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """The photo an upload produced or found, and the status that says which."""
+
+    photo: Photo
+    monument: Monument
+    status_code: int
+
+    @property
+    def duplicate(self) -> bool:
+        """Whether the bytes were already a photo of this monument."""
+        return self.status_code == 200
+
+
+@dataclass(frozen=True)
+class LoadedPhoto:
+    """A photo with the monument it belongs to (whose sensitivity decides what is shown)."""
+
+    photo: Photo
+    monument: Monument
+
+
+def _fingerprint(monument_id: int, sha256: str, fields: dict[str, Any]) -> str:
+    request = {"monument_id": monument_id, "sha256": sha256, "fields": fields}
+    canonical = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _remember_key(
+    session: Session,
+    *,
+    actor: Caller,
+    idempotency_key: str | None,
+    fingerprint: str,
+    photo: Photo,
+    status_code: int,
+) -> None:
+    if idempotency_key is None or actor.key_id is None:
+        return
+    record = PhotoUploadKey(
+        api_key_id=actor.key_id,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        photo_id=photo.id,
+        status_code=status_code,
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        # Only a concurrent request with the same key gets here (the lookup found none).
+        raise Conflict(
+            "Another upload with this Idempotency-Key is being handled right now; retry it "
+            "in a moment to get its answer."
+        ) from None
+
+
+def _replay(
+    session: Session, *, actor: Caller, idempotency_key: str | None, fingerprint: str
+) -> UploadOutcome | None:
+    if idempotency_key is None or actor.key_id is None:
+        return None
+    record = session.exec(
+        select(PhotoUploadKey).where(
+            PhotoUploadKey.api_key_id == actor.key_id,
+            PhotoUploadKey.idempotency_key == idempotency_key,
+        )
+    ).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise Unprocessable(
+            f"The Idempotency-Key '{idempotency_key}' was already used for a different upload "
+            "(another file, monument or form fields); use a new key for a new upload.",
+            errors=[
+                {
+                    "loc": ["header", "Idempotency-Key"],
+                    "msg": "already used for a different request",
+                    "type": "idempotency_key_reused",
+                }
+            ],
+        )
+    photo = session.get(Photo, record.photo_id)
+    return UploadOutcome(
+        photo=photo,
+        monument=session.get(Monument, photo.monument_id),
+        status_code=record.status_code,
+    )
+
+
+def _check_assessment(
+    session: Session, *, assessment_id: int, monument_id: int, actor: Caller
+) -> None:
+    problem = None
+    try:
+        assessment = assessments.get_assessment(
+            session=session, assessment_id=assessment_id, caller=actor
+        )
+    except NotFound:
+        problem = f"assessment_id {assessment_id} names no damage assessment visible to you."
+    else:
+        if assessment.monument_id != monument_id:
+            problem = (
+                f"Assessment {assessment_id} is of monument {assessment.monument_id}, "
+                f"not of monument {monument_id}."
+            )
+    if problem:
+        raise Unprocessable(
+            problem,
+            errors=[
+                {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
+            ],
+        )
+
+
+def _key(folder: str, sha256: str, suffix: str = "") -> str:
+    return f"{folder}/{sha256[:2]}/{sha256}{suffix}"
+
+
+def add_photo(
+    *,
+    session: Session,
+    storage: Storage,
+    monument_id: int,
+    upload: ReceivedFile,
+    fields: dict[str, Any],
+    idempotency_key: str | None,
+    rules: ImageRules,
+    actor: Caller,
+) -> UploadOutcome:
+    """A new photo of the monument from an uploaded file, or the one these bytes already are.
+
+    The image is checked and its derivatives made before the transaction takes any lock;
+    files are written before the row, so a crash never leaves a row without its files, and a
+    rollback removes the files this request wrote.
+    """
+    processed = images.process(upload.path, max_pixels=rules.max_pixels, min_side=rules.min_side)
+    fingerprint = _fingerprint(monument_id, upload.sha256, fields)
+    # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
+    monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
+    replayed = _replay(
+        session, actor=actor, idempotency_key=idempotency_key, fingerprint=fingerprint
+    )
+    if replayed is not None:
+        return replayed
+    existing = session.exec(
+        select(Photo).where(Photo.monument_id == monument_id, Photo.sha256 == upload.sha256)
+    ).first()
+    if existing is not None:
+        _remember_key(
+            session,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            photo=existing,
+            status_code=200,
+        )
+        return UploadOutcome(photo=existing, monument=monument, status_code=200)
+    if fields.get("assessment_id") is not None:
+        _check_assessment(
+            session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
+        )
+
+    exif = processed.exif
+    distance = None
+    if exif.gps_lat is not None and exif.gps_lon is not None:
+        distance = round(
+            images.haversine_m((exif.gps_lat, exif.gps_lon), (monument.lat, monument.lon)), 1
+        )
+    taken_at, taken_at_source = fields.get("taken_at"), "uploader"
+    if taken_at is None:
+        taken_at, taken_at_source = exif.taken_at, "camera"
+    photo = Photo(
+        monument_id=monument_id,
+        assessment_id=fields.get("assessment_id"),
+        sha256=upload.sha256,
+        byte_size=upload.size,
+        content_type=processed.content_type,
+        original_key=_key("originals", upload.sha256),
+        original_filename=upload.file_name,
+        width=processed.width,
+        height=processed.height,
+        thumbnail_key=_key("thumbnails", processed.thumbnail.sha256, ".jpg"),
+        thumbnail_sha256=processed.thumbnail.sha256,
+        thumbnail_byte_size=len(processed.thumbnail.data),
+        preview_key=_key("previews", processed.preview.sha256, ".jpg"),
+        preview_sha256=processed.preview.sha256,
+        preview_byte_size=len(processed.preview.data),
+        caption=fields.get("caption"),
+        photographer=fields.get("photographer"),
+        license=fields.get("license"),
+        taken_at=taken_at,
+        taken_at_source=taken_at_source if taken_at is not None else None,
+        camera_taken_at=exif.camera_taken_at,
+        camera_make=exif.camera_make,
+        camera_model=exif.camera_model,
+        orientation=exif.orientation,
+        gps_lat=exif.gps_lat,
+        gps_lon=exif.gps_lon,
+        distance_m=distance,
+        location_mismatch=None if distance is None else distance > rules.mismatch_metres,
+        uploaded_by=actor.label,
+        uploaded_by_key_id=actor.key_id,
+    )
+    files.put_file_in_transaction(
+        session, storage, photo.original_key, upload.path, content_type=processed.content_type
+    )
+    for key, derivative in (
+        (photo.preview_key, processed.preview),
+        (photo.thumbnail_key, processed.thumbnail),
+    ):
+        files.put_bytes_in_transaction(
+            session, storage, key, derivative.data, content_type=images.DERIVATIVE_TYPE
+        )
+    session.add(photo)
+    session.flush()
+    audit.record_write(session=session, actor=actor, action="create", entity=photo)
+    _remember_key(
+        session,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        photo=photo,
+        status_code=201,
+    )
+    return UploadOutcome(photo=photo, monument=monument, status_code=201)
+
+
+def get_photo(*, session: Session, photo_id: int) -> LoadedPhoto:
+    """The photo with this id and its monument; `NotFound`, or `Gone` with the monument."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"There is no photo with id {photo_id}.")
+    monument = session.get(Monument, photo.monument_id)
+    if monument.deleted_at is not None:
+        raise Gone(f"Photo {photo_id} belongs to monument {monument.id}, which was deleted.")
+    return LoadedPhoto(photo=photo, monument=monument)
+
+
+def list_photos(
+    *, session: Session, monument_id: int, after_id: int | None, limit: int
+) -> Sequence[Photo]:
+    """A monument's photos in id order after a cursor; one more than `limit`."""
+    query = select(Photo).where(Photo.monument_id == monument_id)
+    if after_id is not None:
+        query = query.where(Photo.id > after_id)
+    return session.exec(query.order_by(Photo.id).limit(limit + 1)).all()
+
+
+def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
+    """Whether a caller must not learn where this monument's photos were taken."""
+    return monument.sensitive and not exact_locations
+
+
+def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> PhotoRead:
+    """The photo as a caller sees it: GPS and distance withheld for a sensitive monument."""
+    withheld = location_withheld(monument, exact_locations=exact_locations)
+    url = f"{PHOTOS_URL}/{photo.id}"
+    return PhotoRead(
+        id=photo.id,
+        created_at=photo.created_at,
+        updated_at=photo.updated_at,
+        monument_id=photo.monument_id,
+        assessment_id=photo.assessment_id,
+        sha256=photo.sha256,
+        byte_size=photo.byte_size,
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        original_filename=photo.original_filename,
+        caption=photo.caption,
+        photographer=photo.photographer,
+        license=photo.license,
+        taken_at=photo.taken_at,
+        taken_at_source=photo.taken_at_source,
+        camera=CameraFacts(
+            taken_at=photo.camera_taken_at,
+            make=photo.camera_make,
+            model=photo.camera_model,
+            orientation=photo.orientation,
+            gps_lat=None if withheld else photo.gps_lat,
+            gps_lon=None if withheld else photo.gps_lon,
+        ),
+        distance_m=None if withheld else photo.distance_m,
+        location_mismatch=None if withheld else photo.location_mismatch,
+        location_withheld=withheld,
+        original_available=not withheld,
+        uploaded_by=photo.uploaded_by,
+        links=PhotoLinks(
+            original=f"{url}/original", preview=f"{url}/preview", thumbnail=f"{url}/thumbnail"
+        ),
+    )
+
+
+def present_upload(outcome: UploadOutcome, *, exact_locations: bool) -> PhotoUploaded:
+    """The answer to an upload: the photo, and whether it was already there."""
+    read = present(outcome.photo, outcome.monument, exact_locations=exact_locations)
+    return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One of a photo's files: where it is and what to say about it."""
+
+    key: str
+    sha256: str
+    byte_size: int
+    content_type: str
+
+
+def stored_file(loaded: LoadedPhoto, kind: FileKind, *, exact_locations: bool) -> StoredFile:
+    """The file of this kind, if the caller may have it (`Forbidden` otherwise)."""
+    photo = loaded.photo
+    if kind == "original":
+        if location_withheld(loaded.monument, exact_locations=exact_locations):
+            raise Forbidden(
+                f"Photo {photo.id} is of a sensitive monument and its original file keeps the "
+                "camera's GPS position, so only field, staff and admin keys may download it. "
+                "The preview and thumbnail carry no metadata and are open to you.",
+                links={"preview": f"{PHOTOS_URL}/{photo.id}/preview"},
+            )
+        return StoredFile(photo.original_key, photo.sha256, photo.byte_size, photo.content_type)
+    if kind == "preview":
+        return StoredFile(
+            photo.preview_key, photo.preview_sha256, photo.preview_byte_size, "image/jpeg"
+        )
+    return StoredFile(
+        photo.thumbnail_key, photo.thumbnail_sha256, photo.thumbnail_byte_size, "image/jpeg"
+    )
+
+
+def open_file(*, storage: Storage, file: StoredFile) -> BinaryIO:
+    """The stored bytes; a missing file is a server-side inconsistency, not the caller's."""
+    return storage.open(file.key)
+
+
+def download_name(photo: Photo, kind: FileKind) -> str:
+    """The file name to offer: the uploaded name's stem with the real format's extension.
+
+    The extension follows what the bytes are, never what the uploader called them, so a JPEG
+    uploaded as `page.html` is saved as `page.jpg`.
+    """
+    if kind != "original":
+        return f"photo-{photo.id}-{kind}.jpg"
+    extension = next(
+        (f.extension for f in images.FORMATS.values() if f.content_type == photo.content_type),
+        "bin",
+    )
+    stem = (photo.original_filename or "").rpartition(".")[0] or photo.original_filename
+    return f"{stem or f'photo-{photo.id}'}.{extension}"
+
+
+def delete_photo(*, session: Session, storage: Storage, photo: Photo, actor: Caller) -> None:
+    """Remove a photo; its files go once no other photo references them (after the commit)."""
+    before = audit.snapshot(photo)
+    for record in session.exec(select(PhotoUploadKey).where(PhotoUploadKey.photo_id == photo.id)):
+        session.delete(record)
+    session.delete(photo)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="delete",
+        entity_type=Photo.__tablename__,
+        entity_id=photo.id,
+        before=before,
+        after=None,
+    )
+    for key in (photo.original_key, photo.preview_key, photo.thumbnail_key):
+        still_used = session.exec(
+            select(func.count())
+            .select_from(Photo)
+            .where(
+                or_(
+                    Photo.original_key == key,
+                    Photo.preview_key == key,
+                    Photo.thumbnail_key == key,
+                )
+            )
+        ).one()
+        if not still_used:
+            files.delete_after_commit(session, storage, key)
+
+
+def referenced_keys(*, session: Session) -> set[str]:
+    """Every storage key some photo references."""
+    rows = session.exec(select(Photo.original_key, Photo.preview_key, Photo.thumbnail_key))
+    return {key for row in rows for key in row}
