@@ -116,3 +116,42 @@ def create_assessment(
                 actor=reviewer,
             )
         return assessment.id
+
+
+def create_photo(database: Database, storage: Any, monument_id: int) -> int:
+    """Store a small JPEG as a photo of the monument through the service; returns its id."""
+    import hashlib
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from PIL import Image
+
+    from app.core.uploads import ReceivedFile
+    from app.photos import service as photos
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 150, 100)).save(out, format="JPEG")
+    data = out.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "photo.jpg"
+        path.write_bytes(data)
+        upload = ReceivedFile(
+            path=path,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            file_name="photo.jpg",
+            declared_type="image/jpeg",
+        )
+        with database.session(write=True) as session:
+            outcome = photos.add_photo(
+                session=session,
+                storage=storage,
+                monument_id=monument_id,
+                upload=upload,
+                fields={},
+                idempotency_key=None,
+                rules=photos.ImageRules(max_pixels=10_000_000, min_side=1, mismatch_metres=2000),
+                actor=TEST_ACTOR,
+            )
+            return outcome.photo.id

@@ -14,6 +14,7 @@ from tests.factories import (
     assessment_fields,
     create_assessment,
     create_monument,
+    create_photo,
     create_site,
     monument_fields,
     site_fields,
@@ -23,6 +24,7 @@ ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
 STAFF = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 ASSESSORS = frozenset({"admin", "staff", "field"})
+UPLOADERS = frozenset({"admin", "staff", "field"})
 OPEN = "open"  # probes: no authentication at all
 
 POLICY: dict[tuple[str, str], frozenset | str] = {
@@ -43,6 +45,14 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("PATCH", "/api/v1/assessments/{assessment_id}"): ASSESSORS,
     ("POST", "/api/v1/assessments/{assessment_id}/submit"): ASSESSORS,
     ("POST", "/api/v1/assessments/{assessment_id}/review"): STAFF,
+    ("POST", "/api/v1/monuments/{monument_id}/photos"): UPLOADERS,
+    ("GET", "/api/v1/monuments/{monument_id}/photos"): ANYONE,
+    ("GET", "/api/v1/photos/{photo_id}"): ANYONE,
+    ("DELETE", "/api/v1/photos/{photo_id}"): STAFF,
+    # Of an ordinary monument; sensitive ones: tests/photos/test_api.py.
+    ("GET", "/api/v1/photos/{photo_id}/original"): ANYONE,
+    ("GET", "/api/v1/photos/{photo_id}/preview"): ANYONE,
+    ("GET", "/api/v1/photos/{photo_id}/thumbnail"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
 }
@@ -69,7 +79,17 @@ ASSESSMENT_STATE = {
 }
 
 
-def request_for(method: str, path: str, database, field_author: Caller) -> dict:
+def _photo_upload() -> dict:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(out, format="JPEG")
+    return {"file": ("gate.jpg", out.getvalue(), "image/jpeg")}
+
+
+def request_for(method: str, path: str, database, field_author: Caller, storage) -> dict:
     """A request that would succeed for an allowed caller (drafts belong to the field key)."""
     site_id = create_site(database)
     monument_id = create_monument(database, site_id)
@@ -79,7 +99,12 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
         status=ASSESSMENT_STATE.get((method, path), "draft"),
         author=field_author,
     )
-    url = path.format(site_id=site_id, monument_id=monument_id, assessment_id=assessment_id)
+    photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
+    url = path.format(
+        site_id=site_id, monument_id=monument_id, assessment_id=assessment_id, photo_id=photo_id
+    )
+    if (method, path) == ("POST", "/api/v1/monuments/{monument_id}/photos"):
+        return {"method": method, "url": url, "files": _photo_upload(), "headers": {}}
     body = {
         ("POST", "/api/v1/sites"): site_fields(name="Bosra"),
         ("PATCH", "/api/v1/sites/{site_id}"): {"description": "Updated."},
@@ -99,7 +124,7 @@ def test_route_answers_each_caller_as_documented(client, api_keys, database, met
     with database.session(write=False) as session:
         field_key = keys.find_active_key(session=session, secret=api_keys["field"])
     field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
-    request = request_for(method, path, database, field_author)
+    request = request_for(method, path, database, field_author, client.app.state.storage)
     if caller == "revoked":
         with database.session(write=True) as session:
             key = keys.find_active_key(session=session, secret=api_keys["staff"])

@@ -52,6 +52,8 @@ FORMATS: dict[str, Format] = {
     "TIFF": Format("image/tiff", "tif"),
     **{name: Format("image/heic", "heic") for name in HEIF_FORMATS},
 }
+# The decoders tried on an upload (MPO files are opened by the JPEG decoder).
+DECODERS = [name for name in FORMATS if name != "MPO"]
 ACCEPTED = "JPEG, PNG, WebP, TIFF" + (" or HEIC" if HEIF_FORMATS else "")
 
 # First bytes of each accepted format, to tell "a damaged JPEG" (422) from "not an image" (415).
@@ -273,7 +275,7 @@ def process(
     if path.stat().st_size == 0:
         raise Unprocessable("The file is empty (0 bytes); attach the photo itself.")
     try:
-        with Image.open(path, formats=list(FORMATS)) as image:
+        with Image.open(path, formats=DECODERS) as image:
             width, height = image.size
             if width * height > max_pixels:
                 raise Unprocessable(

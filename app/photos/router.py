@@ -54,10 +54,10 @@ def upload_photo(
     request: Request,
     caller: UploaderDep,
     upload: PhotoUploadDep,
-    idempotency_key: IdempotencyKey,
     session: SessionDep,
     storage: StorageDep,
     settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
     outcome = service.add_photo(
