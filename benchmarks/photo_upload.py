@@ -1,0 +1,236 @@
+"""Photo uploads through the real HTTP service, against the bare Pillow pipeline, same run.
+
+    python -m benchmarks.photo_upload          (or: make bench-photos)
+
+Generates 12-megapixel JPEGs with EXIF, times the bare pipeline (SHA-256 + EXIF + preview and
+thumbnail, as the service runs it) with and without Pillow's draft mode, then starts the
+service with uvicorn on a free port of 127.0.0.1 (SQLite and a media folder in a temporary
+folder), uploads the same files over HTTP, and prints photos/s for both and their ratio. It
+also sends a 200 MB file and reads the server's peak resident memory (VmHWM) before and after,
+to show the upload is streamed rather than held in memory. The server is stopped by its PID.
+"""
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+from PIL import Image, ImageDraw, ImageFilter
+
+from app.core import migrations
+from app.core.actors import command_line_actor
+from app.core.db import Database, make_engine
+from app.keys import service as keys
+from app.keys.models import Role
+from app.monuments import service as monuments
+from app.photos import images
+from app.sites import service as sites
+
+MEGAPIXELS_12 = (4000, 3000)
+BIG_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def make_photos(folder: Path, count: int) -> list[Path]:
+    """`count` different 12-MP JPEGs that compress like photos (a few MB each), with EXIF."""
+    base = Image.radial_gradient("L").resize(MEGAPIXELS_12).convert("RGB")
+    noise = Image.effect_noise(MEGAPIXELS_12, 40).convert("RGB")
+    base = Image.blend(base, noise, 0.35).filter(ImageFilter.GaussianBlur(1))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Canon", "Canon EOS 5D Mark III", 6
+    paths = []
+    for index in range(count):
+        image = base.copy()
+        ImageDraw.Draw(image).rectangle((100 * index, 100, 100 * index + 600, 700), fill="white")
+        path = folder / f"IMG_{index:04d}.jpg"
+        image.save(path, format="JPEG", quality=90, exif=exif)
+        paths.append(path)
+    return paths
+
+
+def bare_pipeline(paths: list[Path], *, use_draft: bool) -> float:
+    """Seconds per photo for hash + EXIF + derivatives, as the service does it."""
+    timings = []
+    for path in paths:
+        started = time.perf_counter()
+        digest = hashlib.sha256()
+        with path.open("rb") as file:
+            while chunk := file.read(1024 * 1024):
+                digest.update(chunk)
+        images.process(path, max_pixels=64_000_000, min_side=32, use_draft=use_draft)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare_database(url: str) -> tuple[int, str]:
+    """Migrate, add a site and a monument, create a field key; returns (monument id, key)."""
+    migrations.upgrade(url)
+    database = Database(make_engine(url))
+    actor = command_line_actor()
+    with database.session(write=True) as session:
+        site = sites.create_site(
+            session=session,
+            fields={"name": "Palmyra", "country": "SY", "lat": 34.55, "lon": 38.27},
+            actor=actor,
+        )
+        monument = monuments.create_monument(
+            session=session,
+            fields={
+                "site_id": site.id,
+                "name": "Temple of Bel",
+                "type": "temple",
+                "lat": 34.54738,
+                "lon": 38.27393,
+                "location_precision_m": 50,
+            },
+            grid_degrees=0.1,
+            actor=actor,
+        )
+        _, secret = keys.create_key(session=session, name="bench", role=Role.field, actor=actor)
+    database.engine.dispose()
+    return monument.id, secret
+
+
+def vm_hwm_kib(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start in time")
+
+
+def write_big_file(path: Path, size: int) -> None:
+    block = os.urandom(1024 * 1024)
+    with path.open("wb") as file:
+        for _ in range(size // len(block)):
+            file.write(block)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=12, help="12-MP JPEGs to upload")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-photos-") as folder_name:
+        folder = Path(folder_name)
+        print(f"Generating {args.photos} 12-megapixel JPEGs…", flush=True)
+        paths = make_photos(folder, args.photos)
+        sizes = [path.stat().st_size for path in paths]
+        print(f"  {statistics.mean(sizes) / 1e6:.1f} MB each on average")
+
+        images.process(paths[0], max_pixels=64_000_000)  # warm-up: imports, codecs
+        draft_s = bare_pipeline(paths, use_draft=True)
+        full_s = bare_pipeline(paths, use_draft=False)
+
+        url = f"sqlite:///{folder / 'registry.db'}"
+        monument_id, secret = prepare_database(url)
+        port = free_port()
+        env = {
+            **os.environ,
+            "HERITAGE_DATABASE_URL": url,
+            "HERITAGE_MEDIA_ROOT": str(folder / "media"),
+            "HERITAGE_UPLOAD_TEMP_DIR": str(folder),
+            "HERITAGE_MAX_UPLOAD_BYTES": str(BIG_UPLOAD_BYTES + 1024 * 1024),
+        }
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+        server = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "1", "--log-level", "warning"],
+            env=env,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"Bearer {secret}"}
+        upload_url = f"{base_url}/api/v1/monuments/{monument_id}/photos"
+        try:
+            wait_until_up(base_url, server)
+            with httpx.Client(timeout=300, headers=headers) as client:
+                small = io.BytesIO()
+                Image.new("RGB", (64, 64)).save(small, format="PNG")
+                client.post(upload_url, files={"file": ("warm.png", small.getvalue())})
+
+                # 1. A 200 MB body first, so the high-water mark shows the receive alone.
+                big = folder / "big.bin"
+                write_big_file(big, BIG_UPLOAD_BYTES)
+                before_kib = vm_hwm_kib(server.pid)
+                with big.open("rb") as body:
+                    started = time.perf_counter()
+                    big_answer = client.post(upload_url, files={"file": ("big.bin", body)})
+                    big_seconds = time.perf_counter() - started
+                after_kib = vm_hwm_kib(server.pid)
+                big.unlink()
+
+                # 2. The 12-MP photos, one after another, as one phone would send them.
+                timings = []
+                for path in paths:
+                    with path.open("rb") as body:
+                        started = time.perf_counter()
+                        answer = client.post(upload_url, files={"file": (path.name, body)})
+                        timings.append(time.perf_counter() - started)
+                    if answer.status_code != 201:
+                        raise RuntimeError(f"upload failed: {answer.status_code} {answer.text}")
+                hwm_after_photos = vm_hwm_kib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+    http_s = statistics.median(timings)
+    results = {
+        "photos": args.photos,
+        "mean_jpeg_mb": round(statistics.mean(sizes) / 1e6, 2),
+        "bare_pillow_photos_per_s": round(1 / draft_s, 2),
+        "http_photos_per_s": round(1 / http_s, 2),
+        "http_to_bare_ratio": round(draft_s / http_s, 2),
+        "bare_full_decode_photos_per_s": round(1 / full_s, 2),
+        "draft_speedup": round(full_s / draft_s, 2),
+        "big_upload_mb": BIG_UPLOAD_BYTES // (1024 * 1024),
+        "big_upload_status": big_answer.status_code,
+        "big_upload_mb_per_s": round(BIG_UPLOAD_BYTES / 1e6 / big_seconds, 1),
+        "server_vmhwm_before_big_mib": round(before_kib / 1024, 1),
+        "server_vmhwm_after_big_mib": round(after_kib / 1024, 1),
+        "server_vmhwm_after_photos_mib": round(hwm_after_photos / 1024, 1),
+    }
+    print(
+        f"""
+12-MP JPEG uploads (median of {args.photos}, {results["mean_jpeg_mb"]} MB each)
+  bare Pillow pipeline (hash + EXIF + 2 derivatives, draft): {results["bare_pillow_photos_per_s"]:>6} photos/s
+  through HTTP (multipart, spool, checks, storage, SQLite):  {results["http_photos_per_s"]:>6} photos/s
+  ratio HTTP / bare:                                         {results["http_to_bare_ratio"]:>6}
+  bare pipeline without draft mode (full decode):            {results["bare_full_decode_photos_per_s"]:>6} photos/s
+  draft-mode speed-up:                                       {results["draft_speedup"]:>6}×
+200 MB upload ({results["big_upload_mb_per_s"]} MB/s, answered {big_answer.status_code}: not an image)
+  server peak RSS (VmHWM) before: {results["server_vmhwm_before_big_mib"]} MiB, after: {results["server_vmhwm_after_big_mib"]} MiB
+  server peak RSS after the 12-MP uploads: {results["server_vmhwm_after_photos_mib"]} MiB"""  # noqa: E501
+    )
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "photo_upload.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
