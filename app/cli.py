@@ -1,4 +1,4 @@
-"""The `heritage-registry` command line: migrations, demo data, API keys, the server."""
+"""The `heritage-registry` command line: migrations, demo data, keys, media, the server."""
 
 from typing import Annotated
 
@@ -15,8 +15,10 @@ from app.keys.models import Role
 cli = typer.Typer(help="Heritage damage registry.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+media_cli = typer.Typer(help="Check photo files against the database.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(media_cli, name="media")
 console = Console()
 
 
@@ -110,6 +112,44 @@ def verify_audit() -> None:
     with _database().session(write=False) as session:
         report = audit.verify_chain(session=session)
     print(json.dumps(asdict(report)))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@media_cli.command("check")
+def check_media(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Remove files that no photo references.")
+    ] = False,
+    grace_minutes: Annotated[
+        int,
+        typer.Option(min=0, help="Leave orphans younger than this (uploads still in flight)."),
+    ] = 60,
+) -> None:
+    """List photos whose files are missing and files no photo references; exit 1 if any."""
+    from datetime import timedelta
+
+    from app.core.storage import make_storage
+    from app.photos import service as photos
+
+    settings = get_settings()
+    storage = make_storage(settings)
+    with _database().session(write=False) as session:
+        report = photos.check_media(
+            session=session,
+            storage=storage,
+            repair=repair,
+            grace=timedelta(minutes=grace_minutes),
+        )
+    for photo_id, key in report.missing:
+        console.print(f"[red]missing[/red]  photo {photo_id}: {key}")
+    for key in report.orphans:
+        state = "removed" if key in report.removed else "orphan"
+        console.print(f"[yellow]{state}[/yellow]  {key}")
+    console.print(
+        f"{storage.description}: {len(report.missing)} missing file(s), "
+        f"{len(report.orphans)} orphan file(s), {len(report.removed)} removed."
+    )
     if not report.ok:
         raise typer.Exit(1)
 

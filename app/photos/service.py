@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import func, or_
@@ -16,6 +17,7 @@ from app.core import storage as files
 from app.core.actors import Caller
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.storage import Storage
+from app.core.time import utc_now
 from app.core.uploads import ReceivedFile
 from app.monuments import service as monuments
 from app.monuments.models import Monument
@@ -420,7 +422,43 @@ def delete_photo(*, session: Session, storage: Storage, photo: Photo, actor: Cal
             files.delete_after_commit(session, storage, key)
 
 
-def referenced_keys(*, session: Session) -> set[str]:
-    """Every storage key some photo references."""
-    rows = session.exec(select(Photo.original_key, Photo.preview_key, Photo.thumbnail_key))
-    return {key for row in rows for key in row}
+@dataclass(frozen=True)
+class MediaReport:
+    """Rows whose files are missing, files no row references, and the orphans removed."""
+
+    missing: list[tuple[int, str]]
+    orphans: list[str]
+    removed: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row has its files and every orphan left is being dealt with."""
+        return not self.missing and set(self.orphans) <= set(self.removed)
+
+
+def check_media(
+    *, session: Session, storage: Storage, repair: bool, grace: timedelta
+) -> MediaReport:
+    """Compare the rows with the stored files; with `repair`, remove orphan files.
+
+    Only orphans older than `grace` are removed: a younger one may be an upload whose row is
+    not committed yet. Missing files cannot be repaired here; the report names their rows.
+    """
+    referenced: dict[str, int] = {}
+    rows = session.exec(
+        select(Photo.id, Photo.original_key, Photo.preview_key, Photo.thumbnail_key)
+    )
+    for photo_id, *keys in rows:
+        for key in keys:
+            referenced.setdefault(key, photo_id)
+    stored = {item.key: item for item in storage.list()}
+    missing = sorted((photo_id, key) for key, photo_id in referenced.items() if key not in stored)
+    orphans = sorted(key for key in stored if key not in referenced)
+    removed = []
+    if repair:
+        cutoff = utc_now() - grace
+        for key in orphans:
+            if stored[key].modified_at <= cutoff:
+                storage.delete(key)
+                removed.append(key)
+    return MediaReport(missing=missing, orphans=orphans, removed=removed)

@@ -1,0 +1,65 @@
+"""`heritage-registry media check`: rows without files, files without rows, and repair."""
+
+import os
+import time
+
+from tests.factories import create_monument
+from tests.keys.test_cli import SCRIPT
+from tests.photos.pictures import jpeg_bytes, two_colour_image
+from tests.photos.test_api import upload
+
+
+def run_media_check(database_url, media_root, *args):
+    import subprocess
+
+    env = os.environ | {
+        "HERITAGE_DATABASE_URL": database_url,
+        "HERITAGE_MEDIA_ROOT": str(media_root),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [SCRIPT, "media", "check", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_media_check_finds_missing_and_orphan_files_and_repairs_old_orphans(
+    local_api, auth, database, database_url, media_root
+):
+    monument_id = create_monument(database)
+    intact = upload(local_api.client, monument_id, jpeg_bytes(), headers=auth("field")).json()
+    broken = upload(
+        local_api.client,
+        monument_id,
+        jpeg_bytes(two_colour_image((500, 300))),
+        headers=auth("field"),
+    ).json()
+    assert run_media_check(database_url, media_root).returncode == 0
+
+    # A file lost from storage, an old orphan (a crash before the commit), a fresh one.
+    lost = next(media_root.glob(f"originals/*/{broken['sha256']}"))
+    lost.unlink()
+    old = media_root / "originals" / "ff" / ("f" * 64)
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(b"left by a crash")
+    an_hour_ago = time.time() - 2 * 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    fresh = media_root / "previews" / "ee" / ("e" * 64 + ".jpg")
+    fresh.parent.mkdir(parents=True, exist_ok=True)
+    fresh.write_bytes(b"an upload in flight")
+
+    report = run_media_check(database_url, media_root)
+    assert report.returncode == 1
+    assert f"missing  photo {broken['id']}: originals/" in report.stdout
+    assert "orphan  originals/ff/" in report.stdout and "orphan  previews/ee/" in report.stdout
+    assert old.exists()  # without --repair nothing is touched
+
+    repaired = run_media_check(database_url, media_root, "--repair")
+    assert "removed  originals/ff/" in repaired.stdout
+    assert not old.exists() and fresh.exists()  # the young orphan waits out the grace period
+    assert repaired.returncode == 1  # the lost original still needs a person
+    assert local_api.client.get(intact["links"]["original"]).status_code == 200
