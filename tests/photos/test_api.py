@@ -593,3 +593,16 @@ def test_every_upload_and_delete_is_in_the_audit_trail(local_api, auth, database
     ]
     assert events[0]["actor"].startswith("field:")
     assert local_api.client.get("/api/v1/audit/verify", headers=auth("staff")).json()["ok"]
+
+
+def test_an_upload_streams_with_no_transaction_open(database, api_keys):
+    """The checks before the stream end their transaction: no lock or connection is held
+    (on SQLite every write transaction holds the database's write lock)."""
+    from app.core.actors import Caller
+    from app.keys.models import Role
+    from app.photos.dependencies import get_upload_monument
+
+    monument_id = create_monument(database)
+    with database.session(write=True) as session:
+        assert get_upload_monument(monument_id, Caller(role=Role.field), session) == monument_id
+        assert not session.in_transaction()
