@@ -307,7 +307,8 @@ def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> Photo
         content_type=photo.content_type,
         width=photo.width,
         height=photo.height,
-        original_filename=photo.original_filename,
+        # Some apps write the position into the file name: withheld with the GPS.
+        original_filename=None if withheld else photo.original_filename,
         caption=photo.caption,
         photographer=photo.photographer,
         license=photo.license,

@@ -438,6 +438,7 @@ def test_sensitive_positions_never_reach_anonymous_or_partner_callers(local_api,
             assert body["distance_m"] is None and body["location_mismatch"] is None
             assert body["location_withheld"] is True
             assert body["original_available"] is False
+            assert body["original_filename"] is None
             text = str(body)
             assert "34.55" not in text and "38.26" not in text
         original = local_api.client.get(f"{url}/original", headers=auth(role))
@@ -606,3 +607,40 @@ def test_an_upload_streams_with_no_transaction_open(database, api_keys):
     with database.session(write=True) as session:
         assert get_upload_monument(monument_id, Caller(role=Role.field), session) == monument_id
         assert not session.in_transaction()
+
+
+@pytest.mark.postgresql_only
+def test_concurrent_uploads_of_the_same_bytes_make_one_photo(database, app, tmp_path):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.core.uploads import ReceivedFile
+    from app.photos import service
+    from tests.factories import TEST_ACTOR
+
+    monument_id = create_monument(database)
+    data = jpeg_bytes()
+    path = tmp_path / "same.jpg"
+    path.write_bytes(data)
+    both_ready = threading.Barrier(2)
+
+    def add() -> int:
+        received = ReceivedFile(path, hashlib.sha256(data).hexdigest(), len(data), "a.jpg", None)
+        both_ready.wait()
+        with database.session(write=True) as session:
+            return service.add_photo(
+                session=session,
+                storage=app.state.storage,
+                monument_id=monument_id,
+                upload=received,
+                fields={},
+                idempotency_key=None,
+                rules=service.ImageRules(max_pixels=10**7, min_side=1, mismatch_metres=2000),
+                actor=TEST_ACTOR,
+            ).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: add(), range(2)))
+
+    assert statuses == [200, 201]
+    assert count_rows(database, Photo) == 1
