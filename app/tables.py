@@ -5,6 +5,15 @@ from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
+from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
 
-__all__ = ["ApiKey", "AuditEvent", "DamageAssessment", "Monument", "Site", "metadata"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "DamageAssessment",
+    "Monument",
+    "RestorationAssessment",
+    "Site",
+    "metadata",
+]

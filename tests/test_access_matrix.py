@@ -14,8 +14,10 @@ from tests.factories import (
     assessment_fields,
     create_assessment,
     create_monument,
+    create_restoration,
     create_site,
     monument_fields,
+    restoration_fields,
     site_fields,
 )
 
@@ -43,6 +45,10 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("PATCH", "/api/v1/assessments/{assessment_id}"): ASSESSORS,
     ("POST", "/api/v1/assessments/{assessment_id}/submit"): ASSESSORS,
     ("POST", "/api/v1/assessments/{assessment_id}/review"): STAFF,
+    ("GET", "/api/v1/monuments/{monument_id}/restoration-assessments"): ANYONE,
+    ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
+    ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
+    ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
 }
@@ -79,7 +85,13 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
         status=ASSESSMENT_STATE.get((method, path), "draft"),
         author=field_author,
     )
-    url = path.format(site_id=site_id, monument_id=monument_id, assessment_id=assessment_id)
+    restoration_id = create_restoration(database, monument_id)
+    url = path.format(
+        site_id=site_id,
+        monument_id=monument_id,
+        assessment_id=assessment_id,
+        restoration_id=restoration_id,
+    )
     body = {
         ("POST", "/api/v1/sites"): site_fields(name="Bosra"),
         ("PATCH", "/api/v1/sites/{site_id}"): {"description": "Updated."},
@@ -88,6 +100,8 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
         ("POST", "/api/v1/monuments/{monument_id}/assessments"): assessment_fields(),
         ("PATCH", "/api/v1/assessments/{assessment_id}"): {"notes": "Re-read the imagery."},
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
+        ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
+        ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
     }.get((method, path))
     return {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
 
