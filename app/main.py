@@ -11,6 +11,7 @@ from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
 from app.health.router import router as health_router
 from app.monuments.router import router as monuments_router
+from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(restoration_router)
+    app.include_router(reports_router)
     app.include_router(audit_router)
     return app
 

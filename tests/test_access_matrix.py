@@ -49,6 +49,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
     ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
     ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
+    ("GET", "/api/v1/reports/sites/{site_id}/state-of-conservation"): ANYONE,
+    ("GET", "/api/v1/reports/summary"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
 }

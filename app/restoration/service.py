@@ -1,6 +1,7 @@
 """Restoration assessments: recording opinions, their status transitions, and money."""
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
+from app.assessments.service import known_by
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
@@ -80,13 +82,20 @@ def list_for_monument(
     return session.scalars(query.order_by(RestorationAssessment.id).limit(limit + 1)).all()
 
 
-def latest_query() -> Select:
-    """Per monument, its latest restoration assessment (by `assessed_on`, then id)."""
+def latest_query(as_of: date | None = None) -> Select:
+    """Per monument, its latest restoration assessment (by `assessed_on`, then id); with
+    `as_of`, the latest one recorded and assessed by the end of that day."""
     rank = func.row_number().over(
         partition_by=RestorationAssessment.monument_id,
         order_by=(RestorationAssessment.assessed_on.desc(), RestorationAssessment.id.desc()),
     )
-    ranked = select(RestorationAssessment, rank.label("rank")).subquery("ranked_restoration")
+    ranked = select(RestorationAssessment, rank.label("rank"))
+    if as_of is not None:
+        ranked = ranked.where(
+            RestorationAssessment.assessed_on <= as_of,
+            RestorationAssessment.created_at < known_by(as_of),
+        )
+    ranked = ranked.subquery("ranked_restoration")
     return select(ranked).where(ranked.c.rank == 1)
 
 
