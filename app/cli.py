@@ -49,7 +49,8 @@ def load_demo() -> None:
         )
     console.print(
         f"Palmyra demo data: site {result.site_id}; added {result.sites_added} site(s), "
-        f"{result.monuments_added} monument(s), {result.assessments_added} verified assessment(s)."
+        f"{result.monuments_added} monument(s), {result.assessments_added} verified damage "
+        f"assessment(s), {result.restorations_added} restoration opinion(s)."
     )
 
 

@@ -15,6 +15,8 @@ from app.monuments.router import router as monuments_router
 from app.photos import images
 from app.photos.dependencies import upload_body_limit
 from app.photos.router import router as photos_router
+from app.reports.router import router as reports_router
+from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
 
 DESCRIPTION = """
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
+    app.include_router(restoration_router)
+    app.include_router(reports_router)
     app.include_router(audit_router)
     return app
 

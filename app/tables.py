@@ -6,6 +6,7 @@ from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
 from app.photos.models import Photo, PhotoUploadKey
+from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Monument",
     "Photo",
     "PhotoUploadKey",
+    "RestorationAssessment",
     "Site",
     "metadata",
 ]

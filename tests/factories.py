@@ -155,3 +155,32 @@ def create_photo(database: Database, storage: Any, monument_id: int) -> int:
                 actor=TEST_ACTOR,
             )
             return outcome.photo.id
+
+
+def restoration_fields(**overrides: Any) -> dict[str, Any]:
+    """A valid restoration assessment body (the Arch: anastylosis once demined)."""
+    return {
+        "assessed_on": "2016-04-18",
+        "feasibility": "partially_feasible",
+        "approach": "anastylosis",
+        "original_material_percent": 30,
+        "estimated_cost": {"amount": "1500000.00", "currency": "USD"},
+        "estimated_duration_months": 24,
+        "priority": "high",
+        "prerequisites": ["demining", "security_clearance"],
+        "organisation": "Directorate-General of Antiquities and Museums",
+        "source": "Seed article, 27 March 2016",
+        "notes": "Rebuild with the stones that remain.",
+    } | overrides
+
+
+def create_restoration(database: Database, monument_id: int, **overrides: Any) -> int:
+    """Store a proposed restoration assessment; returns its id."""
+    from app.restoration import service as restoration
+    from app.restoration.schemas import RestorationCreate
+
+    fields = RestorationCreate.model_validate(restoration_fields(**overrides)).model_dump()
+    with database.session(write=True) as session:
+        return restoration.create_restoration(
+            session=session, monument_id=monument_id, fields=fields, actor=TEST_ACTOR
+        ).id

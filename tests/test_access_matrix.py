@@ -15,8 +15,10 @@ from tests.factories import (
     create_assessment,
     create_monument,
     create_photo,
+    create_restoration,
     create_site,
     monument_fields,
+    restoration_fields,
     site_fields,
 )
 
@@ -53,6 +55,12 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/photos/{photo_id}/original"): ANYONE,
     ("GET", "/api/v1/photos/{photo_id}/preview"): ANYONE,
     ("GET", "/api/v1/photos/{photo_id}/thumbnail"): ANYONE,
+    ("GET", "/api/v1/monuments/{monument_id}/restoration-assessments"): ANYONE,
+    ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
+    ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
+    ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
+    ("GET", "/api/v1/reports/sites/{site_id}/state-of-conservation"): ANYONE,
+    ("GET", "/api/v1/reports/summary"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
 }
@@ -99,9 +107,14 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
         status=ASSESSMENT_STATE.get((method, path), "draft"),
         author=field_author,
     )
+    restoration_id = create_restoration(database, monument_id)
     photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
     url = path.format(
-        site_id=site_id, monument_id=monument_id, assessment_id=assessment_id, photo_id=photo_id
+        site_id=site_id,
+        monument_id=monument_id,
+        assessment_id=assessment_id,
+        restoration_id=restoration_id,
+        photo_id=photo_id,
     )
     if (method, path) == ("POST", "/api/v1/monuments/{monument_id}/photos"):
         return {"method": method, "url": url, "files": _photo_upload(), "headers": {}}
@@ -113,6 +126,8 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
         ("POST", "/api/v1/monuments/{monument_id}/assessments"): assessment_fields(),
         ("PATCH", "/api/v1/assessments/{assessment_id}"): {"notes": "Re-read the imagery."},
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
+        ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
+        ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
     }.get((method, path))
     return {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
 

@@ -72,6 +72,9 @@ class DamageAssessment(SQLModel, table=True):
     __tablename__ = "damage_assessment"
     __table_args__ = (
         Index(None, "monument_id", "status", "observed_on"),
+        # The condition query asks, for every verified assessment, whether a verified
+        # correction supersedes it: without this index that is a scan per assessment.
+        Index(None, "supersedes_id"),
         {"sqlite_autoincrement": True},
     )
 

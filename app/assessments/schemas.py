@@ -12,32 +12,21 @@ from app.assessments.models import (
     DamageCause,
     DamageLevel,
 )
-from app.core.schemas import Citation, InputModel, LongText, PatchModel, ResourceRead
-from app.core.time import today_utc
+from app.core.schemas import (
+    Citation,
+    InputModel,
+    LongText,
+    PastDate,
+    PatchModel,
+    ResourceRead,
+    distinct_items,
+)
 
-EARLIEST_OBSERVATION = date(1800, 1, 1)
-
-
-def _not_in_future(observed_on: date) -> date:
-    if observed_on > today_utc():
-        raise ValueError(f"must not be in the future (today is {today_utc().isoformat()} UTC)")
-    if observed_on < EARLIEST_OBSERVATION:
-        raise ValueError(f"must be on or after {EARLIEST_OBSERVATION.isoformat()}")
-    return observed_on
-
-
-def _distinct(causes: list[DamageCause]) -> list[DamageCause]:
-    if len(set(causes)) != len(causes):
-        raise ValueError("must not list a cause twice")
-    return causes
-
-
-ObservedOn = Annotated[date, AfterValidator(_not_in_future)]
 ExtentPercent = Annotated[int, Field(ge=0, le=100, description="Share of the structure affected.")]
 Causes = Annotated[
     list[DamageCause],
     Field(max_length=len(DamageCause), description="Causes, from the controlled list."),
-    AfterValidator(_distinct),
+    AfterValidator(distinct_items),
 ]
 AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
@@ -45,7 +34,7 @@ AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 class AssessmentCreate(InputModel):
     """A new (draft) damage assessment."""
 
-    observed_on: ObservedOn
+    observed_on: PastDate
     method: AssessmentMethod
     source: Citation
     damage_level: DamageLevel
@@ -65,7 +54,7 @@ class AssessmentUpdate(PatchModel):
         {"observed_on", "method", "source", "damage_level", "causes", "confidence"}
     )
 
-    observed_on: ObservedOn | None = None
+    observed_on: PastDate | None = None
     method: AssessmentMethod | None = None
     source: Citation | None = None
     damage_level: DamageLevel | None = None

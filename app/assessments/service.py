@@ -103,7 +103,7 @@ def list_history(
     return session.scalars(query).all()
 
 
-def _known_by(as_of: date) -> datetime:
+def known_by(as_of: date) -> datetime:
     """The first instant after the `as_of` day (UTC): what was verified before it was known."""
     return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
@@ -118,8 +118,8 @@ def condition_query(as_of: date | None = None) -> Select:
         correction.status == AssessmentStatus.verified,
     ]
     if as_of is not None:
-        known += [assessment.observed_on <= as_of, assessment.reviewed_at < _known_by(as_of)]
-        corrected.append(correction.reviewed_at < _known_by(as_of))
+        known += [assessment.observed_on <= as_of, assessment.reviewed_at < known_by(as_of)]
+        corrected.append(correction.reviewed_at < known_by(as_of))
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
         order_by=(
@@ -135,6 +135,9 @@ def condition_query(as_of: date | None = None) -> Select:
             assessment.damage_level.label("damage_level"),
             assessment.extent_percent.label("extent_percent"),
             assessment.observed_on.label("observed_on"),
+            assessment.method.label("method"),
+            assessment.confidence.label("confidence"),
+            assessment.causes.label("causes"),
             rank.label("rank"),
         )
         .where(*known, ~exists().where(*corrected))

@@ -62,10 +62,26 @@ Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
 
 
+EARLIEST_DATE = date(1800, 1, 1)
+
+
 def _not_future_day(day: date) -> date:
     if day > today_utc():
         raise ValueError(f"must not be in the future (today is {today_utc().isoformat()} UTC)")
+    if day < EARLIEST_DATE:
+        raise ValueError(f"must be on or after {EARLIEST_DATE.isoformat()}")
     return day
+
+
+def distinct_items(items: list[Any]) -> list[Any]:
+    """Refuse a list that names the same value twice."""
+    if len(set(items)) != len(items):
+        raise ValueError("must not list the same value twice")
+    return items
+
+
+# A date in the registry's past: observations and judgements cannot be in the future.
+PastDate = Annotated[date, AfterValidator(_not_future_day)]
 
 
 AsOf = Annotated[

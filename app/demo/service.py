@@ -1,17 +1,21 @@
 """Loading the Palmyra demo data (idempotent: a second run changes nothing)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
 from app.assessments import service as assessments
-from app.assessments.models import DamageAssessment
+from app.assessments.models import DamageAssessment, DamageLevel
 from app.assessments.schemas import AssessmentCreate
 from app.core.actors import Caller
 from app.demo import palmyra_data
 from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.models import Monument
+from app.restoration import service as restorations
+from app.restoration.models import RestorationAssessment
+from app.restoration.schemas import RestorationCreate
 from app.sites import service as sites
 from app.sites.models import Site
 
@@ -24,6 +28,7 @@ class DemoLoadResult:
     sites_added: int = 0
     monuments_added: int = 0
     assessments_added: int = 0
+    restorations_added: int = 0
 
 
 def _site_fields() -> dict:
@@ -76,7 +81,71 @@ def load_palmyra(*, session: Session, grid_degrees: float, actor: Caller) -> Dem
         monument_id = monument_ids[names[observation["monument_key"]]]
         if _load_observation(session, monument_id, observation, reviewer=actor):
             result.assessments_added += 1
+    for opinion in palmyra_data.RESTORATION_OPINIONS:
+        if opinion["monument_key"] is not None:
+            targets = [monument_ids[names[opinion["monument_key"]]]]
+        else:
+            targets = _damaged_before(session, list(monument_ids.values()), opinion["assessed_on"])
+        for monument_id in targets:
+            if _load_opinion(session, monument_id, opinion):
+                result.restorations_added += 1
     return result
+
+
+def _damaged_before(session: Session, monument_ids: list[int], day: date) -> list[int]:
+    """Monuments whose recorded condition, observed on or before `day`, is severe damage or
+    destruction: what a site-wide claim made that day was about."""
+    damaged = []
+    for monument_id in monument_ids:
+        condition = assessments.current_condition(
+            session=session, monument_id=monument_id, as_of=None
+        )
+        if (
+            condition is not None
+            and condition.observed_on <= day
+            and condition.damage_level in (DamageLevel.severe_damage, DamageLevel.destroyed)
+        ):
+            damaged.append(monument_id)
+    return damaged
+
+
+def _load_opinion(session: Session, monument_id: int, opinion: dict) -> bool:
+    """Record one published restoration opinion, unless it already is."""
+    source = palmyra_data.SOURCES[opinion["source"]]
+    site_wide = opinion["monument_key"] is None
+    notes = opinion["notes"] + (
+        "\n\nA site-wide statement, recorded against each monument severely damaged or "
+        "destroyed by then."
+        if site_wide
+        else ""
+    )
+    fields = RestorationCreate.model_validate(
+        {
+            "assessed_on": opinion["assessed_on"],
+            "feasibility": opinion["feasibility"],
+            "approach": opinion["approach"],
+            "restorable_percent": opinion["restorable_percent"],
+            "prerequisites": opinion["prerequisites"],
+            "organisation": opinion["author_organisation"],
+            "source": source,
+            "notes": notes,
+        }
+    ).model_dump()
+    already = session.exec(
+        select(RestorationAssessment.id).where(
+            RestorationAssessment.monument_id == monument_id,
+            RestorationAssessment.assessed_on == fields["assessed_on"],
+            RestorationAssessment.source == source,
+            RestorationAssessment.organisation == fields["organisation"],
+        )
+    ).first()
+    if already is not None:
+        return False
+    author = Caller(role=Role.staff, name=f"Palmyra demo import ({opinion['source']})")
+    restorations.create_restoration(
+        session=session, monument_id=monument_id, fields=fields, actor=author
+    )
+    return True
 
 
 def _load_observation(

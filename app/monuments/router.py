@@ -15,6 +15,7 @@ from app.monuments import service
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentRead, MonumentUpdate
+from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 router = APIRouter(
     prefix="/api/v1/monuments", tags=["monuments"], dependencies=[Depends(get_caller)]
@@ -42,6 +43,16 @@ def list_monuments(
         DamageLevel | None, Query(description="Only monuments in this current condition.")
     ] = None,
     as_of: AsOf = None,
+    restoration_status: Annotated[
+        RestorationStatus | None, Query(description="Status of the latest restoration assessment.")
+    ] = None,
+    priority: Annotated[
+        Priority | None, Query(description="Priority of the latest restoration assessment.")
+    ] = None,
+    prerequisite: Annotated[
+        Prerequisite | None,
+        Query(description="Only monuments whose latest restoration assessment waits on this."),
+    ] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
@@ -54,6 +65,9 @@ def list_monuments(
         updated_since=updated_since,
         damage_level=damage_level,
         as_of=as_of,
+        restoration_status=restoration_status,
+        priority=priority,
+        prerequisite=prerequisite,
     )
     exact = caller.sees_exact_locations
     monuments = service.list_monuments(
@@ -63,11 +77,18 @@ def list_monuments(
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(monuments[limit - 1][0].id) if len(monuments) > limit else None
+    next_cursor = (
+        encode_cursor(monuments[limit - 1].monument.id) if len(monuments) > limit else None
+    )
     page = Page[MonumentRead](
         items=[
-            service.present(monument, exact_locations=exact, condition=condition)
-            for monument, condition in monuments[:limit]
+            service.present(
+                listed.monument,
+                exact_locations=exact,
+                condition=listed.condition,
+                restoration=listed.restoration,
+            )
+            for listed in monuments[:limit]
         ],
         next_cursor=next_cursor,
     )
@@ -92,7 +113,12 @@ def create_monument(
     )
     return resource_response(
         request,
-        service.present(monument, exact_locations=caller.sees_exact_locations, condition=None),
+        service.present(
+            monument,
+            exact_locations=caller.sees_exact_locations,
+            condition=None,
+            restoration=None,
+        ),
         status_code=201,
         headers={"Location": f"{router.prefix}/{monument.id}"},
     )

@@ -16,6 +16,7 @@ from app.core.schemas import (
     ShortText,
 )
 from app.monuments.models import MonumentType
+from app.restoration.schemas import RestorationSummary
 
 AltNames = Annotated[
     list[Name],
@@ -81,4 +82,7 @@ class MonumentRead(ResourceRead):
     current_condition: CurrentCondition | None = Field(
         description="From the latest verified damage assessment (as of `as_of` when given); "
         "null when the monument has none."
+    )
+    latest_restoration: RestorationSummary | None = Field(
+        description="The most recent restoration assessment (any status); null when none."
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Text, and_, cast, or_
 from sqlmodel import Session, select
 
 from app.assessments import service as assessments
@@ -17,6 +17,9 @@ from app.core.errors import BadRequest, Gone, NotFound, Unprocessable
 from app.core.time import as_utc, utc_now
 from app.monuments.models import Monument, MonumentType
 from app.monuments.schemas import MonumentRead
+from app.restoration import service as restorations
+from app.restoration.models import Prerequisite, Priority, RestorationStatus
+from app.restoration.schemas import RestorationSummary
 from app.sites.models import Site
 
 METRES_PER_DEGREE = 111_320.0
@@ -33,6 +36,15 @@ class BoundingBox:
 
 
 @dataclass(frozen=True)
+class ListedMonument:
+    """A monument in a list, with what is derived for it."""
+
+    monument: Monument
+    condition: CurrentCondition | None
+    restoration: RestorationSummary | None
+
+
+@dataclass(frozen=True)
 class MonumentFilters:
     """What a monument list is narrowed by."""
 
@@ -43,6 +55,9 @@ class MonumentFilters:
     updated_since: datetime | None = None
     damage_level: DamageLevel | None = None
     as_of: date | None = None
+    restoration_status: RestorationStatus | None = None
+    priority: Priority | None = None
+    prerequisite: Prerequisite | None = None
 
 
 def parse_bbox(text: str) -> BoundingBox:
@@ -119,16 +134,28 @@ def list_monuments(
     exact_locations: bool,
     after_id: int | None,
     limit: int,
-) -> list[tuple[Monument, CurrentCondition | None]]:
-    """Monuments with their condition, in id order after a cursor; one more than `limit`."""
+) -> list[ListedMonument]:
+    """Monuments with their condition and latest restoration, in id order after a cursor;
+    one more than `limit`."""
     condition = assessments.condition_query(filters.as_of).subquery("condition")
+    restoration = restorations.latest_query().subquery("restoration")
     query = (
-        select(Monument, condition)
+        select(Monument, condition, restoration)
         .outerjoin(condition, condition.c.monument_id == Monument.id)
+        .outerjoin(restoration, restoration.c.monument_id == Monument.id)
         .where(Monument.deleted_at.is_(None))
     )
     if filters.damage_level is not None:
         query = query.where(condition.c.damage_level == filters.damage_level)
+    if filters.restoration_status is not None:
+        query = query.where(restoration.c.status == filters.restoration_status)
+    if filters.priority is not None:
+        query = query.where(restoration.c.priority == filters.priority)
+    if filters.prerequisite is not None:
+        # Prerequisites are a JSON list of controlled words: match the quoted word in its text.
+        query = query.where(
+            cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
+        )
     if filters.site_id is not None:
         query = query.where(Monument.site_id == filters.site_id)
     if filters.type is not None:
@@ -151,7 +178,14 @@ def list_monuments(
     if after_id is not None:
         query = query.where(Monument.id > after_id)
     rows = session.execute(query.order_by(Monument.id).limit(limit + 1)).all()
-    return [(row[0], assessments.condition_from_row(row)) for row in rows]
+    return [
+        ListedMonument(
+            monument=row[0],
+            condition=assessments.condition_from_row(row),
+            restoration=None if row.status is None else restorations.summarise(row),
+        )
+        for row in rows
+    ]
 
 
 _STORED_READ_FIELDS = tuple(
@@ -160,7 +194,11 @@ _STORED_READ_FIELDS = tuple(
 
 
 def present(
-    monument: Monument, *, exact_locations: bool, condition: CurrentCondition | None
+    monument: Monument,
+    *,
+    exact_locations: bool,
+    condition: CurrentCondition | None,
+    restoration: RestorationSummary | None,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
@@ -175,6 +213,7 @@ def present(
             ),
             "location_generalised": generalised,
             "current_condition": condition,
+            "latest_restoration": restoration,
         }
     )
 
@@ -183,8 +222,14 @@ def present_one(
     *, session: Session, monument: Monument, exact_locations: bool, as_of: date | None = None
 ) -> MonumentRead:
     """One monument as a caller sees it, with its condition now or as known on `as_of`."""
-    condition = assessments.current_condition(session=session, monument_id=monument.id, as_of=as_of)
-    return present(monument, exact_locations=exact_locations, condition=condition)
+    return present(
+        monument,
+        exact_locations=exact_locations,
+        condition=assessments.current_condition(
+            session=session, monument_id=monument.id, as_of=as_of
+        ),
+        restoration=restorations.latest_for_monument(session=session, monument_id=monument.id),
+    )
 
 
 def create_monument(

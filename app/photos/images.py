@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import GPS, IFD, Base
 
 from app.core.errors import RegistryError, Unprocessable, UnsupportedMediaType
@@ -274,6 +274,10 @@ def process(
     """
     if path.stat().st_size == 0:
         raise Unprocessable("The file is empty (0 bytes); attach the photo itself.")
+    # Pillow pads truncated files into "valid" images when this process-wide flag is on, and
+    # WeasyPrint (PDF reports) turns it on when it is imported: switch it back off before
+    # every check, or a cut-off upload would be accepted as evidence.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(path, formats=DECODERS) as image:
             width, height = image.size

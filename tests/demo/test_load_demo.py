@@ -21,7 +21,14 @@ def test_demo_loads_once_and_is_idempotent(database):
 
     assert (first.sites_added, first.monuments_added) == (1, len(palmyra_data.MONUMENTS))
     assert first.assessments_added == len(palmyra_data.DAMAGE_HISTORY)
-    assert (second.sites_added, second.monuments_added, second.assessments_added) == (0, 0, 0)
+    assert first.restorations_added >= len(palmyra_data.RESTORATION_OPINIONS)
+    added_again = (
+        second.sites_added,
+        second.monuments_added,
+        second.assessments_added,
+        second.restorations_added,
+    )
+    assert added_again == (0, 0, 0, 0)
     assert count_rows(database, Site) == 1
     assert count_rows(database, Monument) == len(palmyra_data.MONUMENTS) >= 10
     assert count_rows(database, AuditEvent) == events_after_first
@@ -55,3 +62,13 @@ def test_the_recorded_destruction_is_the_current_condition(client, database):
     ).json()["items"]
     assert {"Temple of Bel", "Temple of Baalshamin"} <= {m["name"] for m in destroyed}
     assert client.get("/api/v1/audit/verify", headers={}).status_code == 401
+
+
+def test_the_seed_articles_claims_are_recorded_as_opinions(client, database):
+    site_id = load(database).site_id
+    bel = client.get("/api/v1/monuments", params={"site_id": site_id, "q": "Temple of Bel"})
+    bel_id = bel.json()["items"][0]["id"]
+    opinions = client.get(f"/api/v1/monuments/{bel_id}/restoration-assessments").json()["items"]
+    lamb = [o for o in opinions if o["organisation"].startswith("Franklin Lamb")]
+    assert [o["restorable_percent"] for o in lamb] == [90]
+    assert all(o["source"] for o in opinions)

@@ -127,3 +127,17 @@ def test_the_pixel_limit_is_the_configured_one(tmp_path):
 def test_haversine_distance_is_right_on_a_meridian():
     assert images.haversine_m((34.0, 38.0), (35.0, 38.0)) == pytest.approx(111_195, abs=5)
     assert images.haversine_m(BEL, BEL) == 0
+
+
+def test_a_truncated_file_is_refused_even_after_a_library_allowed_truncated_images(
+    tmp_path, monkeypatch
+):
+    from PIL import ImageFile
+
+    data = jpeg_bytes(two_colour_image((800, 600)))
+    path = write(tmp_path, "cut.jpg", data[: len(data) // 2])
+    # WeasyPrint, used for PDF reports, sets this for the whole process when imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+
+    with pytest.raises(Unprocessable, match="truncated"):
+        images.process(path, max_pixels=LIMIT)

@@ -1,0 +1,186 @@
+"""Rendering a state-of-conservation report as CSV, GeoJSON, HTML and PDF.
+
+CSV uses the standard library's csv module; GeoJSON is built with geojson-pydantic (RFC 7946
+models); HTML with Jinja2 (autoescaped) and PDF from that same HTML with WeasyPrint, so the
+printed and the on-screen report cannot drift apart.
+"""
+
+import csv
+import io
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from geojson_pydantic import Feature, FeatureCollection, Point
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app.assessments.models import DamageLevel
+from app.reports.schemas import UNASSESSED, MonumentEntry, StateOfConservationReport
+
+CSV_COLUMNS = [
+    "monument_id",
+    "name",
+    "alt_names",
+    "type",
+    "period",
+    "lat",
+    "lon",
+    "location_generalised",
+    "damage_level",
+    "extent_percent",
+    "observed_on",
+    "method",
+    "confidence",
+    "causes",
+    "assessment_id",
+    "photos",
+    "latest_photo_on",
+    "restoration_feasibility",
+    "restoration_approach",
+    "restorable_percent",
+    "restoration_priority",
+    "restoration_prerequisites",
+    "restoration_status",
+    "estimated_cost_amount",
+    "estimated_cost_currency",
+]
+# Colours of the damage scale, from intact to destroyed, and grey for no assessment.
+LEVEL_COLOURS = {
+    DamageLevel.no_visible_damage: "#1a9850",
+    DamageLevel.possible_damage: "#a6d96a",
+    DamageLevel.moderate_damage: "#fee08b",
+    DamageLevel.severe_damage: "#f46d43",
+    DamageLevel.destroyed: "#a50026",
+    UNASSESSED: "#9e9e9e",
+}
+
+
+def _flat(entry: MonumentEntry) -> dict[str, object]:
+    condition, restoration = entry.condition, entry.restoration
+    cost = restoration.estimated_cost if restoration else None
+    return {
+        "monument_id": entry.id,
+        "name": entry.name,
+        "alt_names": "; ".join(entry.alt_names),
+        "type": entry.type,
+        "period": entry.period or "",
+        "lat": entry.lat,
+        "lon": entry.lon,
+        "location_generalised": entry.location_generalised,
+        "damage_level": condition.damage_level if condition else UNASSESSED,
+        "extent_percent": ""
+        if not condition or condition.extent_percent is None
+        else condition.extent_percent,
+        "observed_on": condition.observed_on.isoformat() if condition else "",
+        "method": condition.method if condition else "",
+        "confidence": condition.confidence if condition else "",
+        "causes": "; ".join(condition.causes) if condition else "",
+        "assessment_id": condition.assessment_id if condition else "",
+        "photos": entry.evidence.photos,
+        "latest_photo_on": entry.evidence.latest_photo_on or "",
+        "restoration_feasibility": restoration.feasibility if restoration else "",
+        "restoration_approach": (restoration.approach or "") if restoration else "",
+        "restorable_percent": ""
+        if not restoration or restoration.restorable_percent is None
+        else restoration.restorable_percent,
+        "restoration_priority": (restoration.priority or "") if restoration else "",
+        "restoration_prerequisites": "; ".join(restoration.prerequisites) if restoration else "",
+        "restoration_status": restoration.status if restoration else "",
+        "estimated_cost_amount": cost.amount if cost else "",
+        "estimated_cost_currency": cost.currency if cost else "",
+    }
+
+
+def to_csv(report: StateOfConservationReport) -> bytes:
+    """One row per monument, columns in a fixed order; UTF-8 with a byte-order mark so that
+    spreadsheet programs show Arabic names intact."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for entry in report.monuments:
+        writer.writerow(_flat(entry))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_geojson(report: StateOfConservationReport) -> FeatureCollection:
+    """An RFC 7946 FeatureCollection: one Point per monument, its row as properties."""
+    features = [
+        Feature(
+            type="Feature",
+            id=entry.id,
+            geometry=Point(type="Point", coordinates=(entry.lon, entry.lat)),
+            properties=_flat(entry),
+        )
+        for entry in report.monuments
+    ]
+    return FeatureCollection(type="FeatureCollection", features=features)
+
+
+@lru_cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _map_points(report: StateOfConservationReport, width: int, height: int) -> list[dict]:
+    """Monument positions projected into the map box (equirectangular, with a margin)."""
+    if not report.monuments:
+        return []
+    lons = [m.lon for m in report.monuments]
+    lats = [m.lat for m in report.monuments]
+    # A degree of longitude shrinks with latitude; scale x so the map keeps true proportions.
+    squeeze = math.cos(math.radians(sum(lats) / len(lats)))
+    span = max((max(lons) - min(lons)) * squeeze, max(lats) - min(lats), 0.002)
+    margin = 20
+    scale = (min(width, height) - 2 * margin) / span
+    points = []
+    for entry in report.monuments:
+        level = entry.condition.damage_level if entry.condition else UNASSESSED
+        points.append(
+            {
+                "x": round(margin + (entry.lon - min(lons)) * squeeze * scale, 1),
+                "y": round(height - margin - (entry.lat - min(lats)) * scale, 1),
+                "colour": LEVEL_COLOURS[level],
+                "name": entry.name,
+                "level": level,
+            }
+        )
+    return points
+
+
+def to_html(report: StateOfConservationReport) -> str:
+    """A printable page: summary, bar chart, map, the per-monument table."""
+    counts = report.summary.by_damage_level.model_dump()
+    largest = max(counts.values()) or 1
+    bars = [
+        {"level": level, "count": count, "colour": LEVEL_COLOURS[level], "width": count / largest}
+        for level, count in counts.items()
+    ]
+    return (
+        _templates()
+        .get_template("state_of_conservation.html")
+        .render(
+            report=report, bars=bars, points=_map_points(report, 480, 360), colours=LEVEL_COLOURS
+        )
+    )
+
+
+def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict:
+    # The report embeds everything it shows; fetching anything else would let stored text
+    # make the server issue requests.
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)
+    raise ValueError(f"the PDF renderer fetches nothing from outside the page: {url[:60]}")
+
+
+def to_pdf(html: str) -> bytes:
+    """The HTML report as PDF (WeasyPrint; the page holds no external resources)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()

@@ -1,0 +1,170 @@
+"""The shape of reports: the state-of-conservation report and the registry summary."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.assessments.models import AssessmentMethod, Confidence, DamageCause, DamageLevel
+from app.monuments.models import MonumentType
+from app.restoration.models import Approach, Feasibility, Prerequisite, Priority, RestorationStatus
+from app.restoration.schemas import MoneyRead
+
+UNASSESSED = "unassessed"
+ReportFormat = Literal["json", "csv", "geojson", "html", "pdf"]
+
+
+class PropertyInfo(BaseModel):
+    """The heritage property the report is about."""
+
+    id: int
+    name: str
+    country: str
+    whc_id: int | None
+    inscribed_year: int | None
+    danger_list_year: int | None
+
+
+class ConditionEntry(BaseModel):
+    """A monument's condition as of the report date."""
+
+    damage_level: DamageLevel
+    extent_percent: int | None
+    observed_on: date
+    method: AssessmentMethod
+    confidence: Confidence
+    causes: list[DamageCause]
+    assessment_id: int
+
+
+class EvidenceEntry(BaseModel):
+    """The photographic evidence held for a monument by the report date."""
+
+    photos: int
+    latest_photo_on: date | None
+
+
+class RestorationEntry(BaseModel):
+    """A monument's latest restoration assessment as of the report date."""
+
+    id: int
+    feasibility: Feasibility
+    approach: Approach | None
+    restorable_percent: int | None
+    priority: Priority | None
+    prerequisites: list[Prerequisite]
+    status: RestorationStatus
+    estimated_cost: MoneyRead | None
+
+
+class MonumentEntry(BaseModel):
+    """One component of the property."""
+
+    id: int
+    name: str
+    alt_names: list[str]
+    type: MonumentType
+    period: str | None
+    lat: float
+    lon: float
+    location_generalised: bool
+    condition: ConditionEntry | None
+    evidence: EvidenceEntry
+    restoration: RestorationEntry | None
+
+
+class DamageLevelCounts(BaseModel):
+    """Monuments per damage level; `unassessed` have no verified assessment yet."""
+
+    no_visible_damage: int = 0
+    possible_damage: int = 0
+    moderate_damage: int = 0
+    severe_damage: int = 0
+    destroyed: int = 0
+    unassessed: int = 0
+
+
+class Factor(BaseModel):
+    """A factor affecting the property and the monuments it affects."""
+
+    cause: DamageCause
+    monument_ids: list[int]
+
+
+class PrerequisiteNeed(BaseModel):
+    """How many monuments' restoration waits on a prerequisite."""
+
+    prerequisite: Prerequisite
+    monuments_waiting: int
+
+
+class RestorationNeeds(BaseModel):
+    """What open restoration assessments call for."""
+
+    by_priority: dict[str, int] = Field(description="urgent, high, medium, low, unstated")
+    estimated_cost: list[MoneyRead] = Field(description="Totals per currency, exact.")
+    prerequisites: list[PrerequisiteNeed]
+
+
+class ReportSummary(BaseModel):
+    """The property at a glance."""
+
+    monuments: int
+    by_damage_level: DamageLevelCounts
+    destroyed_or_severe_share: float = Field(ge=0, le=1)
+    factors: list[Factor]
+    restoration_needs: RestorationNeeds
+
+
+class LevelChange(BaseModel):
+    """A monument whose damage level differs between the two dates."""
+
+    monument_id: int
+    name: str
+    from_level: DamageLevel | Literal["unassessed"]
+    to_level: DamageLevel | Literal["unassessed"]
+
+
+class Comparison(BaseModel):
+    """What changed between `compare_to` and the report date."""
+
+    compare_to: date
+    changes: list[LevelChange]
+
+
+class Provenance(BaseModel):
+    """Enough to check a printed report against the registry later."""
+
+    generated_at: datetime
+    data_as_of: date
+    audit_chain_head: str
+    audit_events: int
+
+
+class StateOfConservationReport(BaseModel):
+    """A UNESCO-style state-of-conservation report for one property."""
+
+    property: PropertyInfo
+    as_of: date
+    monuments: list[MonumentEntry]
+    summary: ReportSummary
+    comparison: Comparison | None
+    provenance: Provenance
+
+
+class SummaryGroup(BaseModel):
+    """Counts for one group of the registry summary."""
+
+    key: str
+    label: str
+    monuments: int
+    by_damage_level: DamageLevelCounts
+
+
+class RegistrySummary(BaseModel):
+    """Monument counts across the registry, grouped."""
+
+    group_by: Literal["site", "type", "period", "damage_level"]
+    country: str | None
+    monuments: int
+    groups: list[SummaryGroup]

@@ -1,0 +1,286 @@
+"""Building reports from the recorded evidence, in the database.
+
+The per-monument "latest verified assessment as of a date" and "latest restoration
+assessment as of a date" are each one windowed query (see `assessments.condition_query`
+and `restoration.latest_query`) joined to the site's monuments, so a report costs one
+query per date whatever the number of assessments; the summary is then tallied from the
+per-monument rows the report lists anyway.
+"""
+
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlmodel import Session
+
+from app.assessments import service as assessments
+from app.assessments.models import DamageLevel
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.core.time import today_utc, utc_now
+from app.monuments.models import Monument
+from app.reports.schemas import (
+    UNASSESSED,
+    Comparison,
+    ConditionEntry,
+    DamageLevelCounts,
+    EvidenceEntry,
+    Factor,
+    LevelChange,
+    MonumentEntry,
+    PrerequisiteNeed,
+    PropertyInfo,
+    Provenance,
+    RegistrySummary,
+    ReportSummary,
+    RestorationEntry,
+    RestorationNeeds,
+    StateOfConservationReport,
+    SummaryGroup,
+)
+from app.restoration import service as restorations
+from app.restoration.models import RestorationStatus
+from app.restoration.schemas import MoneyRead
+from app.sites.models import Site
+
+PRIORITY_KEYS = ("urgent", "high", "medium", "low", "unstated")
+
+
+def _existing_on(as_of: date) -> list[Any]:
+    """Monuments recorded by the end of `as_of` and not withdrawn by then."""
+    cutoff = assessments.known_by(as_of)
+    return [
+        Monument.created_at < cutoff,
+        or_(Monument.deleted_at.is_(None), Monument.deleted_at >= cutoff),
+    ]
+
+
+def _monument_rows(session: Session, site_id: int, as_of: date) -> list[Any]:
+    condition = assessments.condition_query(as_of).subquery("condition")
+    restoration = restorations.latest_query(as_of).subquery("restoration")
+    query = (
+        select(
+            Monument,
+            condition.c.assessment_id,
+            condition.c.damage_level,
+            condition.c.extent_percent,
+            condition.c.observed_on,
+            condition.c.method,
+            condition.c.confidence,
+            condition.c.causes,
+            restoration.c.id.label("restoration_id"),
+            restoration.c.feasibility,
+            restoration.c.approach,
+            restoration.c.restorable_percent,
+            restoration.c.priority,
+            restoration.c.prerequisites,
+            restoration.c.status.label("restoration_status"),
+            restoration.c.estimated_cost_thousandths,
+            restoration.c.estimated_cost_currency,
+        )
+        .outerjoin(condition, condition.c.monument_id == Monument.id)
+        .outerjoin(restoration, restoration.c.monument_id == Monument.id)
+        .where(Monument.site_id == site_id, *_existing_on(as_of))
+        .order_by(Monument.id)
+    )
+    return list(session.execute(query).all())
+
+
+def _levels_on(session: Session, monument_ids: list[int], as_of: date) -> dict[int, str]:
+    condition = assessments.condition_query(as_of).subquery("condition")
+    rows = session.execute(
+        select(condition.c.monument_id, condition.c.damage_level).where(
+            condition.c.monument_id.in_(monument_ids)
+        )
+    ).all()
+    return {row.monument_id: row.damage_level for row in rows}
+
+
+def _entry(row: Any, *, exact_locations: bool, evidence: EvidenceEntry) -> MonumentEntry:
+    monument: Monument = row[0]
+    generalised = monument.sensitive and not exact_locations
+    condition = None
+    if row.assessment_id is not None:
+        condition = ConditionEntry(
+            damage_level=row.damage_level,
+            extent_percent=row.extent_percent,
+            observed_on=row.observed_on,
+            method=row.method,
+            confidence=row.confidence,
+            causes=row.causes,
+            assessment_id=row.assessment_id,
+        )
+    restoration = None
+    if row.restoration_id is not None:
+        cost = None
+        if row.estimated_cost_thousandths is not None:
+            cost = MoneyRead(
+                amount=restorations.format_amount(row.estimated_cost_thousandths),
+                currency=row.estimated_cost_currency,
+            )
+        restoration = RestorationEntry(
+            id=row.restoration_id,
+            feasibility=row.feasibility,
+            approach=row.approach,
+            restorable_percent=row.restorable_percent,
+            priority=row.priority,
+            prerequisites=row.prerequisites,
+            status=row.restoration_status,
+            estimated_cost=cost,
+        )
+    return MonumentEntry(
+        id=monument.id,
+        name=monument.name,
+        alt_names=monument.alt_names,
+        type=monument.type,
+        period=monument.period,
+        lat=monument.public_lat if generalised else monument.lat,
+        lon=monument.public_lon if generalised else monument.lon,
+        location_generalised=generalised,
+        condition=condition,
+        evidence=evidence,
+        restoration=restoration,
+    )
+
+
+def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
+    levels = Counter(e.condition.damage_level if e.condition else UNASSESSED for e in entries)
+    by_level = DamageLevelCounts(**levels)
+    severe = levels[DamageLevel.destroyed] + levels[DamageLevel.severe_damage]
+    affected: dict[str, list[int]] = defaultdict(list)
+    for entry in entries:
+        for cause in entry.condition.causes if entry.condition else []:
+            affected[cause].append(entry.id)
+    open_restorations = [
+        e.restoration
+        for e in entries
+        if e.restoration and e.restoration.status != RestorationStatus.completed
+    ]
+    priorities = Counter(r.priority or "unstated" for r in open_restorations)
+    costs: Counter[str] = Counter()
+    for restoration in open_restorations:
+        if restoration.estimated_cost:
+            cost = restoration.estimated_cost
+            costs[cost.currency] += restorations.to_thousandths(restorations.Decimal(cost.amount))
+    waiting = Counter(p for r in open_restorations for p in r.prerequisites)
+    return ReportSummary(
+        monuments=len(entries),
+        by_damage_level=by_level,
+        destroyed_or_severe_share=round(severe / len(entries), 4) if entries else 0.0,
+        factors=[
+            Factor(cause=cause, monument_ids=ids)
+            for cause, ids in sorted(affected.items(), key=lambda item: (-len(item[1]), item[0]))
+        ],
+        restoration_needs=RestorationNeeds(
+            by_priority={key: priorities[key] for key in PRIORITY_KEYS},
+            estimated_cost=[
+                MoneyRead(amount=restorations.format_amount(total), currency=currency)
+                for currency, total in sorted(costs.items())
+            ],
+            prerequisites=[
+                PrerequisiteNeed(prerequisite=p, monuments_waiting=n)
+                for p, n in sorted(waiting.items(), key=lambda item: (-item[1], item[0]))
+            ],
+        ),
+    )
+
+
+def _compare(session: Session, entries: list[MonumentEntry], compare_to: date) -> Comparison:
+    earlier = _levels_on(session, [e.id for e in entries], compare_to)
+    changes = []
+    for entry in entries:
+        before = earlier.get(entry.id, UNASSESSED)
+        after = entry.condition.damage_level if entry.condition else UNASSESSED
+        if before != after:
+            changes.append(
+                LevelChange(
+                    monument_id=entry.id, name=entry.name, from_level=before, to_level=after
+                )
+            )
+    return Comparison(compare_to=compare_to, changes=changes)
+
+
+def evidence_for(
+    *, session: Session, monument_ids: list[int], as_of: date
+) -> dict[int, EvidenceEntry]:
+    """Photo evidence per monument as of the date (none until photos are recorded)."""
+    return {}
+
+
+def state_of_conservation(
+    *,
+    session: Session,
+    site: Site,
+    as_of: date | None,
+    compare_to: date | None,
+    exact_locations: bool,
+) -> StateOfConservationReport:
+    """The property's state of conservation as known at the end of `as_of` (default today)."""
+    as_of = as_of or today_utc()
+    rows = _monument_rows(session, site.id, as_of)
+    evidence = evidence_for(session=session, monument_ids=[r[0].id for r in rows], as_of=as_of)
+    no_evidence = EvidenceEntry(photos=0, latest_photo_on=None)
+    entries = [
+        _entry(row, exact_locations=exact_locations, evidence=evidence.get(row[0].id, no_evidence))
+        for row in rows
+    ]
+    events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return StateOfConservationReport(
+        property=PropertyInfo.model_validate(site, from_attributes=True),
+        as_of=as_of,
+        monuments=entries,
+        summary=_summarise(entries),
+        comparison=None if compare_to is None else _compare(session, entries, compare_to),
+        provenance=Provenance(
+            generated_at=utc_now(),
+            data_as_of=as_of,
+            audit_chain_head=audit.chain_head(session=session),
+            audit_events=events,
+        ),
+    )
+
+
+def registry_summary(*, session: Session, group_by: str, country: str | None) -> RegistrySummary:
+    """Monuments counted by damage level, grouped by site, type, period or damage level."""
+    condition = assessments.condition_query().subquery("condition")
+    level = func.coalesce(condition.c.damage_level, UNASSESSED)
+    group_columns = {
+        "site": (cast(Site.id, String), Site.name),
+        "type": (Monument.type, Monument.type),
+        "period": (
+            func.coalesce(Monument.period, "unknown"),
+            func.coalesce(Monument.period, "unknown"),
+        ),
+        "damage_level": (level, level),
+    }
+    key, label = group_columns[group_by]
+    query = (
+        select(key.label("key"), label.label("label"), level.label("level"), func.count())
+        .select_from(Monument)
+        .join(Site, Site.id == Monument.site_id)
+        .outerjoin(condition, condition.c.monument_id == Monument.id)
+        .where(Monument.deleted_at.is_(None))
+        .group_by(key, label, level)
+    )
+    if country:
+        query = query.where(Site.country == country.upper())
+    groups: dict[str, dict[str, Any]] = {}
+    for row in session.execute(query).all():
+        group = groups.setdefault(str(row.key), {"label": str(row.label), "levels": Counter()})
+        group["levels"][row.level] += row[3]
+    summary_groups = [
+        SummaryGroup(
+            key=group_key,
+            label=group["label"],
+            monuments=sum(group["levels"].values()),
+            by_damage_level=DamageLevelCounts(**group["levels"]),
+        )
+        for group_key, group in sorted(groups.items(), key=lambda item: item[1]["label"])
+    ]
+    return RegistrySummary(
+        group_by=group_by,
+        country=country.upper() if country else None,
+        monuments=sum(g.monuments for g in summary_groups),
+        groups=summary_groups,
+    )
