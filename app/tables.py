@@ -6,5 +6,15 @@ from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
 from app.sites.models import Site
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
-__all__ = ["ApiKey", "AuditEvent", "DamageAssessment", "Monument", "Site", "metadata"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "DamageAssessment",
+    "Monument",
+    "Site",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "metadata",
+]

@@ -45,6 +45,16 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("POST", "/api/v1/assessments/{assessment_id}/review"): STAFF,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
+    # The feed is open to all; what each caller sees of it follows its role (README).
+    ("GET", "/api/v1/changes"): ANYONE,
+    ("POST", "/api/v1/webhooks"): ADMIN,
+    ("GET", "/api/v1/webhooks"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
+    # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
+    ("GET", "/oai"): OPEN,
+    ("POST", "/oai"): OPEN,
 }
 CALLERS = [None, "admin", "staff", "field", "partner", "revoked", "malformed"]
 
@@ -79,7 +89,24 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
         status=ASSESSMENT_STATE.get((method, path), "draft"),
         author=field_author,
     )
-    url = path.format(site_id=site_id, monument_id=monument_id, assessment_id=assessment_id)
+    webhook_id = None
+    if "{webhook_id}" in path:
+        from app.webhooks import service as webhooks
+
+        with database.session(write=True) as session:
+            webhook_id = webhooks.create_subscription(
+                session=session,
+                url="http://127.0.0.1:9/hooks",
+                event_types=["*"],
+                description=None,
+                actor=TEST_ACTOR,
+            )[0].id
+    url = path.format(
+        site_id=site_id,
+        monument_id=monument_id,
+        assessment_id=assessment_id,
+        webhook_id=webhook_id,
+    )
     body = {
         ("POST", "/api/v1/sites"): site_fields(name="Bosra"),
         ("PATCH", "/api/v1/sites/{site_id}"): {"description": "Updated."},
@@ -88,8 +115,13 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
         ("POST", "/api/v1/monuments/{monument_id}/assessments"): assessment_fields(),
         ("PATCH", "/api/v1/assessments/{assessment_id}"): {"notes": "Re-read the imagery."},
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
+        ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
     }.get((method, path))
-    return {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
+    request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
+    if path == "/oai":
+        # OAI-PMH takes its arguments in the query string (GET) or a form body (POST).
+        request["params" if method == "GET" else "data"] = {"verb": "Identify"}
+    return request
 
 
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
