@@ -11,9 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from app.core.config import Settings
 from app.core.time import utc_now
 from app.webhooks import service, worker
 from app.webhooks.models import WebhookDelivery
@@ -281,3 +283,8 @@ def test_payload_is_json_with_type_timestamp_and_data(database, subscription):
     payload = json.loads(deliveries(database)[0].payload)
     assert set(payload) == {"type", "timestamp", "data"}
     assert payload["timestamp"].endswith("Z")
+
+
+def test_a_lease_that_a_slow_receiver_could_outlast_is_refused():
+    with pytest.raises(ValidationError, match="webhook_lease_seconds must be longer"):
+        Settings(webhook_timeout_seconds=30, webhook_lease_seconds=30)
