@@ -22,16 +22,15 @@ from app.changes.entities import FeedEntity
 from app.changes.schemas import ChangeRead
 from app.core.actors import Caller
 from app.core.http import etag_for, render
-from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.sites.models import Site
 from app.sites.schemas import SiteRead
 
-# Roles that see every published change, drafts and reviews included (they may read drafts).
-# Field teams may read their own drafts too, but the feed shows them the public view: it
-# is a partner's tool, and a per-author filter would need the snapshot of every event.
-FULL_FEED_ROLES = frozenset({Role.admin, Role.staff})
+# Roles that see every published change, the review workflow included: those that may read
+# every assessment. Field teams may read their own drafts too, but the feed shows them the
+# public view: it is a partner's tool, and a per-author filter would need every snapshot.
+FULL_FEED_ROLES = assessments.REVIEWER_ROLES
 
 
 def _visible(caller: Caller, wanted: Iterable[FeedEntity]) -> Any:

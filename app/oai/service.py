@@ -286,7 +286,8 @@ def _list_query(verb: str, given: dict[str, str]) -> ListQuery:
     if "until" in given:
         until, grain = _instant(given["until"], "until")
         grains.add(grain)
-        end = until + grain  # `until` is inclusive: the whole day, or the whole second
+        # `until` is inclusive: the whole day, or the whole second (none past year 9999).
+        end = until + grain if until < datetime.max.replace(tzinfo=UTC) - grain else None
     if len(grains) > 1:
         raise OaiError("badArgument", "from and until must have the same granularity.")
     if start and end and start >= end:

@@ -256,3 +256,13 @@ def test_a_bad_key_is_ignored_because_oai_is_public(client, registry):
         "/oai", params={"verb": "Identify"}, headers={"Authorization": "Bearer nonsense"}
     )
     assert response.status_code == 200 and error_code(ET.fromstring(response.content)) is None
+
+
+def test_the_far_ends_of_the_calendar(client, registry):
+    until_the_end = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", until="9999-12-31")
+    assert error_code(until_the_end) is None
+    assert len(until_the_end.findall(f"{OAI}ListIdentifiers/{OAI}header")) == 7
+    since_year_one = oai(
+        client, verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": "0001-01-01"}
+    )
+    assert error_code(since_year_one) is None
