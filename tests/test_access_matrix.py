@@ -9,6 +9,7 @@ import pytest
 from app.core.actors import Caller
 from app.keys import service as keys
 from app.keys.models import Role
+from app.webhooks import service as webhooks
 from tests.factories import (
     TEST_ACTOR,
     assessment_fields,
@@ -91,8 +92,6 @@ def request_for(method: str, path: str, database, field_author: Caller) -> dict:
     )
     webhook_id = None
     if "{webhook_id}" in path:
-        from app.webhooks import service as webhooks
-
         with database.session(write=True) as session:
             webhook_id = webhooks.create_subscription(
                 session=session,

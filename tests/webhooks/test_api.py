@@ -44,6 +44,7 @@ def test_the_secret_is_shown_once_and_never_listed_or_audited(client, auth, data
     assert [hook["id"] for hook in listed.json()["items"]] == [created["id"]]
     for text in (one.text, listed.text, client.get("/api/v1/audit", headers=auth("admin")).text):
         assert secret not in text and secret.removeprefix("whsec_") not in text
+    assert client.get("/api/v1/audit/verify", headers=auth("admin")).json()["ok"] is True
     # It is stored as issued, because the worker signs with it.
     with database.session(write=False) as session:
         assert session.get(WebhookSubscription, created["id"]).secret == secret
