@@ -1,4 +1,5 @@
-"""The `heritage-registry` command line: migrations, demo data, keys, media, the server."""
+"""The `heritage-registry` command line: migrations, demo data, keys, media, the audit
+trail, the server and the webhook worker."""
 
 from typing import Annotated
 
@@ -153,6 +154,33 @@ def check_media(
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit (for cron).")
+    ] = False,
+) -> None:
+    """Deliver webhooks from the outbox until stopped (SIGTERM or Ctrl-C finish the current
+    delivery first). Run as many as you like, on any machine that reaches the database."""
+    import logging
+    import signal
+    import threading
+
+    from app.webhooks import worker as webhooks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    console.print(f"Webhook worker started (polling every {settings.worker_poll_seconds} s).")
+    stats = webhooks.run(database=_database(), settings=settings, once=once, stop=stop)
+    console.print(
+        f"Webhook worker stopped: {stats.delivered} delivered, {stats.retrying} to retry, "
+        f"{stats.failed} failed, {stats.lapsed} claims lapsed."
+    )
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
 from app.audit.router import router as audit_router
+from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import Problem, install_error_handlers
@@ -12,12 +13,14 @@ from app.core.limits import BodySizeLimitMiddleware
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.monuments.router import router as monuments_router
+from app.oai.router import router as oai_router
 from app.photos import images
 from app.photos.dependencies import upload_body_limit
 from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
@@ -57,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(restoration_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
+    app.include_router(changes_router)
+    app.include_router(webhooks_router)
+    app.include_router(oai_router)
     return app
 
 

@@ -8,6 +8,7 @@ from app.monuments.models import Monument
 from app.photos.models import Photo, PhotoUploadKey
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -18,5 +19,7 @@ __all__ = [
     "PhotoUploadKey",
     "RestorationAssessment",
     "Site",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]

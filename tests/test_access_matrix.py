@@ -9,6 +9,7 @@ import pytest
 from app.core.actors import Caller
 from app.keys import service as keys
 from app.keys.models import Role
+from app.webhooks import service as webhooks
 from tests.factories import (
     TEST_ACTOR,
     assessment_fields,
@@ -63,6 +64,16 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/reports/summary"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
+    # The feed is open to all; what each caller sees of it follows its role (README).
+    ("GET", "/api/v1/changes"): ANYONE,
+    ("POST", "/api/v1/webhooks"): ADMIN,
+    ("GET", "/api/v1/webhooks"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
+    # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
+    ("GET", "/oai"): OPEN,
+    ("POST", "/oai"): OPEN,
 }
 CALLERS = [None, "admin", "staff", "field", "partner", "revoked", "malformed"]
 
@@ -109,12 +120,23 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
     )
     restoration_id = create_restoration(database, monument_id)
     photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
+    webhook_id = None
+    if "{webhook_id}" in path:
+        with database.session(write=True) as session:
+            webhook_id = webhooks.create_subscription(
+                session=session,
+                url="http://127.0.0.1:9/hooks",
+                event_types=["*"],
+                description=None,
+                actor=TEST_ACTOR,
+            )[0].id
     url = path.format(
         site_id=site_id,
         monument_id=monument_id,
         assessment_id=assessment_id,
         restoration_id=restoration_id,
         photo_id=photo_id,
+        webhook_id=webhook_id,
     )
     if (method, path) == ("POST", "/api/v1/monuments/{monument_id}/photos"):
         return {"method": method, "url": url, "files": _photo_upload(), "headers": {}}
@@ -128,8 +150,13 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
         ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
         ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
+        ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
     }.get((method, path))
-    return {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
+    request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
+    if path == "/oai":
+        # OAI-PMH takes its arguments in the query string (GET) or a form body (POST).
+        request["params" if method == "GET" else "data"] = {"verb": "Identify"}
+    return request
 
 
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")

@@ -5,7 +5,7 @@ verified assessment by `observed_on` (ties: the one verified last), leaving out 
 that a verified correction supersedes. `as_of` restricts that to what was known on a date.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -108,11 +108,20 @@ def known_by(as_of: date) -> datetime:
     return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def condition_query(as_of: date | None = None) -> Select:
-    """Per monument, its current condition (rank 1 of its verified, unsuperseded assessments)."""
+def condition_query(
+    as_of: date | None = None, monument_ids: Collection[int] | Select | None = None
+) -> Select:
+    """Per monument, its current condition (rank 1 of its verified, unsuperseded assessments).
+
+    `monument_ids` (a list or a subquery) limits the work to those monuments' assessments:
+    planners cannot push a join condition into a windowed subquery, so without it every
+    verified assessment in the registry is ranked.
+    """
     assessment = aliased(DamageAssessment, name="assessment")
     correction = aliased(DamageAssessment, name="correction")
     known = [assessment.status == AssessmentStatus.verified]
+    if monument_ids is not None:
+        known.append(assessment.monument_id.in_(monument_ids))
     corrected = [
         correction.supersedes_id == assessment.id,
         correction.status == AssessmentStatus.verified,
@@ -158,13 +167,14 @@ def condition_from_row(row: Any) -> CurrentCondition | None:
     )
 
 
-def current_condition(
-    *, session: Session, monument_id: int, as_of: date | None = None
-) -> CurrentCondition | None:
-    """One monument's condition now, or as known on `as_of`."""
-    current = condition_query(as_of).subquery()
-    row = session.execute(select(current).where(current.c.monument_id == monument_id)).first()
-    return None if row is None else condition_from_row(row)
+def current_conditions(
+    *, session: Session, monument_ids: Collection[int], as_of: date | None = None
+) -> dict[int, CurrentCondition]:
+    """The condition of each of these monuments that has one, now or as known on `as_of`."""
+    if not monument_ids:
+        return {}
+    rows = session.execute(condition_query(as_of, monument_ids)).all()
+    return {row.monument_id: condition_from_row(row) for row in rows}
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ at that point. The chain is kept linear under concurrent writers by serialising 
 on PostgreSQL with a transaction-scoped advisory lock, held until commit; on SQLite by the
 write lock every writing transaction takes up front (BEGIN IMMEDIATE, see app.core.db).
 Because appends are serialised until commit, event ids also follow commit order, which
-the changes feed relies on.
+the changes feed relies on. Each append also queues the webhook deliveries of its change
+(app.webhooks.outbox), in the same transaction.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
+from app.webhooks import outbox
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
@@ -96,6 +98,9 @@ def record(
     event.hash = chain_hash(event)
     session.add(event)
     session.flush()
+    # Webhooks: queue this change's deliveries in the same transaction, so they commit (or
+    # roll back) with it and a crash between the change and its webhooks loses nothing.
+    outbox.enqueue(session=session, event=event)
     return event
 
 

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +74,55 @@ class Settings(BaseSettings):
     s3_key_prefix: str = Field(
         default="", description="Prefix of every object key, e.g. `heritage/`"
     )
+
+    # Webhook delivery (`heritage-registry worker`).
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=300, description="How long a receiver has to answer one delivery"
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts per delivery before it is marked failed"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=30, gt=0, description="Wait after the first failure; doubles after each one"
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=6 * 3600, gt=0, description="Longest wait between two attempts"
+    )
+    webhook_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a claimed delivery is reserved for its worker; after a crash, "
+        "another worker retries it once this has passed",
+    )
+    worker_poll_seconds: float = Field(
+        default=2, gt=0, le=300, description="How often an idle worker looks for due deliveries"
+    )
+
+    # OAI-PMH (/oai).
+    oai_repository_name: str = Field(default="Heritage damage registry", min_length=1)
+    oai_admin_email: str = Field(
+        default="registry-admin@heritage-registry.example",
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Contact address announced by Identify",
+    )
+    oai_repository_identifier: str = Field(
+        default="heritage-registry.example",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*(\.[A-Za-z0-9][A-Za-z0-9\-]*)+$",
+        description="Namespace of OAI identifiers (oai:<this>:monument/<id>), a domain name",
+    )
+    oai_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Records, headers or sets per OAI-PMH response"
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_delivery(self) -> "Settings":
+        # A worker still waiting for a receiver must not lose its claim to another worker.
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "webhook_lease_seconds must be longer than webhook_timeout_seconds "
+                f"({self.webhook_lease_seconds} <= {self.webhook_timeout_seconds})"
+            )
+        return self
 
 
 @lru_cache

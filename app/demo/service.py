@@ -95,17 +95,13 @@ def load_palmyra(*, session: Session, grid_degrees: float, actor: Caller) -> Dem
 def _damaged_before(session: Session, monument_ids: list[int], day: date) -> list[int]:
     """Monuments whose recorded condition, observed on or before `day`, is severe damage or
     destruction: what a site-wide claim made that day was about."""
-    damaged = []
-    for monument_id in monument_ids:
-        condition = assessments.current_condition(
-            session=session, monument_id=monument_id, as_of=None
-        )
-        if (
-            condition is not None
-            and condition.observed_on <= day
-            and condition.damage_level in (DamageLevel.severe_damage, DamageLevel.destroyed)
-        ):
-            damaged.append(monument_id)
+    conditions = assessments.current_conditions(session=session, monument_ids=monument_ids)
+    damaged = [
+        monument_id
+        for monument_id, condition in sorted(conditions.items())
+        if condition.observed_on <= day
+        and condition.damage_level in (DamageLevel.severe_damage, DamageLevel.destroyed)
+    ]
     return damaged
 
 

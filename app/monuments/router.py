@@ -77,19 +77,11 @@ def list_monuments(
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = (
-        encode_cursor(monuments[limit - 1].monument.id) if len(monuments) > limit else None
-    )
+    next_cursor = encode_cursor(monuments[limit - 1].id) if len(monuments) > limit else None
     page = Page[MonumentRead](
-        items=[
-            service.present(
-                listed.monument,
-                exact_locations=exact,
-                condition=listed.condition,
-                restoration=listed.restoration,
-            )
-            for listed in monuments[:limit]
-        ],
+        items=service.present_many(
+            session=session, monuments=monuments[:limit], exact_locations=exact, as_of=as_of
+        ),
         next_cursor=next_cursor,
     )
     return resource_response(request, page, headers=link_headers(request, next_cursor))

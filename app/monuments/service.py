@@ -1,6 +1,7 @@
 """Reading and writing monuments, and what each caller may see of their location."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,15 +34,6 @@ class BoundingBox:
     min_lat: float
     max_lon: float
     max_lat: float
-
-
-@dataclass(frozen=True)
-class ListedMonument:
-    """A monument in a list, with what is derived for it."""
-
-    monument: Monument
-    condition: CurrentCondition | None
-    restoration: RestorationSummary | None
 
 
 @dataclass(frozen=True)
@@ -134,28 +126,9 @@ def list_monuments(
     exact_locations: bool,
     after_id: int | None,
     limit: int,
-) -> list[ListedMonument]:
-    """Monuments with their condition and latest restoration, in id order after a cursor;
-    one more than `limit`."""
-    condition = assessments.condition_query(filters.as_of).subquery("condition")
-    restoration = restorations.latest_query().subquery("restoration")
-    query = (
-        select(Monument, condition, restoration)
-        .outerjoin(condition, condition.c.monument_id == Monument.id)
-        .outerjoin(restoration, restoration.c.monument_id == Monument.id)
-        .where(Monument.deleted_at.is_(None))
-    )
-    if filters.damage_level is not None:
-        query = query.where(condition.c.damage_level == filters.damage_level)
-    if filters.restoration_status is not None:
-        query = query.where(restoration.c.status == filters.restoration_status)
-    if filters.priority is not None:
-        query = query.where(restoration.c.priority == filters.priority)
-    if filters.prerequisite is not None:
-        # Prerequisites are a JSON list of controlled words: match the quoted word in its text.
-        query = query.where(
-            cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
-        )
+) -> list[Monument]:
+    """Monuments matching the filters in id order after a cursor; one more than `limit`."""
+    query = select(Monument).where(Monument.deleted_at.is_(None))
     if filters.site_id is not None:
         query = query.where(Monument.site_id == filters.site_id)
     if filters.type is not None:
@@ -175,17 +148,26 @@ def list_monuments(
             else or_(lon >= box.min_lon, lon <= box.max_lon)
         )
         query = query.where(and_(lat.between(box.min_lat, box.max_lat), lon_test))
+    if filters.damage_level is not None:
+        condition = assessments.condition_query(filters.as_of).subquery("condition")
+        query = query.join(condition, condition.c.monument_id == Monument.id).where(
+            condition.c.damage_level == filters.damage_level
+        )
+    if filters.restoration_status or filters.priority or filters.prerequisite:
+        restoration = restorations.latest_query().subquery("restoration")
+        query = query.join(restoration, restoration.c.monument_id == Monument.id)
+        if filters.restoration_status is not None:
+            query = query.where(restoration.c.status == filters.restoration_status)
+        if filters.priority is not None:
+            query = query.where(restoration.c.priority == filters.priority)
+        if filters.prerequisite is not None:
+            # A JSON list of controlled words: match the quoted word in its text.
+            query = query.where(
+                cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
+            )
     if after_id is not None:
         query = query.where(Monument.id > after_id)
-    rows = session.execute(query.order_by(Monument.id).limit(limit + 1)).all()
-    return [
-        ListedMonument(
-            monument=row[0],
-            condition=assessments.condition_from_row(row),
-            restoration=None if row.status is None else restorations.summarise(row),
-        )
-        for row in rows
-    ]
+    return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
 
 
 _STORED_READ_FIELDS = tuple(
@@ -218,18 +200,36 @@ def present(
     )
 
 
+def present_many(
+    *,
+    session: Session,
+    monuments: Sequence[Monument],
+    exact_locations: bool,
+    as_of: date | None = None,
+) -> list[MonumentRead]:
+    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`)
+    and latest restoration: two queries, whatever the number of monuments."""
+    ids = [monument.id for monument in monuments]
+    conditions = assessments.current_conditions(session=session, monument_ids=ids, as_of=as_of)
+    latest = restorations.latest_summaries(session=session, monument_ids=ids)
+    return [
+        present(
+            monument,
+            exact_locations=exact_locations,
+            condition=conditions.get(monument.id),
+            restoration=latest.get(monument.id),
+        )
+        for monument in monuments
+    ]
+
+
 def present_one(
     *, session: Session, monument: Monument, exact_locations: bool, as_of: date | None = None
 ) -> MonumentRead:
-    """One monument as a caller sees it, with its condition now or as known on `as_of`."""
-    return present(
-        monument,
-        exact_locations=exact_locations,
-        condition=assessments.current_condition(
-            session=session, monument_id=monument.id, as_of=as_of
-        ),
-        restoration=restorations.latest_for_monument(session=session, monument_id=monument.id),
-    )
+    """One monument as a caller sees it (see `present_many`)."""
+    return present_many(
+        session=session, monuments=[monument], exact_locations=exact_locations, as_of=as_of
+    )[0]
 
 
 def create_monument(

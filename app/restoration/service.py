@@ -1,6 +1,6 @@
 """Restoration assessments: recording opinions, their status transitions, and money."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -82,14 +82,19 @@ def list_for_monument(
     return session.scalars(query.order_by(RestorationAssessment.id).limit(limit + 1)).all()
 
 
-def latest_query(as_of: date | None = None) -> Select:
+def latest_query(
+    as_of: date | None = None, monument_ids: Collection[int] | Select | None = None
+) -> Select:
     """Per monument, its latest restoration assessment (by `assessed_on`, then id); with
-    `as_of`, the latest one recorded and assessed by the end of that day."""
+    `as_of`, the latest one recorded and assessed by the end of that day; `monument_ids`
+    limits the ranking to those monuments."""
     rank = func.row_number().over(
         partition_by=RestorationAssessment.monument_id,
         order_by=(RestorationAssessment.assessed_on.desc(), RestorationAssessment.id.desc()),
     )
     ranked = select(RestorationAssessment, rank.label("rank"))
+    if monument_ids is not None:
+        ranked = ranked.where(RestorationAssessment.monument_id.in_(monument_ids))
     if as_of is not None:
         ranked = ranked.where(
             RestorationAssessment.assessed_on <= as_of,
@@ -99,11 +104,14 @@ def latest_query(as_of: date | None = None) -> Select:
     return select(ranked).where(ranked.c.rank == 1)
 
 
-def latest_for_monument(*, session: Session, monument_id: int) -> RestorationSummary | None:
-    """The monument's latest restoration assessment, summarised."""
-    query = select(RestorationAssessment).where(RestorationAssessment.monument_id == monument_id)
-    latest = session.scalars(_latest_first(query).limit(1)).first()
-    return None if latest is None else summarise(latest)
+def latest_summaries(
+    *, session: Session, monument_ids: Collection[int]
+) -> dict[int, RestorationSummary]:
+    """The latest restoration assessment of each of these monuments that has one."""
+    if not monument_ids:
+        return {}
+    rows = session.execute(latest_query(None, monument_ids)).all()
+    return {row.monument_id: summarise(row) for row in rows}
 
 
 def summarise(restoration: Any) -> RestorationSummary:

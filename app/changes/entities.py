@@ -1,0 +1,93 @@
+"""What the changes feed and webhooks publish: entity types, their actions and their URLs.
+
+An allow-list: an entity type the registry audits but that is not named here (API keys,
+webhook subscriptions) is never published, so a new kind of record stays private until it
+is added here on purpose. This module imports no service, so the audit trail's outbox
+hook can use it without an import cycle.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from app.audit.models import AuditEvent
+from app.core.pagination import encode_cursor
+
+
+class FeedEntity(StrEnum):
+    """The kinds of record whose changes are published."""
+
+    site = "site"
+    monument = "monument"
+    damage_assessment = "damage_assessment"
+
+
+# The actions the services record for each published entity type.
+ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
+    FeedEntity.site: ("create", "update"),
+    FeedEntity.monument: ("create", "update", "delete"),
+    FeedEntity.damage_assessment: ("create", "update", "submit", "verify", "reject"),
+}
+
+# What anonymous callers, partners and field teams are shown of each entity type: the
+# public may read every site and monument, but of assessments only verified ones, so of
+# their workflow only the verification.
+PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
+    FeedEntity.site: ACTIONS[FeedEntity.site],
+    FeedEntity.monument: ACTIONS[FeedEntity.monument],
+    FeedEntity.damage_assessment: ("verify",),
+}
+
+_PATHS: dict[FeedEntity, str] = {
+    FeedEntity.site: "/api/v1/sites/{id}",
+    FeedEntity.monument: "/api/v1/monuments/{id}",
+    FeedEntity.damage_assessment: "/api/v1/assessments/{id}",
+}
+
+# Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.
+EVENT_TYPES: tuple[str, ...] = tuple(
+    f"{entity}.{action}" for entity, actions in ACTIONS.items() for action in actions
+)
+
+
+def href(entity_type: str, entity_id: int) -> str:
+    """The API path of a published entity."""
+    return _PATHS[FeedEntity(entity_type)].format(id=entity_id)
+
+
+def event_type(entity_type: str, action: str) -> str | None:
+    """The webhook event type of an audited write; None when it is not published."""
+    name = f"{entity_type}.{action}"
+    return name if name in EVENT_TYPES else None
+
+
+def matches(patterns: list[str], name: str) -> bool:
+    """Whether an event type is selected by any of `*`, `<entity>.*` or `<entity>.<action>`."""
+    entity = name.partition(".")[0]
+    return any(pattern in ("*", f"{entity}.*", name) for pattern in patterns)
+
+
+def is_valid_pattern(pattern: str) -> bool:
+    """Whether a subscription may name this: `*`, `<entity>.*` or a published event type."""
+    if pattern == "*" or pattern in EVENT_TYPES:
+        return True
+    entity, _, action = pattern.partition(".")
+    return action == "*" and entity in FeedEntity.__members__
+
+
+def change_data(event: AuditEvent) -> dict[str, Any]:
+    """What a change says about itself, in the feed and in webhooks: never the state itself."""
+    monument_id = None
+    if event.entity_type == FeedEntity.monument:
+        monument_id = event.entity_id
+    elif event.entity_type == FeedEntity.damage_assessment and event.state:
+        monument_id = event.state.get("monument_id")
+    return {
+        "id": event.id,
+        "cursor": encode_cursor(event.id),
+        "occurred_at": event.occurred_at,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "action": event.action,
+        "href": href(event.entity_type, event.entity_id),
+        "monument_id": monument_id,
+    }

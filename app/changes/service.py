@@ -1,0 +1,114 @@
+"""The changes feed: the audit trail, filtered to what the caller may read, without state.
+
+Audit events get their ids in commit order (appends are serialised until commit, see
+app.audit.service), so a reader that has seen event N will never later see a new event
+below N: `id > cursor` misses nothing and repeats nothing. The feed never shows the state
+snapshot of an event (it may hold exact coordinates of a sensitive monument or an
+unpublished assessment); it links to the resource and gives the ETag the caller would get.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from app.assessments import service as assessments
+from app.assessments.models import DamageAssessment
+from app.assessments.schemas import AssessmentRead
+from app.audit.models import AuditEvent
+from app.changes import entities
+from app.changes.entities import FeedEntity
+from app.changes.schemas import ChangeRead
+from app.core.actors import Caller
+from app.core.http import etag_for, render
+from app.monuments import service as monuments
+from app.monuments.models import Monument
+from app.sites.models import Site
+from app.sites.schemas import SiteRead
+
+# Roles that see every published change, the review workflow included: those that may read
+# every assessment. Field teams may read their own drafts too, but the feed shows them the
+# public view: it is a partner's tool, and a per-author filter would need every snapshot.
+FULL_FEED_ROLES = assessments.REVIEWER_ROLES
+
+
+def _visible(caller: Caller, wanted: Iterable[FeedEntity]) -> Any:
+    """The SQL condition selecting the events of `wanted` types this caller may see."""
+    clauses = []
+    for entity in wanted:
+        actions = (
+            entities.ACTIONS[entity]
+            if caller.role in FULL_FEED_ROLES
+            else entities.PUBLIC_ACTIONS[entity]
+        )
+        clauses.append(and_(AuditEvent.entity_type == entity, AuditEvent.action.in_(actions)))
+    return or_(*clauses)
+
+
+def list_changes(
+    *,
+    session: Session,
+    caller: Caller,
+    after_id: int | None,
+    entity_types: Sequence[FeedEntity] | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    """The published events after a cursor that the caller may see, oldest first; one more
+    than `limit` to tell whether more follow."""
+    query = (
+        select(AuditEvent)
+        .where(_visible(caller, entity_types or list(FeedEntity)))
+        .order_by(AuditEvent.id)
+        .limit(limit + 1)
+    )
+    if after_id is not None:
+        query = query.where(AuditEvent.id > after_id)
+    return session.exec(query).all()
+
+
+def _ids(events: Sequence[AuditEvent], entity: FeedEntity) -> set[int]:
+    return {e.entity_id for e in events if e.entity_type == entity}
+
+
+def current_etags(
+    *, session: Session, caller: Caller, events: Sequence[AuditEvent]
+) -> dict[tuple[str, int], str]:
+    """The ETag each event's resource has now for this caller (absent when it is gone or
+    hidden), rendered exactly as its GET route renders it: three queries per page."""
+    etags: dict[tuple[str, int], str] = {}
+    site_ids = _ids(events, FeedEntity.site)
+    if site_ids:
+        for site in session.exec(select(Site).where(Site.id.in_(site_ids))):
+            etags[FeedEntity.site, site.id] = etag_for(
+                render(SiteRead.model_validate(site, from_attributes=True))
+            )
+    monument_ids = _ids(events, FeedEntity.monument)
+    if monument_ids:
+        query = select(Monument).where(Monument.id.in_(monument_ids), Monument.deleted_at.is_(None))
+        shown = monuments.present_many(
+            session=session,
+            monuments=session.exec(query).all(),
+            exact_locations=caller.sees_exact_locations,
+        )
+        for monument in shown:
+            etags[FeedEntity.monument, monument.id] = etag_for(render(monument))
+    assessment_ids = _ids(events, FeedEntity.damage_assessment)
+    if assessment_ids:
+        query = select(DamageAssessment).where(DamageAssessment.id.in_(assessment_ids))
+        for assessment in session.exec(query):
+            if assessments.may_see(assessment, caller):
+                shown = AssessmentRead.model_validate(assessments.to_read(assessment))
+                etags[FeedEntity.damage_assessment, assessment.id] = etag_for(render(shown))
+    return etags
+
+
+def describe(*, session: Session, caller: Caller, events: Sequence[AuditEvent]) -> list[ChangeRead]:
+    """The feed entries for events: links and current ETags, never the state snapshots."""
+    etags = current_etags(session=session, caller=caller, events=events)
+    return [
+        ChangeRead(
+            **entities.change_data(event), etag=etags.get((event.entity_type, event.entity_id))
+        )
+        for event in events
+    ]

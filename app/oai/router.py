@@ -1,0 +1,74 @@
+"""HTTP route for /oai: OAI-PMH 2.0 harvesting (public, no key needed or checked).
+
+The one exception to the problem+json rule: OAI-PMH answers its own errors (badVerb,
+badArgument, badResumptionToken, cannotDisseminateFormat, idDoesNotExist, noRecordsMatch,
+noSetHierarchy) as XML with HTTP 200, as the protocol requires of a repository.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.core.dependencies import SettingsDep
+from app.oai import schemas, service
+from app.oai.dependencies import ReadSessionDep
+
+router = APIRouter(tags=["oai-pmh"])
+
+FORM = "application/x-www-form-urlencoded"
+RESPONSES = {
+    200: {
+        "description": "An OAI-PMH 2.0 response, or an OAI-PMH error (also with status 200).",
+        "content": {schemas.XML_MEDIA_TYPE: {}},
+    }
+}
+
+
+async def oai_arguments(request: Request) -> list[tuple[str, str]]:
+    """The request's OAI-PMH arguments: the query string (GET) or the form body (POST)."""
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            return []  # answered as badVerb: the protocol's arguments were not found
+        form = await request.form()
+        return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    return list(request.query_params.multi_items())
+
+
+Arguments = Annotated[list[tuple[str, str]], Depends(oai_arguments)]
+
+
+def _answer(
+    request: Request, session: Session, settings: Settings, arguments: list[tuple[str, str]]
+) -> Response:
+    base_url = str(request.base_url).rstrip("/")
+    repository = service.Repository(
+        name=settings.oai_repository_name,
+        base_url=base_url,
+        admin_email=settings.oai_admin_email,
+        namespace=settings.oai_repository_identifier,
+        page_size=settings.oai_page_size,
+    )
+    answer = service.respond(session=session, repository=repository, arguments=arguments)
+    return Response(
+        schemas.render(answer, base_url=repository.oai_url), media_type=schemas.XML_MEDIA_TYPE
+    )
+
+
+@router.get("/oai", response_class=Response, responses=RESPONSES)
+def harvest(
+    request: Request, session: ReadSessionDep, settings: SettingsDep, arguments: Arguments
+) -> Response:
+    """OAI-PMH 2.0: Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords,
+    GetRecord, with `oai_dc` metadata for monuments and one set per site."""
+    return _answer(request, session, settings, arguments)
+
+
+@router.post("/oai", response_class=Response, responses=RESPONSES)
+def harvest_with_form(
+    request: Request, session: ReadSessionDep, settings: SettingsDep, arguments: Arguments
+) -> Response:
+    """OAI-PMH 2.0 with the arguments in an `application/x-www-form-urlencoded` body."""
+    return _answer(request, session, settings, arguments)

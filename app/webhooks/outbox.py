@@ -1,0 +1,49 @@
+"""The webhook outbox: deliveries written in the same transaction as the change they announce.
+
+`app.audit.service.record` calls `enqueue` for every event it appends, so every write goes
+through here without each service having to remember webhooks. This module imports only
+models and the published-entity catalogue, never a service, to keep that hook free of
+import cycles.
+"""
+
+import json
+
+from sqlmodel import Session, select
+
+from app.audit.models import AuditEvent
+from app.changes import entities
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+
+
+def render_payload(event: AuditEvent, event_type: str) -> str:
+    """The JSON body of a delivery, in the Standard Webhooks shape (type, timestamp, data)."""
+    data = entities.change_data(event)
+    data["occurred_at"] = event.occurred_at.isoformat().replace("+00:00", "Z")
+    body = {"type": event_type, "timestamp": data["occurred_at"], "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def enqueue(*, session: Session, event: AuditEvent) -> int:
+    """Add one pending delivery per active subscription to this event's type; how many."""
+    event_type = entities.event_type(event.entity_type, event.action)
+    if event_type is None:
+        return 0
+    subscriptions = session.exec(
+        select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
+    ).all()
+    matching = [s for s in subscriptions if entities.matches(s.event_types, event_type)]
+    if not matching:
+        return 0
+    payload = render_payload(event, event_type)
+    for subscription in matching:
+        session.add(
+            WebhookDelivery(
+                subscription_id=subscription.id,
+                event_id=event.id,
+                event_type=event_type,
+                payload=payload,
+                next_attempt_at=event.occurred_at,
+            )
+        )
+    session.flush()
+    return len(matching)

@@ -1,0 +1,102 @@
+"""HTTP routes for /api/v1/webhooks: subscriptions and their delivery logs (admin)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.core.auth import AdminDep, get_caller
+from app.core.dependencies import SessionDep
+from app.core.http import JsonBody, resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.webhooks import service
+from app.webhooks.dependencies import SubscriptionDep
+from app.webhooks.models import DeliveryStatus, WebhookSubscription
+from app.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], dependencies=[Depends(get_caller)])
+
+
+def _read(subscription: WebhookSubscription) -> WebhookRead:
+    return WebhookRead.model_validate(subscription, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=WebhookCreated)
+def create_webhook(
+    request: Request, caller: AdminDep, _: JsonBody, webhook_in: WebhookCreate, session: SessionDep
+) -> Response:
+    """Subscribe a URL to event types (admin); the answer holds the signing secret, once."""
+    subscription, secret = service.create_subscription(
+        session=session,
+        url=webhook_in.url,
+        event_types=webhook_in.event_types,
+        description=webhook_in.description,
+        actor=caller,
+    )
+    created = WebhookCreated(**_read(subscription).model_dump(), secret=secret)
+    return resource_response(
+        request,
+        created,
+        status_code=201,
+        # The secret must not linger in any cache.
+        headers={"Location": f"{router.prefix}/{subscription.id}", "Cache-Control": "no-store"},
+    )
+
+
+@router.get("", response_model=Page[WebhookRead])
+def list_webhooks(
+    request: Request,
+    caller: AdminDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """Active subscriptions (admin), without their secrets."""
+    subscriptions = service.list_subscriptions(
+        session=session, after_id=decode_cursor(cursor), limit=limit
+    )
+    next_cursor = encode_cursor(subscriptions[limit - 1].id) if len(subscriptions) > limit else None
+    page = Page[WebhookRead](
+        items=[_read(s) for s in subscriptions[:limit]], next_cursor=next_cursor
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@router.get("/{webhook_id}", response_model=WebhookRead)
+def read_webhook(request: Request, caller: AdminDep, subscription: SubscriptionDep) -> Response:
+    """One subscription (admin), without its secret."""
+    return resource_response(request, _read(subscription))
+
+
+@router.delete("/{webhook_id}", status_code=204)
+def delete_webhook(
+    caller: AdminDep, subscription: SubscriptionDep, session: SessionDep
+) -> Response:
+    """Unsubscribe (admin): pending deliveries are cancelled, the delivery log is kept."""
+    service.delete_subscription(session=session, subscription=subscription, actor=caller)
+    return Response(status_code=204)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryRead])
+def list_webhook_deliveries(
+    request: Request,
+    caller: AdminDep,
+    subscription: SubscriptionDep,
+    session: SessionDep,
+    status: Annotated[DeliveryStatus | None, Query(description="Only this status.")] = None,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """The subscription's delivery log, newest first (admin): status, attempts, last answer."""
+    deliveries = service.list_deliveries(
+        session=session,
+        subscription_id=subscription.id,
+        status=status,
+        before_id=decode_cursor(cursor),
+        limit=limit,
+    )
+    next_cursor = encode_cursor(deliveries[limit - 1].id) if len(deliveries) > limit else None
+    page = Page[DeliveryRead](
+        items=[DeliveryRead.model_validate(service.to_read(d)) for d in deliveries[:limit]],
+        next_cursor=next_cursor,
+    )
+    return resource_response(request, page, headers=link_headers(request, next_cursor))

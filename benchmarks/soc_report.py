@@ -1,0 +1,87 @@
+"""State-of-conservation report over 10,000 monuments and 100,000 assessments.
+
+Reports the JSON report's median time (through the real app, in process) next to the median
+time of the bare SQL query it rests on, measured in the same run, on SQLite and PostgreSQL.
+Run: `make bench-report` (or `python -m benchmarks.soc_report [--monuments N]`).
+"""
+
+import argparse
+import time
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.main import create_app
+from app.reports import service as reports
+from benchmarks.common import fresh_database, median_seconds, seed_site, write_results
+
+
+def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
+    with fresh_database(backend) as url:
+        app = create_app(Settings(database_url=url, media_root="/tmp/heritage-bench-media"))
+        engine = app.state.database.engine
+        started = time.perf_counter()
+        site_id = seed_site(engine, monuments=monuments, assessments_per_monument=per_monument)
+        seeded = time.perf_counter() - started
+        as_of = "2020-06-30"
+
+        def bare_query():
+            with Session(engine) as session:
+                from datetime import date
+
+                return reports._monument_rows(session, site_id, date.fromisoformat(as_of))
+
+        client = TestClient(app)
+
+        def json_report():
+            response = client.get(
+                f"/api/v1/reports/sites/{site_id}/state-of-conservation", params={"as_of": as_of}
+            )
+            assert response.status_code == 200, response.text
+            return response
+
+        rows = len(bare_query())
+        sql = median_seconds(bare_query, repeat=repeat)
+        report = median_seconds(json_report, repeat=repeat)
+        engine.dispose()
+        return {
+            "backend": backend,
+            "monuments": monuments,
+            "assessments": monuments * per_monument,
+            "rows": rows,
+            "seed_seconds": round(seeded, 2),
+            "bare_sql_median_s": round(sql, 4),
+            "json_report_median_s": round(report, 4),
+            "ratio": round(report / sql, 2),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--monuments", type=int, default=10_000)
+    parser.add_argument("--per-monument", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    results = [
+        run(backend, args.monuments, args.per_monument, args.repeat)
+        for backend in args.backends.split(",")
+    ]
+    print(
+        f"{'backend':<11} {'monuments':>9} {'assessments':>11} {'SQL s':>8} {'report s':>9} {'ratio':>6}"
+    )
+    for r in results:
+        print(
+            f"{r['backend']:<11} {r['monuments']:>9} {r['assessments']:>11} "
+            f"{r['bare_sql_median_s']:>8} {r['json_report_median_s']:>9} {r['ratio']:>6}"
+        )
+    print(
+        "target: report ≤ 2 × its bare SQL query;",
+        "results in",
+        write_results("soc_report", {"runs": results}),
+    )
+
+
+if __name__ == "__main__":
+    main()
