@@ -116,6 +116,9 @@ def seed_site(engine, *, monuments: int, assessments_per_monument: int, seed: in
                 batch = []
         if batch:
             connection.execute(insert(DamageAssessment), batch)
+    with engine.begin() as connection:
+        # What autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would have gathered.
+        connection.execute(text("ANALYZE"))
     return site_id
 
 

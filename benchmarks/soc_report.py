@@ -7,6 +7,7 @@ Run: `make bench-report` (or `python -m benchmarks.soc_report [--monuments N]`).
 
 import argparse
 import time
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -28,8 +29,6 @@ def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
 
         def bare_query():
             with Session(engine) as session:
-                from datetime import date
-
                 return reports._monument_rows(session, site_id, date.fromisoformat(as_of))
 
         client = TestClient(app)
@@ -68,9 +67,8 @@ def main() -> None:
         run(backend, args.monuments, args.per_monument, args.repeat)
         for backend in args.backends.split(",")
     ]
-    print(
-        f"{'backend':<11} {'monuments':>9} {'assessments':>11} {'SQL s':>8} {'report s':>9} {'ratio':>6}"
-    )
+    header = ("backend", "monuments", "assessments", "SQL s", "report s", "ratio")
+    print("{:<11} {:>9} {:>11} {:>8} {:>9} {:>6}".format(*header))
     for r in results:
         print(
             f"{r['backend']:<11} {r['monuments']:>9} {r['assessments']:>11} "

@@ -56,9 +56,20 @@ def _existing_on(as_of: date) -> list[Any]:
     ]
 
 
+def _materialised(query: Any, name: str) -> Any:
+    return query.cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+
+
+def _site_monument_ids(site_id: int) -> Any:
+    return select(Monument.id).where(Monument.site_id == site_id).scalar_subquery()
+
+
 def _monument_rows(session: Session, site_id: int, as_of: date) -> list[Any]:
-    condition = assessments.condition_query(as_of).subquery("condition")
-    restoration = restorations.latest_query(as_of).subquery("restoration")
+    in_site = _site_monument_ids(site_id)
+    # Materialised: each ranking runs once, even when the planner, short of statistics,
+    # would otherwise re-run it for every monument of a nested loop.
+    condition = _materialised(assessments.condition_query(as_of, in_site), "condition")
+    restoration = _materialised(restorations.latest_query(as_of, in_site), "restoration")
     query = (
         select(
             Monument,
@@ -87,13 +98,9 @@ def _monument_rows(session: Session, site_id: int, as_of: date) -> list[Any]:
     return list(session.execute(query).all())
 
 
-def _levels_on(session: Session, monument_ids: list[int], as_of: date) -> dict[int, str]:
-    condition = assessments.condition_query(as_of).subquery("condition")
-    rows = session.execute(
-        select(condition.c.monument_id, condition.c.damage_level).where(
-            condition.c.monument_id.in_(monument_ids)
-        )
-    ).all()
+def _levels_on(session: Session, site_id: int, as_of: date) -> dict[int, str]:
+    condition = assessments.condition_query(as_of, _site_monument_ids(site_id)).subquery()
+    rows = session.execute(select(condition.c.monument_id, condition.c.damage_level)).all()
     return {row.monument_id: row.damage_level for row in rows}
 
 
@@ -186,8 +193,10 @@ def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
     )
 
 
-def _compare(session: Session, entries: list[MonumentEntry], compare_to: date) -> Comparison:
-    earlier = _levels_on(session, [e.id for e in entries], compare_to)
+def _compare(
+    session: Session, site_id: int, entries: list[MonumentEntry], compare_to: date
+) -> Comparison:
+    earlier = _levels_on(session, site_id, compare_to)
     changes = []
     for entry in entries:
         before = earlier.get(entry.id, UNASSESSED)
@@ -231,7 +240,7 @@ def state_of_conservation(
         as_of=as_of,
         monuments=entries,
         summary=_summarise(entries),
-        comparison=None if compare_to is None else _compare(session, entries, compare_to),
+        comparison=None if compare_to is None else _compare(session, site.id, entries, compare_to),
         provenance=Provenance(
             generated_at=utc_now(),
             data_as_of=as_of,
