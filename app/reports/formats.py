@@ -152,8 +152,10 @@ def _map_points(report: StateOfConservationReport, width: int, height: int) -> l
     return points
 
 
-def to_html(report: StateOfConservationReport) -> str:
-    """A printable page: summary, bar chart, map, the per-monument table."""
+def to_html(report: StateOfConservationReport, thumbnails: dict[int, str] | None = None) -> str:
+    """A printable page: summary, bar chart, map, the per-monument table with each
+    monument's latest photo (`thumbnails`: data URIs by monument id, embedded so the page
+    needs nothing from outside)."""
     counts = report.summary.by_damage_level.model_dump()
     largest = max(counts.values()) or 1
     bars = [
@@ -164,7 +166,11 @@ def to_html(report: StateOfConservationReport) -> str:
         _templates()
         .get_template("state_of_conservation.html")
         .render(
-            report=report, bars=bars, points=_map_points(report, 480, 360), colours=LEVEL_COLOURS
+            report=report,
+            bars=bars,
+            points=_map_points(report, 480, 360),
+            colours=LEVEL_COLOURS,
+            thumbnails=thumbnails or {},
         )
     )
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import SessionDep, StorageDep
 from app.core.errors import RegistryError
 from app.core.http import etag_for, resource_response
 from app.core.schemas import AsOf
@@ -60,6 +60,7 @@ def read_state_of_conservation(
     caller: CallerDep,
     site: SiteDep,
     session: SessionDep,
+    storage: StorageDep,
     as_of: AsOf = None,
     compare_to: Annotated[
         date | None, Query(description="An earlier date to list changes since.")
@@ -82,7 +83,10 @@ def read_state_of_conservation(
     elif chosen == "geojson":
         body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
     else:
-        html = formats.to_html(report)
+        thumbnails = service.embedded_thumbnails(
+            session=session, storage=storage, site_id=site.id, as_of=report.as_of
+        )
+        html = formats.to_html(report, thumbnails)
         body = formats.to_pdf(html) if chosen == "pdf" else html.encode("utf-8")
     stem = f"state-of-conservation-site-{site.id}-{report.as_of.isoformat()}"
     extension = {"csv": "csv", "geojson": "geojson", "html": "html", "pdf": "pdf"}[chosen]

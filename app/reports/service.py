@@ -7,6 +7,7 @@ query per date whatever the number of assessments; the summary is then tallied f
 per-monument rows the report lists anyway.
 """
 
+import base64
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
@@ -18,8 +19,11 @@ from app.assessments import service as assessments
 from app.assessments.models import DamageLevel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.core.db import UTCDateTime
+from app.core.storage import Storage, StorageError
 from app.core.time import today_utc, utc_now
 from app.monuments.models import Monument
+from app.photos.models import Photo
 from app.reports.schemas import (
     UNASSESSED,
     Comparison,
@@ -210,11 +214,42 @@ def _compare(
     return Comparison(compare_to=compare_to, changes=changes)
 
 
-def evidence_for(
-    *, session: Session, monument_ids: list[int], as_of: date
-) -> dict[int, EvidenceEntry]:
-    """Photo evidence per monument as of the date (none until photos are recorded)."""
-    return {}
+def evidence_for(*, session: Session, site_id: int, as_of: date) -> dict[int, EvidenceEntry]:
+    """Photo evidence per monument of the site: photos recorded by the end of `as_of`, and
+    the date of the latest (taken, or else uploaded)."""
+    shot_at = func.coalesce(Photo.taken_at, Photo.created_at)
+    rows = session.execute(
+        select(Photo.monument_id, func.count(), func.max(shot_at, type_=UTCDateTime()))
+        .where(
+            Photo.monument_id.in_(_site_monument_ids(site_id)),
+            Photo.created_at < assessments.known_by(as_of),
+        )
+        .group_by(Photo.monument_id)
+    ).all()
+    return {
+        monument_id: EvidenceEntry(photos=count, latest_photo_on=latest.date())
+        for monument_id, count, latest in rows
+    }
+
+
+def latest_thumbnail_keys(*, session: Session, site_id: int, as_of: date) -> dict[int, str]:
+    """Storage key of the thumbnail of each monument's latest photo as of the date."""
+    rank = func.row_number().over(
+        partition_by=Photo.monument_id,
+        order_by=(func.coalesce(Photo.taken_at, Photo.created_at).desc(), Photo.id.desc()),
+    )
+    ranked = (
+        select(Photo.monument_id, Photo.thumbnail_key, rank.label("rank"))
+        .where(
+            Photo.monument_id.in_(_site_monument_ids(site_id)),
+            Photo.created_at < assessments.known_by(as_of),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.monument_id, ranked.c.thumbnail_key).where(ranked.c.rank == 1)
+    ).all()
+    return dict(rows)
 
 
 def state_of_conservation(
@@ -228,7 +263,7 @@ def state_of_conservation(
     """The property's state of conservation as known at the end of `as_of` (default today)."""
     as_of = as_of or today_utc()
     rows = _monument_rows(session, site.id, as_of)
-    evidence = evidence_for(session=session, monument_ids=[r[0].id for r in rows], as_of=as_of)
+    evidence = evidence_for(session=session, site_id=site.id, as_of=as_of)
     no_evidence = EvidenceEntry(photos=0, latest_photo_on=None)
     entries = [
         _entry(row, exact_locations=exact_locations, evidence=evidence.get(row[0].id, no_evidence))
@@ -293,3 +328,20 @@ def registry_summary(*, session: Session, group_by: str, country: str | None) ->
         monuments=sum(g.monuments for g in summary_groups),
         groups=summary_groups,
     )
+
+
+def embedded_thumbnails(
+    *, session: Session, storage: Storage, site_id: int, as_of: date
+) -> dict[int, str]:
+    """Each monument's latest thumbnail as a data URI, for a report that must be readable
+    offline and printable (derivatives carry no metadata, so any reader may see them)."""
+    embedded = {}
+    keys = latest_thumbnail_keys(session=session, site_id=site_id, as_of=as_of)
+    for monument_id, key in keys.items():
+        try:
+            with storage.open(key) as thumbnail:
+                encoded = base64.b64encode(thumbnail.read()).decode("ascii")
+        except StorageError:
+            continue  # a missing file is reported by `media check`; the report still renders
+        embedded[monument_id] = f"data:image/jpeg;base64,{encoded}"
+    return embedded

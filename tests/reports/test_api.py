@@ -289,3 +289,19 @@ def test_money_totals_are_exact(client, palmyra):
     usd = next(c for c in totals["estimated_cost"] if c["currency"] == "USD")
     assert Decimal(usd["amount"]) == Decimal("1500000.10") + Decimal("2500000.205")
     assert json.dumps(usd)  # amounts are strings, never floats
+
+
+def test_photo_evidence_is_counted_and_the_latest_thumbnail_embedded(client, database, palmyra):
+    from tests.factories import create_photo
+
+    create_photo(database, client.app.state.storage, palmyra["bel"])
+    url = report_url(palmyra["site"])
+    bel = next(m for m in client.get(url).json()["monuments"] if m["id"] == palmyra["bel"])
+    assert bel["evidence"]["photos"] == 1
+    assert bel["evidence"]["latest_photo_on"] is not None
+    rows = {int(r["monument_id"]): r for r in parse_csv(client.get(url, params={"format": "csv"}))}
+    assert rows[palmyra["bel"]]["photos"] == "1" and rows[palmyra["arch"]]["photos"] == "0"
+    html = client.get(url, params={"format": "html"}).text
+    assert html.count('class="thumbnail" src="data:image/jpeg;base64,') == 1
+    earlier = client.get(url, params={"as_of": "2016-01-01"}).json()["monuments"]
+    assert all(m["evidence"]["photos"] == 0 for m in earlier)  # uploaded today
