@@ -8,10 +8,14 @@ from app.audit.router import router as audit_router
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
-from app.core.errors import Problem, install_error_handlers
+from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
+from app.core.logs import configure_logging, install_request_logging
+from app.core.metrics import MetricsMiddleware
+from app.core.ratelimit import RateLimits
 from app.core.storage import make_storage
 from app.health.router import router as health_router
+from app.metrics.router import router as metrics_router
 from app.monuments.router import router as monuments_router
 from app.oai.router import router as oai_router
 from app.photos import images
@@ -39,12 +43,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         responses={
-            "4XX": {"model": Problem, "content": {"application/problem+json": {}}},
+            "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}}},
+            503: {
+                "model": Problem,
+                "content": {PROBLEM_JSON: {}},
+                "description": "The database or the file storage is unavailable; retry after "
+                "the seconds in `Retry-After`.",
+            },
         },
     )
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     app.state.settings = settings
     app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
     app.state.storage = make_storage(settings)
+    app.state.rate_limits = RateLimits.from_settings(settings)
     images.configure_pillow(max_pixels=settings.max_image_pixels)
     install_error_handlers(app)
     app.add_middleware(
@@ -52,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_limit=settings.max_json_body_bytes,
         limit_for_path=lambda path: upload_body_limit(path, settings),
     )
+    app.add_middleware(MetricsMiddleware)
+    install_request_logging(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(sites_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
@@ -63,7 +78,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes_router)
     app.include_router(webhooks_router)
     app.include_router(oai_router)
+    complete_openapi(app)
     return app
 
 
-app = create_app()
+def complete_openapi(app: FastAPI) -> None:
+    """Finish the OpenAPI document: the problem schema under its own media type, and `304`
+    on every GET that answers `If-None-Match`.
+
+    FastAPI files a response `model` under `application/json`; errors are sent as
+    `application/problem+json`, so the schema moves there. Every resource read under
+    /api/v1 sends an ETag (app.core.http), so `304` is listed once here rather than on each
+    route.
+    """
+    unconditional = {"/api/v1/audit/verify"}
+    build_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build_openapi()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                for answer in operation["responses"].values():
+                    content = answer.get("content", {})
+                    if PROBLEM_JSON in content and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+                if method == "get" and path.startswith("/api/v1/") and path not in unconditional:
+                    operation["responses"].setdefault(
+                        "304",
+                        {"description": "Not Modified: the ETag in `If-None-Match` is current."},
+                    )
+        return document
+
+    app.openapi = openapi

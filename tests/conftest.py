@@ -82,8 +82,17 @@ def database_url(empty_database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory) -> Settings:
-    """Settings pointing at the test database and a temporary media folder."""
-    return Settings(database_url=database_url, media_root=tmp_path_factory.mktemp("media"))
+    """Settings pointing at the test database and a temporary media folder.
+
+    Rate limits are off: the suite makes thousands of anonymous and refused requests from
+    one address. tests/core/test_rate_limits.py builds apps with limits of its own.
+    """
+    return Settings(
+        database_url=database_url,
+        media_root=tmp_path_factory.mktemp("media"),
+        rate_limit_anonymous=None,
+        rate_limit_failed_auth=None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +176,8 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
     env = os.environ | {
         "HERITAGE_DATABASE_URL": settings.database_url,
         "HERITAGE_MEDIA_ROOT": str(settings.media_root),
+        "HERITAGE_RATE_LIMIT_ANONYMOUS": "",
+        "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
     }
     server = subprocess.Popen(
         [

@@ -33,6 +33,7 @@ OPEN = "open"  # probes: no authentication at all
 POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
+    ("GET", "/metrics"): OPEN,
     ("GET", "/api/v1/sites"): ANYONE,
     ("POST", "/api/v1/sites"): STAFF,
     ("GET", "/api/v1/sites/{site_id}"): ANYONE,

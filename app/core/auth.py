@@ -8,23 +8,46 @@ from fastapi import Depends, Request
 from app.core.actors import ANONYMOUS, Caller
 from app.core.dependencies import SessionDep
 from app.core.errors import Forbidden, Unauthorized
+from app.core.ratelimit import RateLimits
 from app.keys import service as keys
 from app.keys.models import Role
+
+
+def client_address(request: Request) -> str:
+    """The address rate limits count against (the proxy's client with `--proxy-headers`)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limit_anonymous_reader(request: Request) -> None:
+    """Count a request made without a key against its address's anonymous limit."""
+    limits: RateLimits = request.app.state.rate_limits
+    limits.count_anonymous_request(client_address(request))
 
 
 def get_caller(request: Request, session: SessionDep) -> Caller:
     """The caller named by the `Authorization: Bearer` header; anonymous without one."""
     header = request.headers.get("authorization")
     if header is None:
+        limit_anonymous_reader(request)
         return ANONYMOUS
+    limits: RateLimits = request.app.state.rate_limits
+    client = client_address(request)
+    # Checked before the key, so that guessing keys gains nothing once the limit is reached.
+    limits.refuse_locked_out(client)
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
+        limits.count_failed_authentication(client)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
     api_key = keys.find_active_key(session=session, secret=secret)
     if api_key is None:
+        limits.count_failed_authentication(client)
         raise Unauthorized("The API key is unknown or has been revoked.")
-    return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+    caller = Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+    # Who made the request, for its access log line (the key's id, never the key).
+    request.state.caller_role = str(caller.role)
+    request.state.caller_key_id = caller.key_id
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -113,6 +113,46 @@ class Settings(BaseSettings):
     oai_page_size: int = Field(
         default=100, ge=1, le=1000, description="Records, headers or sets per OAI-PMH response"
     )
+
+    # Abuse protection (app.core.ratelimit), per client address.
+    rate_limit_anonymous: str | None = Field(
+        default="300/minute",
+        description="Requests an anonymous client address may make (limits notation, e.g. "
+        "`300/minute`, `10/second;300/minute`); empty: no limit",
+    )
+    rate_limit_failed_auth: str | None = Field(
+        default="20/minute",
+        description="Failed authentications (wrong, revoked or malformed keys) a client "
+        "address may make before it gets 429 for every keyed request; empty: no limit",
+    )
+    rate_limit_storage_uri: str = Field(
+        default="memory://",
+        description="Where the counters live: `memory://` (one count per worker process) or "
+        "a shared store the `limits` library supports, e.g. `redis://host:6379`",
+    )
+
+    # Logs.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe log level written"
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="`json`: one JSON object per line; `console`: for people"
+    )
+
+    @field_validator("rate_limit_anonymous", "rate_limit_failed_auth", mode="after")
+    @classmethod
+    def _valid_rate_limit(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '300/minute' or '5/second;100/hour'"
+            ) from None
+        return value.strip()
 
     @model_validator(mode="after")
     def _lease_outlasts_a_delivery(self) -> "Settings":

@@ -85,13 +85,21 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=not echo,
             json_serializer=_json_dumps,
             connect_args={"check_same_thread": False},
         )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, echo=echo, json_serializer=_json_dumps, pool_pre_ping=True, pool_size=10
+        url,
+        echo=echo,
+        # Error messages then never carry bound values (keys' hashes, exact coordinates)
+        # into logs; `database_echo`, a debugging switch, shows them.
+        hide_parameters=not echo,
+        json_serializer=_json_dumps,
+        pool_pre_ping=True,
+        pool_size=10,
     )
 
 

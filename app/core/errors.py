@@ -14,6 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -83,8 +90,36 @@ class PreconditionRequired(RegistryError):
     status, slug = 428, "precondition-required"
 
 
+class TooManyRequests(RegistryError):
+    status, slug = 429, "too-many-requests"
+
+
 class ServiceUnavailable(RegistryError):
     status, slug = 503, "service-unavailable"
+
+
+# How long a client should wait before retrying when the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: SQLAlchemyError) -> ServiceUnavailable | None:
+    """The 503 to answer for a database error that means "not reachable now", else None.
+
+    Lost or refused connections, an exhausted pool, a locked SQLite file and PostgreSQL's
+    transient failures (deadlock, serialisation) all pass if the client retries later; a
+    programming error or a violated constraint does not, and stays a 500 to be fixed.
+    """
+    transient = isinstance(error, OperationalError | InterfaceError | PoolTimeout) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+    if not transient:
+        return None
+    reason = type(getattr(error, "orig", None) or error).__name__
+    return ServiceUnavailable(
+        f"The database is not available right now ({reason}); nothing was changed by this "
+        f"request. Retry in {DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 class FieldError(BaseModel):
@@ -199,6 +234,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _http_problem(request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            return await unexpected_error(request, exc)
+        # No traceback, no SQL: the engine hides parameters, but one line is enough here.
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(getattr(exc, "orig", None) or exc).__name__,
+        )
+        return await registry_error(request, unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -10,12 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
+from app.core.auth import limit_anonymous_reader
 from app.core.config import Settings
 from app.core.dependencies import SettingsDep
 from app.oai import schemas, service
 from app.oai.dependencies import ReadSessionDep
 
-router = APIRouter(tags=["oai-pmh"])
+# Harvesters are anonymous readers: their requests count against the same limit.
+router = APIRouter(tags=["oai-pmh"], dependencies=[Depends(limit_anonymous_reader)])
 
 FORM = "application/x-www-form-urlencoded"
 RESPONSES = {

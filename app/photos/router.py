@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from app.core import metrics
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep, StorageDep
 from app.core.http import content_disposition, file_response, resource_response
@@ -74,6 +75,7 @@ def upload_photo(
         ),
         actor=caller,
     )
+    metrics.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
         service.present_upload(outcome, exact_locations=caller.sees_exact_locations),

@@ -1,0 +1,155 @@
+"""Structured logs: one JSON object per line, each with the request id it belongs to.
+
+structlog renders every record, the registry's own and those of the libraries (uvicorn,
+SQLAlchemy) through the standard `logging` module; asgi-correlation-id takes the request id
+from `X-Request-ID` (or makes one) and returns it in the response. One access line per
+request replaces uvicorn's. What is never written: API keys (the Authorization header, or a
+key quoted anywhere), request bodies and query strings (a `bbox` or a body may hold the
+exact position of a sensitive monument), and SQL parameters (the engine hides them).
+"""
+
+import logging
+import re
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HANDLER_NAME = "heritage-registry"
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a client may send as its request id: enough for UUIDs, trace ids and ULIDs, and
+# nothing that could forge a log line or smuggle a key into one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
+# Bearer credentials and the registry's own key format, wherever they appear in a message.
+SECRETS = re.compile(r"(?i)(bearer\s+)\S+|\bhr_[A-Za-z0-9_\-]{8,}")
+SECRET_FIELDS = frozenset({"authorization", "api_key", "key", "secret", "password", "token"})
+
+access_log = structlog.get_logger("heritage_registry.access")
+
+
+def _scrub(text: str) -> str:
+    return SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+
+
+def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    """Drop credential fields and blank out anything that looks like a key."""
+    for name in list(event):
+        if name.lower() in SECRET_FIELDS:
+            event[name] = "[redacted]"
+        elif isinstance(event[name], str):
+            event[name] = _scrub(event[name])
+    return event
+
+
+def add_request_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    """The id of the request being handled, when there is one."""
+    request_id = correlation_id.get()
+    if request_id:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        add_request_id,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_secrets,
+    ]
+
+
+def formatter(log_format: str = "json") -> logging.Formatter:
+    """The formatter every log line goes through (tests attach it to capture lines)."""
+    renderer = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+
+
+def configure_logging(*, level: str, log_format: str) -> None:
+    """Send every logger's records, ours and the libraries', through structlog to stderr."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.filter_by_level,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler()
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(formatter(log_format))
+    root = logging.getLogger()
+    # Idempotent: an app built twice (tests build one per database) keeps one handler.
+    for existing in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        library_logger = logging.getLogger(name)
+        library_logger.handlers.clear()
+        library_logger.propagate = True
+    # Replaced by the access line below, which carries the request id and the status.
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path (no query), route, status, duration, caller role."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            route = scope.get("route")
+            state = scope.get("state") or {}
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=getattr(route, "path", None),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                role=state.get("caller_role"),
+                key_id=state.get("caller_key_id"),
+                client=client[0] if client else None,
+            )
+
+
+def install_request_logging(app: Any) -> None:
+    """Access lines, then request ids around them (Starlette runs the last added first)."""
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=REQUEST_ID_HEADER,
+        validator=lambda value: REQUEST_ID.fullmatch(value) is not None,
+    )

@@ -1,0 +1,100 @@
+"""Prometheus metrics of this process: HTTP requests by route template and status, uploads.
+
+prometheus-client (the Prometheus project's own library) keeps the numbers. Under several
+worker processes each worker counts on its own, so with `PROMETHEUS_MULTIPROC_DIR` set (the
+`serve` command sets it for more than one worker) every worker writes its numbers to files
+there and `/metrics` adds them up; the folder must be empty when the server starts.
+Figures that live in the database (audit chain length, webhook deliveries) are read at
+scrape time by app.metrics, so they are right whichever worker answers.
+"""
+
+import os
+import time
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+UNMATCHED_ROUTE = "unmatched"  # one label for every unknown path, so scanners add no series
+
+PROCESS_METRICS = CollectorRegistry()
+HTTP_REQUESTS = Counter(
+    "heritage_http_requests",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+    registry=PROCESS_METRICS,
+)
+HTTP_LATENCY = Histogram(
+    "heritage_http_request_duration_seconds",
+    "Time from receiving a request to the end of its response, by route and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=PROCESS_METRICS,
+)
+PHOTO_UPLOADS = Counter(
+    "heritage_photo_uploads",
+    "Photo uploads accepted: `created` (a new photo) or `duplicate` (bytes already stored).",
+    ["outcome"],
+    registry=PROCESS_METRICS,
+)
+PHOTO_UPLOAD_BYTES = Counter(
+    "heritage_photo_upload_bytes",
+    "Bytes of the photo files accepted as new photos.",
+    registry=PROCESS_METRICS,
+)
+
+
+def count_upload(*, created: bool, byte_size: int) -> None:
+    """Count one accepted upload (and its bytes when it made a new photo)."""
+    PHOTO_UPLOADS.labels(outcome="created" if created else "duplicate").inc()
+    if created:
+        PHOTO_UPLOAD_BYTES.inc(byte_size)
+
+
+def exposition(*extra: Collector) -> tuple[bytes, str]:
+    """This process's metrics (or every worker's), with `extra` collectors, as text."""
+    registry = CollectorRegistry()
+    if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        for collector in (HTTP_REQUESTS, HTTP_LATENCY, PHOTO_UPLOADS, PHOTO_UPLOAD_BYTES):
+            registry.register(collector)
+    for collector in extra:
+        registry.register(collector)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request under its route template (`/api/v1/sites/{site_id}`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+            labels = {"method": scope["method"], "route": route, "status": str(status)}
+            HTTP_REQUESTS.labels(**labels).inc()
+            HTTP_LATENCY.labels(**labels).observe(time.perf_counter() - started)

@@ -1,0 +1,1 @@
+"""Prometheus metrics: what the process counted and what the database holds."""

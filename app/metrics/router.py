@@ -1,0 +1,21 @@
+"""HTTP route for /metrics: Prometheus text format (open, like the health probes)."""
+
+from fastapi import APIRouter, Response
+
+from app.core import metrics
+from app.core.dependencies import SessionDep
+from app.metrics import service
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def read_metrics(session: SessionDep) -> Response:
+    """Requests and latency by route and status, uploads and their bytes, webhook deliveries
+    and failed attempts, the audit chain's length, in the Prometheus text format."""
+    body, content_type = metrics.exposition(service.registry_figures(session=session))
+    return Response(body, media_type=content_type)
