@@ -190,9 +190,26 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn."""
+    import os
+    import tempfile
+
     import uvicorn
 
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    from app.core.metrics import MULTIPROCESS_DIR_VARIABLE
+
+    if workers > 1 and not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        # Each worker writes its metrics there and /metrics adds them up; a fresh folder,
+        # because numbers left by an earlier run would be added in too.
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="heritage-metrics-")
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        # app.core.logs writes one JSON access line per request, with its request id.
+        access_log=False,
+    )
 
 
 def main() -> None:

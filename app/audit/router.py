@@ -11,6 +11,7 @@ from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import SessionDep
 from app.core.http import resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.schemas import QueryText
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(get_caller)])
 
@@ -20,7 +21,9 @@ def list_audit_events(
     request: Request,
     caller: StaffDep,
     session: SessionDep,
-    entity_type: Annotated[str | None, Query(max_length=40, examples=["monument"])] = None,
+    entity_type: Annotated[
+        str | None, Query(max_length=40, examples=["monument"]), QueryText
+    ] = None,
     entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,

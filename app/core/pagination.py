@@ -53,6 +53,10 @@ def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey 
             # bool is an int to Python; a cursor never holds one.
             if type(value) is not kind or (kind is int and not 0 <= value < 2**63):
                 raise ValueError(value)
+            # Text keys go back to the database: no NUL (PostgreSQL refuses it), no lone
+            # surrogate (not encodable as UTF-8), nothing this service would have issued.
+            if kind is str and not value.isprintable():
+                raise ValueError(value)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(
             "The cursor is not one this service issued; use `next_cursor` from the previous "

@@ -8,7 +8,7 @@ import pycountry
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from app.core.time import today_utc
+from app.core.time import as_utc, today_utc
 
 # Control characters corrupt exports and PostgreSQL refuses NUL outright; line breaks and
 # tabs are fine in long text, never in names.
@@ -57,6 +57,22 @@ Citation = Annotated[
     AfterValidator(_not_blank),
     AfterValidator(_no_controls(frozenset())),
 ]
+# Free text in a query string (a search, a filter): PostgreSQL refuses NUL in any string and
+# no control character belongs in one, so they are a 422 here rather than a database error.
+QueryText = AfterValidator(_no_controls(frozenset()))
+
+
+def _representable_in_utc(moment: datetime) -> datetime:
+    try:
+        return as_utc(moment)
+    except OverflowError:
+        # 9999-12-31T23:59-01:00 is a valid ISO 8601 time that no UTC datetime can hold.
+        raise ValueError("is outside the range of times that can be expressed in UTC") from None
+
+
+# A moment sent by a client, converted to UTC (naive values are taken to be UTC already).
+UtcMoment = Annotated[datetime, AfterValidator(_representable_in_utc)]
+
 CountryCode = Annotated[str, Field(examples=["SY"]), AfterValidator(_country_code)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]

@@ -1,6 +1,5 @@
 """HTTP routes for /api/v1/monuments."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -10,7 +9,7 @@ from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
-from app.core.schemas import AsOf
+from app.core.schemas import AsOf, QueryText, UtcMoment
 from app.monuments import service
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import MonumentType
@@ -30,14 +29,16 @@ def list_monuments(
     site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Text in any name.")
+        str | None,
+        Query(min_length=1, max_length=200, description="Text in any name."),
+        QueryText,
     ] = None,
     bbox: Annotated[
         str | None,
         Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)."),
     ] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Only monuments changed at or after this time.")
+        UtcMoment | None, Query(description="Only monuments changed at or after this time.")
     ] = None,
     damage_level: Annotated[
         DamageLevel | None, Query(description="Only monuments in this current condition.")

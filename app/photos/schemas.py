@@ -5,12 +5,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from app.core.schemas import InputModel, LongText, Name, ResourceRead, ShortText
-from app.core.time import as_utc, utc_now
+from app.core.schemas import InputModel, LongText, Name, ResourceRead, ShortText, UtcMoment
+from app.core.time import utc_now
 
 
 def _past_utc(moment: datetime) -> datetime:
-    moment = as_utc(moment)
     if moment > utc_now():
         raise ValueError("must not be in the future")
     return moment
@@ -25,7 +24,7 @@ class PhotoFields(InputModel):
     assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
         default=None, description="The damage assessment of this monument the photo documents."
     )
-    taken_at: Annotated[datetime, AfterValidator(_past_utc)] | None = Field(
+    taken_at: Annotated[UtcMoment, AfterValidator(_past_utc)] | None = Field(
         default=None,
         description="When the photo was taken (ISO 8601; UTC if no offset is given); "
         "overrides the camera's clock when that is known to be wrong.",

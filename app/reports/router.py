@@ -9,7 +9,7 @@ from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import SessionDep, StorageDep
 from app.core.errors import RegistryError
 from app.core.http import etag_for, resource_response
-from app.core.schemas import AsOf
+from app.core.schemas import AsOf, QueryText
 from app.reports import formats, service
 from app.reports.schemas import RegistrySummary, ReportFormat, StateOfConservationReport
 from app.sites.dependencies import SiteDep
@@ -107,7 +107,9 @@ def read_registry_summary(
         Literal["site", "type", "period", "damage_level"], Query(description="How to group.")
     ] = "site",
     country: Annotated[
-        str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
+        str | None,
+        Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2."),
+        QueryText,
     ] = None,
 ) -> Response:
     """Monuments counted by current damage level across the registry."""

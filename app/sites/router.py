@@ -8,6 +8,7 @@ from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import SessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.schemas import QueryText
 from app.sites import service
 from app.sites.dependencies import SiteDep
 from app.sites.schemas import SiteCreate, SiteRead, SiteUpdate
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/sites", tags=["sites"], dependencies=[Depends
 def list_sites(
     request: Request,
     session: SessionDep,
-    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2), QueryText] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
