@@ -191,3 +191,127 @@ def test_route_answers_each_caller_as_documented(client, api_keys, database, met
         assert response.headers["www-authenticate"].startswith("Bearer")
     else:
         assert response.status_code == 403
+
+
+# A sensitive monument's exact position, with digits found nowhere else in the registry.
+EXACT_LAT, EXACT_LON = 34.5473917, 38.2739461
+EXACT_DIGITS = ("34.5473", "38.2739", "5473917", "2739461")
+# Answers to anonymous and partner callers that do not depend on the registry's data.
+NOT_DATA = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+
+
+def _reads_for(ids: dict[str, int]) -> list[tuple[str, dict]]:
+    """Every GET route with the sensitive monument's ids, each report in every format,
+    and each OAI-PMH verb that shows records."""
+    reads = []
+    for method, path in sorted(POLICY):
+        if method != "GET" or (method, path) in NOT_DATA:
+            continue
+        url = path.format(**ids)
+        if path.endswith("/state-of-conservation"):
+            reads += [(url, {"format": f}) for f in ("json", "csv", "geojson", "html", "pdf")]
+        elif path == "/oai":
+            record = {"metadataPrefix": "oai_dc"}
+            identifier = f"oai:heritage-registry.example:monument/{ids['monument_id']}"
+            reads += [
+                (url, {"verb": "ListRecords", **record}),
+                (url, {"verb": "ListIdentifiers", **record}),
+                (url, {"verb": "GetRecord", "identifier": identifier, **record}),
+            ]
+        elif path == "/api/v1/changes":
+            reads.append((url, {"limit": 200}))
+        elif path == "/api/v1/monuments":
+            reads += [(url, {}), (url, {"bbox": "38.2,34.5,38.3,34.6"}), (url, {"q": "Hypogeum"})]
+        else:
+            reads.append((url, {}))
+    return reads
+
+
+@pytest.mark.parametrize("reader", [None, "partner"], ids=lambda r: r or "anonymous")
+def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
+    client, auth, database, reader
+):
+    import io
+    import logging
+
+    from PIL import Image
+
+    from app.core.logs import formatter
+    from tests.photos.pictures import exif, jpeg_bytes
+
+    log_lines = io.StringIO()
+    handler = logging.StreamHandler(log_lines)
+    handler.setFormatter(formatter())
+    logging.getLogger().addHandler(handler)
+    try:
+        site_id = create_site(database, lat=34.55, lon=38.27)
+        staff = auth("staff")
+        monument = client.post(
+            "/api/v1/monuments",
+            json=monument_fields(site_id, name="Hypogeum", lat=EXACT_LAT, lon=EXACT_LON)
+            | {"sensitive": True, "location_precision_m": 5},
+            headers=staff,
+        ).json()
+        monument_id = monument["id"]
+        assessment = client.post(
+            f"/api/v1/monuments/{monument_id}/assessments",
+            json=assessment_fields(notes="Looted; see the photographs."),
+            headers=staff,
+        ).json()
+        client.post(f"/api/v1/assessments/{assessment['id']}/submit", headers=staff)
+        client.post(
+            f"/api/v1/assessments/{assessment['id']}/review",
+            json={"decision": "verify"},
+            headers=auth("admin"),
+        )
+        photo = client.post(
+            f"/api/v1/monuments/{monument_id}/photos",
+            files={
+                "file": (
+                    f"hypogeum_{EXACT_LAT}_{EXACT_LON}.jpg",
+                    jpeg_bytes(exif_data=exif(gps=(EXACT_LAT, EXACT_LON))),
+                    "image/jpeg",
+                )
+            },
+            headers=auth("field"),
+        ).json()
+        ids = {
+            "site_id": site_id,
+            "monument_id": monument_id,
+            "assessment_id": assessment["id"],
+            "photo_id": photo["id"],
+            "restoration_id": create_restoration(database, monument_id),
+            "webhook_id": 1,
+        }
+        # Staff do see the exact position: the digits are there to be leaked.
+        exact = client.get(f"/api/v1/monuments/{monument_id}", headers=staff).text
+        assert all(digits in exact for digits in EXACT_DIGITS[:2])
+
+        answered = []
+        for url, params in _reads_for(ids):
+            response = client.get(url, params=params, headers=auth(reader))
+            answered.append((url, params, response.status_code))
+            body = response.content.decode("utf-8", "replace")
+            head = "\n".join(f"{name}: {value}" for name, value in response.headers.items())
+            for digits in EXACT_DIGITS:
+                assert digits not in body, f"{url} {params} shows {digits}"
+                assert digits not in head, f"{url} {params} sends {digits} in a header"
+            if url.endswith(("/preview", "/thumbnail")):
+                assert response.status_code == 200
+                derivative = Image.open(io.BytesIO(response.content))
+                assert not derivative.getexif()
+                assert not {"exif", "xmp", "icc_profile", "comment"} & set(derivative.info)
+            if url.endswith("/original"):
+                assert response.status_code == 403
+        # The reads did reach the data (a 404 everywhere would show nothing, and prove nothing).
+        shown = {url for url, _, status in answered if status == 200}
+        assert f"/api/v1/monuments/{monument_id}" in shown
+        assert f"/api/v1/photos/{photo['id']}" in shown
+        assert f"/api/v1/reports/sites/{site_id}/state-of-conservation" in shown
+        assert "/oai" in shown and "/api/v1/changes" in shown
+    finally:
+        logging.getLogger().removeHandler(handler)
+    logged = log_lines.getvalue()
+    assert "/api/v1/monuments" in logged  # the access lines were captured
+    for digits in EXACT_DIGITS:
+        assert digits not in logged
