@@ -303,5 +303,9 @@ def test_photo_evidence_is_counted_and_the_latest_thumbnail_embedded(client, dat
     assert rows[palmyra["bel"]]["photos"] == "1" and rows[palmyra["arch"]]["photos"] == "0"
     html = client.get(url, params={"format": "html"}).text
     assert html.count('class="thumbnail" src="data:image/jpeg;base64,') == 1
+    # The PDF embeds the same thumbnail (found by the fuzzer: this answered 500 once).
+    pdf = client.get(url, params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert b"/Subtype /Image" in pdf.content or b"/Subtype/Image" in pdf.content
     earlier = client.get(url, params={"as_of": "2016-01-01"}).json()["monuments"]
     assert all(m["evidence"]["photos"] == 0 for m in earlier)  # uploaded today
