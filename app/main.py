@@ -112,3 +112,6 @@ def complete_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi
+
+
+app = create_app()
