@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-photos bench-report clean
+.PHONY: run test lint format bench bench-photos bench-report load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench-photos: $(STAMP)
 
 bench-report: $(STAMP)
 	$(BIN)/python -m benchmarks.soc_report
+
+# Load without loss (60 s, 2 workers, PostgreSQL) and fault injection; figures in
+# benchmarks/results/. The test suite runs shorter versions of both.
+load: $(STAMP)
+	$(BIN)/python -m benchmarks.load --seconds 60 --clients 16
+
+faults: $(STAMP)
+	$(BIN)/python -m benchmarks.faults --kills 3
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
