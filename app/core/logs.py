@@ -53,6 +53,7 @@ def add_request_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) 
 
 
 def _shared_processors() -> list[Any]:
+    # Run on structlog's own events when logged and on the standard library's when written.
     return [
         structlog.contextvars.merge_contextvars,
         add_request_id,
@@ -82,8 +83,8 @@ def configure_logging(*, level: str, log_format: str) -> None:
     """Send every logger's records, ours and the libraries', through structlog to stderr."""
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
             structlog.stdlib.filter_by_level,
+            *_shared_processors(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -34,3 +34,22 @@ def test_not_ready_when_database_is_unreachable(tmp_path):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "database" in response.json()["detail"]
+
+
+def test_reads_and_writes_answer_503_with_retry_after_while_the_database_is_unreachable(tmp_path):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    app = create_app(Settings(database_url=url, media_root=tmp_path))
+    with TestClient(app) as client:
+        read = client.get("/api/v1/sites")
+        write = client.post(
+            "/api/v1/sites",
+            json={"name": "Hatra", "country": "IQ"},
+            headers={"Authorization": "Bearer hr_somekey"},
+        )
+        alive = client.get("/healthz")
+    for response in (read, write):
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "5"
+        assert "database is not available" in response.json()["detail"]
+    assert alive.status_code == 200
