@@ -128,7 +128,8 @@ def check_media(
         typer.Option(min=0, help="Leave orphans younger than this (uploads still in flight)."),
     ] = 60,
 ) -> None:
-    """List photos whose files are missing and files no photo references; exit 1 if any."""
+    """List photos whose files are missing and files no photo references; exit 1 if any.
+    `--repair` also removes uploads left half-received by a killed server."""
     from datetime import timedelta
 
     from app.core.storage import make_storage
@@ -148,6 +149,15 @@ def check_media(
     for key in report.orphans:
         state = "removed" if key in report.removed else "orphan"
         console.print(f"[yellow]{state}[/yellow]  {key}")
+    if repair:
+        import time
+
+        from app.core.uploads import remove_stale_spools
+
+        # Uploads cut off by a killed server leave their spooled halves behind too.
+        cutoff = time.time() - grace_minutes * 60
+        for path in remove_stale_spools(settings.upload_temp_dir, older_than=cutoff):
+            console.print(f"[yellow]removed[/yellow]  unfinished upload {path}")
     console.print(
         f"{storage.description}: {len(report.missing)} missing file(s), "
         f"{len(report.orphans)} orphan file(s), {len(report.removed)} removed."

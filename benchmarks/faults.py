@@ -81,6 +81,7 @@ def kill_during_writes(
     missing = _count(invariants.media_check_output, "missing")
     repair = heritage_command(registry, "media", "check", "--repair", "--grace-minutes", "0")
     after_repair = heritage_command(registry, "media", "check")
+    spooled_after = list((registry.folder / "spool").glob("upload-*"))
     return {
         "kills": kills,
         "restart_seconds": outages,
@@ -90,7 +91,8 @@ def kill_during_writes(
         "orphan_files_after_kills": orphans,
         "media_check_ok_after_repair": after_repair.returncode == 0,
         "repair_output": repair.stdout[-1000:],
-        "spooled_uploads_left": len(spooled),
+        "spooled_uploads_left_by_kills": len(spooled),
+        "spooled_uploads_left_after_repair": len(spooled_after),
         "server_error_samples": stats.server_errors[:5],
     }
 

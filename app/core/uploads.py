@@ -11,6 +11,7 @@ import hashlib
 import os
 import tempfile
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -22,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from app.core.errors import BadRequest, ContentTooLarge, Unprocessable, UnsupportedMediaType
 
 WRITE_BUFFER = 1024 * 1024
+SPOOL_PREFIX, SPOOL_SUFFIX = "upload-", ".part"
 MAX_FIELD_BYTES = 20_000
 MAX_FILE_NAME_CHARS = 200
 
@@ -47,6 +49,22 @@ class ReceivedForm:
     def discard(self) -> None:
         """Remove the spooled file."""
         self.file.path.unlink(missing_ok=True)
+
+
+def remove_stale_spools(temp_dir: Path | None, *, older_than: float) -> list[Path]:
+    """Remove spooled uploads last written before `older_than` (a UNIX time); return them.
+
+    A request removes its own spool file however it ends, but a process killed mid-upload
+    (SIGKILL, out of memory) cannot: its half-received files stay in the temporary folder.
+    """
+    folder = temp_dir or Path(tempfile.gettempdir())
+    removed = []
+    for path in folder.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"):
+        with suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < older_than:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 @dataclass
@@ -96,7 +114,7 @@ async def receive_form(
     if not boundary:
         raise BadRequest("The multipart Content-Type has no boundary parameter.")
 
-    fd, spool_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=temp_dir)
+    fd, spool_name = tempfile.mkstemp(prefix=SPOOL_PREFIX, suffix=SPOOL_SUFFIX, dir=temp_dir)
     spool = os.fdopen(fd, "wb")
     spool_path = Path(spool_name)
     digest = hashlib.sha256()

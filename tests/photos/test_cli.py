@@ -63,3 +63,27 @@ def test_media_check_finds_missing_and_orphan_files_and_repairs_old_orphans(
     assert not old.exists() and fresh.exists()  # the young orphan waits out the grace period
     assert repaired.returncode == 1  # the lost original still needs a person
     assert local_api.client.get(intact["links"]["original"]).status_code == 200
+
+
+def test_repair_removes_uploads_left_half_received_by_a_killed_server(
+    database, database_url, media_root, tmp_path, monkeypatch
+):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    stale = spool / "upload-abc123.part"
+    stale.write_bytes(b"half a photo")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    in_flight = spool / "upload-def456.part"
+    in_flight.write_bytes(b"an upload still arriving")
+    unrelated = spool / "notes.txt"
+    unrelated.write_text("not ours")
+    os.utime(unrelated, (two_hours_ago, two_hours_ago))
+    monkeypatch.setenv("HERITAGE_UPLOAD_TEMP_DIR", str(spool))
+
+    repaired = run_media_check(database_url, media_root, "--repair")
+
+    assert repaired.returncode == 0, repaired.stdout
+    assert "unfinished upload" in repaired.stdout
+    assert not stale.exists()
+    assert in_flight.exists() and unrelated.exists()

@@ -60,6 +60,7 @@ def test_killing_the_server_mid_write_loses_no_acknowledged_write(registry):
     assert result["audit_chain_ok"]
     assert result["missing_files"] == 0
     assert result["media_check_ok_after_repair"]
+    assert result["spooled_uploads_left_after_repair"] == 0
 
 
 def test_a_database_outage_answers_503_and_the_service_recovers_by_itself(registry):
