@@ -12,6 +12,7 @@ from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
 from app.core.storage import make_storage
 from app.health.router import router as health_router
+from app.iiif.router import router as iiif_router
 from app.monuments.router import router as monuments_router
 from app.oai.router import router as oai_router
 from app.photos import images
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes_router)
     app.include_router(webhooks_router)
     app.include_router(oai_router)
+    app.include_router(iiif_router)
     return app
 
 
