@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -123,12 +123,15 @@ def condition_query(
     if monument_ids is not None:
         known.append(assessment.monument_id.in_(monument_ids))
     corrected = [
-        correction.supersedes_id == assessment.id,
+        correction.supersedes_id.is_not(None),
         correction.status == AssessmentStatus.verified,
     ]
     if as_of is not None:
         known += [assessment.observed_on <= as_of, assessment.reviewed_at < known_by(as_of)]
         corrected.append(correction.reviewed_at < known_by(as_of))
+    # Not correlated: the set of corrected ids is computed once (a hashed subplan on
+    # PostgreSQL, an ephemeral index on SQLite), never re-scanned per assessment.
+    corrected_ids = select(correction.supersedes_id).where(*corrected)
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
         order_by=(
@@ -149,7 +152,7 @@ def condition_query(
             assessment.causes.label("causes"),
             rank.label("rank"),
         )
-        .where(*known, ~exists().where(*corrected))
+        .where(*known, assessment.id.not_in(corrected_ids))
         .subquery("ranked")
     )
     return select(ranked).where(ranked.c.rank == 1)
