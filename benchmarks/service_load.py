@@ -207,8 +207,8 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
             with Session(engine) as session:
                 keys.find_active_key(session=session, secret=partner_key)
                 session.get(Monument, monument_id)
-                session.execute(assessments.condition_query(None, [monument_id])).all()
-                session.execute(restorations.latest_query(None, [monument_id])).all()
+                assessments.current_conditions(session=session, monument_ids=[monument_id])
+                restorations.latest_summaries(session=session, monument_ids=[monument_id])
 
         results["monument_data_ceiling_per_s"] = round(per_second(monument_queries), 1)
 
