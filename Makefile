@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-photos bench-report load faults clean
+.PHONY: run test lint format bench bench-photos bench-report bench-service load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests migrations benchmarks
 	$(BIN)/ruff check --fix app tests migrations benchmarks
 
-bench: bench-photos bench-report
+bench: bench-service bench-photos bench-report
+
+bench-service: $(STAMP)
+	command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m benchmarks.service_load
 
 bench-photos: $(STAMP)
 	$(BIN)/python -m benchmarks.photo_upload

@@ -15,6 +15,7 @@ from app.core.metrics import MetricsMiddleware
 from app.core.ratelimit import RateLimits
 from app.core.storage import make_storage
 from app.health.router import router as health_router
+from app.iiif.router import router as iiif_router
 from app.metrics.router import router as metrics_router
 from app.monuments.router import router as monuments_router
 from app.oai.router import router as oai_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes_router)
     app.include_router(webhooks_router)
     app.include_router(oai_router)
+    app.include_router(iiif_router)
     complete_openapi(app)
     return app
 
@@ -88,8 +90,7 @@ def complete_openapi(app: FastAPI) -> None:
 
     FastAPI files a response `model` under `application/json`; errors are sent as
     `application/problem+json`, so the schema moves there. Every resource read under
-    /api/v1 sends an ETag (app.core.http), so `304` is listed once here rather than on each
-    route.
+    /api/v1 and /iiif sends an ETag, so `304` is listed once here rather than on each route.
     """
     unconditional = {"/api/v1/audit/verify"}
     build_openapi = app.openapi
@@ -104,7 +105,8 @@ def complete_openapi(app: FastAPI) -> None:
                     content = answer.get("content", {})
                     if PROBLEM_JSON in content and "application/json" in content:
                         content[PROBLEM_JSON] = content.pop("application/json")
-                if method == "get" and path.startswith("/api/v1/") and path not in unconditional:
+                conditional = path.startswith(("/api/v1/", "/iiif/")) and path not in unconditional
+                if method == "get" and conditional:
                     operation["responses"].setdefault(
                         "304",
                         {"description": "Not Modified: the ETag in `If-None-Match` is current."},

@@ -29,7 +29,7 @@ def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
 
         def bare_query():
             with Session(engine) as session:
-                return reports._monument_rows(session, site_id, date.fromisoformat(as_of))
+                return reports._report_rows(session, site_id, date.fromisoformat(as_of)).monuments
 
         client = TestClient(app)
 

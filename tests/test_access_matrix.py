@@ -73,6 +73,7 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
     # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
+    ("GET", "/iiif/monuments/{monument_id}/manifest"): ANYONE,
     ("GET", "/oai"): OPEN,
     ("POST", "/oai"): OPEN,
 }

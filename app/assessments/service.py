@@ -7,9 +7,10 @@ that a verified correction supersedes. `as_of` restricts that to what was known 
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import BindParameter, Date, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -17,6 +18,7 @@ from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
 from app.core.actors import Caller
+from app.core.db import UTCDateTime
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.keys.models import Role
@@ -109,7 +111,8 @@ def known_by(as_of: date) -> datetime:
 
 
 def condition_query(
-    as_of: date | None = None, monument_ids: Collection[int] | Select | None = None
+    as_of: date | BindParameter | None = None,
+    monument_ids: Collection[int] | Select | BindParameter | None = None,
 ) -> Select:
     """Per monument, its current condition (rank 1 of its verified, unsuperseded assessments).
 
@@ -120,15 +123,26 @@ def condition_query(
     assessment = aliased(DamageAssessment, name="assessment")
     correction = aliased(DamageAssessment, name="correction")
     known = [assessment.status == AssessmentStatus.verified]
-    if monument_ids is not None:
-        known.append(assessment.monument_id.in_(monument_ids))
     corrected = [
-        correction.supersedes_id == assessment.id,
+        correction.supersedes_id.is_not(None),
         correction.status == AssessmentStatus.verified,
     ]
+    if monument_ids is not None:
+        known.append(assessment.monument_id.in_(monument_ids))
+        # A correction is always of the same monument (see `_check_supersedes`).
+        corrected.append(correction.monument_id.in_(monument_ids))
     if as_of is not None:
-        known += [assessment.observed_on <= as_of, assessment.reviewed_at < known_by(as_of)]
-        corrected.append(correction.reviewed_at < known_by(as_of))
+        # A bound `as_of` comes with a bound `known_by` (see `_conditions_of`).
+        cutoff = (
+            known_by(as_of)
+            if isinstance(as_of, date)
+            else bindparam("known_by", type_=UTCDateTime())
+        )
+        known += [assessment.observed_on <= as_of, assessment.reviewed_at < cutoff]
+        corrected.append(correction.reviewed_at < cutoff)
+    # Not correlated: the set of corrected ids is computed once (a hashed subplan on
+    # PostgreSQL, an ephemeral index on SQLite), never re-scanned per assessment.
+    corrected_ids = select(correction.supersedes_id).where(*corrected)
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
         order_by=(
@@ -149,7 +163,7 @@ def condition_query(
             assessment.causes.label("causes"),
             rank.label("rank"),
         )
-        .where(*known, ~exists().where(*corrected))
+        .where(*known, assessment.id.not_in(corrected_ids))
         .subquery("ranked")
     )
     return select(ranked).where(ranked.c.rank == 1)
@@ -167,13 +181,24 @@ def condition_from_row(row: Any) -> CurrentCondition | None:
     )
 
 
+@lru_cache(maxsize=2)
+def _conditions_of(with_as_of: bool) -> Select:
+    """The condition query for a list of monuments, built once: every read of a monument
+    runs it, and building the statement costs more than running it."""
+    as_of = bindparam("as_of", type_=Date()) if with_as_of else None
+    return condition_query(as_of, bindparam("monument_ids", expanding=True))
+
+
 def current_conditions(
     *, session: Session, monument_ids: Collection[int], as_of: date | None = None
 ) -> dict[int, CurrentCondition]:
     """The condition of each of these monuments that has one, now or as known on `as_of`."""
     if not monument_ids:
         return {}
-    rows = session.execute(condition_query(as_of, monument_ids)).all()
+    params: dict[str, Any] = {"monument_ids": list(monument_ids)}
+    if as_of is not None:
+        params |= {"as_of": as_of, "known_by": known_by(as_of)}
+    rows = session.execute(_conditions_of(as_of is not None), params).all()
     return {row.monument_id: condition_from_row(row) for row in rows}
 
 

@@ -19,6 +19,13 @@ class FeedEntity(StrEnum):
     site = "site"
     monument = "monument"
     damage_assessment = "damage_assessment"
+    restoration_assessment = "restoration_assessment"
+    photo = "photo"
+
+
+RESTORATION_STATUS_ACTIONS = tuple(
+    f"status:{status}" for status in ("proposed", "approved", "in_progress", "completed", "on_hold")
+)
 
 
 # The actions the services record for each published entity type.
@@ -26,6 +33,8 @@ ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.site: ("create", "update"),
     FeedEntity.monument: ("create", "update", "delete"),
     FeedEntity.damage_assessment: ("create", "update", "submit", "verify", "reject"),
+    FeedEntity.restoration_assessment: ("create", "update", *RESTORATION_STATUS_ACTIONS),
+    FeedEntity.photo: ("create", "delete"),
 }
 
 # What anonymous callers, partners and field teams are shown of each entity type: the
@@ -35,12 +44,16 @@ PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.site: ACTIONS[FeedEntity.site],
     FeedEntity.monument: ACTIONS[FeedEntity.monument],
     FeedEntity.damage_assessment: ("verify",),
+    FeedEntity.restoration_assessment: ACTIONS[FeedEntity.restoration_assessment],
+    FeedEntity.photo: ACTIONS[FeedEntity.photo],
 }
 
 _PATHS: dict[FeedEntity, str] = {
     FeedEntity.site: "/api/v1/sites/{id}",
     FeedEntity.monument: "/api/v1/monuments/{id}",
     FeedEntity.damage_assessment: "/api/v1/assessments/{id}",
+    FeedEntity.restoration_assessment: "/api/v1/restoration-assessments/{id}",
+    FeedEntity.photo: "/api/v1/photos/{id}",
 }
 
 # Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.
@@ -79,7 +92,7 @@ def change_data(event: AuditEvent) -> dict[str, Any]:
     monument_id = None
     if event.entity_type == FeedEntity.monument:
         monument_id = event.entity_id
-    elif event.entity_type == FeedEntity.damage_assessment and event.state:
+    elif event.state:
         monument_id = event.state.get("monument_id")
     return {
         "id": event.id,

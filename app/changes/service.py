@@ -24,6 +24,10 @@ from app.core.actors import Caller
 from app.core.http import etag_for, render
 from app.monuments import service as monuments
 from app.monuments.models import Monument
+from app.photos import service as photos
+from app.photos.models import Photo
+from app.restoration import service as restorations
+from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
 from app.sites.schemas import SiteRead
 
@@ -100,6 +104,25 @@ def current_etags(
             if assessments.may_see(assessment, caller):
                 shown = AssessmentRead.model_validate(assessments.to_read(assessment))
                 etags[FeedEntity.damage_assessment, assessment.id] = etag_for(render(shown))
+    restoration_ids = _ids(events, FeedEntity.restoration_assessment)
+    if restoration_ids:
+        query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
+        for restoration in session.exec(query):
+            latest = restorations.latest_approved_id(
+                session=session, monument_id=restoration.monument_id
+            )
+            shown = restorations.present(restoration, latest_approved=latest)
+            etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
+    photo_ids = _ids(events, FeedEntity.photo)
+    if photo_ids:
+        query = (
+            select(Photo, Monument)
+            .join(Monument, Monument.id == Photo.monument_id)
+            .where(Photo.id.in_(photo_ids), Monument.deleted_at.is_(None))
+        )
+        for photo, monument in session.exec(query):
+            shown = photos.present(photo, monument, exact_locations=caller.sees_exact_locations)
+            etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
     return etags
 
 

@@ -62,6 +62,10 @@ class NotFound(RegistryError):
     status, slug = 404, "not-found"
 
 
+class NotAcceptable(RegistryError):
+    status, slug = 406, "not-acceptable"
+
+
 class Conflict(RegistryError):
     status, slug = 409, "conflict"
 

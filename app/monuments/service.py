@@ -148,23 +148,30 @@ def list_monuments(
             else or_(lon >= box.min_lon, lon <= box.max_lon)
         )
         query = query.where(and_(lat.between(box.min_lat, box.max_lat), lon_test))
+    # Filters on derived values select monument ids with one non-correlated subquery each,
+    # ranked once for the whole registry, rather than a join planners may re-run per row.
     if filters.damage_level is not None:
         condition = assessments.condition_query(filters.as_of).subquery("condition")
-        query = query.join(condition, condition.c.monument_id == Monument.id).where(
-            condition.c.damage_level == filters.damage_level
+        query = query.where(
+            Monument.id.in_(
+                select(condition.c.monument_id).where(
+                    condition.c.damage_level == filters.damage_level
+                )
+            )
         )
     if filters.restoration_status or filters.priority or filters.prerequisite:
         restoration = restorations.latest_query().subquery("restoration")
-        query = query.join(restoration, restoration.c.monument_id == Monument.id)
+        matching = select(restoration.c.monument_id)
         if filters.restoration_status is not None:
-            query = query.where(restoration.c.status == filters.restoration_status)
+            matching = matching.where(restoration.c.status == filters.restoration_status)
         if filters.priority is not None:
-            query = query.where(restoration.c.priority == filters.priority)
+            matching = matching.where(restoration.c.priority == filters.priority)
         if filters.prerequisite is not None:
             # A JSON list of controlled words: match the quoted word in its text.
-            query = query.where(
+            matching = matching.where(
                 cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
             )
+        query = query.where(Monument.id.in_(matching))
     if after_id is not None:
         query = query.where(Monument.id > after_id)
     return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())

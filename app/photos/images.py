@@ -208,7 +208,8 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _fit(width: int, height: int, box: int) -> tuple[int, int]:
+def fit_within(width: int, height: int, box: int) -> tuple[int, int]:
+    """The size of a width × height picture scaled down to fit a box × box square."""
     scale = min(1.0, box / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
@@ -294,7 +295,7 @@ def process(
             image_format = image.format or ""
             facts = read_exif(image)
             if use_draft and image_format in ("JPEG", "MPO"):
-                image.draft("RGB", _fit(width, height, PREVIEW_BOX))
+                image.draft("RGB", fit_within(width, height, PREVIEW_BOX))
             image.load()
             pixels = _to_display_colours(ImageOps.exif_transpose(image))
     except RegistryError:

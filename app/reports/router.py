@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import SessionDep, StorageDep
-from app.core.errors import RegistryError
+from app.core.errors import NotAcceptable
 from app.core.http import etag_for, resource_response
 from app.core.schemas import AsOf, QueryText
 from app.reports import formats, service
@@ -23,10 +23,6 @@ MEDIA_TYPES: dict[str, str] = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
 }
-
-
-class NotAcceptable(RegistryError):
-    status, slug = 406, "not-acceptable"
 
 
 def _negotiate(requested: ReportFormat | None, accept: str) -> str:

@@ -3,9 +3,10 @@
 from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
@@ -83,7 +84,7 @@ def list_for_monument(
 
 
 def latest_query(
-    as_of: date | None = None, monument_ids: Collection[int] | Select | None = None
+    as_of: date | None = None, monument_ids: Collection[int] | Select | BindParameter | None = None
 ) -> Select:
     """Per monument, its latest restoration assessment (by `assessed_on`, then id); with
     `as_of`, the latest one recorded and assessed by the end of that day; `monument_ids`
@@ -110,8 +111,15 @@ def latest_summaries(
     """The latest restoration assessment of each of these monuments that has one."""
     if not monument_ids:
         return {}
-    rows = session.execute(latest_query(None, monument_ids)).all()
+    rows = session.execute(_latest_of(), {"monument_ids": list(monument_ids)}).all()
     return {row.monument_id: summarise(row) for row in rows}
+
+
+@lru_cache(maxsize=1)
+def _latest_of() -> Select:
+    """The latest-restoration query for a list of monuments, built once: every read of a
+    monument runs it, and building the statement costs more than running it."""
+    return latest_query(None, bindparam("monument_ids", expanding=True))
 
 
 def summarise(restoration: Any) -> RestorationSummary:

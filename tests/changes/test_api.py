@@ -288,3 +288,42 @@ def test_an_append_waits_for_the_previous_one_to_commit(client, auth, database):
     items = poll(client, auth("partner"))["items"]
     assert items[0]["entity_id"] == first_site.id
     assert len(items) == 2 and items[0]["id"] < items[1]["id"]
+
+
+def test_restoration_and_photo_changes_are_published_with_current_etags(client, auth, database):
+    from tests.factories import create_restoration, restoration_fields
+    from tests.photos.pictures import jpeg_bytes
+
+    monument_id = create_monument(database)
+    _, start = harvest(client, {})
+    restoration = client.post(
+        f"/api/v1/monuments/{monument_id}/restoration-assessments",
+        json=restoration_fields(),
+        headers=auth("staff"),
+    ).json()
+    client.patch(
+        f"/api/v1/restoration-assessments/{restoration['id']}",
+        json={"status": "approved"},
+        headers=auth("staff") | {"If-Match": "*"},
+    )
+    photo = client.post(
+        f"/api/v1/monuments/{monument_id}/photos",
+        files={"file": ("bel.jpg", jpeg_bytes(), "image/jpeg")},
+        headers=auth("field"),
+    ).json()
+    create_restoration(database, monument_id)
+
+    items, _ = harvest(client, auth("partner"), start)
+
+    assert summary(items) == [
+        ("restoration_assessment", "create"),
+        ("restoration_assessment", "status:approved"),
+        ("photo", "create"),
+        ("restoration_assessment", "create"),
+    ]
+    assert all(item["monument_id"] == monument_id for item in items)
+    approved, uploaded = items[1], items[2]
+    assert approved["href"] == f"/api/v1/restoration-assessments/{restoration['id']}"
+    assert approved["etag"] == client.get(approved["href"]).headers["etag"]
+    assert uploaded["href"] == f"/api/v1/photos/{photo['id']}"
+    assert uploaded["etag"] == client.get(uploaded["href"], headers=auth("partner")).headers["etag"]

@@ -1,0 +1,37 @@
+"""HTTP routes for /iiif: IIIF Presentation 3 manifests for image viewers (public)."""
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from app.core.auth import get_caller
+from app.core.dependencies import SessionDep
+from app.core.http import etag_for
+from app.iiif import service
+from app.monuments.dependencies import MonumentDep
+
+router = APIRouter(prefix="/iiif", tags=["iiif"], dependencies=[Depends(get_caller)])
+
+IIIF_PRESENTATION_3 = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
+
+
+@router.get(
+    "/monuments/{monument_id}/manifest",
+    responses={200: {"content": {IIIF_PRESENTATION_3: {}}, "description": "The manifest."}},
+)
+def read_monument_manifest(
+    request: Request, monument: MonumentDep, session: SessionDep
+) -> Response:
+    """The monument's photos as a IIIF Presentation 3 manifest."""
+    manifest = service.monument_manifest(
+        session=session, monument=monument, base_url=str(request.base_url)
+    )
+    body = manifest.json().encode("utf-8")
+    etag = etag_for(body)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        # Viewers on other sites load manifests directly; the content is public.
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=IIIF_PRESENTATION_3, headers=headers)

@@ -1,0 +1,94 @@
+"""IIIF Presentation 3 manifests of a monument's photos, built with iiif-prezi3.
+
+Each photo is a Canvas painted with its preview (metadata-free, so public), with the
+thumbnail as the canvas thumbnail, its caption as label and its capture time as navDate.
+"""
+
+from iiif_prezi3 import Manifest
+from sqlmodel import Session, select
+
+from app.monuments.models import Monument
+from app.photos.images import PREVIEW_BOX, THUMBNAIL_BOX, fit_within
+from app.photos.models import Photo
+
+# EXIF orientations 5–8 are rotated by a quarter turn: the picture shows height × width.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+
+
+def _shown_size(photo: Photo) -> tuple[int, int]:
+    if photo.orientation in QUARTER_TURNS:
+        return photo.height, photo.width
+    return photo.width, photo.height
+
+
+def _language_map(text: str) -> dict[str, list[str]]:
+    # "none": the language of names and captions is not recorded.
+    return {"none": [text]}
+
+
+def monument_manifest(*, session: Session, monument: Monument, base_url: str) -> Manifest:
+    """The manifest of every photo of the monument, oldest upload first."""
+    base_url = base_url.rstrip("/")
+    manifest_id = f"{base_url}/iiif/monuments/{monument.id}/manifest"
+    manifest = Manifest(
+        id=manifest_id,
+        label=_language_map(monument.name),
+        summary=_language_map(f"Photographic evidence of {monument.name} ({monument.type})."),
+        homepage=[
+            {
+                "id": f"{base_url}/api/v1/monuments/{monument.id}",
+                "type": "Text",
+                "label": _language_map(monument.name),
+                "format": "application/json",
+            }
+        ],
+    )
+    photos = session.exec(
+        select(Photo).where(Photo.monument_id == monument.id).order_by(Photo.id)
+    ).all()
+    for photo in photos:
+        photo_url = f"{base_url}/api/v1/photos/{photo.id}"
+        canvas_id = f"{manifest_id.removesuffix('/manifest')}/canvas/{photo.id}"
+        width, height = _shown_size(photo)
+        preview_width, preview_height = fit_within(width, height, PREVIEW_BOX)
+        thumb_width, thumb_height = fit_within(width, height, THUMBNAIL_BOX)
+        metadata = [
+            {"label": {"en": ["Uploaded by"]}, "value": _language_map(photo.uploaded_by)},
+            {"label": {"en": ["SHA-256 of the original"]}, "value": _language_map(photo.sha256)},
+        ]
+        if photo.taken_at:
+            taken = photo.taken_at.isoformat(timespec="seconds")
+            metadata.insert(0, {"label": {"en": ["Taken"]}, "value": _language_map(taken)})
+        if photo.photographer:
+            metadata.append(
+                {"label": {"en": ["Photographer"]}, "value": _language_map(photo.photographer)}
+            )
+        if photo.license:
+            metadata.append({"label": {"en": ["Licence"]}, "value": _language_map(photo.license)})
+        canvas = manifest.make_canvas(
+            id=canvas_id,
+            label=_language_map(photo.caption or f"Photo {photo.id}"),
+            width=width,
+            height=height,
+            metadata=metadata,
+            thumbnail=[
+                {
+                    "id": f"{photo_url}/thumbnail",
+                    "type": "Image",
+                    "format": "image/jpeg",
+                    "width": thumb_width,
+                    "height": thumb_height,
+                }
+            ],
+        )
+        if photo.taken_at:
+            canvas.navDate = photo.taken_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        canvas.add_image(
+            image_url=f"{photo_url}/preview",
+            anno_page_id=f"{canvas_id}/page",
+            anno_id=f"{canvas_id}/image",
+            format="image/jpeg",
+            width=preview_width,
+            height=preview_height,
+        )
+    return manifest

@@ -1,0 +1,28 @@
+"""The framework ceiling: a bare Starlette app answering a fixed JSON document from memory.
+
+Served by uvicorn exactly like the registry (`uvicorn benchmarks.bare_app:app`), it shows
+what the machine and the framework allow for a response of the same size, with no
+authentication, database or validation. The document is read once from the file named by
+`HERITAGE_BENCH_DOCUMENT`.
+"""
+
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+DOCUMENT = Path(os.environ.get("HERITAGE_BENCH_DOCUMENT", "/dev/null")).read_bytes()
+
+
+async def document(request: Request) -> Response:
+    """The same bytes every time, as JSON (GET), or an empty 201 for a POST."""
+    if request.method == "POST":
+        await request.body()
+        return Response(DOCUMENT, status_code=201, media_type="application/json")
+    return Response(DOCUMENT, media_type="application/json")
+
+
+app = Starlette(routes=[Route("/{path:path}", document, methods=["GET", "POST"])])

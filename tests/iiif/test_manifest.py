@@ -1,0 +1,82 @@
+"""IIIF Presentation 3 manifests: a viewer can show a monument's photos in order."""
+
+import io
+
+from iiif_prezi3 import Manifest
+from PIL import Image
+
+from tests.factories import create_monument
+from tests.photos.pictures import exif, jpeg_bytes, two_colour_image
+
+
+def upload(client, auth, monument_id: int, data: bytes, **fields: str) -> dict:
+    response = client.post(
+        f"/api/v1/monuments/{monument_id}/photos",
+        files={"file": ("photo.jpg", data, "image/jpeg")},
+        data=fields,
+        headers=auth("field"),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_manifest_lists_each_photo_as_a_valid_canvas(client, auth, database):
+    monument_id = create_monument(database, name="Temple of Bel", alt_names=["معبد بل"])
+    upright = upload(
+        client, auth, monument_id, jpeg_bytes(exif_data=exif()), caption="The gate, from the west"
+    )
+    # A 2000×1000 picture taken with the camera turned (EXIF orientation 6): shown 1000×2000.
+    turned = upload(
+        client,
+        auth,
+        monument_id,
+        jpeg_bytes(two_colour_image((2000, 1000)), exif_data=exif(orientation=6)),
+    )
+
+    response = client.get(f"/iiif/monuments/{monument_id}/manifest")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/ld+json")
+    assert response.headers["access-control-allow-origin"] == "*"
+    document = response.json()
+    assert document["@context"] == "http://iiif.io/api/presentation/3/context.json"
+    Manifest(**document)  # the iiif-prezi3 model accepts it: it is valid Presentation 3
+    assert document["label"] == {"none": ["Temple of Bel"]}
+    canvases = document["items"]
+    assert [c["label"] for c in canvases] == [
+        {"none": ["The gate, from the west"]},
+        {"none": [f"Photo {turned['id']}"]},
+    ]
+    first, second = canvases
+    painting = first["items"][0]["items"][0]
+    assert painting["motivation"] == "painting"
+    assert painting["target"] == first["id"]
+    assert painting["body"]["id"].endswith(f"/api/v1/photos/{upright['id']}/preview")
+    assert first["thumbnail"][0]["id"].endswith(f"/api/v1/photos/{upright['id']}/thumbnail")
+    assert first["navDate"] == "2016-03-27T07:15:00Z"  # 10:15 at +03:00
+    assert (second["width"], second["height"]) == (1000, 2000)
+    body = second["items"][0]["items"][0]["body"]
+    assert (body["width"], body["height"]) == (800, 1600)
+
+    # The sizes it announces are those of the files it links to.
+    preview = client.get(body["id"].split("testserver")[-1])
+    assert Image.open(io.BytesIO(preview.content)).size == (800, 1600)
+
+
+def test_manifest_of_a_monument_without_photos_is_empty_and_cached(client, database):
+    monument_id = create_monument(database)
+    response = client.get(f"/iiif/monuments/{monument_id}/manifest")
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+    again = client.get(
+        f"/iiif/monuments/{monument_id}/manifest",
+        headers={"If-None-Match": response.headers["etag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_manifest_of_unknown_or_deleted_monuments(client, auth, database):
+    assert client.get("/iiif/monuments/999999/manifest").status_code == 404
+    monument_id = create_monument(database)
+    client.delete(f"/api/v1/monuments/{monument_id}", headers=auth("admin"))
+    assert client.get(f"/iiif/monuments/{monument_id}/manifest").status_code == 410
