@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -23,7 +24,8 @@ from app.photos.schemas import PhotoFields
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The photo's id.")]
 UploaderDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
 
-UPLOAD_PATH = re.compile(r"/api/v1/monuments/[^/]+/photos/?")
+# The API's upload route and the web pages' one (app/ui), which takes the same body.
+UPLOAD_PATH = re.compile(r"/(api/v1|ui)/monuments/[^/]+/photos/?")
 # Room for the form fields and multipart framing around the file.
 FORM_OVERHEAD_BYTES = 256 * 1024
 
@@ -73,12 +75,11 @@ class PhotoUpload:
     fields: PhotoFields
 
 
-async def receive_photo_upload(
-    request: Request,
-    settings: SettingsDep,
-    monument_id: Annotated[int, Depends(get_upload_monument)],
+@asynccontextmanager
+async def received_upload(
+    request: Request, settings: Settings, monument_id: int
 ) -> AsyncIterator[PhotoUpload]:
-    """The multipart upload, streamed to a temporary file that is removed after the request."""
+    """The multipart upload, streamed to a temporary file that is removed afterwards."""
     form = await receive_form(
         request,
         file_field="file",
@@ -100,4 +101,26 @@ async def receive_photo_upload(
         form.discard()
 
 
+async def receive_photo_upload(
+    request: Request,
+    settings: SettingsDep,
+    monument_id: Annotated[int, Depends(get_upload_monument)],
+) -> AsyncIterator[PhotoUpload]:
+    """The upload of the API route, received once its caller and monument are checked."""
+    async with received_upload(request, settings, monument_id) as upload:
+        yield upload
+
+
 PhotoUploadDep = Annotated[PhotoUpload, Depends(receive_photo_upload)]
+
+
+def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+    """The limits every upload is checked against, from the settings."""
+    return service.ImageRules(
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        mismatch_metres=settings.photo_mismatch_metres,
+    )
+
+
+ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]
