@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.core.actors import Caller
 from app.core.auth import require_roles
@@ -45,14 +46,21 @@ def get_photo_or_404(photo_id: PhotoId, session: SessionDep) -> service.LoadedPh
 PhotoDep = Annotated[service.LoadedPhoto, Depends(get_photo_or_404)]
 
 
-def get_upload_monument(monument_id: MonumentId, caller: UploaderDep, session: SessionDep) -> int:
-    """The monument an upload goes to, checked before a byte of the file is read."""
+def release_for_upload(*, session: Session, monument_id: int) -> int:
+    """Check that the monument can take an upload, then end the checks' transaction.
+
+    The checks opened a transaction (on SQLite a write lock: BEGIN IMMEDIATE). It ends now, so
+    that an upload over a slow link holds no lock and no pooled connection while it streams;
+    the service opens a new transaction once the file is here.
+    """
     monuments.get_monument(session=session, monument_id=monument_id)
-    # The checks opened a transaction (on SQLite a write lock: BEGIN IMMEDIATE). End it now,
-    # so that an upload over a slow link holds no lock and no pooled connection while it
-    # streams; the service opens a new transaction once the file is here.
     session.close()
     return monument_id
+
+
+def get_upload_monument(monument_id: MonumentId, caller: UploaderDep, session: SessionDep) -> int:
+    """The monument an upload goes to, checked before a byte of the file is read."""
+    return release_for_upload(session=session, monument_id=monument_id)
 
 
 IdempotencyKey = Annotated[
