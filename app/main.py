@@ -14,7 +14,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
-from app.core.sessions import SessionCodec
+from app.core.sessions import SessionCodec, read_or_create_secret
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.monuments.router import router as monuments_router
@@ -83,10 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _session_secret(settings: Settings) -> str:
     if settings.session_secret is not None:
         return settings.session_secret.get_secret_value()
+    if settings.session_secret_file is not None:
+        return read_or_create_secret(settings.session_secret_file)
     # Enough for one process; several workers or machines must share a configured secret.
     log.warning(
-        "HERITAGE_SESSION_SECRET is not set: web sign-ins last until this process stops "
-        "and are not shared with other workers"
+        "Neither HERITAGE_SESSION_SECRET nor HERITAGE_SESSION_SECRET_FILE is set: web "
+        "sign-ins last until this process stops and are not shared with other workers"
     )
     return secrets.token_urlsafe(48)
 

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         description="Key that signs the web pages' session cookies; unset, each process makes "
         "a random one (sessions then end at restart and are not shared between workers)",
     )
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="File holding the session key, made with a random key if missing (used "
+        "when session_secret is unset; lets every worker on a machine share one key)",
+    )
     session_max_age_seconds: int = Field(
         default=12 * 3600,
         ge=60,

@@ -13,8 +13,11 @@ the pages' path, so the JSON API (bearer keys only) never receives it.
 """
 
 import hmac
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -89,3 +92,26 @@ class SessionCodec:
         if key_id is not None and (type(key_id) is not int or not isinstance(check, str)):
             return None
         return BrowserSession(csrf_token=document["c"], key_id=key_id, key_check=check)
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The signing secret kept in `path`, made there (readable by the owner only) if missing.
+
+    Several workers may start at once: the secret is written to a temporary file and linked
+    into place, which fails for all but the first, so they all end up reading the same one.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".session-secret-")
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise ValueError(f"{path} holds no usable session secret (32 characters at least)")
+    return secret

@@ -523,7 +523,8 @@ def review_assessment(
             },
             status_code=refusal.status if refusal else 422,
         )
-    return _redirect(f"/ui/review?notice={decision.decision}ed")
+    outcome = {"verify": "verified", "reject": "rejected"}[decision.decision]
+    return _redirect(f"/ui/review?notice={outcome}")
 
 
 # --- restoration assessments ---------------------------------------------------------------

@@ -300,6 +300,7 @@ def test_the_author_cannot_review_and_another_staff_member_verifies(client, data
         follow_redirects=False,
     )
     assert verified.status_code == 303
+    assert "was verified" in client.get(verified.headers["location"]).text
 
     with database.session(write=False) as session:
         stored = session.get(DamageAssessment, submitted)

@@ -60,7 +60,7 @@
       const progress = element("progress");
       progress.max = 100;
       progress.value = 0;
-      const outcome = element("p", "outcome");
+      const outcome = element("div", "outcome");
       li.append(progress, outcome);
       queueList.appendChild(li);
       const item = { file: file, key: newKey(), li: li, progress: progress, outcome: outcome };
@@ -130,8 +130,8 @@
     link.href = "/ui/photos/" + photo.id;
     item.outcome.append(" ", link);
     if (photo.location_mismatch) {
-      item.outcome.append(element("span", "warning location-mismatch",
-        " ⚠ Its GPS position is " + Math.round(photo.distance_m / 100) / 10 + " km from the monument."));
+      item.outcome.append(element("p", "warning location-mismatch",
+        "⚠ Its GPS position is " + Math.round(photo.distance_m / 100) / 10 + " km from the monument."));
     }
   }
 
