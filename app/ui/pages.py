@@ -152,6 +152,15 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
     return response
 
 
+def _return_address(request: Request) -> str:
+    """Where "Sign in" on this page should come back to: the page itself, if it can be
+    fetched again (a GET other than the sign-in page)."""
+    path = request.url.path
+    if request.method != "GET" or path == f"{PREFIX}/sign-in":
+        return f"{PREFIX}/"
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a page of this site only, never another host."""
     if not target:

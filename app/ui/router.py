@@ -21,7 +21,7 @@ from app.assessments.models import (
     DamageLevel,
 )
 from app.assessments.schemas import AssessmentCreate, ReviewDecision
-from app.core.actors import Caller
+from app.core.actors import ANONYMOUS, Caller
 from app.core.dependencies import SessionDep, SettingsDep, StorageDep
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.http import resource_response
@@ -337,7 +337,7 @@ def _assessment_form(
     verified = assessments.list_history(
         session=session,
         monument_id=monument.id,
-        caller=Caller(role=None),
+        caller=ANONYMOUS,  # verified ones only: what a correction may name
         status=AssessmentStatus.verified,
         after=None,
         limit=HISTORY_LIMIT,
@@ -446,7 +446,9 @@ def _review_page(
     presented = {
         read.id: read
         for read in monuments.present_many(
-            session=session, monuments=list(monument_rows.values()), exact_locations=True
+            session=session,
+            monuments=list(monument_rows.values()),
+            exact_locations=caller.sees_exact_locations,
         )
     }
     evidence = photos.list_for_assessments(
@@ -459,7 +461,11 @@ def _review_page(
             "assessment": assessment,
             "monument": presented[assessment.monument_id],
             "photos": [
-                photos.present(photo, monument_rows[assessment.monument_id], exact_locations=True)
+                photos.present(
+                    photo,
+                    monument_rows[assessment.monument_id],
+                    exact_locations=caller.sees_exact_locations,
+                )
                 for photo in evidence.get(assessment.id, [])
             ],
             "own": assessments.is_author(assessment, caller),
@@ -543,7 +549,7 @@ def _restoration_form(
     verified = assessments.list_history(
         session=session,
         monument_id=monument.id,
-        caller=Caller(role=None),
+        caller=ANONYMOUS,  # verified ones only: what a correction may name
         status=AssessmentStatus.verified,
         after=None,
         limit=HISTORY_LIMIT,

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.assessments.models import DamageLevel
-from app.core.schemas import InputModel
+from app.core.schemas import InputModel, ShortText
 from app.monuments.models import MonumentType
 
 
@@ -15,4 +15,4 @@ class MonumentListFilters(InputModel):
     site_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     type: MonumentType | None = None
     damage_level: DamageLevel | None = None
-    q: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    q: Annotated[ShortText, Field(min_length=1, max_length=200)] | None = None
