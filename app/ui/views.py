@@ -29,7 +29,8 @@ class MapPoint:
 def site_map(monuments: Sequence[MonumentRead]) -> list[MapPoint]:
     """Monuments placed by the position the caller may see (generalised where sensitive, for
     anonymous and partner readers) and coloured by current condition."""
-    positions = project([(m.lat, m.lon) for m in monuments], MAP_WIDTH, MAP_HEIGHT)
+    # A wide margin keeps markers (and the finger that taps them) inside the map.
+    positions = project([(m.lat, m.lon) for m in monuments], MAP_WIDTH, MAP_HEIGHT, margin=36)
     points = []
     for monument, (x, y) in zip(monuments, positions, strict=True):
         condition = monument.current_condition

@@ -296,7 +296,7 @@ def test_main_pages_at_phone_and_desktop_widths(
 
 
 def test_the_site_map_and_the_gallery_preview_work_in_the_browser(
-    live_server, browser_page, palmyra
+    live_server, browser_page, palmyra, tmp_path
 ):
     page = browser_page
     page.goto(f"{live_server}/ui/sites/{palmyra['site']}")
@@ -319,6 +319,7 @@ def test_the_site_map_and_the_gallery_preview_work_in_the_browser(
         "document.getElementById('photo-dialog-image').naturalWidth > 0"
     )
     assert "64 × 48 px" in dialog.inner_text()
+    shoot(page, tmp_path, "photo-preview")
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
 
