@@ -17,7 +17,7 @@ from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.keys.models import Role
 from app.monuments.models import Monument
@@ -118,7 +118,13 @@ def list_awaiting_review(
         )
     )
     if after is not None:
-        submitted_at, last_id = datetime.fromisoformat(after[0]), after[1]
+        try:
+            submitted_at, last_id = datetime.fromisoformat(after[0]), after[1]
+        except ValueError:
+            raise BadRequest(
+                "The cursor is not one this service issued; use the link to the next page "
+                "unchanged, or start from the first page."
+            ) from None
         query = query.where(
             or_(
                 DamageAssessment.submitted_at > submitted_at,

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.audit.models import AuditEvent
+from app.core.pagination import encode_cursor
 from app.keys import service as keys
 from app.keys.models import Role
 from app.photos.models import Photo
@@ -432,3 +433,12 @@ def test_signing_out_forgets_the_session(client, signed_in):
     assert 'heritage_session=""' in response.headers["set-cookie"]
     assert "Max-Age=0" in response.headers["set-cookie"]
     assert client.get("/ui/review", follow_redirects=False).status_code == 303
+
+
+def test_a_forged_review_cursor_is_a_clear_refusal(client, signed_in):
+    signed_in("staff")
+
+    response = client.get("/ui/review", params={"cursor": encode_cursor("yesterday", 3)})
+
+    assert response.status_code == 400
+    assert "cursor" in response.text
