@@ -1,6 +1,10 @@
 """The ASGI application: `app.main:app`."""
 
+import logging
+import secrets
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
@@ -10,6 +14,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.limits import BodySizeLimitMiddleware
+from app.core.sessions import SessionCodec, read_or_create_secret
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
@@ -21,7 +26,11 @@ from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
+from app.ui import pages as ui_pages
+from app.ui.router import router as ui_router
 from app.webhooks.router import router as webhooks_router
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
@@ -47,7 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
     app.state.storage = make_storage(settings)
     images.configure_pillow(max_pixels=settings.max_image_pixels)
-    install_error_handlers(app)
+    app.state.session_codec = SessionCodec(
+        _session_secret(settings), max_age_seconds=settings.session_max_age_seconds
+    )
+    install_error_handlers(app, error_page=ui_pages.error_page)
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
@@ -65,7 +77,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(oai_router)
     app.include_router(iiif_router)
+    app.include_router(ui_router)
+    app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
     return app
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    if settings.session_secret_file is not None:
+        return read_or_create_secret(settings.session_secret_file)
+    # Enough for one process; several workers or machines must share a configured secret.
+    log.warning(
+        "Neither HERITAGE_SESSION_SECRET nor HERITAGE_SESSION_SECRET_FILE is set: web "
+        "sign-ins last until this process stops and are not shared with other workers"
+    )
+    return secrets.token_urlsafe(48)
 
 
 app = create_app()

@@ -1,7 +1,8 @@
 """The role matrix: every route × every kind of caller, against the documented policy.
 
 The policy below is the README's table. A new route fails `test_every_route_has_a_policy`
-until it is added here, so no route can ship without its access rule being tested.
+until it is added here, so no route can ship without its access rule being tested. The web
+pages (/ui/, HTML, not in /openapi.json) have their own matrix: tests/ui/test_access_matrix.py.
 """
 
 import pytest

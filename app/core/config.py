@@ -114,6 +114,29 @@ class Settings(BaseSettings):
         default=100, ge=1, le=1000, description="Records, headers or sets per OAI-PMH response"
     )
 
+    # Web pages (/ui/).
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the web pages' session cookies; unset, each process makes "
+        "a random one (sessions then end at restart and are not shared between workers)",
+    )
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="File holding the session key, made with a random key if missing (used "
+        "when session_secret is unset; lets every worker on a machine share one key)",
+    )
+    session_max_age_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=30 * 86_400,
+        description="How long a web sign-in lasts before the key must be entered again",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure: unset, it is Secure when the request came "
+        "over https",
+    )
+
     @model_validator(mode="after")
     def _lease_outlasts_a_delivery(self) -> "Settings":
         # A worker still waiting for a receiver must not lose its claim to another worker.

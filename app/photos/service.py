@@ -287,6 +287,30 @@ def list_photos(
     return session.exec(query.order_by(Photo.id).limit(limit + 1)).all()
 
 
+def list_for_assessments(
+    *, session: Session, assessment_ids: Sequence[int], limit_each: int
+) -> dict[int, list[Photo]]:
+    """The photos documenting each of these assessments, the first `limit_each` of each."""
+    if not assessment_ids:
+        return {}
+    rank = func.row_number().over(partition_by=Photo.assessment_id, order_by=Photo.id)
+    ranked = (
+        select(Photo.id.label("photo_id"), rank.label("rank"))
+        .where(Photo.assessment_id.in_(assessment_ids))
+        .subquery("ranked")
+    )
+    query = (
+        select(Photo)
+        .join(ranked, ranked.c.photo_id == Photo.id)
+        .where(ranked.c.rank <= limit_each)
+        .order_by(Photo.id)
+    )
+    found: dict[int, list[Photo]] = {}
+    for photo in session.exec(query):
+        found.setdefault(photo.assessment_id, []).append(photo)
+    return found
+
+
 def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
     """Whether a caller must not learn where this monument's photos were taken."""
     return monument.sensitive and not exact_locations
