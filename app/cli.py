@@ -17,9 +17,11 @@ cli = typer.Typer(help="Heritage damage registry.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 media_cli = typer.Typer(help="Check photo files against the database.", no_args_is_help=True)
+uploads_cli = typer.Typer(help="Resumable uploads in progress.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(media_cli, name="media")
+cli.add_typer(uploads_cli, name="uploads")
 console = Console()
 
 
@@ -154,6 +156,37 @@ def check_media(
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@uploads_cli.command("clean")
+def clean_uploads(
+    grace_minutes: Annotated[
+        int,
+        typer.Option(min=0, help="Leave folders without a row younger than this (in flight)."),
+    ] = 60,
+) -> None:
+    """Remove expired resumable uploads (rows and bytes) and folders no upload owns; run it
+    from cron, e.g. hourly."""
+    from datetime import timedelta
+
+    from app.uploads import service as uploads
+
+    settings = get_settings()
+    with _database().session(write=True) as session:
+        report = uploads.clean_uploads(
+            session=session,
+            root=settings.resumable_uploads_dir,
+            actor=command_line_actor(),
+            grace=timedelta(minutes=grace_minutes),
+        )
+    for token in report.expired:
+        console.print(f"[yellow]expired[/yellow]  {token[:8]}…")
+    for name in report.orphans:
+        console.print(f"[yellow]orphan[/yellow]   {name}")
+    console.print(
+        f"{settings.resumable_uploads_dir}: removed {len(report.expired)} expired upload(s) "
+        f"and {len(report.orphans)} orphan folder(s)."
+    )
 
 
 @cli.command()

@@ -20,6 +20,9 @@ from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
+from app.uploads.dependencies import chunk_body_limit
+from app.uploads.protocol import TusProtocolMiddleware
+from app.uploads.router import router as uploads_router
 from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
@@ -50,13 +53,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
-        limit_for_path=lambda path: upload_body_limit(path, settings),
+        limit_for_path=lambda path: (
+            upload_body_limit(path, settings) or chunk_body_limit(path, settings)
+        ),
     )
+    app.add_middleware(TusProtocolMiddleware)
     app.include_router(health_router)
     app.include_router(sites_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
+    app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(reports_router)
     app.include_router(audit_router)

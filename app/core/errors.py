@@ -27,6 +27,8 @@ class RegistryError(Exception):
 
     status: int = 400
     slug: str = "bad-request"
+    # The problem's title; None: the standard reason phrase of `status`.
+    title: str | None = None
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
@@ -111,12 +113,14 @@ def problem_response(
     detail: str,
     *,
     slug: str | None = None,
+    title: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A problem+json response for `status` with a `detail` saying what to fix."""
-    phrase = HTTPStatus(status).phrase
+    # Protocol extensions have statuses of their own (tus: 460) that HTTPStatus lacks.
+    phrase = title or HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
         "title": phrase,
@@ -187,6 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status,
             exc.detail,
             slug=exc.slug,
+            title=exc.title,
             instance=request.url.path,
             headers=exc.headers,
             **exc.extra,
