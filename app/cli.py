@@ -293,7 +293,7 @@ def import_photos(
             exclude_none=True
         )
     except ValidationError as error:
-        console.print(f"[red]{error}[/red]", markup=False)
+        console.print(str(error), markup=False, style="red")
         raise typer.Exit(2) from None
     settings = get_settings()
     storage = make_storage(settings)
@@ -307,7 +307,7 @@ def import_photos(
             else:
                 files = imports.match_by_name(session=session, site_id=site, paths=paths)
         except RegistryError as error:
-            console.print(f"[red]{error.detail}[/red]", markup=False)
+            console.print(error.detail, markup=False, style="red")
             raise typer.Exit(1) from None
     skipped += [(f.path, "no monument of the site has this external_id") for f in files
                 if f.monument_id is None]  # fmt: skip
@@ -345,6 +345,49 @@ def import_photos(
     )
     if report.refused or any(f.monument_id is None for f in files):
         raise typer.Exit(1)
+
+
+@export_cli.command("bundle")
+def export_bundle(
+    site: Annotated[int, typer.Option(help="The site's id.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the zip (default: site-ID-bundle.zip).")
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Generalise sensitive positions as for anonymous readers (the command line "
+            "is trusted and writes exact positions otherwise).",
+        ),
+    ] = False,
+) -> None:
+    """Write a site's offline bundle: monuments as GeoJSON with their current condition,
+    and photo thumbnails."""
+    from app.bundles import service as bundles
+    from app.core.errors import RegistryError
+    from app.core.storage import make_storage
+    from app.sites import service as sites
+
+    target = output or Path(f"site-{site}-bundle.zip")
+    storage = make_storage(get_settings())
+    with _database().session(write=False) as session:
+        try:
+            found = sites.get_site(session=session, site_id=site)
+        except RegistryError as error:
+            console.print(error.detail, markup=False, style="red")
+            raise typer.Exit(1) from None
+        partial = target.with_name(f".{target.name}.part")
+        with partial.open("wb") as out:
+            summary = bundles.write_bundle(
+                session=session, storage=storage, site=found, exact_locations=not public, out=out
+            )
+        partial.replace(target)  # never a half-written bundle under the real name
+    positions = "exact positions" if summary.exact_locations else "public positions"
+    console.print(
+        f"{target}: {summary.monuments} monument(s), {summary.thumbnails} thumbnail(s), "
+        f"{positions}."
+    )
 
 
 @cli.command()

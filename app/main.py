@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
 from app.audit.router import router as audit_router
+from app.bundles.router import router as bundles_router
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TusProtocolMiddleware)
     app.include_router(health_router)
     app.include_router(sites_router)
+    app.include_router(bundles_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
