@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-photos bench-report clean
+.PHONY: run test lint format bench bench-photos bench-report bench-tus clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,13 +35,16 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests migrations benchmarks
 	$(BIN)/ruff check --fix app tests migrations benchmarks
 
-bench: bench-photos bench-report
+bench: bench-photos bench-report bench-tus
 
 bench-photos: $(STAMP)
 	$(BIN)/python -m benchmarks.photo_upload
 
 bench-report: $(STAMP)
 	$(BIN)/python -m benchmarks.soc_report
+
+bench-tus: $(STAMP)
+	$(BIN)/python -m benchmarks.tus_upload
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

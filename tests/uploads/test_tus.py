@@ -419,7 +419,7 @@ def test_a_complete_file_that_is_no_image_is_refused_as_a_multipart_upload_would
     assert {stored.key for stored in storage.list()} == stored_before
 
 
-def test_an_idle_upload_expires_and_clean_removes_it(app, auth, database, settings, tmp_path):
+def test_an_idle_upload_expires_and_clean_removes_it(auth, database, settings):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
