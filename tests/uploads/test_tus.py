@@ -441,16 +441,23 @@ def test_an_idle_upload_expires_and_clean_removes_it(auth, database, settings):
         assert "expired" in late.json()["detail"]
         assert not folder.exists()  # the bytes go on access
         assert count_rows(database, Upload) == 1  # the row until `uploads clean`
+        # A folder left by a crash before its upload's row was committed, hours ago.
+        orphan = settings.resumable_uploads_dir / "left-by-a-crash"
+        orphan.mkdir()
+        (orphan / "data").write_bytes(b"x" * 100)
+        os.utime(orphan, (time.time() - 7200, time.time() - 7200))
         cleaned = subprocess.run(
             [SCRIPT, "uploads", "clean"],
             env=os.environ | {
                 "HERITAGE_DATABASE_URL": settings.database_url,
                 "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
+                "COLUMNS": "200",
             },
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert cleaned.returncode == 0, cleaned.stderr
-        assert "removed 1 expired upload(s)" in cleaned.stdout
+        assert "removed 1 expired upload(s) and 1 orphan folder(s)" in cleaned.stdout
+        assert not orphan.exists()
         assert count_rows(database, Upload) == 0
         assert client.head(url, headers={**TUS, **field}).status_code == 404
     short.state.database.engine.dispose()
@@ -470,3 +477,98 @@ def test_tuspy_reports_a_refused_upload(live_server, api_keys, database, tmp_pat
     assert refused.value.status_code == 422
     assert not isinstance(refused.value, TusUploadFailed)
     assert count_rows(database, Upload) == 0
+
+
+def test_a_half_open_connection_never_blocks_the_resumed_upload(
+    live_server, auth, database, settings
+):
+    import socket
+    from urllib.parse import urlsplit
+
+    monument_id = create_monument(database)
+    original = field_photo((300, 200))
+    field = auth("field")
+    created = requests.post(
+        live_server + UPLOADS,
+        headers={**TUS, **field, "Upload-Length": str(len(original)),
+                 "Upload-Metadata": metadata(monument_id=str(monument_id))},
+        timeout=10,
+    )  # fmt: skip
+    url = live_server + created.headers["Location"]
+    first = original[: CHUNK // 2]
+    # The phone's first attempt: its network stalls half-way and the socket stays open.
+    address = urlsplit(url)
+    stalled = socket.create_connection((address.hostname, address.port), timeout=10)
+    stalled.sendall(
+        (
+            f"PATCH {address.path} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+            f"Authorization: {field['Authorization']}\r\nTus-Resumable: 1.0.0\r\n"
+            "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+            f"Content-Length: {len(first)}\r\n\r\n"
+        ).encode()
+        + first[:1000]
+    )
+
+    # It retries on a new connection, from the offset the server has committed.
+    assert requests.head(url, headers={**TUS, **field}, timeout=10).headers["Upload-Offset"] == "0"
+    retried = requests.patch(
+        url,
+        data=first,
+        headers={**TUS, **field, "Content-Type": "application/offset+octet-stream",
+                 "Upload-Offset": "0"},
+        timeout=10,
+    )  # fmt: skip
+    # The stalled attempt wakes up and ends: its bytes are no longer wanted.
+    stalled.sendall(first[1000:])
+    late = stalled.recv(65536).decode("latin-1")
+    stalled.close()
+
+    assert retried.status_code == 204 and retried.headers["Upload-Offset"] == str(len(first))
+    assert late.startswith("HTTP/1.1 409")
+    assert f"has {len(first)} bytes" in late
+    upload = stored_upload(database, url)
+    assert upload.upload_offset == len(first)
+    data = (settings.resumable_uploads_dir / upload.token / "data").read_bytes()
+    assert data == first
+
+
+def test_an_upload_whose_photo_was_not_made_yet_is_finished_by_the_next_head(
+    client, auth, api_keys, database, settings, tmp_path
+):
+    """The server stopped between committing the last bytes and making the photo: the
+    client's HEAD says the upload is complete, so it is made then."""
+    from datetime import timedelta
+
+    from app.core.actors import Caller
+    from app.keys import service as keys
+    from app.keys.models import Role
+    from app.uploads import service as uploads
+
+    monument_id = create_monument(database)
+    original = jpeg_bytes()
+    field = auth("field")
+    url = create(client, field, len(original), monument_id=str(monument_id)).headers["location"]
+    spooled = tmp_path / "chunk.part"
+    spooled.write_bytes(original)
+    with database.session(write=True) as session:
+        key = keys.find_active_key(session=session, secret=api_keys["field"])
+        owner = Caller(role=Role.field, key_id=key.id, name=key.name)
+        uploads.append_chunk(
+            session=session,
+            owner=owner,
+            chunk=uploads.ReceivedChunk(
+                token=url.rsplit("/", 1)[1], offset=0, path=spooled, size=len(original)
+            ),
+            root=settings.resumable_uploads_dir,
+            expiry=timedelta(hours=1),
+        )
+    assert photos_of(database, monument_id) == []
+
+    head = client.head(url, headers={**TUS, **field})
+
+    [photo] = photos_of(database, monument_id)
+    assert head.status_code == 200
+    assert head.headers["Upload-Offset"] == str(len(original))
+    assert head.headers["Link"] == f'</api/v1/photos/{photo.id}>; rel="related"'
+    assert photo.sha256 == hashlib.sha256(original).hexdigest()
+    assert client.get(url, headers=field).json()["state"] == "complete"
