@@ -101,8 +101,15 @@ def _csv_rows(path: Path, problems: list[Problem]) -> Iterator[SourceRow]:
         for name in {name for name in names if names.count(name) > 1}:
             problems.append(Problem("line 1", name, "the column appears more than once"))
         line = reader.line_num + 1
-        for cells in reader:
+        while True:
             where = f"line {line}"
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:  # a NUL byte, an unterminated quote at the end
+                problems.append(Problem(where, None, f"unreadable CSV: {error}"))
+                break
             line = reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines between blocks of a spreadsheet
@@ -183,7 +190,18 @@ def read_monuments(path: Path, problems: list[Problem]) -> list[SourceRow]:
     if path.suffix.lower() in (".geojson", ".json"):
         return list(_geojson_rows(path, problems))
     if path.suffix.lower() in (".csv", ".txt"):
-        return list(_csv_rows(path, problems))
+        rows = []
+        try:
+            rows.extend(_csv_rows(path, problems))
+        except UnicodeDecodeError as error:
+            problems.append(
+                Problem(
+                    "file",
+                    None,
+                    f"not UTF-8 text (byte {error.start} is not): save it as CSV UTF-8",
+                )
+            )
+        return rows
     problems.append(Problem("file", None, "expected a .csv or a .geojson file"))
     return []
 

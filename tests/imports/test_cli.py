@@ -246,3 +246,28 @@ def test_a_folder_of_photos_is_mapped_by_file_name_and_a_rerun_adds_nothing(
         settings, "photos", str(folder), "--monument", str(stored["PAL-003"].id)
     )
     assert "4 added, 0 already there, 1 refused, 1 skipped." in one_monument.stdout
+
+
+def test_a_file_that_is_not_utf8_or_not_csv_is_reported_not_crashed_on(
+    database, settings, tmp_path
+):
+    site_id = create_site(database)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(
+        f"{HEADER}\nPAL-1,{site_id},Temple de Bêl,,temple,,34.5,38.2,,\n".encode("latin-1")
+    )
+    nul = tmp_path / "nul.csv"
+    nul.write_text(f"{HEADER}\nPAL-1,{site_id},Temple\x00,,temple,,34.5,38.2,,\n")
+    spreadsheet = tmp_path / "inventory.xlsx"
+    spreadsheet.write_bytes(b"PK\x03\x04")
+
+    results = [run_import(settings, "monuments", str(path)) for path in (latin1, nul, spreadsheet)]
+
+    assert [result.returncode for result in results] == [1, 1, 1]
+    assert "file: not UTF-8 text" in results[0].stdout
+    assert "line 2: name: Value error, must not contain control characters (found U+0000)" in (
+        results[1].stdout
+    )
+    assert "file: expected a .csv or a .geojson file" in results[2].stdout
+    assert all("Traceback" not in result.stderr for result in results)
+    assert count_rows(database, Monument) == 0
