@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
 from app.audit.router import router as audit_router
+from app.bundles.router import router as bundles_router
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
@@ -28,6 +29,9 @@ from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
 from app.ui import pages as ui_pages
 from app.ui.router import router as ui_router
+from app.uploads.dependencies import chunk_body_limit
+from app.uploads.protocol import TusProtocolMiddleware
+from app.uploads.router import router as uploads_router
 from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -63,13 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
-        limit_for_path=lambda path: upload_body_limit(path, settings),
+        limit_for_path=lambda path: (
+            upload_body_limit(path, settings) or chunk_body_limit(path, settings)
+        ),
     )
+    app.add_middleware(TusProtocolMiddleware)
     app.include_router(health_router)
     app.include_router(sites_router)
+    app.include_router(bundles_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
+    app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(reports_router)
     app.include_router(audit_router)

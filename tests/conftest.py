@@ -83,7 +83,11 @@ def database_url(empty_database_url: str) -> str:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory) -> Settings:
     """Settings pointing at the test database and a temporary media folder."""
-    return Settings(database_url=database_url, media_root=tmp_path_factory.mktemp("media"))
+    return Settings(
+        database_url=database_url,
+        media_root=tmp_path_factory.mktemp("media"),
+        resumable_uploads_dir=tmp_path_factory.mktemp("uploads"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +171,7 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
     env = os.environ | {
         "HERITAGE_DATABASE_URL": settings.database_url,
         "HERITAGE_MEDIA_ROOT": str(settings.media_root),
+        "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
     }
     server = subprocess.Popen(
         [

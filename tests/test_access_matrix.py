@@ -5,6 +5,8 @@ until it is added here, so no route can ship without its access rule being teste
 pages (/ui/, HTML, not in /openapi.json) have their own matrix: tests/ui/test_access_matrix.py.
 """
 
+import base64
+
 import pytest
 
 from app.core.actors import Caller
@@ -38,6 +40,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("POST", "/api/v1/sites"): STAFF,
     ("GET", "/api/v1/sites/{site_id}"): ANYONE,
     ("PATCH", "/api/v1/sites/{site_id}"): STAFF,
+    # Open to all; sensitive positions in it follow the caller's role (tests/bundles).
+    ("GET", "/api/v1/sites/{site_id}/bundle"): ANYONE,
     ("GET", "/api/v1/monuments"): ANYONE,
     ("POST", "/api/v1/monuments"): STAFF,
     ("GET", "/api/v1/monuments/{monument_id}"): ANYONE,
@@ -72,6 +76,13 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/webhooks/{webhook_id}"): ADMIN,
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
+    # Resumable uploads (tus): each upload is seen only by the key that created it.
+    ("OPTIONS", "/api/v1/uploads"): ANYONE,
+    ("POST", "/api/v1/uploads"): UPLOADERS,
+    ("HEAD", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("PATCH", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("DELETE", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("GET", "/api/v1/uploads/{upload_id}"): UPLOADERS,
     # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
     ("GET", "/iiif/monuments/{monument_id}/manifest"): ANYONE,
     ("GET", "/oai"): OPEN,
@@ -110,8 +121,47 @@ def _photo_upload() -> dict:
     return {"file": ("gate.jpg", out.getvalue(), "image/jpeg")}
 
 
-def request_for(method: str, path: str, database, field_author: Caller, storage) -> dict:
-    """A request that would succeed for an allowed caller (drafts belong to the field key)."""
+def _tus_upload(database, settings, uploader: Caller, monument_id: int) -> tuple[str, dict]:
+    """A started resumable upload of a small JPEG, owned by `uploader`; its URL and body."""
+    from datetime import timedelta
+
+    from app.uploads import service as uploads
+    from app.uploads.schemas import UploadMetadata
+
+    data = _photo_upload()["file"][1]
+    with database.session(write=True) as session:
+        upload = uploads.create_upload(
+            session=session,
+            owner=uploader,
+            monument_id=monument_id,
+            length=len(data),
+            file_name="gate.jpg",
+            fields=UploadMetadata(monument_id=monument_id),
+            root=settings.resumable_uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+            expiry=timedelta(hours=1),
+        )
+    return f"/api/v1/uploads/{upload.token}", {
+        "content": data,
+        "headers": {
+            "Tus-Resumable": "1.0.0",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "0",
+        },
+    }
+
+
+def request_for(
+    method: str,
+    path: str,
+    database,
+    field_author: Caller,
+    storage,
+    uploader: Caller | None = None,
+    settings=None,
+) -> dict:
+    """A request that would succeed for an allowed caller (drafts belong to the field key,
+    resumable uploads to `uploader`)."""
     site_id = create_site(database)
     monument_id = create_monument(database, site_id)
     assessment_id = create_assessment(
@@ -132,6 +182,16 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
                 description=None,
                 actor=TEST_ACTOR,
             )[0].id
+    if path.startswith("/api/v1/uploads"):
+        tus = {"Tus-Resumable": "1.0.0"}
+        if path == "/api/v1/uploads":
+            metadata = base64.b64encode(str(monument_id).encode()).decode()
+            tus |= {"Upload-Length": "1000", "Upload-Metadata": f"monument_id {metadata}"}
+            return {"method": method, "url": path, "headers": tus}
+        url, chunk = _tus_upload(database, settings, uploader or field_author, monument_id)
+        if method == "PATCH":
+            return {"method": method, "url": url, **chunk}
+        return {"method": method, "url": url, "headers": tus}
     url = path.format(
         site_id=site_id,
         monument_id=monument_id,
@@ -168,7 +228,21 @@ def test_route_answers_each_caller_as_documented(client, api_keys, database, met
     with database.session(write=False) as session:
         field_key = keys.find_active_key(session=session, secret=api_keys["field"])
     field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
-    request = request_for(method, path, database, field_author, client.app.state.storage)
+    # Resumable uploads belong to the key that started them: each caller tries its own.
+    uploader = field_author
+    if caller in ("admin", "staff", "field"):
+        with database.session(write=False) as session:
+            key = keys.find_active_key(session=session, secret=api_keys[caller])
+        uploader = Caller(role=Role(caller), key_id=key.id, name=key.name)
+    request = request_for(
+        method,
+        path,
+        database,
+        field_author,
+        client.app.state.storage,
+        uploader=uploader,
+        settings=client.app.state.settings,
+    )
     if caller == "revoked":
         with database.session(write=True) as session:
             key = keys.find_active_key(session=session, secret=api_keys["staff"])

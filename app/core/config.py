@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         description="Folder where uploads are spooled while received (default: the system's "
         "temporary folder; it must be on disk, not in memory)",
     )
+    resumable_uploads_dir: Path = Field(
+        default=Path("./data/uploads"),
+        description="Folder where resumable (tus) uploads keep their bytes until they are "
+        "complete; on disk, shared by every worker process that serves /api/v1/uploads",
+    )
+    resumable_upload_expiry_seconds: int = Field(
+        default=72 * 3600,
+        ge=1,
+        description="How long a resumable upload is kept after its last activity before it "
+        "expires (410) and `heritage-registry uploads clean` removes it",
+    )
     storage_backend: Literal["local", "s3"] = Field(
         default="local", description="Where photo files are kept: `local` (media_root) or `s3`"
     )

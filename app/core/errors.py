@@ -28,6 +28,8 @@ class RegistryError(Exception):
 
     status: int = 400
     slug: str = "bad-request"
+    # The problem's title; None: the standard reason phrase of `status`.
+    title: str | None = None
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
@@ -116,12 +118,14 @@ def problem_response(
     detail: str,
     *,
     slug: str | None = None,
+    title: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A problem+json response for `status` with a `detail` saying what to fix."""
-    phrase = HTTPStatus(status).phrase
+    # Protocol extensions have statuses of their own (tus: 460) that HTTPStatus lacks.
+    phrase = title or HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
         "title": phrase,
@@ -188,6 +192,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         detail: str,
         *,
         slug: str | None = None,
+        title: str | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> Response:
@@ -195,13 +200,25 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         if page is not None:
             return page
         return problem_response(
-            status, detail, slug=slug, instance=request.url.path, headers=headers, **extra
+            status,
+            detail,
+            slug=slug,
+            title=title,
+            instance=request.url.path,
+            headers=headers,
+            **extra,
         )
 
     @app.exception_handler(RegistryError)
     async def registry_error(request: Request, exc: RegistryError) -> Response:
         return respond(
-            request, exc.status, exc.detail, slug=exc.slug, headers=exc.headers, **exc.extra
+            request,
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            title=exc.title,
+            headers=exc.headers,
+            **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -128,9 +128,10 @@ def _replay(
     )
 
 
-def _check_assessment(
+def check_assessment(
     session: Session, *, assessment_id: int, monument_id: int, actor: Caller
 ) -> None:
+    """`Unprocessable` unless the assessment is visible to the actor and of this monument."""
     problem = None
     try:
         assessment = assessments.get_assessment(
@@ -197,7 +198,7 @@ def add_photo(
         )
         return UploadOutcome(photo=existing, monument=monument, status_code=200)
     if fields.get("assessment_id") is not None:
-        _check_assessment(
+        check_assessment(
             session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
         )
 
