@@ -5,7 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HERITAGE_DATABASE_URL=sqlite:////var/lib/heritage/heritage.db \
-    HERITAGE_MEDIA_ROOT=/var/lib/heritage/media
+    HERITAGE_MEDIA_ROOT=/var/lib/heritage/media \
+    HERITAGE_SESSION_SECRET_FILE=/var/lib/heritage/session-secret \
+    HERITAGE_RESUMABLE_UPLOADS_DIR=/var/lib/heritage/uploads
 
 WORKDIR /srv/heritage
 COPY pyproject.toml constraints.txt README.md ./

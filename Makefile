@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-photos bench-report bench-service load faults clean
+.PHONY: run test lint format bench bench-photos bench-report bench-service bench-tus load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests migrations benchmarks
 	$(BIN)/ruff check --fix app tests migrations benchmarks
 
-bench: bench-service bench-photos bench-report
+bench: bench-service bench-photos bench-report bench-tus
 
 bench-service: $(STAMP)
 	command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
@@ -46,6 +46,9 @@ bench-photos: $(STAMP)
 
 bench-report: $(STAMP)
 	$(BIN)/python -m benchmarks.soc_report
+
+bench-tus: $(STAMP)
+	$(BIN)/python -m benchmarks.tus_upload
 
 # Load without loss (60 s, 2 workers, PostgreSQL) and fault injection; figures in
 # benchmarks/results/. The test suite runs shorter versions of both.

@@ -1,7 +1,8 @@
 """The `heritage-registry` command line: migrations, demo data, keys, media, the audit
 trail, the server and the webhook worker."""
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,13 +14,22 @@ from app.core.db import Database, make_engine
 from app.keys import service as keys
 from app.keys.models import Role
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 cli = typer.Typer(help="Heritage damage registry.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 media_cli = typer.Typer(help="Check photo files against the database.", no_args_is_help=True)
+uploads_cli = typer.Typer(help="Resumable uploads in progress.", no_args_is_help=True)
+import_cli = typer.Typer(help="Import inventories and folders of photos.", no_args_is_help=True)
+export_cli = typer.Typer(help="Export offline bundles for field teams.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(media_cli, name="media")
+cli.add_typer(uploads_cli, name="uploads")
+cli.add_typer(import_cli, name="import")
+cli.add_typer(export_cli, name="export")
 console = Console()
 
 
@@ -164,6 +174,230 @@ def check_media(
     )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@uploads_cli.command("clean")
+def clean_uploads(
+    grace_minutes: Annotated[
+        int,
+        typer.Option(min=0, help="Leave folders without a row younger than this (in flight)."),
+    ] = 60,
+) -> None:
+    """Remove expired resumable uploads (rows and bytes) and folders no upload owns; run it
+    from cron, e.g. hourly."""
+    from datetime import timedelta
+
+    from app.uploads import service as uploads
+
+    settings = get_settings()
+    with _database().session(write=True) as session:
+        report = uploads.clean_uploads(
+            session=session,
+            root=settings.resumable_uploads_dir,
+            actor=command_line_actor(),
+            grace=timedelta(minutes=grace_minutes),
+        )
+    for token in report.expired:
+        console.print(f"[yellow]expired[/yellow]  {token[:8]}…")
+    for name in report.orphans:
+        console.print(f"[yellow]orphan[/yellow]   {name}")
+    console.print(
+        f"{settings.resumable_uploads_dir}: removed {len(report.expired)} expired upload(s) "
+        f"and {len(report.orphans)} orphan folder(s)."
+    )
+
+
+def _progress_bar() -> "Progress":
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@import_cli.command("monuments")
+def import_monuments(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="A .csv or .geojson inventory."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+) -> None:
+    """Import monuments from CSV (header on line 1) or GeoJSON (Point features): all rows or
+    none; rows are matched to monuments by site_id and external_id, so a re-run changes
+    nothing. Exit 1 and list every problem if any row is wrong."""
+    from app.imports import service as imports
+
+    settings = get_settings()
+    problems: list[imports.Problem] = []
+    rows = imports.read_monuments(file, problems)
+    with _database().session(write=not dry_run) as session, _progress_bar() as progress:
+        task = progress.add_task("Checking", total=len(rows))
+        plan = imports.plan_monuments(
+            session=session,
+            rows=rows,
+            problems=problems,
+            progress=lambda n: progress.advance(task, n),
+        )
+        if not plan.problems and not dry_run:
+            task = progress.add_task("Storing", total=len(plan.creates) + len(plan.updates))
+            imports.apply_monuments(
+                session=session,
+                plan=plan,
+                grid_degrees=settings.sensitive_grid_degrees,
+                actor=command_line_actor(),
+                progress=lambda n: progress.advance(task, n),
+            )
+    for problem in plan.problems:
+        console.print(str(problem), markup=False, style="red", soft_wrap=True)
+    summary = (
+        f"{file.name}: {len(rows)} row(s); {len(plan.creates)} new, {len(plan.updates)} "
+        f"changed, {len(plan.unchanged)} unchanged; {len(plan.problems)} problem(s)."
+    )
+    if plan.problems:
+        console.print(summary + " Nothing was written: correct the file and run it again.")
+        raise typer.Exit(1)
+    console.print(summary + (" Dry run: nothing was written." if dry_run else " Stored."))
+
+
+@import_cli.command("photos")
+def import_photos(
+    folder: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="A folder of photo files.")
+    ],
+    monument: Annotated[
+        int | None, typer.Option(help="Every photo is of this monument (its id).")
+    ] = None,
+    site: Annotated[
+        int | None,
+        typer.Option(
+            help="Map each file to the site's monument whose external_id its name starts "
+            "with (PAL-012_gate.jpg → PAL-012)."
+        ),
+    ] = None,
+    photographer: Annotated[str | None, typer.Option(help="Who took them.")] = None,
+    license: Annotated[str | None, typer.Option(help="Their licence, e.g. CC-BY-4.0.")] = None,
+) -> None:
+    """Add a folder of photos, each through the same checks, EXIF, derivatives and dedupe as
+    an upload; a re-run adds nothing. Exit 1 if any file was refused or matched no monument."""
+    from pydantic import ValidationError
+
+    from app.core.errors import RegistryError
+    from app.core.storage import make_storage
+    from app.imports import service as imports
+    from app.monuments import service as monuments
+    from app.photos.schemas import PhotoFields
+    from app.uploads.completion import image_rules
+
+    if (monument is None) == (site is None):
+        console.print("[red]Give either --monument ID or --site ID (to map by file name).[/red]")
+        raise typer.Exit(2)
+    try:
+        fields = PhotoFields(photographer=photographer, license=license).model_dump(
+            exclude_none=True
+        )
+    except ValidationError as error:
+        console.print(str(error), markup=False, style="red")
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    storage = make_storage(settings)
+    database = _database()
+    paths, skipped = imports.photo_files(folder)
+    with database.session(write=False) as session:
+        try:
+            if monument is not None:
+                monuments.get_monument(session=session, monument_id=monument)
+                files = [imports.PhotoFile(path, monument) for path in paths]
+            else:
+                files = imports.match_by_name(session=session, site_id=site, paths=paths)
+        except RegistryError as error:
+            console.print(error.detail, markup=False, style="red")
+            raise typer.Exit(1) from None
+    skipped += [(f.path, "no monument of the site has this external_id") for f in files
+                if f.monument_id is None]  # fmt: skip
+    report = imports.PhotoReport(skipped=skipped)
+    with _progress_bar() as progress:
+        task = progress.add_task("Photos", total=len(files))
+        for file in files:
+            if file.monument_id is not None:
+                # One transaction per photo: a refused file rolls back alone.
+                try:
+                    with database.session(write=True) as session:
+                        outcome = imports.import_photo(
+                            session=session,
+                            storage=storage,
+                            file=file,
+                            fields=fields,
+                            rules=image_rules(settings),
+                            actor=command_line_actor(),
+                        )
+                except RegistryError as error:
+                    report.refused.append((file.path, error.detail))
+                else:
+                    kept = report.duplicates if outcome.duplicate else report.added
+                    kept.append((file.path, outcome.photo.id))
+            progress.advance(task, 1)
+    for path, reason in report.refused:
+        console.print(f"refused  {path.name}: {reason}", markup=False, style="red", soft_wrap=True)
+    for path, reason in report.skipped:
+        console.print(
+            f"skipped  {path.name}: {reason}", markup=False, style="yellow", soft_wrap=True
+        )
+    console.print(
+        f"{folder}: {len(report.added)} added, {len(report.duplicates)} already there, "
+        f"{len(report.refused)} refused, {len(report.skipped)} skipped."
+    )
+    if report.refused or any(f.monument_id is None for f in files):
+        raise typer.Exit(1)
+
+
+@export_cli.command("bundle")
+def export_bundle(
+    site: Annotated[int, typer.Option(help="The site's id.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the zip (default: site-ID-bundle.zip).")
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Generalise sensitive positions as for anonymous readers (the command line "
+            "is trusted and writes exact positions otherwise).",
+        ),
+    ] = False,
+) -> None:
+    """Write a site's offline bundle: monuments as GeoJSON with their current condition,
+    and photo thumbnails."""
+    from app.bundles import service as bundles
+    from app.core.errors import RegistryError
+    from app.core.storage import make_storage
+    from app.sites import service as sites
+
+    target = output or Path(f"site-{site}-bundle.zip")
+    storage = make_storage(get_settings())
+    with _database().session(write=False) as session:
+        try:
+            found = sites.get_site(session=session, site_id=site)
+        except RegistryError as error:
+            console.print(error.detail, markup=False, style="red")
+            raise typer.Exit(1) from None
+        partial = target.with_name(f".{target.name}.part")
+        with partial.open("wb") as out:
+            summary = bundles.write_bundle(
+                session=session, storage=storage, site=found, exact_locations=not public, out=out
+            )
+        partial.replace(target)  # never a half-written bundle under the real name
+    positions = "exact positions" if summary.exact_locations else "public positions"
+    console.print(
+        f"{target}: {summary.monuments} monument(s), {summary.thumbnails} thumbnail(s), "
+        f"{positions}."
+    )
 
 
 @cli.command()

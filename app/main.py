@@ -1,10 +1,15 @@
 """The ASGI application: `app.main:app`."""
 
+import logging
+import secrets
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
 from app.audit.router import router as audit_router
+from app.bundles.router import router as bundles_router
 from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
@@ -13,6 +18,7 @@ from app.core.limits import BodySizeLimitMiddleware
 from app.core.logs import configure_logging, install_request_logging
 from app.core.metrics import MetricsMiddleware
 from app.core.ratelimit import RateLimits
+from app.core.sessions import SessionCodec, read_or_create_secret
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
@@ -25,7 +31,14 @@ from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
+from app.ui import pages as ui_pages
+from app.ui.router import router as ui_router
+from app.uploads.dependencies import chunk_body_limit
+from app.uploads.protocol import TusProtocolMiddleware
+from app.uploads.router import router as uploads_router
 from app.webhooks.router import router as webhooks_router
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
@@ -59,20 +72,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = make_storage(settings)
     app.state.rate_limits = RateLimits.from_settings(settings)
     images.configure_pillow(max_pixels=settings.max_image_pixels)
-    install_error_handlers(app)
+    app.state.session_codec = SessionCodec(
+        _session_secret(settings), max_age_seconds=settings.session_max_age_seconds
+    )
+    install_error_handlers(app, error_page=ui_pages.error_page)
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
-        limit_for_path=lambda path: upload_body_limit(path, settings),
+        limit_for_path=lambda path: (
+            upload_body_limit(path, settings) or chunk_body_limit(path, settings)
+        ),
     )
+    app.add_middleware(TusProtocolMiddleware)
     app.add_middleware(MetricsMiddleware)
     install_request_logging(app)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(sites_router)
+    app.include_router(bundles_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
+    app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
@@ -80,8 +101,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(oai_router)
     app.include_router(iiif_router)
+    app.include_router(ui_router)
+    app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
     complete_openapi(app)
     return app
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    if settings.session_secret_file is not None:
+        return read_or_create_secret(settings.session_secret_file)
+    # Enough for one process; several workers or machines must share a configured secret.
+    log.warning(
+        "Neither HERITAGE_SESSION_SECRET nor HERITAGE_SESSION_SECRET_FILE is set: web "
+        "sign-ins last until this process stops and are not shared with other workers"
+    )
+    return secrets.token_urlsafe(48)
 
 
 def complete_openapi(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ from app.monuments.models import Monument
 from app.photos.models import Photo, PhotoUploadKey
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
+from app.uploads.models import Upload
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "PhotoUploadKey",
     "RestorationAssessment",
     "Site",
+    "Upload",
     "WebhookDelivery",
     "WebhookSubscription",
     "metadata",

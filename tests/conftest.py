@@ -92,6 +92,7 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
         media_root=tmp_path_factory.mktemp("media"),
         rate_limit_anonymous=None,
         rate_limit_failed_auth=None,
+        resumable_uploads_dir=tmp_path_factory.mktemp("uploads"),
     )
 
 
@@ -178,6 +179,7 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
         "HERITAGE_MEDIA_ROOT": str(settings.media_root),
         "HERITAGE_RATE_LIMIT_ANONYMOUS": "",
         "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
+        "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
     }
     server = subprocess.Popen(
         [

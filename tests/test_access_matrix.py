@@ -1,8 +1,11 @@
 """The role matrix: every route × every kind of caller, against the documented policy.
 
 The policy below is the README's table. A new route fails `test_every_route_has_a_policy`
-until it is added here, so no route can ship without its access rule being tested.
+until it is added here, so no route can ship without its access rule being tested. The web
+pages (/ui/, HTML, not in /openapi.json) have their own matrix: tests/ui/test_access_matrix.py.
 """
+
+import base64
 
 import pytest
 
@@ -38,6 +41,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("POST", "/api/v1/sites"): STAFF,
     ("GET", "/api/v1/sites/{site_id}"): ANYONE,
     ("PATCH", "/api/v1/sites/{site_id}"): STAFF,
+    # Open to all; sensitive positions in it follow the caller's role (tests/bundles).
+    ("GET", "/api/v1/sites/{site_id}/bundle"): ANYONE,
     ("GET", "/api/v1/monuments"): ANYONE,
     ("POST", "/api/v1/monuments"): STAFF,
     ("GET", "/api/v1/monuments/{monument_id}"): ANYONE,
@@ -72,6 +77,13 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/webhooks/{webhook_id}"): ADMIN,
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
+    # Resumable uploads (tus): each upload is seen only by the key that created it.
+    ("OPTIONS", "/api/v1/uploads"): ANYONE,
+    ("POST", "/api/v1/uploads"): UPLOADERS,
+    ("HEAD", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("PATCH", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("DELETE", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("GET", "/api/v1/uploads/{upload_id}"): UPLOADERS,
     # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
     ("GET", "/iiif/monuments/{monument_id}/manifest"): ANYONE,
     ("GET", "/oai"): OPEN,
@@ -110,8 +122,47 @@ def _photo_upload() -> dict:
     return {"file": ("gate.jpg", out.getvalue(), "image/jpeg")}
 
 
-def request_for(method: str, path: str, database, field_author: Caller, storage) -> dict:
-    """A request that would succeed for an allowed caller (drafts belong to the field key)."""
+def _tus_upload(database, settings, uploader: Caller, monument_id: int) -> tuple[str, dict]:
+    """A started resumable upload of a small JPEG, owned by `uploader`; its URL and body."""
+    from datetime import timedelta
+
+    from app.uploads import service as uploads
+    from app.uploads.schemas import UploadMetadata
+
+    data = _photo_upload()["file"][1]
+    with database.session(write=True) as session:
+        upload = uploads.create_upload(
+            session=session,
+            owner=uploader,
+            monument_id=monument_id,
+            length=len(data),
+            file_name="gate.jpg",
+            fields=UploadMetadata(monument_id=monument_id),
+            root=settings.resumable_uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+            expiry=timedelta(hours=1),
+        )
+    return f"/api/v1/uploads/{upload.token}", {
+        "content": data,
+        "headers": {
+            "Tus-Resumable": "1.0.0",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "0",
+        },
+    }
+
+
+def request_for(
+    method: str,
+    path: str,
+    database,
+    field_author: Caller,
+    storage,
+    uploader: Caller | None = None,
+    settings=None,
+) -> dict:
+    """A request that would succeed for an allowed caller (drafts belong to the field key,
+    resumable uploads to `uploader`)."""
     site_id = create_site(database)
     monument_id = create_monument(database, site_id)
     assessment_id = create_assessment(
@@ -132,6 +183,16 @@ def request_for(method: str, path: str, database, field_author: Caller, storage)
                 description=None,
                 actor=TEST_ACTOR,
             )[0].id
+    if path.startswith("/api/v1/uploads"):
+        tus = {"Tus-Resumable": "1.0.0"}
+        if path == "/api/v1/uploads":
+            metadata = base64.b64encode(str(monument_id).encode()).decode()
+            tus |= {"Upload-Length": "1000", "Upload-Metadata": f"monument_id {metadata}"}
+            return {"method": method, "url": path, "headers": tus}
+        url, chunk = _tus_upload(database, settings, uploader or field_author, monument_id)
+        if method == "PATCH":
+            return {"method": method, "url": url, **chunk}
+        return {"method": method, "url": url, "headers": tus}
     url = path.format(
         site_id=site_id,
         monument_id=monument_id,
@@ -168,7 +229,21 @@ def test_route_answers_each_caller_as_documented(client, api_keys, database, met
     with database.session(write=False) as session:
         field_key = keys.find_active_key(session=session, secret=api_keys["field"])
     field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
-    request = request_for(method, path, database, field_author, client.app.state.storage)
+    # Resumable uploads belong to the key that started them: each caller tries its own.
+    uploader = field_author
+    if caller in ("admin", "staff", "field"):
+        with database.session(write=False) as session:
+            key = keys.find_active_key(session=session, secret=api_keys[caller])
+        uploader = Caller(role=Role(caller), key_id=key.id, name=key.name)
+    request = request_for(
+        method,
+        path,
+        database,
+        field_author,
+        client.app.state.storage,
+        uploader=uploader,
+        settings=client.app.state.settings,
+    )
     if caller == "revoked":
         with database.session(write=True) as session:
             key = keys.find_active_key(session=session, secret=api_keys["staff"])
@@ -199,6 +274,19 @@ EXACT_LAT, EXACT_LON = 34.5473917, 38.2739461
 EXACT_DIGITS = ("34.5473", "38.2739", "5473917", "2739461")
 # Answers to anonymous and partner callers that do not depend on the registry's data.
 NOT_DATA = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+
+
+def _readable(response) -> str:
+    """A response's text, with every member of a zip (the offline bundle) unpacked."""
+    if response.headers.get("content-type", "").startswith("application/zip"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+            return "\n".join(
+                bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist()
+            )
+    return response.content.decode("utf-8", "replace")
 
 
 def _reads_for(ids: dict[str, int]) -> list[tuple[str, dict]]:
@@ -283,6 +371,7 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
             "photo_id": photo["id"],
             "restoration_id": create_restoration(database, monument_id),
             "webhook_id": 1,
+            "upload_id": "not-theirs",
         }
         # Staff do see the exact position: the digits are there to be leaked.
         exact = client.get(f"/api/v1/monuments/{monument_id}", headers=staff).text
@@ -292,7 +381,7 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
         for url, params in _reads_for(ids):
             response = client.get(url, params=params, headers=auth(reader))
             answered.append((url, params, response.status_code))
-            body = response.content.decode("utf-8", "replace")
+            body = _readable(response)
             head = "\n".join(f"{name}: {value}" for name, value in response.headers.items())
             for digits in EXACT_DIGITS:
                 assert digits not in body, f"{url} {params} shows {digits}"
@@ -310,6 +399,7 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
         assert f"/api/v1/photos/{photo['id']}" in shown
         assert f"/api/v1/reports/sites/{site_id}/state-of-conservation" in shown
         assert "/oai" in shown and "/api/v1/changes" in shown
+        assert f"/api/v1/sites/{site_id}/bundle" in shown
     finally:
         logging.getLogger().removeHandler(handler)
     logged = log_lines.getvalue()

@@ -19,9 +19,10 @@ from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.db import UTCDateTime
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.keys.models import Role
+from app.monuments.models import Monument
 
 PUBLISHED = frozenset({AssessmentStatus.verified})
 REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
@@ -30,7 +31,8 @@ REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
 # --- who may see and do what ---------------------------------------------------------------
 
 
-def _is_author(assessment: DamageAssessment, actor: Caller) -> bool:
+def is_author(assessment: DamageAssessment, actor: Caller) -> bool:
+    """Whether the actor wrote the assessment (and so may never review it)."""
     if actor.key_id is not None or assessment.author_key_id is not None:
         return assessment.author_key_id == actor.key_id
     return assessment.author == actor.label
@@ -40,11 +42,11 @@ def may_see(assessment: DamageAssessment, caller: Caller) -> bool:
     """Staff see everything; field teams also their own drafts; others only verified work."""
     if assessment.status in PUBLISHED or caller.role in REVIEWER_ROLES:
         return True
-    return caller.role == Role.field and _is_author(assessment, caller)
+    return caller.role == Role.field and is_author(assessment, caller)
 
 
 def _require_editor(assessment: DamageAssessment, actor: Caller, doing: str) -> None:
-    if actor.role not in REVIEWER_ROLES and not _is_author(assessment, actor):
+    if actor.role not in REVIEWER_ROLES and not is_author(assessment, actor):
         raise Forbidden(f"Only the assessment's author or staff may {doing} it.")
 
 
@@ -102,6 +104,39 @@ def list_history(
             )
         )
     query = query.order_by(DamageAssessment.observed_on, DamageAssessment.id).limit(limit + 1)
+    return session.scalars(query).all()
+
+
+def list_awaiting_review(
+    *, session: Session, after: tuple[Any, ...] | None, limit: int
+) -> Sequence[DamageAssessment]:
+    """Submitted assessments of live monuments, longest waiting first; one more than `limit`."""
+    query = (
+        select(DamageAssessment)
+        .join(Monument, Monument.id == DamageAssessment.monument_id)
+        .where(
+            DamageAssessment.status == AssessmentStatus.submitted,
+            Monument.deleted_at.is_(None),
+        )
+    )
+    if after is not None:
+        try:
+            submitted_at, last_id = datetime.fromisoformat(after[0]), after[1]
+        except ValueError:
+            raise BadRequest(
+                "The cursor is not one this service issued; use the link to the next page "
+                "unchanged, or start from the first page."
+            ) from None
+        query = query.where(
+            or_(
+                DamageAssessment.submitted_at > submitted_at,
+                and_(
+                    DamageAssessment.submitted_at == submitted_at,
+                    DamageAssessment.id > last_id,
+                ),
+            )
+        )
+    query = query.order_by(DamageAssessment.submitted_at, DamageAssessment.id).limit(limit + 1)
     return session.scalars(query).all()
 
 
@@ -297,7 +332,7 @@ def review_assessment(
     actor: Caller,
 ) -> DamageAssessment:
     """Verify or reject a submitted assessment; never by its author."""
-    if _is_author(assessment, actor):
+    if is_author(assessment, actor):
         raise Forbidden(
             "A reviewer is never the author: another staff member must review this assessment."
         )

@@ -53,12 +53,18 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def require_roles(*roles: Role) -> Callable[[Caller], Caller]:
-    """A dependency that lets through only callers holding one of `roles`."""
+def require_roles(
+    *roles: Role, caller_from: Callable[..., Caller] = get_caller
+) -> Callable[[Caller], Caller]:
+    """A dependency that lets through only callers holding one of `roles`.
+
+    `caller_from` says how the caller is known: the bearer key by default; the web pages
+    pass their session cookie's caller, so both apply the same rule with the same words.
+    """
     allowed = frozenset(roles)
     names = ", ".join(sorted(allowed))
 
-    def check_role(caller: CallerDep) -> Caller:
+    def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
         if caller.role is None:
             raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
         if caller.role not in allowed:

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         description="Folder where uploads are spooled while received (default: the system's "
         "temporary folder; it must be on disk, not in memory)",
     )
+    resumable_uploads_dir: Path = Field(
+        default=Path("./data/uploads"),
+        description="Folder where resumable (tus) uploads keep their bytes until they are "
+        "complete; on disk, shared by every worker process that serves /api/v1/uploads",
+    )
+    resumable_upload_expiry_seconds: int = Field(
+        default=72 * 3600,
+        ge=1,
+        description="How long a resumable upload is kept after its last activity before it "
+        "expires (410) and `heritage-registry uploads clean` removes it",
+    )
     storage_backend: Literal["local", "s3"] = Field(
         default="local", description="Where photo files are kept: `local` (media_root) or `s3`"
     )
@@ -153,6 +164,29 @@ class Settings(BaseSettings):
                 f"{value!r} is not a rate limit; write e.g. '300/minute' or '5/second;100/hour'"
             ) from None
         return value.strip()
+
+    # Web pages (/ui/).
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the web pages' session cookies; unset, each process makes "
+        "a random one (sessions then end at restart and are not shared between workers)",
+    )
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="File holding the session key, made with a random key if missing (used "
+        "when session_secret is unset; lets every worker on a machine share one key)",
+    )
+    session_max_age_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=30 * 86_400,
+        description="How long a web sign-in lasts before the key must be entered again",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure: unset, it is Secure when the request came "
+        "over https",
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_a_delivery(self) -> "Settings":

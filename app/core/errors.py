@@ -7,10 +7,11 @@ output carries no `detail` naming what to fix).
 """
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -34,6 +35,8 @@ class RegistryError(Exception):
 
     status: int = 400
     slug: str = "bad-request"
+    # The problem's title; None: the standard reason phrase of `status`.
+    title: str | None = None
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
@@ -150,12 +153,14 @@ def problem_response(
     detail: str,
     *,
     slug: str | None = None,
+    title: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A problem+json response for `status` with a `detail` saying what to fix."""
-    phrase = HTTPStatus(status).phrase
+    # Protocol extensions have statuses of their own (tus: 460) that HTTPStatus lacks.
+    phrase = title or HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
         "title": phrase,
@@ -172,7 +177,10 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "request"
 
 
-def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+def _validation_problem(
+    exc: RequestValidationError,
+) -> tuple[int, str, str, dict[str, Any]]:
+    """Status, detail, slug and extra members of the problem for invalid input."""
     errors = [
         {
             "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
@@ -186,24 +194,14 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
             (e.get("ctx", {}).get("error") for e in exc.errors() if e["type"] == "json_invalid"),
             "",
         )
-        return problem_response(
-            400,
-            f"The request body is not valid JSON ({reason}).",
-            slug="malformed-json",
-            instance=request.url.path,
-        )
+        return 400, f"The request body is not valid JSON ({reason}).", "malformed-json", {}
     summary = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in errors[:5])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return problem_response(
-        422,
-        f"The request has {len(errors)} invalid field(s): {summary}{more}.",
-        slug="validation-failed",
-        instance=request.url.path,
-        errors=errors,
-    )
+    detail = f"The request has {len(errors)} invalid field(s): {summary}{more}."
+    return 422, detail, "validation-failed", {"errors": errors}
 
 
-def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def _http_detail(request: Request, exc: StarletteHTTPException) -> str:
     details = {
         404: f"No resource at {request.url.path}; see /docs for the API's routes.",
         405: f"{request.method} is not allowed on {request.url.path}.",
@@ -212,32 +210,68 @@ def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code in details and detail == HTTPStatus(exc.status_code).phrase:
         detail = details[exc.status_code]
-    return problem_response(
-        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    return detail
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Render every error the app can raise as problem+json."""
+# Renders an error as a web page for requests that want one, or returns None (problem+json).
+ErrorPage = Callable[[Request, int, str], Response | None]
+
+
+def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+    """Render every error the app can raise as problem+json (or, for the web pages' requests,
+    as the page `error_page` makes)."""
+
+    def respond(
+        request: Request,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
+        page = error_page(request, status, detail) if error_page is not None else None
+        if page is not None:
+            # A page says when to come back too (429, 503).
+            if headers and "Retry-After" in headers:
+                page.headers["Retry-After"] = headers["Retry-After"]
+            return page
+        return problem_response(
+            status,
+            detail,
+            slug=slug,
+            title=title,
+            instance=request.url.path,
+            headers=headers,
+            **extra,
+        )
 
     @app.exception_handler(RegistryError)
-    async def registry_error(request: Request, exc: RegistryError) -> JSONResponse:
-        return problem_response(
+    async def registry_error(request: Request, exc: RegistryError) -> Response:
+        return respond(
+            request,
             exc.status,
             exc.detail,
             slug=exc.slug,
-            instance=request.url.path,
+            title=exc.title,
             headers=exc.headers,
             **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_problem(request, exc)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        status, detail, slug, extra = _validation_problem(exc)
+        return respond(request, status, detail, slug=slug, **extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _http_problem(request, exc)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return respond(
+            request,
+            exc.status_code,
+            _http_detail(request, exc),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -254,11 +288,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return await registry_error(request, unavailable)
 
     @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
+        return respond(
+            request,
             500,
             "The server failed to handle this request; nothing was changed. "
             "Please report it with the time of the request.",
-            instance=request.url.path,
         )

@@ -38,6 +38,14 @@ def find_active_key(*, session: Session, secret: str) -> ApiKey | None:
     return api_key
 
 
+def find_active_key_by_id(*, session: Session, key_id: int) -> ApiKey | None:
+    """The unrevoked key with this id, if there is one (web sessions name keys by id)."""
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None or api_key.revoked_at is not None:
+        return None
+    return api_key
+
+
 def list_keys(*, session: Session) -> Sequence[ApiKey]:
     """Every key, oldest first, revoked ones included."""
     return session.exec(select(ApiKey).order_by(ApiKey.id)).all()

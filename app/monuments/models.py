@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, UTCDateTime
@@ -40,7 +40,11 @@ class Monument(SQLModel, table=True):
     """A structure within a site. Its condition is derived from its verified assessments."""
 
     __tablename__ = "monument"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # One monument per inventory number within a site; many may have none (NULLs differ).
+        Index(None, "site_id", "external_id", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(
@@ -63,6 +67,9 @@ class Monument(SQLModel, table=True):
     public_lon: float = Field(sa_column=Column(Float, nullable=False))
     public_precision_m: float = Field(sa_column=Column(Float, nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
+    # The monument's identifier in the inventory it was imported from (a spreadsheet row, a
+    # GIS feature): re-importing the same inventory finds it again instead of adding a copy.
+    external_id: str | None = Field(default=None, sa_column=Column(String(200)))
     # Case-folded name and alternative names, for case-insensitive search in any script.
     search_text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -2,12 +2,14 @@
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.core.actors import Caller
 from app.core.auth import require_roles
@@ -23,7 +25,8 @@ from app.photos.schemas import PhotoFields
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The photo's id.")]
 UploaderDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
 
-UPLOAD_PATH = re.compile(r"/api/v1/monuments/[^/]+/photos/?")
+# The API's upload route and the web pages' one (app/ui), which takes the same body.
+UPLOAD_PATH = re.compile(r"/(api/v1|ui)/monuments/[^/]+/photos/?")
 # Room for the form fields and multipart framing around the file.
 FORM_OVERHEAD_BYTES = 256 * 1024
 
@@ -43,14 +46,21 @@ def get_photo_or_404(photo_id: PhotoId, session: SessionDep) -> service.LoadedPh
 PhotoDep = Annotated[service.LoadedPhoto, Depends(get_photo_or_404)]
 
 
-def get_upload_monument(monument_id: MonumentId, caller: UploaderDep, session: SessionDep) -> int:
-    """The monument an upload goes to, checked before a byte of the file is read."""
+def release_for_upload(*, session: Session, monument_id: int) -> int:
+    """Check that the monument can take an upload, then end the checks' transaction.
+
+    The checks opened a transaction (on SQLite a write lock: BEGIN IMMEDIATE). It ends now, so
+    that an upload over a slow link holds no lock and no pooled connection while it streams;
+    the service opens a new transaction once the file is here.
+    """
     monuments.get_monument(session=session, monument_id=monument_id)
-    # The checks opened a transaction (on SQLite a write lock: BEGIN IMMEDIATE). End it now,
-    # so that an upload over a slow link holds no lock and no pooled connection while it
-    # streams; the service opens a new transaction once the file is here.
     session.close()
     return monument_id
+
+
+def get_upload_monument(monument_id: MonumentId, caller: UploaderDep, session: SessionDep) -> int:
+    """The monument an upload goes to, checked before a byte of the file is read."""
+    return release_for_upload(session=session, monument_id=monument_id)
 
 
 IdempotencyKey = Annotated[
@@ -73,12 +83,11 @@ class PhotoUpload:
     fields: PhotoFields
 
 
-async def receive_photo_upload(
-    request: Request,
-    settings: SettingsDep,
-    monument_id: Annotated[int, Depends(get_upload_monument)],
+@asynccontextmanager
+async def received_upload(
+    request: Request, settings: Settings, monument_id: int
 ) -> AsyncIterator[PhotoUpload]:
-    """The multipart upload, streamed to a temporary file that is removed after the request."""
+    """The multipart upload, streamed to a temporary file that is removed afterwards."""
     form = await receive_form(
         request,
         file_field="file",
@@ -100,4 +109,26 @@ async def receive_photo_upload(
         form.discard()
 
 
+async def receive_photo_upload(
+    request: Request,
+    settings: SettingsDep,
+    monument_id: Annotated[int, Depends(get_upload_monument)],
+) -> AsyncIterator[PhotoUpload]:
+    """The upload of the API route, received once its caller and monument are checked."""
+    async with received_upload(request, settings, monument_id) as upload:
+        yield upload
+
+
 PhotoUploadDep = Annotated[PhotoUpload, Depends(receive_photo_upload)]
+
+
+def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+    """The limits every upload is checked against, from the settings."""
+    return service.ImageRules(
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        mismatch_metres=settings.photo_mismatch_metres,
+    )
+
+
+ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]

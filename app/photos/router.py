@@ -4,13 +4,19 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.core import metrics
 from app.core.auth import CallerDep, StaffDep, get_caller
-from app.core.dependencies import SessionDep, SettingsDep, StorageDep
+from app.core.dependencies import SessionDep, StorageDep
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
 from app.core.storage import iter_file
 from app.monuments.dependencies import MonumentDep
 from app.photos import service
-from app.photos.dependencies import IdempotencyKey, PhotoDep, PhotoUploadDep, UploaderDep
+from app.photos.dependencies import (
+    IdempotencyKey,
+    ImageRulesDep,
+    PhotoDep,
+    PhotoUploadDep,
+    UploaderDep,
+)
 from app.photos.images import ACCEPTED
 from app.photos.schemas import PhotoFields, PhotoRead, PhotoUploaded
 
@@ -57,7 +63,7 @@ def upload_photo(
     upload: PhotoUploadDep,
     session: SessionDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    rules: ImageRulesDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
@@ -68,11 +74,7 @@ def upload_photo(
         upload=upload.file,
         fields=upload.fields.model_dump(exclude_none=True),
         idempotency_key=idempotency_key,
-        rules=service.ImageRules(
-            max_pixels=settings.max_image_pixels,
-            min_side=settings.min_image_side,
-            mismatch_metres=settings.photo_mismatch_metres,
-        ),
+        rules=rules,
         actor=caller,
     )
     metrics.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)

@@ -128,9 +128,10 @@ def _replay(
     )
 
 
-def _check_assessment(
+def check_assessment(
     session: Session, *, assessment_id: int, monument_id: int, actor: Caller
 ) -> None:
+    """`Unprocessable` unless the assessment is visible to the actor and of this monument."""
     problem = None
     try:
         assessment = assessments.get_assessment(
@@ -197,7 +198,7 @@ def add_photo(
         )
         return UploadOutcome(photo=existing, monument=monument, status_code=200)
     if fields.get("assessment_id") is not None:
-        _check_assessment(
+        check_assessment(
             session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
         )
 
@@ -285,6 +286,30 @@ def list_photos(
     if after_id is not None:
         query = query.where(Photo.id > after_id)
     return session.exec(query.order_by(Photo.id).limit(limit + 1)).all()
+
+
+def list_for_assessments(
+    *, session: Session, assessment_ids: Sequence[int], limit_each: int
+) -> dict[int, list[Photo]]:
+    """The photos documenting each of these assessments, the first `limit_each` of each."""
+    if not assessment_ids:
+        return {}
+    rank = func.row_number().over(partition_by=Photo.assessment_id, order_by=Photo.id)
+    ranked = (
+        select(Photo.id.label("photo_id"), rank.label("rank"))
+        .where(Photo.assessment_id.in_(assessment_ids))
+        .subquery("ranked")
+    )
+    query = (
+        select(Photo)
+        .join(ranked, ranked.c.photo_id == Photo.id)
+        .where(ranked.c.rank <= limit_each)
+        .order_by(Photo.id)
+    )
+    found: dict[int, list[Photo]] = {}
+    for photo in session.exec(query):
+        found.setdefault(photo.assessment_id, []).append(photo)
+    return found
 
 
 def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:

@@ -8,6 +8,7 @@ printed and the on-screen report cannot drift apart.
 import csv
 import io
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -126,28 +127,36 @@ def _templates() -> Environment:
     )
 
 
-def _map_points(report: StateOfConservationReport, width: int, height: int) -> list[dict]:
-    """Monument positions projected into the map box (equirectangular, with a margin)."""
-    if not report.monuments:
+def project(
+    positions: Sequence[tuple[float, float]], width: int, height: int, *, margin: int = 20
+) -> list[tuple[float, float]]:
+    """(lat, lon) positions as (x, y) in a `width`×`height` box: equirectangular, north up,
+    with a margin, scaled so that the group fills the box."""
+    if not positions:
         return []
-    lons = [m.lon for m in report.monuments]
-    lats = [m.lat for m in report.monuments]
+    lats = [lat for lat, _ in positions]
+    lons = [lon for _, lon in positions]
     # A degree of longitude shrinks with latitude; scale x so the map keeps true proportions.
     squeeze = math.cos(math.radians(sum(lats) / len(lats)))
     span = max((max(lons) - min(lons)) * squeeze, max(lats) - min(lats), 0.002)
-    margin = 20
     scale = (min(width, height) - 2 * margin) / span
+    return [
+        (
+            round(margin + (lon - min(lons)) * squeeze * scale, 1),
+            round(height - margin - (lat - min(lats)) * scale, 1),
+        )
+        for lat, lon in positions
+    ]
+
+
+def _map_points(report: StateOfConservationReport, width: int, height: int) -> list[dict]:
+    """Monument positions projected into the map box, coloured by damage level."""
+    positions = project([(m.lat, m.lon) for m in report.monuments], width, height)
     points = []
-    for entry in report.monuments:
+    for entry, (x, y) in zip(report.monuments, positions, strict=True):
         level = entry.condition.damage_level if entry.condition else UNASSESSED
         points.append(
-            {
-                "x": round(margin + (entry.lon - min(lons)) * squeeze * scale, 1),
-                "y": round(height - margin - (entry.lat - min(lats)) * scale, 1),
-                "colour": LEVEL_COLOURS[level],
-                "name": entry.name,
-                "level": level,
-            }
+            {"x": x, "y": y, "colour": LEVEL_COLOURS[level], "name": entry.name, "level": level}
         )
     return points
 

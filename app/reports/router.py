@@ -79,11 +79,9 @@ def read_state_of_conservation(
     elif chosen == "geojson":
         body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
     else:
-        thumbnails = service.embedded_thumbnails(
-            session=session, storage=storage, site_id=site.id, as_of=report.as_of
+        body = service.printable(
+            session=session, storage=storage, report=report, pdf=chosen == "pdf"
         )
-        html = formats.to_html(report, thumbnails)
-        body = formats.to_pdf(html) if chosen == "pdf" else html.encode("utf-8")
     stem = f"state-of-conservation-site-{site.id}-{report.as_of.isoformat()}"
     extension = {"csv": "csv", "geojson": "geojson", "html": "html", "pdf": "pdf"}[chosen]
     headers = {

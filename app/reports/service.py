@@ -26,6 +26,7 @@ from app.core.storage import Storage, StorageError
 from app.core.time import today_utc, utc_now
 from app.monuments.models import Monument
 from app.photos.models import Photo
+from app.reports import formats
 from app.reports.schemas import (
     UNASSESSED,
     Comparison,
@@ -332,3 +333,14 @@ def embedded_thumbnails(
             continue  # a missing file is reported by `media check`; the report still renders
         embedded[monument_id] = f"data:image/jpeg;base64,{encoded}"
     return embedded
+
+
+def printable(
+    *, session: Session, storage: Storage, report: StateOfConservationReport, pdf: bool
+) -> bytes:
+    """The report as its printable HTML page (latest photos embedded), or that page as PDF."""
+    thumbnails = embedded_thumbnails(
+        session=session, storage=storage, site_id=report.property.id, as_of=report.as_of
+    )
+    html = formats.to_html(report, thumbnails)
+    return formats.to_pdf(html) if pdf else html.encode("utf-8")

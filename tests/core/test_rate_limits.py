@@ -65,3 +65,21 @@ def test_limits_are_configurable_and_checked(settings):
     assert Settings(rate_limit_anonymous="10/second;500/hour").rate_limit_anonymous
     with pytest.raises(ValidationError, match="is not a rate limit"):
         Settings(rate_limit_anonymous="lots")
+
+
+def test_keys_guessed_on_the_sign_in_page_count_as_failed_authentications(limited, api_keys):
+    from tests.ui.conftest import csrf_token
+
+    def sign_in(secret: str):
+        token = csrf_token(limited.get("/ui/sign-in").text)
+        return limited.post(
+            "/ui/sign-in",
+            data={"csrf_token": token, "api_key": secret, "next": "/ui/"},
+            follow_redirects=False,
+        )
+
+    assert [sign_in(f"hr_guess{n}").status_code for n in range(2)] == [401, 401]
+    refused = sign_in(api_keys["staff"])
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60

@@ -45,6 +45,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 CALLERS = [None, "partner", "field", "staff", "admin"]
+# tus chunks (PATCH /api/v1/uploads/{upload_id}) are raw bytes, like any octet stream.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 
 @pytest.fixture

@@ -1,0 +1,103 @@
+"""Offline bundles: a site's monuments, their current condition and photo thumbnails in one
+zip, for a field team that will have no network where it works.
+
+The zip holds `monuments.geojson` (RFC 7946, built with geojson-pydantic: one Point per
+monument with what `GET /api/v1/monuments/{id}` shows, current condition included, and the
+paths of its thumbnails), `site.json`, `thumbnails/<monument id>/<photo id>.jpg` and
+`manifest.json` (what is inside, with each thumbnail's SHA-256). Positions are what the
+reader may see: exact, or generalised for sensitive monuments.
+"""
+
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from geojson_pydantic import Feature, FeatureCollection, Point
+from sqlmodel import Session, select
+
+from app.core.storage import Storage
+from app.core.time import utc_now
+from app.monuments import service as monuments
+from app.monuments.models import Monument
+from app.photos.models import Photo
+from app.sites.models import Site
+from app.sites.schemas import SiteRead
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """What went into a bundle."""
+
+    monuments: int
+    thumbnails: int
+    exact_locations: bool
+
+
+def thumbnail_path(photo: Photo) -> str:
+    """Where a photo's thumbnail sits in the zip."""
+    return f"thumbnails/{photo.monument_id}/{photo.id}.jpg"
+
+
+def _feature(read: Any, monument: Monument, thumbnails: list[str]) -> Feature:
+    properties = read.model_dump(mode="json", exclude={"lat", "lon"})
+    properties |= {"external_id": monument.external_id, "thumbnails": thumbnails}
+    return Feature(
+        type="Feature",
+        id=monument.id,
+        geometry=Point(type="Point", coordinates=(read.lon, read.lat)),
+        properties=properties,
+    )
+
+
+def write_bundle(
+    *, session: Session, storage: Storage, site: Site, exact_locations: bool, out: BinaryIO
+) -> BundleSummary:
+    """Write the site's bundle as a zip to `out`; thumbnails are copied one at a time, so
+    memory holds one thumbnail, whatever the number of photos."""
+    rows = session.exec(
+        select(Monument)
+        .where(Monument.site_id == site.id, Monument.deleted_at.is_(None))
+        .order_by(Monument.id)
+    ).all()
+    reads = monuments.present_many(session=session, monuments=rows, exact_locations=exact_locations)
+    photos = session.exec(
+        select(Photo).where(Photo.monument_id.in_([m.id for m in rows])).order_by(Photo.id)
+    ).all()
+    by_monument: dict[int, list[Photo]] = {}
+    for photo in photos:
+        by_monument.setdefault(photo.monument_id, []).append(photo)
+    collection = FeatureCollection(
+        type="FeatureCollection",
+        features=[
+            _feature(read, monument, [thumbnail_path(p) for p in by_monument.get(monument.id, [])])
+            for read, monument in zip(reads, rows, strict=True)
+        ],
+    )
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "generated_at": utc_now().isoformat(),
+        "site_id": site.id,
+        "coordinates": "exact"
+        if exact_locations
+        else "generalised for sensitive monuments (location_generalised: true)",
+        "monuments": len(rows),
+        "thumbnails": {thumbnail_path(p): p.thumbnail_sha256 for p in photos},
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(
+            "site.json", SiteRead.model_validate(site, from_attributes=True).model_dump_json()
+        )
+        bundle.writestr("monuments.geojson", collection.model_dump_json(exclude_none=True))
+        for photo in photos:
+            with storage.open(photo.thumbnail_key) as source:
+                # JPEGs do not compress further: stored as they are.
+                bundle.writestr(
+                    thumbnail_path(photo), source.read(), compress_type=zipfile.ZIP_STORED
+                )
+        bundle.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return BundleSummary(
+        monuments=len(rows), thumbnails=len(photos), exact_locations=exact_locations
+    )

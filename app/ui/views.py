@@ -1,0 +1,75 @@
+"""What the pages show, shaped for templates: map points, labels, distances."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.assessments.models import DamageLevel
+from app.monuments.schemas import MonumentRead
+from app.reports.formats import LEVEL_COLOURS, project
+from app.reports.schemas import UNASSESSED
+
+MAP_WIDTH, MAP_HEIGHT = 640, 440
+# Every level in scale order, then "unassessed": the map's legend.
+LEGEND = [*(level.value for level in DamageLevel), UNASSESSED]
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A monument on the site map."""
+
+    monument_id: int
+    name: str
+    x: float
+    y: float
+    level: str
+    colour: str
+    generalised: bool
+
+
+def site_map(monuments: Sequence[MonumentRead]) -> list[MapPoint]:
+    """Monuments placed by the position the caller may see (generalised where sensitive, for
+    anonymous and partner readers) and coloured by current condition."""
+    # A wide margin keeps markers (and the finger that taps them) inside the map.
+    positions = project([(m.lat, m.lon) for m in monuments], MAP_WIDTH, MAP_HEIGHT, margin=36)
+    points = []
+    for monument, (x, y) in zip(monuments, positions, strict=True):
+        condition = monument.current_condition
+        level = condition.damage_level.value if condition else UNASSESSED
+        points.append(
+            MapPoint(
+                monument_id=monument.id,
+                name=monument.name,
+                x=x,
+                y=y,
+                level=level,
+                colour=LEVEL_COLOURS[level],
+                generalised=monument.location_generalised,
+            )
+        )
+    return points
+
+
+def words(value: object) -> str:
+    """A controlled word as text: `severe_damage` → `severe damage`."""
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+def distance(metres: float | None) -> str:
+    """A distance for people: metres up to a kilometre, then kilometres."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return f"{metres:.0f} m"
+    return f"{metres / 1000:.1f} km"
+
+
+def file_size(size: int) -> str:
+    """A byte count for people."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+FILTERS = {"words": words, "distance": distance, "file_size": file_size}

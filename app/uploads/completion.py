@@ -1,0 +1,61 @@
+"""Making a fully received upload a photo, in transactions of its own.
+
+The one place in this package that opens transactions itself (like the webhook worker):
+the last chunk is committed first, so the slow part (hashing, Pillow, storage) holds no
+lock on the upload; a refusal is then recorded in a transaction of its own, because the
+one that tried to make the photo rolled back.
+"""
+
+from datetime import timedelta
+
+from app.core.actors import Caller
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.errors import RegistryError
+from app.core.storage import Storage
+from app.photos import service as photos
+from app.uploads import service
+from app.uploads.models import Upload, UploadState
+
+
+def image_rules(settings: Settings) -> photos.ImageRules:
+    """The limits a photo is checked against, as for a multipart upload."""
+    return photos.ImageRules(
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        mismatch_metres=settings.photo_mismatch_metres,
+    )
+
+
+def finish(
+    *, database: Database, storage: Storage, settings: Settings, upload: Upload, owner: Caller
+) -> Upload:
+    """The upload made a photo (or refused, raising the problem it is refused with).
+
+    Safe to call again, or from two requests at once: the photo's dedupe finds the first
+    photo, and only the first call changes the upload.
+    """
+    root = settings.resumable_uploads_dir
+    expiry = timedelta(seconds=settings.resumable_upload_expiry_seconds)
+    received = service.received_file(upload, root=root)
+    try:
+        with database.session(write=True) as session:
+            finished, _ = service.make_photo(
+                session=session,
+                storage=storage,
+                upload=upload,
+                received=received,
+                owner=owner,
+                rules=image_rules(settings),
+                root=root,
+                expiry=expiry,
+            )
+            return finished
+    except RegistryError as error:
+        with database.session(write=True) as session:
+            refused = service.record_refusal(
+                session=session, upload=upload, error=error, owner=owner, root=root, expiry=expiry
+            )
+        if refused.state == UploadState.failed:
+            raise service.StoredProblem(refused.problem) from None
+        return refused  # a concurrent request made the photo first

@@ -1,0 +1,202 @@
+"""The web pages' role matrix: every /ui/ route × every kind of visitor, against the README.
+
+Pages are HTML and stay out of /openapi.json, so tests/test_access_matrix.py cannot see them;
+this matrix covers them instead, and a page that stands for an API route must admit exactly
+the roles that route admits. A new route anywhere fails `test_every_route_has_a_matrix`
+until it is in one of the two matrices.
+"""
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.core.actors import Caller
+from app.keys import service as keys
+from app.keys.models import Role
+from tests.factories import (
+    TEST_ACTOR,
+    assessment_fields,
+    create_assessment,
+    create_monument,
+    create_photo,
+    create_restoration,
+    create_site,
+    restoration_fields,
+)
+from tests.test_access_matrix import ANYONE, ASSESSORS, POLICY, STAFF, UPLOADERS, _photo_upload
+from tests.ui.conftest import csrf_token, sign_in
+
+UI_POLICY: dict[tuple[str, str], frozenset] = {
+    ("GET", "/ui/"): ANYONE,
+    ("GET", "/ui/sign-in"): ANYONE,
+    ("POST", "/ui/sign-in"): ANYONE,
+    ("POST", "/ui/sign-out"): ANYONE,
+    ("GET", "/ui/monuments"): ANYONE,
+    ("GET", "/ui/sites/{site_id}"): ANYONE,
+    ("GET", "/ui/sites/{site_id}/report"): ANYONE,
+    ("GET", "/ui/monuments/{monument_id}"): ANYONE,
+    ("GET", "/ui/photos/{photo_id}"): ANYONE,
+    ("GET", "/ui/monuments/{monument_id}/assessments/new"): ASSESSORS,
+    ("POST", "/ui/monuments/{monument_id}/assessments"): ASSESSORS,
+    ("POST", "/ui/assessments/{assessment_id}/submit"): ASSESSORS,
+    ("GET", "/ui/review"): STAFF,
+    ("POST", "/ui/assessments/{assessment_id}/review"): STAFF,
+    ("GET", "/ui/monuments/{monument_id}/restoration-assessments/new"): STAFF,
+    ("POST", "/ui/monuments/{monument_id}/restoration-assessments"): STAFF,
+    ("GET", "/ui/monuments/{monument_id}/photos/upload"): UPLOADERS,
+    ("POST", "/ui/monuments/{monument_id}/photos"): UPLOADERS,
+}
+
+# Pages that do what an API route does, and that route: both must admit the same roles.
+SAME_RULE_AS = {
+    ("GET", "/ui/monuments"): ("GET", "/api/v1/monuments"),
+    ("GET", "/ui/sites/{site_id}"): ("GET", "/api/v1/sites/{site_id}"),
+    ("GET", "/ui/sites/{site_id}/report"): (
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+    ),
+    ("GET", "/ui/monuments/{monument_id}"): ("GET", "/api/v1/monuments/{monument_id}"),
+    ("GET", "/ui/photos/{photo_id}"): ("GET", "/api/v1/photos/{photo_id}"),
+    ("GET", "/ui/monuments/{monument_id}/assessments/new"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/assessments",
+    ),
+    ("POST", "/ui/monuments/{monument_id}/assessments"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/assessments",
+    ),
+    ("POST", "/ui/assessments/{assessment_id}/submit"): (
+        "POST",
+        "/api/v1/assessments/{assessment_id}/submit",
+    ),
+    ("GET", "/ui/review"): ("POST", "/api/v1/assessments/{assessment_id}/review"),
+    ("POST", "/ui/assessments/{assessment_id}/review"): (
+        "POST",
+        "/api/v1/assessments/{assessment_id}/review",
+    ),
+    ("GET", "/ui/monuments/{monument_id}/restoration-assessments/new"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/restoration-assessments",
+    ),
+    ("POST", "/ui/monuments/{monument_id}/restoration-assessments"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/restoration-assessments",
+    ),
+    ("GET", "/ui/monuments/{monument_id}/photos/upload"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/photos",
+    ),
+    ("POST", "/ui/monuments/{monument_id}/photos"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/photos",
+    ),
+}
+# FastAPI's own documentation routes, and the pages' static files.
+NOT_IN_A_MATRIX = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+CALLERS = [None, "admin", "staff", "field", "partner", "revoked"]
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path) the application's routers answer (mounts such as the pages'
+    static files are not routes)."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.route, APIRoute) and context.path not in NOT_IN_A_MATRIX
+        for method in context.methods
+    }
+
+
+def ui_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path) the pages answer."""
+    return {(method, path) for method, path in app_routes(app) if path.startswith("/ui")}
+
+
+def test_every_route_has_a_matrix(app):
+    assert ui_routes(app) == set(UI_POLICY)
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    assert not documented & set(UI_POLICY), "pages must stay out of /openapi.json"
+    assert app_routes(app) == set(POLICY) | set(UI_POLICY)
+
+
+@pytest.mark.parametrize(("page", "api_route"), sorted(SAME_RULE_AS.items()), ids=str)
+def test_a_page_admits_the_roles_of_the_api_route_it_stands_for(page, api_route):
+    assert UI_POLICY[page] == POLICY[api_route]
+
+
+# The state an assessment must be in for each route to succeed for an allowed caller.
+ASSESSMENT_STATE = {("POST", "/ui/assessments/{assessment_id}/review"): "submitted"}
+
+
+def ui_request_for(method: str, path: str, database, storage, token: str, field_author) -> dict:
+    """A request that would succeed for an allowed visitor (drafts belong to the field key)."""
+    site_id = create_site(database)
+    monument_id = create_monument(database, site_id)
+    assessment_id = create_assessment(
+        database,
+        monument_id,
+        status=ASSESSMENT_STATE.get((method, path), "draft"),
+        author=field_author,
+    )
+    create_restoration(database, monument_id)
+    photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
+    url = path.format(
+        site_id=site_id, monument_id=monument_id, assessment_id=assessment_id, photo_id=photo_id
+    )
+    if method == "GET":
+        return {"method": method, "url": url}
+    if path == "/ui/monuments/{monument_id}/photos":
+        return {
+            "method": method,
+            "url": url,
+            "files": _photo_upload(),
+            "headers": {"X-CSRF-Token": token, "Accept": "application/json"},
+        }
+    form = {
+        "/ui/sign-in": {"api_key": "", "next": "/ui/"},
+        "/ui/monuments/{monument_id}/assessments": {**assessment_fields(), "action": "submit"},
+        "/ui/assessments/{assessment_id}/review": {"action": "verify", "note": "Checked."},
+        "/ui/monuments/{monument_id}/restoration-assessments": {
+            key: value for key, value in restoration_fields().items() if key != "estimated_cost"
+        },
+    }.get(path, {})
+    return {"method": method, "url": url, "data": {**form, "csrf_token": token}}
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
+@pytest.mark.parametrize(("method", "path"), sorted(UI_POLICY), ids=lambda x: x)
+def test_page_answers_each_visitor_as_documented(client, api_keys, database, method, path, caller):
+    allowed = UI_POLICY[(method, path)]
+    with database.session(write=False) as session:
+        field_key = keys.find_active_key(session=session, secret=api_keys["field"])
+    field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
+    if caller is None:
+        token = csrf_token(client.get("/ui/sign-in").text)
+    else:
+        token = sign_in(client, api_keys["staff" if caller == "revoked" else caller])
+    if caller == "revoked":
+        with database.session(write=True) as session:
+            key = keys.find_active_key(session=session, secret=api_keys["staff"])
+            keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
+    request = ui_request_for(method, path, database, client.app.state.storage, token, field_author)
+    if (method, path) == ("POST", "/ui/sign-in"):
+        request["data"]["api_key"] = api_keys["partner"]
+
+    response = client.request(**request, follow_redirects=False)
+
+    visitor = None if caller == "revoked" else caller  # a revoked key's session is anonymous
+    if visitor in allowed:
+        expected = {"GET": 200, "POST": 303}[method]
+        if path == "/ui/monuments/{monument_id}/photos":
+            expected = 201
+        assert response.status_code == expected, response.text
+    elif visitor is None and method == "GET":
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/ui/sign-in?next=")
+    elif visitor is None:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 403
