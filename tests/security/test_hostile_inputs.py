@@ -71,7 +71,16 @@ def _chunks(total: int):
         sent += 65536
 
 
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
 JSON_HEADERS = {"Content-Type": "application/json"}
+UPLOADS = "/api/v1/uploads"
+TUS = {"Tus-Resumable": "1.0.0"}
+CHUNK = {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+# Filled in with the seeded monument's id when the request is sent.
+MONUMENT_META = "monument_id {monument_b64}"
 SITES = "/api/v1/sites"
 ASSESSMENTS = "/api/v1/monuments/{monument_id}/assessments"
 PHOTOS = "/api/v1/monuments/{monument_id}/photos"
@@ -483,6 +492,122 @@ REFUSED = [
         files={"file": ("gate.jpg", _jpeg(), "image/jpeg")},
         data={"path": "/etc/passwd"},
     ),
+    # Resumable uploads (tus): lengths, metadata and tokens.
+    Hostile(
+        "tus length -1",
+        "POST",
+        UPLOADS,
+        400,
+        caller="field",
+        headers=TUS | {"Upload-Length": "-1", "Upload-Metadata": MONUMENT_META},
+    ),
+    Hostile(
+        "tus length 1e3",
+        "POST",
+        UPLOADS,
+        400,
+        caller="field",
+        headers=TUS | {"Upload-Length": "1e3", "Upload-Metadata": MONUMENT_META},
+    ),
+    Hostile(
+        "tus length of 30 digits",
+        "POST",
+        UPLOADS,
+        400,
+        caller="field",
+        headers=TUS | {"Upload-Length": "9" * 30, "Upload-Metadata": MONUMENT_META},
+    ),
+    Hostile(
+        "tus metadata not base64",
+        "POST",
+        UPLOADS,
+        400,
+        caller="field",
+        headers=TUS | {"Upload-Length": "10", "Upload-Metadata": "monument_id !!!"},
+    ),
+    Hostile(
+        "tus metadata with a lone surrogate",
+        "POST",
+        UPLOADS,
+        400,
+        caller="field",
+        headers=TUS
+        | {
+            "Upload-Length": "10",
+            "Upload-Metadata": MONUMENT_META + ",caption " + _b64(b"\xed\xa0\x80"),
+        },
+    ),
+    Hostile(
+        "tus caption with a NUL",
+        "POST",
+        UPLOADS,
+        422,
+        caller="field",
+        headers=TUS
+        | {"Upload-Length": "10", "Upload-Metadata": MONUMENT_META + ",caption " + _b64(b"a\x00b")},
+    ),
+    Hostile(
+        "tus unknown metadata",
+        "POST",
+        UPLOADS,
+        422,
+        caller="field",
+        headers=TUS
+        | {
+            "Upload-Length": "10",
+            "Upload-Metadata": MONUMENT_META + ",path " + _b64(b"/etc/passwd"),
+        },
+    ),
+    Hostile(
+        "tus monument id holding SQL",
+        "POST",
+        UPLOADS,
+        422,
+        caller="field",
+        headers=TUS
+        | {
+            "Upload-Length": "10",
+            "Upload-Metadata": "monument_id " + _b64(b"1; DROP TABLE upload"),
+        },
+    ),
+    Hostile(
+        "tus taken_at past UTC's range",
+        "POST",
+        UPLOADS,
+        422,
+        caller="field",
+        headers=TUS
+        | {
+            "Upload-Length": "10",
+            "Upload-Metadata": MONUMENT_META + ",taken_at " + _b64(b"9999-12-31T23:59:59-23:59"),
+        },
+    ),
+    Hostile(
+        "tus protocol 0.2.0",
+        "POST",
+        UPLOADS,
+        412,
+        caller="field",
+        headers={"Tus-Resumable": "0.2.0", "Upload-Length": "10", "Upload-Metadata": MONUMENT_META},
+    ),
+    Hostile(
+        "tus token of 300 characters",
+        "PATCH",
+        UPLOADS + "/" + "x" * 300,
+        422,
+        caller="field",
+        content=b"abc",
+        headers=TUS | CHUNK,
+    ),
+    Hostile(
+        "tus token with path traversal",
+        "PATCH",
+        UPLOADS + "/..%2F..%2Fetc",
+        404,
+        caller="field",
+        content=b"abc",
+        headers=TUS | CHUNK,
+    ),
 ]
 
 
@@ -497,14 +622,19 @@ def _resolve_body(marker: Any, site_id: int) -> Any:
     return marker
 
 
-def _stored(database, media_root: Path) -> dict[str, Any]:
-    """Everything a request could leave behind: rows of every table, and media files."""
+def _stored(database, media_root: Path, *folders: Path) -> dict[str, Any]:
+    """Everything a request could leave behind: rows of every table, and files."""
     with database.session(write=False) as session:
         counts = {
             table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
             for table in metadata.sorted_tables
         }
-    files = sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+    files = sorted(
+        str(path)
+        for folder in (media_root, *folders)
+        for path in folder.rglob("*")
+        if path.is_file()
+    )
     return {"rows": counts, "files": files}
 
 
@@ -517,12 +647,17 @@ def seeded(database) -> dict[str, int]:
         "site_id": site_id,
         "monument_id": monument_id,
         "assessment_id": create_assessment(database, monument_id, status="submitted"),
+        "monument_b64": _b64(str(monument_id).encode()),
     }
 
 
 def _send(client, auth, case: Hostile, seeded: dict[str, int]):
     body = _resolve_body(case.json, seeded["site_id"])
-    kwargs: dict[str, Any] = {"headers": auth(case.caller) | case.headers}
+    headers = {
+        name: value.replace("{monument_b64}", seeded["monument_b64"])
+        for name, value in case.headers.items()
+    }
+    kwargs: dict[str, Any] = {"headers": auth(case.caller) | headers}
     if body is not None:
         if isinstance(body, dict | list) and "NaN" in json.dumps(body):
             # httpx refuses to write NaN; Python's json module writes the bare token.
@@ -540,16 +675,17 @@ def _send(client, auth, case: Hostile, seeded: dict[str, int]):
 
 @pytest.mark.parametrize("case", REFUSED, ids=lambda case: case.name)
 def test_hostile_input_is_refused_and_leaves_nothing_behind(
-    client, auth, database, media_root, seeded, case
+    client, auth, database, media_root, settings, seeded, case
 ):
-    before = _stored(database, media_root)
+    uploads = settings.resumable_uploads_dir
+    before = _stored(database, media_root, uploads)
 
     response = _send(client, auth, case, seeded)
 
     assert response.status_code == case.status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"]
-    assert _stored(database, media_root) == before
+    assert _stored(database, media_root, uploads) == before
 
 
 KEPT_INTACT = {
