@@ -235,7 +235,7 @@ def test_a_chunk_damaged_on_the_way_is_refused_with_460_and_dropped(
 
     damaged = requests.patch(
         url,
-        data=first[:-1] + b"\x00",
+        data=first[:-1] + bytes([first[-1] ^ 0xFF]),  # the last byte, always changed
         headers={**chunk_headers, "Upload-Offset": "0", "Upload-Checksum": sha1_header(first)},
         timeout=10,
     )
