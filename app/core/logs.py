@@ -108,6 +108,20 @@ def configure_logging(*, level: str, log_format: str) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+class ResponseStatus:
+    """Wraps an ASGI `send` to note the status of the response it starts (500 until then,
+    which is what the client gets if the app fails before answering)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 class AccessLogMiddleware:
     """One line per request: method, path (no query), route, status, duration, caller role."""
 
@@ -119,17 +133,11 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, response.send)
         finally:
+            status = response.status
             route = scope.get("route")
             state = scope.get("state") or {}
             client = scope.get("client")

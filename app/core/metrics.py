@@ -20,7 +20,9 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.logs import ResponseStatus
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "unmatched"  # one label for every unknown path, so scanners add no series
@@ -83,18 +85,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, response.send)
         finally:
             route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            labels = {"method": scope["method"], "route": route, "status": str(status)}
+            labels = {"method": scope["method"], "route": route, "status": str(response.status)}
             HTTP_REQUESTS.labels(**labels).inc()
             HTTP_LATENCY.labels(**labels).observe(time.perf_counter() - started)
