@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
+from app.audit.read_cache import ReadCache
 from app.audit.router import router as audit_router
 from app.bundles.router import router as bundles_router
 from app.changes.router import router as changes_router
@@ -68,7 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     app.state.settings = settings
-    app.state.database = Database(make_engine(settings.database_url, echo=settings.database_echo))
+    app.state.database = Database(
+        make_engine(settings.database_url, echo=settings.database_echo),
+        read_cache=ReadCache(settings.read_cache_entries) if settings.read_cache_entries else None,
+    )
     app.state.storage = make_storage(settings)
     app.state.rate_limits = RateLimits.from_settings(settings)
     images.configure_pillow(max_pixels=settings.max_image_pixels)

@@ -59,10 +59,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+LOAD_SAMPLES: list[float] = []
+
+
 @contextmanager
-def server(app: str, workers: int, env: dict[str, str]):
-    """uvicorn serving `app` on a free port; yields its base URL; stopped by PID."""
+def server(app: str, workers: int, env: dict[str, str], log: Path):
+    """uvicorn serving `app` on a free port; yields its base URL and PID; stopped by PID.
+
+    Its log lines (one per request: logging is part of the cost) go to `log`.
+    """
     port = free_port()
+    log_file = log.open("ab")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -80,6 +87,8 @@ def server(app: str, workers: int, env: dict[str, str]):
             "warning",
         ],
         env=os.environ | env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -89,17 +98,19 @@ def server(app: str, workers: int, env: dict[str, str]):
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        log_file.close()
 
 
 def wrk(url: str, *, seconds: int, key: str | None = None, post: str | None = None) -> dict:
     """Requests/s, mean and p99 latency (ms) of a wrk run (2 threads, 16 connections)."""
+    LOAD_SAMPLES.append(os.getloadavg()[0])
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
     if key:
         command[1:1] = ["-H", f"Authorization: Bearer {key}"]
@@ -200,9 +211,11 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
         from app.core.pagination import encode_cursor
 
         env = {"HERITAGE_DATABASE_URL": url, "HERITAGE_MEDIA_ROOT": f"{folder}/media"}
+        log = Path(folder) / "server.log"
         monument_path = f"/api/v1/monuments/{monument_id}"
 
-        # The data ceiling: the queries behind GET /monuments/{id}, run bare in process.
+        # The data ceiling: the queries behind GET /monuments/{id} when nothing is cached,
+        # run bare in process.
         def monument_queries():
             with Session(engine) as session:
                 keys.find_active_key(session=session, secret=partner_key)
@@ -213,12 +226,14 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
         results["monument_data_ceiling_per_s"] = round(per_second(monument_queries), 1)
 
         for workers in worker_counts:
-            with server("app.main:app", workers, env) as base:
+            with server("app.main:app", workers, env, log) as (base, _):
                 document = urllib.request.urlopen(
                     urllib.request.Request(
                         base + monument_path, headers={"Authorization": f"Bearer {partner_key}"}
                     )
                 ).read()
+                # The service's own floor: framework, middleware and logging, no data.
+                liveness = wrk(base + "/healthz", seconds=seconds)
                 service = wrk(base + monument_path, seconds=seconds, key=partner_key)
                 deep_cursor = encode_cursor(last_ids[-1])
                 list_url = f"{base}/api/v1/monuments?limit=50&type=tomb"
@@ -240,17 +255,29 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
                     key=staff_key,
                     post=ASSESSMENT_BODY,
                 )
+            # The same read with nothing kept in memory: every request runs its queries.
+            with server(
+                "app.main:app", workers, env | {"HERITAGE_READ_CACHE_ENTRIES": "0"}, log
+            ) as (base, _):
+                uncached = wrk(base + monument_path, seconds=seconds, key=partner_key)
             document_file = Path(folder) / "document.json"
             document_file.write_bytes(document)
             with server(
-                "benchmarks.bare_app:app", workers, {"HERITAGE_BENCH_DOCUMENT": str(document_file)}
-            ) as bare_base:
+                "benchmarks.bare_app:app",
+                workers,
+                {"HERITAGE_BENCH_DOCUMENT": str(document_file)},
+                log,
+            ) as (bare_base, _):
                 bare = wrk(bare_base + monument_path, seconds=seconds)
                 bare_post = wrk(bare_base + "/post", seconds=seconds, post=ASSESSMENT_BODY)
             results[f"workers_{workers}"] = {
                 "monument_get": service,
                 "bare_starlette_get": bare,
                 "monument_get_vs_starlette": round(service["rps"] / bare["rps"], 3),
+                "monument_get_uncached": uncached,
+                "monument_get_uncached_vs_starlette": round(uncached["rps"] / bare["rps"], 3),
+                "liveness_get": liveness,
+                "liveness_vs_starlette": round(liveness["rps"] / bare["rps"], 3),
                 "monument_get_vs_data_ceiling": round(
                     service["rps"] / results["monument_data_ceiling_per_s"], 3
                 ),
@@ -274,7 +301,7 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
@@ -285,34 +312,58 @@ def main() -> None:
         run_backend(backend, args.seconds, [int(w) for w in args.workers.split(",")])
         for backend in args.backends.split(",")
     ]
-    print(
-        f"{'backend':<11}{'workers':>8}{'GET/bare':>10}{'GET rps':>9}{'list last/first':>16}"
-        f"{'feed last/first':>16}{'POST rps':>9}{'POST/bare':>10}{'non-2xx':>8}"
-    )
+    columns = [
+        ("backend", 11),
+        ("workers", 8),
+        ("bare rps", 9),
+        ("/healthz÷bare", 14),
+        ("GET÷bare", 9),
+        ("GET rps", 8),
+        ("uncached÷bare", 14),
+        ("uncached rps", 13),
+        ("data ceiling/s", 15),
+        ("list last÷first", 16),
+        ("feed last÷first", 16),
+        ("POST rps", 9),
+        ("non-2xx", 8),
+    ]
+    print("".join(f"{name:>{width}}" for name, width in columns))
     for run in runs:
         for key, row in run.items():
             if not key.startswith("workers_"):
                 continue
             errors = sum(
-                row[name]["non_2xx"]
-                for name in (
-                    "monument_get",
-                    "list_first_page",
-                    "list_last_page",
-                    "feed_first_page",
-                    "feed_last_page",
-                    "assessment_posts",
-                )
+                measured["non_2xx"] for measured in row.values() if isinstance(measured, dict)
             )
+            cells = [
+                run["backend"],
+                key.removeprefix("workers_"),
+                f"{row['bare_starlette_get']['rps']:.0f}",
+                row["liveness_vs_starlette"],
+                row["monument_get_vs_starlette"],
+                f"{row['monument_get']['rps']:.0f}",
+                row["monument_get_uncached_vs_starlette"],
+                f"{row['monument_get_uncached']['rps']:.0f}",
+                run["monument_data_ceiling_per_s"],
+                row["list_last_vs_first_latency"],
+                row["feed_last_vs_first_latency"],
+                f"{row['assessment_posts']['rps']:.0f}",
+                errors,
+            ]
             print(
-                f"{run['backend']:<11}{key.removeprefix('workers_'):>8}"
-                f"{row['monument_get_vs_starlette']:>10}{row['monument_get']['rps']:>9.0f}"
-                f"{row['list_last_vs_first_latency']:>16}{row['feed_last_vs_first_latency']:>16}"
-                f"{row['assessment_posts']['rps']:>9.0f}{row['assessment_post_vs_starlette']:>10}"
-                f"{errors:>8}"
+                "".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, columns, strict=True))
             )
-    summary = {"runs": runs, "load_average_before": load_before}
-    print("load average before/after:", load_before, os.getloadavg())
+    load = {
+        "before": load_before,
+        "during_min": min(LOAD_SAMPLES),
+        "during_mean": round(sum(LOAD_SAMPLES) / len(LOAD_SAMPLES), 2),
+        "during_max": max(LOAD_SAMPLES),
+    }
+    print(
+        f"1-minute load average: {load_before[0]:.2f} before; during the wrk runs "
+        f"{load['during_min']:.2f}–{load['during_max']:.2f} (mean {load['during_mean']:.2f})"
+    )
+    summary = {"runs": runs, "load_average": load}
     print("results in", write_results("service_load", summary))
 
 

@@ -39,11 +39,10 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     if scheme.lower() != "bearer" or not secret:
         limits.count_failed_authentication(client)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
-    api_key = keys.find_active_key(session=session, secret=secret)
-    if api_key is None:
+    caller = keys.find_active_caller(session=session, secret=secret)
+    if caller is None:
         limits.count_failed_authentication(client)
         raise Unauthorized("The API key is unknown or has been revoked.")
-    caller = Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
     # Who made the request, for its access log line (the key's id, never the key).
     request.state.caller_role = str(caller.role)
     request.state.caller_key_id = caller.key_id

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         description="Grid that sensitive coordinates are rounded to for anonymous/partner readers",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement")
+    read_cache_entries: int = Field(
+        default=10_000,
+        ge=0,
+        description="Representations and API keys each worker keeps in memory until the next "
+        "write to the registry (0: none)",
+    )
 
     # Photo evidence.
     max_upload_bytes: int = Field(

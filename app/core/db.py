@@ -26,6 +26,9 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 
+# Where a read session carries the read cache (see `Database`).
+READ_CACHE = "read_cache"
+
 # JSON documents: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
@@ -104,11 +107,17 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
 
 
 class Database:
-    """The engine and the two kinds of session the service opens: read and write."""
+    """The engine and the two kinds of session the service opens: read and write.
 
-    def __init__(self, engine: Engine) -> None:
+    `read_cache`, when given, is put in every read session's `info[READ_CACHE]` for the
+    services that keep what they read (see `app.audit.read_cache`); write sessions never
+    get it, since what they see may not be committed yet.
+    """
+
+    def __init__(self, engine: Engine, *, read_cache: object | None = None) -> None:
         self.engine = engine
         self._write_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read_cache = read_cache
 
     @property
     def backend(self) -> str:
@@ -120,6 +129,8 @@ class Database:
         """A session that commits when the block succeeds and rolls back when it raises."""
         bind = self._write_engine if write else self.engine
         with Session(bind, expire_on_commit=False) as session:
+            if not write and self._read_cache is not None:
+                session.info[READ_CACHE] = self._read_cache
             try:
                 yield session
                 if write:

@@ -43,7 +43,17 @@ def resource_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A JSON response with an ETag and cache headers; `304` when `If-None-Match` matches."""
-    body = render(resource)
+    return document_response(request, render(resource), status_code=status_code, headers=headers)
+
+
+def document_response(
+    request: Request,
+    body: bytes,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """`resource_response` for a resource already rendered to JSON bytes."""
     etag = etag_for(body)
     response_headers = {
         "ETag": etag,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, select
 
 from app.audit import service as audit
+from app.audit.read_cache import cached
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.time import utc_now
@@ -36,6 +37,19 @@ def find_active_key(*, session: Session, secret: str) -> ApiKey | None:
     if api_key is None or api_key.revoked_at is not None:
         return None
     return api_key
+
+
+def find_active_caller(*, session: Session, secret: str) -> Caller | None:
+    """Who holds this unrevoked key; remembered by its hash until the next write, so a
+    revocation counts from the request after it commits, in every worker."""
+
+    def look_up() -> Caller | None:
+        api_key = find_active_key(session=session, secret=secret)
+        if api_key is None:
+            return None
+        return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+
+    return cached(session, ("caller", hash_key(secret)), look_up)
 
 
 def find_active_key_by_id(*, session: Session, key_id: int) -> ApiKey | None:

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.assessments.models import DamageLevel
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
 from app.core.schemas import AsOf, QueryText, UtcMoment
 from app.monuments import service
-from app.monuments.dependencies import MonumentDep
+from app.monuments.dependencies import MonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentRead, MonumentUpdate
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
@@ -121,21 +121,20 @@ def create_monument(
 def read_monument(
     request: Request,
     caller: CallerDep,
-    monument: MonumentDep,
+    monument_id: MonumentId,
     session: SessionDep,
     as_of: AsOf = None,
 ) -> Response:
     """One monument and its condition (now, or as known on `as_of`); sensitive coordinates
     are rounded for anonymous and partner callers."""
-    return resource_response(
-        request,
-        service.present_one(
-            session=session,
-            monument=monument,
-            exact_locations=caller.sees_exact_locations,
-            as_of=as_of,
-        ),
+    # No MonumentDep: the service answers from its cache without loading the row.
+    document = service.read_document(
+        session=session,
+        monument_id=monument_id,
+        exact_locations=caller.sees_exact_locations,
+        as_of=as_of,
     )
+    return document_response(request, document)
 
 
 @router.patch("/{monument_id}", response_model=MonumentRead)

@@ -13,8 +13,10 @@ from app.assessments import service as assessments
 from app.assessments.models import DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
+from app.audit.read_cache import cached
 from app.core.actors import Caller
 from app.core.errors import BadRequest, Gone, NotFound, Unprocessable
+from app.core.http import render
 from app.core.time import as_utc, utc_now
 from app.monuments.models import Monument, MonumentType
 from app.monuments.schemas import MonumentRead
@@ -237,6 +239,26 @@ def present_one(
     return present_many(
         session=session, monuments=[monument], exact_locations=exact_locations, as_of=as_of
     )[0]
+
+
+def read_document(
+    *, session: Session, monument_id: int, exact_locations: bool, as_of: date | None = None
+) -> bytes:
+    """The JSON a caller reads for this monument (`get_monument`'s errors when it has none).
+
+    Partners poll single monuments far more often than anyone changes them, so the bytes
+    are kept until the next write to the registry (see `app.audit.read_cache`).
+    """
+
+    def build() -> bytes:
+        monument = get_monument(session=session, monument_id=monument_id)
+        return render(
+            present_one(
+                session=session, monument=monument, exact_locations=exact_locations, as_of=as_of
+            )
+        )
+
+    return cached(session, ("monument", monument_id, exact_locations, as_of), build)
 
 
 def create_monument(
