@@ -4,7 +4,7 @@
 
 Seeds a fresh database (2,000 monuments), starts the service under uvicorn (one worker) on
 127.0.0.1, drives `GET /api/v1/monuments/{id}` with a partner key through wrk and, meanwhile,
-records the server's stacks with py-spy (every thread, on-CPU samples only). Prints the share
+records the server's stacks with py-spy (the thread holding the GIL). Prints the share
 of samples by package (our code, SQLAlchemy, FastAPI/Starlette, anyio, uvicorn…), the
 functions holding the most samples themselves, and writes the collapsed stacks (flame-graph
 input) to benchmarks/results/. `--no-cache` profiles the read with the read cache off, as
@@ -12,6 +12,7 @@ every read ran before it existed. The server is stopped by its PID.
 """
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -30,9 +31,13 @@ from app.monuments.models import Monument
 from benchmarks.common import RESULTS, fresh_database, seed_site
 from benchmarks.service_load import server, wrk
 
+# py-spy comes with the dev extras, next to the interpreter running this.
+PY_SPY = shutil.which(
+    "py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+)
+
 # Where a frame's file lives, from most to least specific, and the name it is reported under.
 PACKAGES = [
-    ("/app/", "registry (app/)"),
     ("sqlalchemy", "SQLAlchemy"),
     ("sqlmodel", "SQLAlchemy"),
     ("sqlite3", "database driver"),
@@ -48,15 +53,18 @@ PACKAGES = [
     ("uvicorn", "uvicorn / HTTP"),
     ("httptools", "uvicorn / HTTP"),
     ("uvloop", "uvicorn / HTTP"),
-    ("threading", "thread pool"),
-    ("queue", "thread pool"),
-    ("concurrent", "thread pool"),
+    ("threading", "anyio (thread pool)"),
+    ("queue", "anyio (thread pool)"),
+    ("asyncio", "asyncio"),
+    ("contextlib", "contextlib"),
 ]
 
 
 def package_of(frame: str) -> str:
     """The package a py-spy frame (`function (path)`) belongs to."""
     location = frame.rpartition("(")[2]
+    if location.startswith("app/") or "/app/" in location:
+        return "registry (app/)"
     for marker, name in PACKAGES:
         if marker in location:
             return name
@@ -67,7 +75,7 @@ def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:
     """py-spy recording every thread of `pid` for `seconds`, as collapsed stacks."""
     return subprocess.Popen(
         [
-            "py-spy",
+            PY_SPY,
             "record",
             "--pid",
             str(pid),
@@ -78,6 +86,8 @@ def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:
             "--format",
             "raw",
             "--function",
+            # Only the thread holding the GIL: what Python is executing, not threads waiting.
+            "--gil",
             "--output",
             str(output),
         ],
@@ -100,7 +110,7 @@ def summarise(stacks_file: Path, top: int) -> None:
         total += samples
         by_package[package_of(leaf)] += samples
         by_function[leaf] += samples
-    print(f"{total} samples (on-CPU, every thread)\n\nself time by package:")
+    print(f"{total} samples of the thread holding the GIL\n\nself time by package:")
     for package, samples in by_package.most_common():
         print(f"  {100 * samples / total:5.1f} %  {package}")
     print(f"\nfunctions with the most self time (top {top}):")
@@ -115,9 +125,8 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="profile with the cache off")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    for tool in ("wrk", "py-spy"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is needed (wrk: apt-get install wrk; py-spy: the dev extras)")
+    if shutil.which("wrk") is None or PY_SPY is None:
+        sys.exit("wrk and py-spy are needed: apt-get install wrk; pip install -e '.[dev]'")
     with fresh_database(args.backend) as url, tempfile.TemporaryDirectory() as folder:
         engine = make_engine(url)
         seed_site(engine, monuments=2_000, assessments_per_monument=2)

@@ -12,8 +12,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def read_liveness() -> dict[str, str]:
+async def read_liveness() -> dict[str, str]:
     """The process is up and serving requests."""
+    # Async: probes come often and need no thread from the pool the requests share.
     return {"status": "ok"}
 
 
