@@ -124,6 +124,24 @@ def record_write(
     )
 
 
+def record_deletion(
+    *, session: Session, actor: Caller, entity: SQLModel, action: str = "delete"
+) -> AuditEvent:
+    """Delete a stored row and append the event for it, with the state it had."""
+    before = snapshot(entity)
+    session.delete(entity)
+    session.flush()
+    return record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        before=before,
+        after=None,
+    )
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of checking the whole chain."""

@@ -418,20 +418,9 @@ def download_name(photo: Photo, kind: FileKind) -> str:
 
 def delete_photo(*, session: Session, storage: Storage, photo: Photo, actor: Caller) -> None:
     """Remove a photo; its files go once no other photo references them (after the commit)."""
-    before = audit.snapshot(photo)
     for record in session.exec(select(PhotoUploadKey).where(PhotoUploadKey.photo_id == photo.id)):
         session.delete(record)
-    session.delete(photo)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="delete",
-        entity_type=Photo.__tablename__,
-        entity_id=photo.id,
-        before=before,
-        after=None,
-    )
+    audit.record_deletion(session=session, actor=actor, entity=photo)
     for key in (photo.original_key, photo.preview_key, photo.thumbnail_key):
         still_used = session.exec(
             select(func.count())

@@ -348,18 +348,7 @@ def record_refusal(
 def terminate_upload(*, session: Session, upload: Upload, owner: Caller, root: Path) -> None:
     """End an upload for good (tus termination): its row and bytes go; a photo it already
     became stays."""
-    before = audit.snapshot(upload)
-    session.delete(upload)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=owner,
-        action="delete",
-        entity_type=Upload.__tablename__,
-        entity_id=upload.id,
-        before=before,
-        after=None,
-    )
+    audit.record_deletion(session=session, actor=owner, entity=upload)
     _remove_after_commit(session, folder_of(root, upload.token))
 
 
@@ -412,18 +401,7 @@ def clean_uploads(
         select(Upload).where(Upload.expires_at <= now).order_by(Upload.id).with_for_update()
     ).all()
     for upload in expired:
-        before = audit.snapshot(upload)
-        session.delete(upload)
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="expire",
-            entity_type=Upload.__tablename__,
-            entity_id=upload.id,
-            before=before,
-            after=None,
-        )
+        audit.record_deletion(session=session, actor=actor, entity=upload, action="expire")
         _remove_after_commit(session, folder_of(root, upload.token))
     orphans = []
     if root.is_dir():
