@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
 from app.core.errors import BadRequest, ContentTooLarge, Unprocessable, UnsupportedMediaType
+from app.core.storage import CHUNK_SIZE
 
 WRITE_BUFFER = 1024 * 1024
 SPOOL_PREFIX, SPOOL_SUFFIX = "upload-", ".part"
@@ -37,6 +38,21 @@ class ReceivedFile:
     size: int
     file_name: str | None
     declared_type: str | None
+
+
+def received_from_disk(path: Path, *, file_name: str | None) -> ReceivedFile:
+    """A file already on disk, hashed, as the photo pipeline takes it (read, never moved)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(CHUNK_SIZE):
+            digest.update(block)
+    return ReceivedFile(
+        path=path,
+        sha256=digest.hexdigest(),
+        size=path.stat().st_size,
+        file_name=file_name,
+        declared_type=None,
+    )
 
 
 @dataclass

@@ -9,7 +9,6 @@ it changes nothing unless the file changed. Photos go one by one through
 """
 
 import csv
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.core.actors import Caller
-from app.core.storage import CHUNK_SIZE, Storage
-from app.core.uploads import ReceivedFile, safe_file_name
+from app.core.storage import Storage
+from app.core.uploads import ReceivedFile, received_from_disk, safe_file_name
 from app.imports.schemas import COLUMNS, ImportedMonument
 from app.monuments import service as monuments
 from app.monuments.models import Monument
@@ -350,17 +349,7 @@ def match_by_name(*, session: Session, site_id: int, paths: list[Path]) -> list[
 
 def received_file(path: Path) -> ReceivedFile:
     """A file of the folder as the photo pipeline takes it (hashed; read, never moved)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(CHUNK_SIZE):
-            digest.update(block)
-    return ReceivedFile(
-        path=path,
-        sha256=digest.hexdigest(),
-        size=path.stat().st_size,
-        file_name=safe_file_name(path.name),
-        declared_type=None,
-    )
+    return received_from_disk(path, file_name=safe_file_name(path.name))
 
 
 def import_photo(

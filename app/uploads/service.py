@@ -8,7 +8,6 @@ A complete upload goes through `photos.add_photo`, the very function behind the 
 upload: same checks, hashing, EXIF, derivatives, dedupe and audit.
 """
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -34,7 +33,7 @@ from app.core.errors import (
 )
 from app.core.storage import CHUNK_SIZE, Storage
 from app.core.time import utc_now
-from app.core.uploads import ReceivedFile, safe_file_name
+from app.core.uploads import ReceivedFile, received_from_disk, safe_file_name
 from app.monuments import service as monuments
 from app.photos import service as photos
 from app.photos.schemas import PhotoFields
@@ -253,18 +252,7 @@ def received_all(upload: Upload) -> bool:
 
 def received_file(upload: Upload, *, root: Path) -> ReceivedFile:
     """The complete file, hashed, as the photo pipeline takes it."""
-    path = data_path(root, upload.token)
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(CHUNK_SIZE):
-            digest.update(block)
-    return ReceivedFile(
-        path=path,
-        sha256=digest.hexdigest(),
-        size=path.stat().st_size,
-        file_name=upload.file_name,
-        declared_type=None,
-    )
+    return received_from_disk(data_path(root, upload.token), file_name=upload.file_name)
 
 
 def make_photo(
