@@ -22,14 +22,14 @@ run: $(STAMP)
 	@echo "Create an API key with: $(BIN)/heritage-registry keys create --role staff --name you"
 	$(BIN)/heritage-registry serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/ruff check app tests migrations benchmarks
-	$(BIN)/ruff format --check app tests migrations benchmarks
+test: lint
 	$(BIN)/pytest
 
+# ruff, and the layers of app/ (contracts in pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations benchmarks
 	$(BIN)/ruff format --check app tests migrations benchmarks
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format app tests migrations benchmarks

@@ -8,11 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.core.actors import command_line_actor
+from app import wiring
+from app.core.actors import Role, command_line_actor
 from app.core.config import get_settings
 from app.core.db import Database, make_engine
 from app.keys import service as keys
-from app.keys.models import Role
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -31,6 +31,12 @@ cli.add_typer(uploads_cli, name="uploads")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
 console = Console()
+
+
+@cli.callback()
+def connect_layers() -> None:
+    """Before any command: the listeners every write must reach (webhook outbox)."""
+    wiring.connect()
 
 
 def _database() -> Database:

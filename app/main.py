@@ -6,12 +6,17 @@ import secrets
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import tables  # noqa: F401  (every table registered before the first query)
+from app import (
+    tables,  # noqa: F401  (every table registered before the first query)
+    wiring,
+)
 from app.assessments.router import router as assessments_router
 from app.audit.read_cache import ReadCache
 from app.audit.router import router as audit_router
 from app.bundles.router import router as bundles_router
+from app.catalogue.router import router as monuments_router
 from app.changes.router import router as changes_router
+from app.core.auth import install_key_lookup
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
@@ -23,8 +28,8 @@ from app.core.sessions import SessionCodec, read_or_create_secret
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
+from app.keys import service as keys
 from app.metrics.router import router as metrics_router
-from app.monuments.router import router as monuments_router
 from app.oai.router import router as oai_router
 from app.photos import images
 from app.photos.dependencies import upload_body_limit
@@ -68,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     configure_logging(level=settings.log_level, log_format=settings.log_format)
+    wiring.connect()
+    install_key_lookup(app, keys.find_active_caller)
     app.state.settings = settings
     app.state.database = Database(
         make_engine(settings.database_url, echo=settings.database_echo),

@@ -26,6 +26,7 @@ from app.keys.models import Role
 from app.main import create_app
 from app.tables import metadata
 from tests.factories import TEST_ACTOR
+from tests.webhooks.receiver import Receiver
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HERITAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -243,3 +244,23 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
             yield browser.new_page(viewport={"width": 1280, "height": 900})
         finally:
             browser.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1."""
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def subscription(client, auth, receiver) -> dict:
+    """An admin's subscription of the receiver to every event type (with its secret)."""
+    response = client.post(
+        "/api/v1/webhooks",
+        json={"url": receiver.url, "event_types": ["*"], "description": "test receiver"},
+        headers=auth("admin"),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -13,7 +13,7 @@ from app.assessments.schemas import (
     AssessmentUpdate,
     ReviewDecision,
 )
-from app.core.actors import Caller
+from app.core.actors import Caller, Role
 from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
 from app.core.dependencies import SessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
@@ -25,7 +25,6 @@ from app.core.pagination import (
     encode_cursor,
     link_headers,
 )
-from app.keys.models import Role
 from app.monuments.dependencies import MonumentDep
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends(get_caller)])

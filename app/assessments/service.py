@@ -17,11 +17,10 @@ from sqlmodel import Session
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
-from app.core.actors import Caller
+from app.core.actors import Caller, Role
 from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import utc_now
-from app.keys.models import Role
 from app.monuments.models import Monument
 
 PUBLISHED = frozenset({AssessmentStatus.verified})

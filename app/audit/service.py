@@ -7,15 +7,16 @@ at that point. The chain is kept linear under concurrent writers by serialising 
 on PostgreSQL with a transaction-scoped advisory lock, held until commit; on SQLite by the
 write lock every writing transaction takes up front (BEGIN IMMEDIATE, see app.core.db).
 Because appends are serialised until commit, event ids also follow commit order, which
-the changes feed relies on. Each append also queues the webhook deliveries of its change
-(app.webhooks.outbox), in the same transaction.
+the changes feed relies on. Each append is published, in the same transaction, to the
+listeners that higher layers subscribe at start-up (`app.wiring`): the webhook outbox queues
+its deliveries there, so they commit or roll back with the change.
 """
 
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import text
@@ -23,11 +24,25 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
-from app.webhooks import outbox
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
 CHAIN_LOCK_KEY = 7_230_023
+
+
+class AuditListener(Protocol):
+    """Told of every appended event, inside the transaction of the write it records."""
+
+    def __call__(self, *, session: Session, event: AuditEvent) -> object: ...
+
+
+_listeners: list[AuditListener] = []
+
+
+def subscribe(listener: AuditListener) -> None:
+    """Tell `listener` of every event appended from now on (once, however often called)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def canonical_json(document: Any) -> bytes:
@@ -98,9 +113,10 @@ def record(
     event.hash = chain_hash(event)
     session.add(event)
     session.flush()
-    # Webhooks: queue this change's deliveries in the same transaction, so they commit (or
-    # roll back) with it and a crash between the change and its webhooks loses nothing.
-    outbox.enqueue(session=session, event=event)
+    # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
+    # back with the change, and a crash between the two loses nothing.
+    for listener in _listeners:
+        listener(session=session, event=event)
     return event
 
 

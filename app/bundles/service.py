@@ -16,9 +16,9 @@ from typing import Any, BinaryIO
 from geojson_pydantic import Feature, FeatureCollection, Point
 from sqlmodel import Session, select
 
+from app.catalogue import service as catalogue
 from app.core.storage import Storage
 from app.core.time import utc_now
-from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos.models import Photo
 from app.sites.models import Site
@@ -62,7 +62,7 @@ def write_bundle(
         .where(Monument.site_id == site.id, Monument.deleted_at.is_(None))
         .order_by(Monument.id)
     ).all()
-    reads = monuments.present_many(session=session, monuments=rows, exact_locations=exact_locations)
+    reads = catalogue.present_many(session=session, monuments=rows, exact_locations=exact_locations)
     photos = session.exec(
         select(Photo).where(Photo.monument_id.in_([m.id for m in rows])).order_by(Photo.id)
     ).all()

@@ -17,12 +17,12 @@ from app.assessments import service as assessments
 from app.assessments.models import DamageAssessment
 from app.assessments.schemas import AssessmentRead
 from app.audit.models import AuditEvent
+from app.catalogue import service as catalogue
 from app.changes import entities
 from app.changes.entities import FeedEntity
 from app.changes.schemas import ChangeRead
 from app.core.actors import Caller
 from app.core.http import etag_for, render
-from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos import service as photos
 from app.photos.models import Photo
@@ -90,7 +90,7 @@ def current_etags(
     monument_ids = _ids(events, FeedEntity.monument)
     if monument_ids:
         query = select(Monument).where(Monument.id.in_(monument_ids), Monument.deleted_at.is_(None))
-        shown = monuments.present_many(
+        shown = catalogue.present_many(
             session=session,
             monuments=session.exec(query).all(),
             exact_locations=caller.sees_exact_locations,

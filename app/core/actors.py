@@ -2,8 +2,17 @@
 
 import getpass
 from dataclasses import dataclass
+from enum import StrEnum
 
-from app.keys.models import Role
+
+class Role(StrEnum):
+    """What a key may do (the roles table: docs/api.md)."""
+
+    admin = "admin"
+    staff = "staff"
+    field = "field"
+    partner = "partner"
+
 
 # Roles that may see the exact position of a sensitive monument.
 EXACT_LOCATION_ROLES = frozenset({Role.admin, Role.staff, Role.field})

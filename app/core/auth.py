@@ -1,16 +1,30 @@
-"""Who is calling: bearer-key authentication and role checks."""
+"""Who is calling: bearer-key authentication and role checks.
+
+Plumbing knows no domain: how a key is looked up (app/keys) is installed by the application
+factory with `install_key_lookup`.
+"""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from sqlmodel import Session
 
-from app.core.actors import ANONYMOUS, Caller
+from app.core.actors import ANONYMOUS, Caller, Role
 from app.core.dependencies import SessionDep
 from app.core.errors import Forbidden, Unauthorized
 from app.core.ratelimit import RateLimits
-from app.keys import service as keys
-from app.keys.models import Role
+
+
+class KeyLookup(Protocol):
+    """Finds who holds an unrevoked API key (None for an unknown or revoked key)."""
+
+    def __call__(self, *, session: Session, secret: str) -> Caller | None: ...
+
+
+def install_key_lookup(app: FastAPI, find_caller: KeyLookup) -> None:
+    """Tell `get_caller` how to find the holder of a presented key."""
+    app.state.find_caller = find_caller
 
 
 def client_address(request: Request) -> str:
@@ -39,7 +53,8 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     if scheme.lower() != "bearer" or not secret:
         limits.count_failed_authentication(client)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
-    caller = keys.find_active_caller(session=session, secret=secret)
+    find_caller: KeyLookup = request.app.state.find_caller
+    caller = find_caller(session=session, secret=secret)
     if caller is None:
         limits.count_failed_authentication(client)
         raise Unauthorized("The API key is unknown or has been revoked.")

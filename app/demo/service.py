@@ -8,9 +8,8 @@ from sqlmodel import Session, select
 from app.assessments import service as assessments
 from app.assessments.models import DamageAssessment, DamageLevel
 from app.assessments.schemas import AssessmentCreate
-from app.core.actors import Caller
+from app.core.actors import Caller, Role
 from app.demo import palmyra_data
-from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.restoration import service as restorations

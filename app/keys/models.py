@@ -1,22 +1,15 @@
 """API keys: one role each, stored only as a hash."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
+from app.core.actors import Role
 from app.core.db import UTCDateTime
 from app.core.time import utc_now
 
-
-class Role(StrEnum):
-    """What a key may do (see the role matrix in the README)."""
-
-    admin = "admin"
-    staff = "staff"
-    field = "field"
-    partner = "partner"
+__all__ = ["ApiKey", "Role"]
 
 
 class ApiKey(SQLModel, table=True):

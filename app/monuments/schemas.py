@@ -4,7 +4,6 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from app.assessments.schemas import CurrentCondition
 from app.core.schemas import (
     InputModel,
     Latitude,
@@ -12,11 +11,9 @@ from app.core.schemas import (
     LongText,
     Name,
     PatchModel,
-    ResourceRead,
     ShortText,
 )
 from app.monuments.models import MonumentType
-from app.restoration.schemas import RestorationSummary
 
 AltNames = Annotated[
     list[Name],
@@ -61,28 +58,3 @@ class MonumentUpdate(PatchModel):
     location_precision_m: PrecisionMetres | None = None
     sensitive: bool | None = None
     description: LongText | None = None
-
-
-class MonumentRead(ResourceRead):
-    """A monument as the caller may see it."""
-
-    site_id: int
-    name: str
-    alt_names: list[str]
-    type: MonumentType
-    period: str | None
-    lat: float
-    lon: float
-    location_precision_m: float
-    location_generalised: bool = Field(
-        description="True when lat/lon were rounded because the monument is sensitive."
-    )
-    sensitive: bool
-    description: str | None
-    current_condition: CurrentCondition | None = Field(
-        description="From the latest verified damage assessment (as of `as_of` when given); "
-        "null when the monument has none."
-    )
-    latest_restoration: RestorationSummary | None = Field(
-        description="The most recent restoration assessment (any status); null when none."
-    )

@@ -11,12 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.core.actors import Caller
+from app.core.actors import Caller, Role
 from app.core.auth import require_roles
 from app.core.config import Settings
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.uploads import ReceivedFile, receive_form
-from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
 from app.photos import service

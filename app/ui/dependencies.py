@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException
 from app.assessments import service as assessments
 from app.assessments.dependencies import AssessmentId
 from app.assessments.models import DamageAssessment
-from app.core.actors import ANONYMOUS, Caller
+from app.core.actors import ANONYMOUS, Caller, Role
 from app.core.auth import require_roles
 from app.core.dependencies import READ_METHODS, SessionDep, SettingsDep
 from app.core.errors import BadRequest, Forbidden
@@ -30,7 +30,6 @@ from app.core.sessions import (
     key_check,
 )
 from app.keys import service as keys
-from app.keys.models import Role
 from app.monuments.dependencies import MonumentId
 from app.photos.dependencies import PhotoUpload, received_upload, release_for_upload
 

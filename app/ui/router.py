@@ -21,6 +21,7 @@ from app.assessments.models import (
     DamageLevel,
 )
 from app.assessments.schemas import AssessmentCreate, ReviewDecision
+from app.catalogue import service as catalogue
 from app.core.actors import ANONYMOUS, Caller
 from app.core.auth import client_address
 from app.core.dependencies import SessionDep, SettingsDep, StorageDep
@@ -159,9 +160,9 @@ def list_monuments(
     shown, next_cursor = [], None
     if chosen is not None:
         exact = caller.sees_exact_locations
-        found = monuments.list_monuments(
+        found = catalogue.list_monuments(
             session=session,
-            filters=monuments.MonumentFilters(
+            filters=catalogue.MonumentFilters(
                 site_id=chosen.site_id,
                 type=chosen.type,
                 text=chosen.q,
@@ -173,7 +174,7 @@ def list_monuments(
         )
         if len(found) > PAGE_SIZE:
             next_cursor = encode_cursor(found[PAGE_SIZE - 1].id)
-        shown = monuments.present_many(
+        shown = catalogue.present_many(
             session=session, monuments=found[:PAGE_SIZE], exact_locations=exact
         )
     site_names = {
@@ -199,14 +200,14 @@ def read_site(
 ) -> Response:
     """A site: its map of monuments coloured by condition, the monuments, its report."""
     exact = caller.sees_exact_locations
-    found = monuments.list_monuments(
+    found = catalogue.list_monuments(
         session=session,
-        filters=monuments.MonumentFilters(site_id=site.id),
+        filters=catalogue.MonumentFilters(site_id=site.id),
         exact_locations=exact,
         after_id=None,
         limit=MAP_LIMIT,
     )
-    shown = monuments.present_many(
+    shown = catalogue.present_many(
         session=session, monuments=found[:MAP_LIMIT], exact_locations=exact
     )
     return render(
@@ -262,7 +263,7 @@ def _monument_page(
     photo_cursor: str | None,
 ) -> Response:
     exact = caller.sees_exact_locations
-    shown = monuments.present_one(session=session, monument=monument, exact_locations=exact)
+    shown = catalogue.present_one(session=session, monument=monument, exact_locations=exact)
     history = assessments.list_history(
         session=session,
         monument_id=monument.id,
@@ -452,7 +453,7 @@ def _review_page(
     }
     presented = {
         read.id: read
-        for read in monuments.present_many(
+        for read in catalogue.present_many(
             session=session,
             monuments=list(monument_rows.values()),
             exact_locations=caller.sees_exact_locations,

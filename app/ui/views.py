@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.assessments.models import DamageLevel
-from app.monuments.schemas import MonumentRead
+from app.catalogue.schemas import MonumentRead
 from app.reports.formats import LEVEL_COLOURS, project
 from app.reports.schemas import UNASSESSED
 

@@ -1,9 +1,8 @@
 """The webhook outbox: deliveries written in the same transaction as the change they announce.
 
-`app.audit.service.record` calls `enqueue` for every event it appends, so every write goes
-through here without each service having to remember webhooks. This module imports only
-models and the published-entity catalogue, never a service, to keep that hook free of
-import cycles.
+`enqueue` listens to the audit trail (subscribed by `app.wiring`): every event appended
+reaches it, so every write goes through here without each service having to remember
+webhooks.
 """
 
 import json

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from app.audit.read_cache import Generation, ReadCache
+from app.catalogue import service as catalogue
 from app.core.db import Database
 from app.keys import service as keys
 from app.main import create_app
@@ -110,7 +111,7 @@ def test_what_a_write_saw_before_rolling_back_is_never_served(client, auth, data
         monument = monuments.get_monument(session=session, monument_id=monument_id)
         monument.name = "Never committed"
         session.flush()
-        seen = monuments.read_document(
+        seen = catalogue.read_document(
             session=session, monument_id=monument_id, exact_locations=False
         )
         session.rollback()

@@ -12,6 +12,7 @@ from sqlmodel import select
 from app.audit.models import AuditEvent
 from app.monuments.models import Monument
 from app.photos.models import Photo
+from app.webhooks.models import WebhookDelivery
 from tests.factories import count_rows, create_site
 from tests.keys.test_cli import SCRIPT
 from tests.photos.pictures import MUSEUM, exif, image_bytes, jpeg_bytes, two_colour_image
@@ -271,3 +272,23 @@ def test_a_file_that_is_not_utf8_or_not_csv_is_reported_not_crashed_on(
     assert "file: expected a .csv or a .geojson file" in results[2].stdout
     assert all("Traceback" not in result.stderr for result in results)
     assert count_rows(database, Monument) == 0
+
+
+def test_monuments_imported_from_the_command_line_are_queued_for_webhook_subscribers(
+    database, settings, tmp_path, subscription
+):
+    """The command line connects the audit trail's listeners too, so no write skips webhooks."""
+    site_id = create_site(database)
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(palmyra_csv(site_id), encoding="utf-8")
+
+    imported = run_import(settings, "monuments", str(inventory))
+
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    with database.session(write=False) as session:
+        announced = session.exec(
+            select(WebhookDelivery.event_type).where(
+                WebhookDelivery.subscription_id == subscription["id"]
+            )
+        ).all()
+    assert announced.count("monument.create") == 3

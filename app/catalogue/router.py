@@ -1,19 +1,21 @@
-"""HTTP routes for /api/v1/monuments."""
+"""HTTP routes for /api/v1/monuments: monuments with their derived condition."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.assessments.models import DamageLevel
+from app.catalogue import service
+from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
 from app.core.schemas import AsOf, QueryText, UtcMoment
-from app.monuments import service
+from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentDep, MonumentId
 from app.monuments.models import MonumentType
-from app.monuments.schemas import MonumentCreate, MonumentRead, MonumentUpdate
+from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 router = APIRouter(
@@ -71,17 +73,17 @@ def list_monuments(
         prerequisite=prerequisite,
     )
     exact = caller.sees_exact_locations
-    monuments = service.list_monuments(
+    found = service.list_monuments(
         session=session,
         filters=filters,
         exact_locations=exact,
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(monuments[limit - 1].id) if len(monuments) > limit else None
+    next_cursor = encode_cursor(found[limit - 1].id) if len(found) > limit else None
     page = Page[MonumentRead](
         items=service.present_many(
-            session=session, monuments=monuments[:limit], exact_locations=exact, as_of=as_of
+            session=session, monuments=found[:limit], exact_locations=exact, as_of=as_of
         ),
         next_cursor=next_cursor,
     )
@@ -98,7 +100,7 @@ def create_monument(
     settings: SettingsDep,
 ) -> Response:
     """Record a new monument (staff, admin)."""
-    monument = service.create_monument(
+    monument = monuments.create_monument(
         session=session,
         fields=monument_in.model_dump(),
         grid_degrees=settings.sensitive_grid_degrees,
@@ -152,7 +154,7 @@ def update_monument(
     require_if_match(
         request, service.present_one(session=session, monument=monument, exact_locations=exact)
     )
-    monument = service.update_monument(
+    monument = monuments.update_monument(
         session=session,
         monument=monument,
         changes=changes.changes(),
@@ -173,5 +175,5 @@ def delete_monument(
         require_if_match(
             request, service.present_one(session=session, monument=monument, exact_locations=True)
         )
-    service.delete_monument(session=session, monument=monument, actor=caller)
+    monuments.delete_monument(session=session, monument=monument, actor=caller)
     return Response(status_code=204)

@@ -1,0 +1,214 @@
+"""Monuments as readers see them: the stored record with what is derived from its evidence.
+
+A monument's condition and restoration outlook are never stored with it: they follow from
+its verified damage assessments and its restoration assessments, so this read model sits
+above those evidence packages, and the stored monument (app/monuments) knows nothing of them.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Text, and_, cast, or_
+from sqlmodel import Session, select
+
+from app.assessments import service as assessments
+from app.assessments.models import DamageLevel
+from app.assessments.schemas import CurrentCondition
+from app.audit.read_cache import cached
+from app.catalogue.schemas import MonumentRead
+from app.core.errors import BadRequest
+from app.core.http import render
+from app.core.time import as_utc
+from app.monuments import service as monuments
+from app.monuments.models import Monument, MonumentType
+from app.restoration import service as restorations
+from app.restoration.models import Prerequisite, Priority, RestorationStatus
+from app.restoration.schemas import RestorationSummary
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A WGS84 box; `min_lon > max_lon` means it crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True)
+class MonumentFilters:
+    """What a monument list is narrowed by."""
+
+    site_id: int | None = None
+    type: MonumentType | None = None
+    text: str | None = None
+    bbox: BoundingBox | None = None
+    updated_since: datetime | None = None
+    damage_level: DamageLevel | None = None
+    as_of: date | None = None
+    restoration_status: RestorationStatus | None = None
+    priority: Priority | None = None
+    prerequisite: Prerequisite | None = None
+
+
+def parse_bbox(text: str) -> BoundingBox:
+    """`minlon,minlat,maxlon,maxlat` as a box, or `BadRequest` saying what is wrong."""
+    parts = text.split(",")
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    except ValueError:
+        raise BadRequest(
+            "bbox must be four numbers 'minlon,minlat,maxlon,maxlat', e.g. '38.2,34.5,38.3,34.6'."
+        ) from None
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise BadRequest("bbox values must be finite numbers.")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise BadRequest("bbox longitudes must be between -180 and 180.")
+    if not (-90 <= min_lat <= max_lat <= 90):
+        raise BadRequest("bbox latitudes must be between -90 and 90, minlat ≤ maxlat.")
+    return BoundingBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def list_monuments(
+    *,
+    session: Session,
+    filters: MonumentFilters,
+    exact_locations: bool,
+    after_id: int | None,
+    limit: int,
+) -> list[Monument]:
+    """Monuments matching the filters in id order after a cursor; one more than `limit`."""
+    query = select(Monument).where(Monument.deleted_at.is_(None))
+    if filters.site_id is not None:
+        query = query.where(Monument.site_id == filters.site_id)
+    if filters.type is not None:
+        query = query.where(Monument.type == filters.type)
+    if filters.text:
+        query = query.where(Monument.search_text.contains(filters.text.casefold(), autoescape=True))
+    if filters.updated_since is not None:
+        query = query.where(Monument.updated_at >= as_utc(filters.updated_since))
+    if filters.bbox is not None:
+        # Callers who may not know a sensitive position search on the rounded one.
+        lat = Monument.lat if exact_locations else Monument.public_lat
+        lon = Monument.lon if exact_locations else Monument.public_lon
+        box = filters.bbox
+        lon_test = (
+            lon.between(box.min_lon, box.max_lon)
+            if box.min_lon <= box.max_lon
+            else or_(lon >= box.min_lon, lon <= box.max_lon)
+        )
+        query = query.where(and_(lat.between(box.min_lat, box.max_lat), lon_test))
+    # Filters on derived values select monument ids with one non-correlated subquery each,
+    # ranked once for the whole registry, rather than a join planners may re-run per row.
+    if filters.damage_level is not None:
+        condition = assessments.condition_query(filters.as_of).subquery("condition")
+        query = query.where(
+            Monument.id.in_(
+                select(condition.c.monument_id).where(
+                    condition.c.damage_level == filters.damage_level
+                )
+            )
+        )
+    if filters.restoration_status or filters.priority or filters.prerequisite:
+        restoration = restorations.latest_query().subquery("restoration")
+        matching = select(restoration.c.monument_id)
+        if filters.restoration_status is not None:
+            matching = matching.where(restoration.c.status == filters.restoration_status)
+        if filters.priority is not None:
+            matching = matching.where(restoration.c.priority == filters.priority)
+        if filters.prerequisite is not None:
+            # A JSON list of controlled words: match the quoted word in its text.
+            matching = matching.where(
+                cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
+            )
+        query = query.where(Monument.id.in_(matching))
+    if after_id is not None:
+        query = query.where(Monument.id > after_id)
+    return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
+
+
+_STORED_READ_FIELDS = tuple(
+    field for field in MonumentRead.model_fields if field in Monument.model_fields
+)
+
+
+def present(
+    monument: Monument,
+    *,
+    exact_locations: bool,
+    condition: CurrentCondition | None,
+    restoration: RestorationSummary | None,
+) -> MonumentRead:
+    """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
+    generalised = monument.sensitive and not exact_locations
+    stored = {field: getattr(monument, field) for field in _STORED_READ_FIELDS}
+    return MonumentRead.model_validate(
+        {
+            **stored,
+            "lat": monument.public_lat if generalised else monument.lat,
+            "lon": monument.public_lon if generalised else monument.lon,
+            "location_precision_m": (
+                monument.public_precision_m if generalised else monument.location_precision_m
+            ),
+            "location_generalised": generalised,
+            "current_condition": condition,
+            "latest_restoration": restoration,
+        }
+    )
+
+
+def present_many(
+    *,
+    session: Session,
+    monuments: Sequence[Monument],
+    exact_locations: bool,
+    as_of: date | None = None,
+) -> list[MonumentRead]:
+    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`)
+    and latest restoration: two queries, whatever the number of monuments."""
+    ids = [monument.id for monument in monuments]
+    conditions = assessments.current_conditions(session=session, monument_ids=ids, as_of=as_of)
+    latest = restorations.latest_summaries(session=session, monument_ids=ids)
+    return [
+        present(
+            monument,
+            exact_locations=exact_locations,
+            condition=conditions.get(monument.id),
+            restoration=latest.get(monument.id),
+        )
+        for monument in monuments
+    ]
+
+
+def present_one(
+    *, session: Session, monument: Monument, exact_locations: bool, as_of: date | None = None
+) -> MonumentRead:
+    """One monument as a caller sees it (see `present_many`)."""
+    return present_many(
+        session=session, monuments=[monument], exact_locations=exact_locations, as_of=as_of
+    )[0]
+
+
+def read_document(
+    *, session: Session, monument_id: int, exact_locations: bool, as_of: date | None = None
+) -> bytes:
+    """The JSON a caller reads for this monument (`get_monument`'s errors when it has none).
+
+    Partners poll single monuments far more often than anyone changes them, so the bytes
+    are kept until the next write to the registry (see `app.audit.read_cache`).
+    """
+
+    def build() -> bytes:
+        monument = monuments.get_monument(session=session, monument_id=monument_id)
+        return render(
+            present_one(
+                session=session, monument=monument, exact_locations=exact_locations, as_of=as_of
+            )
+        )
+
+    return cached(session, ("monument", monument_id, exact_locations, as_of), build)

@@ -1,0 +1,1 @@
+"""Server-rendered pages for staff and field teams under /ui/."""
