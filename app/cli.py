@@ -168,7 +168,7 @@ def check_media(
     if repair:
         import time
 
-        from app.core.uploads import remove_stale_spools
+        from app.core.multipart import remove_stale_spools
 
         # Uploads cut off by a killed server leave their spooled halves behind too.
         cutoff = time.time() - grace_minutes * 60
@@ -445,7 +445,7 @@ def serve(
 
     import uvicorn
 
-    from app.core.metrics import MULTIPROCESS_DIR_VARIABLE
+    from app.core.instrumentation import MULTIPROCESS_DIR_VARIABLE
 
     if workers > 1 and not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
         # Each worker writes its metrics there and /metrics adds them up; a fresh folder,

@@ -17,14 +17,14 @@ from app.bundles.router import router as bundles_router
 from app.catalogue.router import router as monuments_router
 from app.changes.router import router as changes_router
 from app.core.auth import install_key_lookup
+from app.core.body_size import BodySizeLimitMiddleware
+from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
-from app.core.limits import BodySizeLimitMiddleware
+from app.core.instrumentation import MetricsMiddleware
 from app.core.logs import configure_logging, install_request_logging
-from app.core.metrics import MetricsMiddleware
-from app.core.ratelimit import RateLimits
-from app.core.sessions import SessionCodec, read_or_create_secret
+from app.core.rate_limits import RateLimits
 from app.core.storage import make_storage
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _session_secret(settings), max_age_seconds=settings.session_max_age_seconds
     )
     install_error_handlers(app, error_page=ui_pages.error_page)
+    ui_pages.install_page_answers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,

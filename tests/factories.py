@@ -127,7 +127,7 @@ def create_photo(database: Database, storage: Any, monument_id: int) -> int:
 
     from PIL import Image
 
-    from app.core.uploads import ReceivedFile
+    from app.core.multipart import ReceivedFile
     from app.photos import service as photos
 
     out = io.BytesIO()

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.assessments import service
-from app.assessments.dependencies import AssessmentDep
+from app.assessments.dependencies import AssessmentDep, LockedAssessmentDep
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import (
     AssessmentCreate,
@@ -15,17 +15,10 @@ from app.assessments.schemas import (
 )
 from app.core.actors import Caller, Role
 from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import (
-    CursorParam,
-    Limit,
-    Page,
-    decode_key_cursor,
-    encode_cursor,
-    link_headers,
-)
-from app.monuments.dependencies import MonumentDep
+from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
+from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends(get_caller)])
 
@@ -45,7 +38,7 @@ def list_monument_assessments(
     request: Request,
     caller: CallerDep,
     monument: MonumentDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[AssessmentStatus | None, Query(description="Only this status.")] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -59,14 +52,13 @@ def list_monument_assessments(
         after=decode_key_cursor(cursor, (str, int)),
         limit=limit,
     )
-    next_cursor = None
-    if len(assessments) > limit:
-        last = assessments[limit - 1]
-        next_cursor = encode_cursor(last.observed_on.isoformat(), last.id)
-    page = Page[AssessmentRead](
-        items=[_read(a) for a in assessments[:limit]], next_cursor=next_cursor
+    return page_response(
+        request,
+        assessments,
+        limit=limit,
+        present=lambda page: [_read(assessment) for assessment in page],
+        sort_key=lambda last: (last.observed_on.isoformat(), last.id),
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.post("/monuments/{monument_id}/assessments", status_code=201, response_model=AssessmentRead)
@@ -74,9 +66,9 @@ def create_assessment(
     request: Request,
     caller: AssessorDep,
     _: JsonBody,
-    monument: MonumentDep,
+    monument: LockedMonumentDep,
     assessment_in: AssessmentCreate,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Record a draft assessment of the monument (field, staff, admin)."""
     assessment = service.create_assessment(
@@ -101,9 +93,9 @@ def update_assessment(
     request: Request,
     caller: AssessorDep,
     _: JsonBody,
-    assessment: AssessmentDep,
+    assessment: LockedAssessmentDep,
     changes: AssessmentUpdate,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Edit a draft (its author or staff); needs `If-Match`."""
     require_if_match(request, _read(assessment))
@@ -115,7 +107,7 @@ def update_assessment(
 
 @router.post("/assessments/{assessment_id}/submit", response_model=AssessmentRead)
 def submit_assessment(
-    request: Request, caller: AssessorDep, assessment: AssessmentDep, session: SessionDep
+    request: Request, caller: AssessorDep, assessment: LockedAssessmentDep, session: WriteSessionDep
 ) -> Response:
     """Send a draft for review (its author or staff)."""
     assessment = service.submit_assessment(session=session, assessment=assessment, actor=caller)
@@ -127,9 +119,9 @@ def review_assessment(
     request: Request,
     caller: StaffDep,
     _: JsonBody,
-    assessment: AssessmentDep,
+    assessment: LockedAssessmentDep,
     review: ReviewDecision,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Verify or reject a submitted assessment (staff, admin; never its author)."""
     assessment = service.review_assessment(

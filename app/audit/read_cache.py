@@ -25,9 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.audit.models import AuditEvent
-from app.core.db import READ_CACHE
-
-_GENERATION = "registry_generation"
+from app.core.db import GENERATION, READ_CACHE
 
 T = TypeVar("T")
 
@@ -79,11 +77,11 @@ def registry_generation(session: Session) -> Generation:
     on PostgreSQL later statements may see newer commits, which only makes a value newer
     than the generation it is filed under, so it is rebuilt sooner, never served stale.
     """
-    if _GENERATION not in session.info:
+    if GENERATION not in session.info:
         # Core, not the ORM: this runs on every read and the ORM's bookkeeping costs more.
         newest = session.connection().execute(_NEWEST_EVENT).first()
-        session.info[_GENERATION] = Generation(*newest) if newest else Generation(0, None)
-    return session.info[_GENERATION]
+        session.info[GENERATION] = Generation(*newest) if newest else Generation(0, None)
+    return session.info[GENERATION]
 
 
 def cached(session: Session, key: Hashable, build: Callable[[], T]) -> T:

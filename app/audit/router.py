@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.audit import service
 from app.audit.schemas import AuditEventRead, ChainVerification
 from app.core.auth import StaffDep, get_caller
-from app.core.dependencies import SessionDep
-from app.core.http import resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.dependencies import ReadSessionDep
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import QueryText
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(get_caller)])
@@ -20,7 +19,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends
 def list_audit_events(
     request: Request,
     caller: StaffDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     entity_type: Annotated[
         str | None, Query(max_length=40, examples=["monument"]), QueryText
     ] = None,
@@ -36,16 +35,16 @@ def list_audit_events(
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(events[limit - 1].id) if len(events) > limit else None
-    page = Page[AuditEventRead](
-        items=[AuditEventRead.model_validate(e, from_attributes=True) for e in events[:limit]],
-        next_cursor=next_cursor,
+    return page_response(
+        request,
+        events,
+        limit=limit,
+        present=lambda page: [AuditEventRead.model_validate(e, from_attributes=True) for e in page],
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.get("/verify", response_model=ChainVerification)
-def verify_audit_chain(caller: StaffDep, session: SessionDep) -> ChainVerification:
+def verify_audit_chain(caller: StaffDep, session: ReadSessionDep) -> ChainVerification:
     """Recompute the whole chain; `first_broken` names the first event that fails."""
     report = service.verify_chain(session=session)
     return ChainVerification(**asdict(report))

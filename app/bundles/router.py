@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from app.bundles import service
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import SessionDep, StorageDep
+from app.core.dependencies import ReadSessionDep, StorageDep
 from app.core.storage import iter_file
 from app.sites.dependencies import SiteDep
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["bundles"], dependencies=[Depends(get_caller)])
     responses={200: {"content": {"application/zip": {}}, "description": "The bundle."}},
 )
 def download_bundle(
-    request: Request, caller: CallerDep, site: SiteDep, session: SessionDep, storage: StorageDep
+    request: Request, caller: CallerDep, site: SiteDep, session: ReadSessionDep, storage: StorageDep
 ) -> Response:
     """A zip for working offline: the site's monuments as GeoJSON with their current
     condition, and photo thumbnails; sensitive positions only as the caller may see them."""

@@ -8,12 +8,12 @@ from app.assessments.models import DamageLevel
 from app.catalogue import service
 from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
-from app.core.dependencies import SessionDep, SettingsDep
+from app.core.dependencies import ReadSessionDep, SettingsDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import AsOf, QueryText, UtcMoment
 from app.monuments import service as monuments
-from app.monuments.dependencies import MonumentDep, MonumentId
+from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
@@ -27,7 +27,7 @@ router = APIRouter(
 def list_monuments(
     request: Request,
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
     q: Annotated[
@@ -80,14 +80,14 @@ def list_monuments(
         after_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(found[limit - 1].id) if len(found) > limit else None
-    page = Page[MonumentRead](
-        items=service.present_many(
-            session=session, monuments=found[:limit], exact_locations=exact, as_of=as_of
+    return page_response(
+        request,
+        found,
+        limit=limit,
+        present=lambda page: service.present_many(
+            session=session, monuments=page, exact_locations=exact, as_of=as_of
         ),
-        next_cursor=next_cursor,
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.post("", status_code=201, response_model=MonumentRead)
@@ -96,7 +96,7 @@ def create_monument(
     caller: StaffDep,
     _: JsonBody,
     monument_in: MonumentCreate,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
 ) -> Response:
     """Record a new monument (staff, admin)."""
@@ -124,7 +124,7 @@ def read_monument(
     request: Request,
     caller: CallerDep,
     monument_id: MonumentId,
-    session: SessionDep,
+    session: ReadSessionDep,
     as_of: AsOf = None,
 ) -> Response:
     """One monument and its condition (now, or as known on `as_of`); sensitive coordinates
@@ -144,9 +144,9 @@ def update_monument(
     request: Request,
     caller: StaffDep,
     _: JsonBody,
-    monument: MonumentDep,
+    monument: LockedMonumentDep,
     changes: MonumentUpdate,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
 ) -> Response:
     """Change a monument (staff, admin); needs `If-Match` with its current ETag."""
@@ -168,7 +168,7 @@ def update_monument(
 
 @router.delete("/{monument_id}", status_code=204)
 def delete_monument(
-    request: Request, caller: AdminDep, monument: MonumentDep, session: SessionDep
+    request: Request, caller: AdminDep, monument: LockedMonumentDep, session: WriteSessionDep
 ) -> Response:
     """Withdraw a monument (admin). Its history is kept; reads then answer 410 Gone."""
     if request.headers.get("if-match"):

@@ -8,7 +8,7 @@ from app.changes import service
 from app.changes.entities import FeedEntity
 from app.changes.schemas import ChangesPage
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep
 from app.core.http import resource_response
 from app.core.pagination import Limit, decode_cursor, encode_cursor
 
@@ -27,7 +27,7 @@ Since = Annotated[
 def list_changes(
     request: Request,
     caller: CallerDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     since: Since = None,
     entity: Annotated[
         list[FeedEntity] | None, Query(description="Only these entity types (repeatable).")

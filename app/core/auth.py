@@ -11,9 +11,10 @@ from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
 from app.core.actors import ANONYMOUS, Caller, Role
-from app.core.dependencies import SessionDep
+from app.core.db import GENERATION
+from app.core.dependencies import DatabaseDep
 from app.core.errors import Forbidden, Unauthorized
-from app.core.ratelimit import RateLimits
+from app.core.rate_limits import RateLimits
 
 
 class KeyLookup(Protocol):
@@ -38,8 +39,12 @@ def limit_anonymous_reader(request: Request) -> None:
     limits.count_anonymous_request(client_address(request))
 
 
-def get_caller(request: Request, session: SessionDep) -> Caller:
-    """The caller named by the `Authorization: Bearer` header; anonymous without one."""
+def get_caller(request: Request, database: DatabaseDep) -> Caller:
+    """The caller named by the `Authorization: Bearer` header; anonymous without one.
+
+    The key is looked up in a short read of its own, ended before the handler's transaction
+    begins (and before an upload's body streams in).
+    """
     header = request.headers.get("authorization")
     if header is None:
         limit_anonymous_reader(request)
@@ -54,7 +59,11 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
         limits.count_failed_authentication(client)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
     find_caller: KeyLookup = request.app.state.find_caller
-    caller = find_caller(session=session, secret=secret)
+    with database.session(write=False) as session:
+        caller = find_caller(session=session, secret=secret)
+        # The handler's read session trusts the registry generation this lookup found, so a
+        # request asks the database whether anything changed once (app.audit.read_cache).
+        request.state.registry_generation = session.info.get(GENERATION)
     if caller is None:
         limits.count_failed_authentication(client)
         raise Unauthorized("The API key is unknown or has been revoked.")

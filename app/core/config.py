@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         default=100, ge=1, le=1000, description="Records, headers or sets per OAI-PMH response"
     )
 
-    # Abuse protection (app.core.ratelimit), per client address.
+    # Abuse protection (app.core.rate_limits), per client address.
     rate_limit_anonymous: str | None = Field(
         default="300/minute",
         description="Requests an anonymous client address may make (limits notation, e.g. "

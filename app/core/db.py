@@ -26,8 +26,10 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 
-# Where a read session carries the read cache (see `Database`).
+# Where a read session carries the read cache (see `Database`), and the registry's
+# generation once it has asked for it (app.audit.read_cache).
 READ_CACHE = "read_cache"
+GENERATION = "registry_generation"
 
 # JSON documents: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -125,12 +127,19 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator[Session]:
-        """A session that commits when the block succeeds and rolls back when it raises."""
+    def session(self, *, write: bool, generation: object | None = None) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises.
+
+        `generation`, for a read session, is the registry's generation an earlier read of the
+        same request found: the cache then trusts it instead of asking again (what this
+        session reads is at least as new, so nothing kept is staler than the request).
+        """
         bind = self._write_engine if write else self.engine
         with Session(bind, expire_on_commit=False) as session:
             if not write and self._read_cache is not None:
                 session.info[READ_CACHE] = self._read_cache
+                if generation is not None:
+                    session.info[GENERATION] = generation
             try:
                 yield session
                 if write:

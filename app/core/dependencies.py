@@ -1,7 +1,19 @@
-"""Request-scoped dependencies shared by every domain: the database session."""
+"""Request-scoped dependencies shared by every domain: settings, storage, and the three
+shapes a request's transactions can take (docs/architecture.md, "Transaction shapes"):
+
+- `ReadSessionDep`: one read-only session for the request; no write lock on SQLite.
+- `WriteSessionDep`: one write session, committed when the handler returns and before the
+  response is sent, rolled back if anything raises.
+- `ReceiveThenWriteDep`: for long request bodies (uploads): short reads to check the request
+  before its body arrives, no transaction while the body streams in, then one short write.
+
+A route names the shape it needs; nothing is chosen by HTTP method, and nothing is closed by
+hand. Who the caller is (app.core.auth) is found in a short read of its own.
+"""
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import anyio.to_thread
@@ -12,8 +24,6 @@ from sqlmodel import Session
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.storage import Storage
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_database(request: Request) -> Database:
@@ -31,16 +41,12 @@ def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; commits when the handler returns, before the response.
-
-    Opening a session does no I/O, so it happens on the event loop; finishing it (commit or
-    rollback, then handing back the connection) does, so that runs on a worker thread,
-    shielded from cancellation so that a client hanging up never strands a connection.
-    A plain generator would make two trips to the thread pool, and every request pays them.
-    """
-    database: Database = request.app.state.database
-    session_scope = database.session(write=request.method not in READ_METHODS)
+@asynccontextmanager
+async def _request_session(
+    database: Database, *, write: bool, generation: object | None = None
+) -> AsyncIterator[Session]:
+    """A session that lasts the request; see `get_read_session`."""
+    session_scope = database.session(write=write, generation=generation)
     session = session_scope.__enter__()
     try:
         yield session
@@ -65,9 +71,60 @@ async def _finish(
         )
 
 
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A read-only session for the request.
+
+    Opening a session does no I/O, so it happens on the event loop; finishing it (ending
+    the transaction, handing back the connection) does, so that runs on a worker thread,
+    shielded from cancellation so that a client hanging up never strands a connection.
+    A plain generator would make two trips to the thread pool, and every request pays them.
+    """
+    # What the caller's key lookup found out about the registry's generation (app.core.auth).
+    generation = getattr(request.state, "registry_generation", None)
+    async with _request_session(
+        request.app.state.database, write=False, generation=generation
+    ) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """A write session for the request, committed when the handler returns (before the
+    response), rolled back when anything raises."""
+    async with _request_session(request.app.state.database, write=True) as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class ReceiveThenWrite:
+    """The transactions of a request with a long body: check, receive, write.
+
+    `check()` is a short read for what must hold before a byte of the body is read (the
+    caller may upload to this monument); nothing is held while the body arrives over a slow
+    link (on SQLite a held transaction would be the write lock); `write()` is one short
+    transaction, committed when its block ends, for everything the request records.
+    """
+
+    database: Database
+
+    def check(self) -> AbstractContextManager[Session]:
+        """A short read-only transaction."""
+        return self.database.session(write=False)
+
+    def write(self) -> AbstractContextManager[Session]:
+        """One short write transaction, committed when the block ends."""
+        return self.database.session(write=True)
+
+
+def get_receive_then_write(request: Request) -> ReceiveThenWrite:
+    """The check-receive-write transactions of a request with a long body."""
+    return ReceiveThenWrite(request.app.state.database)
+
+
 # scope="function": the commit happens when the handler returns, so a failed commit becomes
 # an error response instead of a success the database never recorded.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
+ReceiveThenWriteDep = Annotated[ReceiveThenWrite, Depends(get_receive_then_write)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -3,14 +3,17 @@
 import base64
 import binascii
 import json
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 from pydantic import BaseModel
 
 from app.core.errors import BadRequest
+from app.core.http import resource_response
 
 ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 200
 
@@ -77,3 +80,33 @@ def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
         return {}
     next_url = request.url.include_query_params(cursor=next_cursor)
     return {"Link": f'<{next_url}>; rel="next"'}
+
+
+def _id_key(row: object) -> tuple[int | str, ...]:
+    return (row.id,)  # type: ignore[attr-defined]
+
+
+def next_page_cursor(
+    rows: Sequence[RowT], *, limit: int, sort_key: Callable[[RowT], CursorKey] = _id_key
+) -> str | None:
+    """The cursor of the page after `rows[:limit]`; None when `rows` holds no more."""
+    return encode_cursor(*sort_key(rows[limit - 1])) if len(rows) > limit else None
+
+
+def page_response(
+    request: Request,
+    rows: Sequence[RowT],
+    *,
+    limit: int,
+    present: Callable[[Sequence[RowT]], Sequence[BaseModel]],
+    sort_key: Callable[[RowT], CursorKey] = _id_key,
+) -> Response:
+    """One page of a list as JSON, with its ETag and `Link` header.
+
+    `rows` holds up to `limit + 1` rows (one more says that a next page exists); `present`
+    turns the page's rows into what is sent; `sort_key` is what the next page resumes after
+    (the id, unless the list is ordered otherwise).
+    """
+    next_cursor = next_page_cursor(rows, limit=limit, sort_key=sort_key)
+    page = Page[Any](items=list(present(rows[:limit])), next_cursor=next_cursor)
+    return resource_response(request, page, headers=link_headers(request, next_cursor))

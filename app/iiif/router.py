@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.auth import get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep
 from app.core.http import etag_for
 from app.iiif import service
 from app.monuments.dependencies import MonumentDep
@@ -18,7 +18,7 @@ IIIF_PRESENTATION_3 = 'application/ld+json;profile="http://iiif.io/api/presentat
     responses={200: {"content": {IIIF_PRESENTATION_3: {}}, "description": "The manifest."}},
 )
 def read_monument_manifest(
-    request: Request, monument: MonumentDep, session: SessionDep
+    request: Request, monument: MonumentDep, session: ReadSessionDep
 ) -> Response:
     """The monument's photos as a IIIF Presentation 3 manifest."""
     manifest = service.monument_manifest(

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.core.actors import Caller
+from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
 from app.core.storage import Storage
-from app.core.uploads import ReceivedFile, received_from_disk, safe_file_name
 from app.imports.schemas import COLUMNS, ImportedMonument
 from app.monuments import service as monuments
 from app.monuments.models import Monument

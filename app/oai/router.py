@@ -12,9 +12,8 @@ from sqlmodel import Session
 
 from app.core.auth import limit_anonymous_reader
 from app.core.config import Settings
-from app.core.dependencies import SettingsDep
+from app.core.dependencies import ReadSessionDep, SettingsDep
 from app.oai import schemas, service
-from app.oai.dependencies import ReadSessionDep
 
 # Harvesters are anonymous readers: their requests count against the same limit.
 router = APIRouter(tags=["oai-pmh"], dependencies=[Depends(limit_anonymous_reader)])

@@ -1,7 +1,7 @@
 """Loading the photo a request names, and receiving an upload as a stream."""
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -9,20 +9,25 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from app.core.actors import Caller, Role
-from app.core.auth import require_roles
+from app.core.auth import get_caller, require_roles
 from app.core.config import Settings
-from app.core.dependencies import SessionDep, SettingsDep
-from app.core.uploads import ReceivedFile, receive_form
+from app.core.dependencies import (
+    ReadSessionDep,
+    ReceiveThenWriteDep,
+    SettingsDep,
+    WriteSessionDep,
+)
+from app.core.multipart import ReceivedFile, receive_form
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
 from app.photos import service
 from app.photos.schemas import PhotoFields
 
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The photo's id.")]
-UploaderDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
+UPLOADER_ROLES = (Role.admin, Role.staff, Role.field)
+UploaderDep = Annotated[Caller, Depends(require_roles(*UPLOADER_ROLES))]
 
 # The API's upload route and the web pages' one (app/ui), which takes the same body.
 UPLOAD_PATH = re.compile(r"/(api/v1|ui)/monuments/[^/]+/photos/?")
@@ -37,29 +42,37 @@ def upload_body_limit(path: str, settings: Settings) -> int | None:
     return None
 
 
-def get_photo_or_404(photo_id: PhotoId, session: SessionDep) -> service.LoadedPhoto:
-    """The photo named in the path, with its monument."""
+def get_photo_or_404(photo_id: PhotoId, session: ReadSessionDep) -> service.LoadedPhoto:
+    """The photo named in the path, with its monument, in the request's read session."""
+    return service.get_photo(session=session, photo_id=photo_id)
+
+
+def get_photo_to_change(photo_id: PhotoId, session: WriteSessionDep) -> service.LoadedPhoto:
+    """The photo named in the path, with its monument, in the request's write session."""
     return service.get_photo(session=session, photo_id=photo_id)
 
 
 PhotoDep = Annotated[service.LoadedPhoto, Depends(get_photo_or_404)]
+PhotoToChangeDep = Annotated[service.LoadedPhoto, Depends(get_photo_to_change)]
 
 
-def release_for_upload(*, session: Session, monument_id: int) -> int:
-    """Check that the monument can take an upload, then end the checks' transaction.
+def upload_monument_checker(
+    caller_from: Callable[..., Caller] = get_caller,
+) -> Callable[..., int]:
+    """A dependency naming the monument an upload goes to, checked (with the uploader's
+    role, known as `caller_from` says) before a byte of the file is read."""
+    uploader = require_roles(*UPLOADER_ROLES, caller_from=caller_from)
 
-    The checks opened a transaction (on SQLite a write lock: BEGIN IMMEDIATE). It ends now, so
-    that an upload over a slow link holds no lock and no pooled connection while it streams;
-    the service opens a new transaction once the file is here.
-    """
-    monuments.get_monument(session=session, monument_id=monument_id)
-    session.close()
-    return monument_id
+    def check_upload_monument(
+        monument_id: MonumentId,
+        caller: Annotated[Caller, Depends(uploader)],
+        transactions: ReceiveThenWriteDep,
+    ) -> int:
+        with transactions.check() as session:
+            monuments.get_monument(session=session, monument_id=monument_id)
+        return monument_id
 
-
-def get_upload_monument(monument_id: MonumentId, caller: UploaderDep, session: SessionDep) -> int:
-    """The monument an upload goes to, checked before a byte of the file is read."""
-    return release_for_upload(session=session, monument_id=monument_id)
+    return check_upload_monument
 
 
 IdempotencyKey = Annotated[
@@ -108,17 +121,23 @@ async def received_upload(
         form.discard()
 
 
-async def receive_photo_upload(
-    request: Request,
-    settings: SettingsDep,
-    monument_id: Annotated[int, Depends(get_upload_monument)],
-) -> AsyncIterator[PhotoUpload]:
-    """The upload of the API route, received once its caller and monument are checked."""
-    async with received_upload(request, settings, monument_id) as upload:
-        yield upload
+def upload_receiver(
+    check_monument: Callable[..., int],
+) -> Callable[..., AsyncIterator[PhotoUpload]]:
+    """A dependency receiving the multipart upload once `check_monument` has passed."""
+
+    async def receive_photo_upload(
+        request: Request,
+        settings: SettingsDep,
+        monument_id: Annotated[int, Depends(check_monument)],
+    ) -> AsyncIterator[PhotoUpload]:
+        async with received_upload(request, settings, monument_id) as upload:
+            yield upload
+
+    return receive_photo_upload
 
 
-PhotoUploadDep = Annotated[PhotoUpload, Depends(receive_photo_upload)]
+PhotoUploadDep = Annotated[PhotoUpload, Depends(upload_receiver(upload_monument_checker()))]
 
 
 def get_image_rules(settings: SettingsDep) -> service.ImageRules:

@@ -2,18 +2,27 @@
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.core import metrics
+from app.core import instrumentation
+from app.core.actors import Caller
 from app.core.auth import CallerDep, StaffDep, get_caller
-from app.core.dependencies import SessionDep, StorageDep
+from app.core.dependencies import (
+    ReadSessionDep,
+    ReceiveThenWrite,
+    ReceiveThenWriteDep,
+    StorageDep,
+    WriteSessionDep,
+)
 from app.core.http import content_disposition, file_response, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
-from app.core.storage import iter_file
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.storage import Storage, iter_file
 from app.monuments.dependencies import MonumentDep
 from app.photos import service
 from app.photos.dependencies import (
     IdempotencyKey,
     ImageRulesDep,
     PhotoDep,
+    PhotoToChangeDep,
+    PhotoUpload,
     PhotoUploadDep,
     UploaderDep,
 )
@@ -61,28 +70,55 @@ def upload_photo(
     request: Request,
     caller: UploaderDep,
     upload: PhotoUploadDep,
-    session: SessionDep,
+    transactions: ReceiveThenWriteDep,
     storage: StorageDep,
     rules: ImageRulesDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
-    outcome = service.add_photo(
-        session=session,
+    return answer_upload(
+        request,
+        caller=caller,
+        upload=upload,
+        transactions=transactions,
         storage=storage,
-        monument_id=upload.monument_id,
-        upload=upload.file,
-        fields=upload.fields.model_dump(exclude_none=True),
-        idempotency_key=idempotency_key,
         rules=rules,
-        actor=caller,
+        idempotency_key=idempotency_key,
+        location_prefix=service.PHOTOS_URL,
     )
-    metrics.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
+
+
+def answer_upload(
+    request: Request,
+    *,
+    caller: Caller,
+    upload: PhotoUpload,
+    transactions: ReceiveThenWrite,
+    storage: Storage,
+    rules: service.ImageRules,
+    idempotency_key: str | None,
+    location_prefix: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A received upload made a photo in one short transaction, and the answer to it; the
+    API's route and the upload page's (app/ui) both answer this way."""
+    with transactions.write() as session:
+        outcome = service.add_photo(
+            session=session,
+            storage=storage,
+            monument_id=upload.monument_id,
+            upload=upload.file,
+            fields=upload.fields.model_dump(exclude_none=True),
+            idempotency_key=idempotency_key,
+            rules=rules,
+            actor=caller,
+        )
+    instrumentation.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
         service.present_upload(outcome, exact_locations=caller.sees_exact_locations),
         status_code=outcome.status_code,
-        headers={"Location": f"{service.PHOTOS_URL}/{outcome.photo.id}"},
+        headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
     )
 
 
@@ -91,7 +127,7 @@ def list_photos(
     request: Request,
     caller: CallerDep,
     monument: MonumentDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
@@ -99,15 +135,15 @@ def list_photos(
     photos = service.list_photos(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
-    next_cursor = encode_cursor(photos[limit - 1].id) if len(photos) > limit else None
-    page = Page[PhotoRead](
-        items=[
-            service.present(photo, monument, exact_locations=caller.sees_exact_locations)
-            for photo in photos[:limit]
+    exact = caller.sees_exact_locations
+    return page_response(
+        request,
+        photos,
+        limit=limit,
+        present=lambda page: [
+            service.present(photo, monument, exact_locations=exact) for photo in page
         ],
-        next_cursor=next_cursor,
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.get("/api/v1/photos/{photo_id}", response_model=PhotoRead)
@@ -121,7 +157,7 @@ def read_photo(request: Request, caller: CallerDep, loaded: PhotoDep) -> Respons
 
 @router.delete("/api/v1/photos/{photo_id}", status_code=204)
 def delete_photo(
-    caller: StaffDep, loaded: PhotoDep, session: SessionDep, storage: StorageDep
+    caller: StaffDep, loaded: PhotoToChangeDep, session: WriteSessionDep, storage: StorageDep
 ) -> Response:
     """Remove a photo (staff, admin); its files go when no other photo uses them."""
     service.delete_photo(session=session, storage=storage, photo=loaded.photo, actor=caller)

@@ -16,9 +16,9 @@ from app.audit import service as audit
 from app.core import storage as files
 from app.core.actors import Caller
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from app.core.multipart import ReceivedFile
 from app.core.storage import Storage
 from app.core.time import utc_now
-from app.core.uploads import ReceivedFile
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos import images

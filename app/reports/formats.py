@@ -18,6 +18,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app.assessments.models import DamageLevel
 from app.reports.schemas import UNASSESSED, MonumentEntry, StateOfConservationReport
 
+# Every format a report is rendered in, by its `format=` name.
+MEDIA_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
 CSV_COLUMNS = [
     "monument_id",
     "name",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import SessionDep, StorageDep
+from app.core.dependencies import ReadSessionDep, StorageDep
 from app.core.errors import NotAcceptable
 from app.core.http import etag_for, resource_response
 from app.core.schemas import AsOf, QueryText
@@ -16,13 +16,7 @@ from app.sites.dependencies import SiteDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(get_caller)])
 
-MEDIA_TYPES: dict[str, str] = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "geojson": "application/geo+json",
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-}
+MEDIA_TYPES = formats.MEDIA_TYPES
 
 
 def _negotiate(requested: ReportFormat | None, accept: str) -> str:
@@ -55,7 +49,7 @@ def read_state_of_conservation(
     request: Request,
     caller: CallerDep,
     site: SiteDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     storage: StorageDep,
     as_of: AsOf = None,
     compare_to: Annotated[
@@ -74,29 +68,20 @@ def read_state_of_conservation(
     )
     if chosen == "json":
         return resource_response(request, report)
-    if chosen == "csv":
-        body = formats.to_csv(report)
-    elif chosen == "geojson":
-        body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
-    else:
-        body = service.printable(
-            session=session, storage=storage, report=report, pdf=chosen == "pdf"
-        )
-    stem = f"state-of-conservation-site-{site.id}-{report.as_of.isoformat()}"
-    extension = {"csv": "csv", "geojson": "geojson", "html": "html", "pdf": "pdf"}[chosen]
+    rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
     headers = {
-        "ETag": etag_for(body),
+        "ETag": etag_for(rendered.body),
         "Vary": "Authorization, Accept",
         "Cache-Control": "no-cache",
-        "Content-Disposition": f'inline; filename="{stem}.{extension}"',
+        "Content-Disposition": f'inline; filename="{rendered.file_name}"',
     }
-    return Response(body, media_type=MEDIA_TYPES[chosen], headers=headers)
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 
 @router.get("/summary", response_model=RegistrySummary)
 def read_registry_summary(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     group_by: Annotated[
         Literal["site", "type", "period", "damage_level"], Query(description="How to group.")
     ] = "site",

@@ -344,3 +344,28 @@ def printable(
     )
     html = formats.to_html(report, thumbnails)
     return formats.to_pdf(html) if pdf else html.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report in one of its file formats, as it is sent."""
+
+    body: bytes
+    media_type: str
+    file_name: str
+
+
+def render_report(
+    *, session: Session, storage: Storage, report: StateOfConservationReport, format: str
+) -> RenderedReport:
+    """The report as CSV, GeoJSON, HTML or PDF (the API and the web pages send the same)."""
+    if format == "csv":
+        body = formats.to_csv(report)
+    elif format == "geojson":
+        body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
+    else:
+        body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
+    stem = f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}"
+    return RenderedReport(
+        body=body, media_type=formats.MEDIA_TYPES[format], file_name=f"{stem}.{format}"
+    )

@@ -5,12 +5,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
 from app.core.auth import StaffDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
-from app.monuments.dependencies import MonumentDep
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.restoration import service
-from app.restoration.dependencies import RestorationDep
+from app.restoration.dependencies import LockedRestorationDep, RestorationDep
 from app.restoration.models import RestorationAssessment
 from app.restoration.schemas import RestorationCreate, RestorationRead, RestorationUpdate
 
@@ -28,7 +28,7 @@ def _read(session: Session, restoration: RestorationAssessment) -> RestorationRe
 def list_restoration_assessments(
     request: Request,
     monument: MonumentDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
@@ -37,12 +37,12 @@ def list_restoration_assessments(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
-    next_cursor = encode_cursor(restorations[limit - 1].id) if len(restorations) > limit else None
-    page = Page[RestorationRead](
-        items=[service.present(r, latest_approved=latest) for r in restorations[:limit]],
-        next_cursor=next_cursor,
+    return page_response(
+        request,
+        restorations,
+        limit=limit,
+        present=lambda page: [service.present(r, latest_approved=latest) for r in page],
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.post(
@@ -54,9 +54,9 @@ def create_restoration_assessment(
     request: Request,
     caller: StaffDep,
     _: JsonBody,
-    monument: MonumentDep,
+    monument: LockedMonumentDep,
     restoration_in: RestorationCreate,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Record a restoration opinion on the monument (staff, admin); it starts `proposed`."""
     restoration = service.create_restoration(
@@ -75,7 +75,7 @@ def create_restoration_assessment(
 
 @router.get("/restoration-assessments/{restoration_id}", response_model=RestorationRead)
 def read_restoration_assessment(
-    request: Request, restoration: RestorationDep, session: SessionDep
+    request: Request, restoration: RestorationDep, session: ReadSessionDep
 ) -> Response:
     """One restoration assessment."""
     return resource_response(request, _read(session, restoration))
@@ -86,9 +86,9 @@ def update_restoration_assessment(
     request: Request,
     caller: StaffDep,
     _: JsonBody,
-    restoration: RestorationDep,
+    restoration: LockedRestorationDep,
     changes: RestorationUpdate,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Edit it or change its status (staff, admin); needs `If-Match`."""
     require_if_match(request, _read(session, restoration))

@@ -5,21 +5,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import StaffDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import QueryText
 from app.sites import service
-from app.sites.dependencies import SiteDep
+from app.sites.dependencies import LockedSiteDep, SiteDep
+from app.sites.models import Site
 from app.sites.schemas import SiteCreate, SiteRead, SiteUpdate
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"], dependencies=[Depends(get_caller)])
 
 
+def _read(site: Site) -> SiteRead:
+    return SiteRead.model_validate(site, from_attributes=True)
+
+
 @router.get("", response_model=Page[SiteRead])
 def list_sites(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     country: Annotated[str | None, Query(min_length=2, max_length=2), QueryText] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -28,23 +33,20 @@ def list_sites(
     sites = service.list_sites(
         session=session, country=country, after_id=decode_cursor(cursor), limit=limit
     )
-    next_cursor = encode_cursor(sites[limit - 1].id) if len(sites) > limit else None
-    page = Page[SiteRead](
-        items=[SiteRead.model_validate(site, from_attributes=True) for site in sites[:limit]],
-        next_cursor=next_cursor,
+    return page_response(
+        request, sites, limit=limit, present=lambda page: [_read(site) for site in page]
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.post("", status_code=201, response_model=SiteRead)
 def create_site(
-    request: Request, caller: StaffDep, _: JsonBody, site_in: SiteCreate, session: SessionDep
+    request: Request, caller: StaffDep, _: JsonBody, site_in: SiteCreate, session: WriteSessionDep
 ) -> Response:
     """Record a new site (staff, admin)."""
     site = service.create_site(session=session, fields=site_in.model_dump(), actor=caller)
     return resource_response(
         request,
-        SiteRead.model_validate(site, from_attributes=True),
+        _read(site),
         status_code=201,
         headers={"Location": f"{router.prefix}/{site.id}"},
     )
@@ -53,7 +55,7 @@ def create_site(
 @router.get("/{site_id}", response_model=SiteRead)
 def read_site(request: Request, site: SiteDep) -> Response:
     """One site."""
-    return resource_response(request, SiteRead.model_validate(site, from_attributes=True))
+    return resource_response(request, _read(site))
 
 
 @router.patch("/{site_id}", response_model=SiteRead)
@@ -61,11 +63,11 @@ def update_site(
     request: Request,
     caller: StaffDep,
     _: JsonBody,
-    site: SiteDep,
+    site: LockedSiteDep,
     changes: SiteUpdate,
-    session: SessionDep,
+    session: WriteSessionDep,
 ) -> Response:
     """Change a site (staff, admin); needs `If-Match` with the site's current ETag."""
-    require_if_match(request, SiteRead.model_validate(site, from_attributes=True))
+    require_if_match(request, _read(site))
     site = service.update_site(session=session, site=site, changes=changes.changes(), actor=caller)
-    return resource_response(request, SiteRead.model_validate(site, from_attributes=True))
+    return resource_response(request, _read(site))

@@ -1,26 +1,22 @@
 """Who is using the web pages, what they may do, and the CSRF checks on what they send.
 
-The pages know their user from the signed session cookie (app/core/sessions.py) instead of
-an `Authorization` header; from there on the API's own role check (`require_roles`) and
+The pages know their user from the signed session cookie (app/core/browser_sessions.py)
+instead of an `Authorization` header; from there on the API's own role check (`require_roles`) and
 services decide, so a page can never allow what the API refuses.
 """
 
 import hmac
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
-from app.assessments import service as assessments
-from app.assessments.dependencies import AssessmentId
+from app.assessments.dependencies import assessment_loader
 from app.assessments.models import DamageAssessment
 from app.core.actors import ANONYMOUS, Caller, Role
 from app.core.auth import require_roles
-from app.core.dependencies import READ_METHODS, SessionDep, SettingsDep
-from app.core.errors import BadRequest, Forbidden
-from app.core.sessions import (
+from app.core.browser_sessions import (
     COOKIE_NAME,
     CSRF_FIELD,
     CSRF_HEADER,
@@ -29,9 +25,10 @@ from app.core.sessions import (
     csrf_matches,
     key_check,
 )
+from app.core.dependencies import DatabaseDep
+from app.core.errors import BadRequest, Forbidden
 from app.keys import service as keys
-from app.monuments.dependencies import MonumentId
-from app.photos.dependencies import PhotoUpload, received_upload, release_for_upload
+from app.photos.dependencies import PhotoUpload, upload_monument_checker, upload_receiver
 
 # The roles of the API routes each page stands for (tests/ui/test_access_matrix.py checks
 # that both answer every role alike).
@@ -60,12 +57,13 @@ def get_browser_session(request: Request) -> BrowserSession | None:
 BrowserSessionDep = Annotated[BrowserSession | None, Depends(get_browser_session)]
 
 
-def get_ui_caller(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Caller:
-    """The key the session was signed in with, looked up afresh; anonymous without one, or
-    once the key is revoked."""
+def get_ui_caller(request: Request, database: DatabaseDep, browser: BrowserSessionDep) -> Caller:
+    """The key the session was signed in with, looked up afresh (in a short read of its own,
+    as for API keys); anonymous without one, or once the key is revoked."""
     caller = ANONYMOUS
     if browser is not None and browser.key_id is not None:
-        api_key = keys.find_active_key_by_id(session=session, key_id=browser.key_id)
+        with database.session(write=False) as session:
+            api_key = keys.find_active_key_by_id(session=session, key_id=browser.key_id)
         if api_key is not None and hmac.compare_digest(
             key_check(api_key.key_hash), browser.key_check or ""
         ):
@@ -112,39 +110,18 @@ def check_csrf_header(request: Request, browser: BrowserSessionDep) -> None:
         raise CsrfRefused(CSRF_REFUSED)
 
 
-def get_ui_assessment(
-    assessment_id: AssessmentId, session: SessionDep, caller: UiCallerDep, request: Request
-) -> DamageAssessment:
-    """The assessment named in the path, if the page's user may see it."""
-    return assessments.get_assessment(
-        session=session,
-        assessment_id=assessment_id,
-        caller=caller,
-        for_update=request.method not in READ_METHODS,
-    )
+UiAssessmentDep = Annotated[
+    DamageAssessment, Depends(assessment_loader(caller_from=get_ui_caller, locked=True))
+]
 
 
-UiAssessmentDep = Annotated[DamageAssessment, Depends(get_ui_assessment)]
+def check_csrf_then_caller(
+    _: Annotated[None, Depends(check_csrf_header)], caller: UiCallerDep
+) -> Caller:
+    """The page's user, once its script's request carries the session's CSRF token."""
+    return caller
 
 
-def get_ui_upload_monument(
-    monument_id: MonumentId,
-    _: Annotated[None, Depends(check_csrf_header)],
-    caller: UiUploaderDep,
-    session: SessionDep,
-) -> int:
-    """The monument a page's upload goes to, checked before a byte of the file is read."""
-    return release_for_upload(session=session, monument_id=monument_id)
-
-
-async def receive_ui_upload(
-    request: Request,
-    settings: SettingsDep,
-    monument_id: Annotated[int, Depends(get_ui_upload_monument)],
-) -> AsyncIterator[PhotoUpload]:
-    """The page's upload: the same multipart body, checks and limits as the API's."""
-    async with received_upload(request, settings, monument_id) as upload:
-        yield upload
-
-
-UiPhotoUploadDep = Annotated[PhotoUpload, Depends(receive_ui_upload)]
+UiPhotoUploadDep = Annotated[
+    PhotoUpload, Depends(upload_receiver(upload_monument_checker(check_csrf_then_caller)))
+]

@@ -5,14 +5,24 @@ A form is checked by the very schema the JSON API uses (`AssessmentCreate`,
 refuse exactly what the API does; only the shape of the errors differs.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.core.errors import RegistryError
-from app.core.sessions import CSRF_FIELD
+from app.assessments import service as assessments
+from app.assessments.models import AssessmentStatus
+from app.core.actors import ANONYMOUS
+from app.core.browser_sessions import CSRF_FIELD
+from app.core.errors import RegistryError, Unprocessable
+from app.core.time import today_utc
+from app.monuments.models import Monument
+from app.ui.pages import PageInstead, render
+from app.ui.views import CHOICES, HISTORY_LIMIT
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 # Fields of the page itself, not of the record: the CSRF token and which button was pressed.
@@ -83,3 +93,60 @@ def shown_values(form: FormData, *, lists: Iterable[str] = ()) -> dict[str, Any]
         values = [v for v in form.getlist(name) if isinstance(v, str)]
         shown[name] = values if name in lists else (values[0] if values else "")
     return shown
+
+
+def record_form(
+    request: Request,
+    session: Session,
+    monument: Monument,
+    template: str,
+    *,
+    values: dict[str, Any],
+    errors: FieldErrors | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The form of a record about the monument (a damage or restoration assessment), empty
+    or as it was sent with its errors."""
+    verified = assessments.list_history(
+        session=session,
+        monument_id=monument.id,
+        caller=ANONYMOUS,  # verified ones only: what a correction may name
+        status=AssessmentStatus.verified,
+        after=None,
+        limit=HISTORY_LIMIT,
+    )
+    return render(
+        request,
+        template,
+        status_code=status_code,
+        monument=monument,
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        verified=verified,
+        today=today_utc(),
+        **CHOICES,
+    )
+
+
+@contextmanager
+def shown_again_if_refused(
+    request: Request, session: Session, monument: Monument, template: str, *, values: dict
+) -> Iterator[None]:
+    """Around the service calls of a posted form: a refusal (422) shows the form again with
+    the service's errors, and, raised as `PageInstead`, rolls the request back."""
+    try:
+        yield
+    except Unprocessable as refusal:
+        page = record_form(
+            request,
+            session,
+            monument,
+            template,
+            values=values,
+            errors=service_errors(refusal),
+            problem=refusal.detail,
+            status_code=refusal.status,
+        )
+        raise PageInstead(page) from refusal

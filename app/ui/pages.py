@@ -4,14 +4,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from app.core.actors import ANONYMOUS, Caller
-from app.core.sessions import (
+from app.core.browser_sessions import (
     COOKIE_NAME,
     COOKIE_PATH,
     CSRF_FIELD,
@@ -198,3 +198,27 @@ def error_page(request: Request, status: int, detail: str) -> Response | None:
             headers={"Cache-Control": "no-store"},
         )
     return render(request, "error.html", status_code=status, status=status, detail=detail)
+
+
+def redirect(url: str) -> Response:
+    """Go on to `url` after a form was handled."""
+    # 303: the browser follows with a GET, so reloading the next page posts nothing again.
+    return RedirectResponse(url, status_code=303)
+
+
+class PageInstead(Exception):
+    """Raised with a page to send instead of the handler's answer (a refused form shown
+    again with its errors). It leaves the handler like any error, so the request's write
+    session rolls back and nothing of the refused form is kept."""
+
+    def __init__(self, page: Response) -> None:
+        super().__init__("a page sent instead")
+        self.page = page
+
+
+def install_page_answers(app: FastAPI) -> None:
+    """Send the page a `PageInstead` carries."""
+
+    @app.exception_handler(PageInstead)
+    async def page_instead(request: Request, exc: PageInstead) -> Response:
+        return exc.page

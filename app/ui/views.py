@@ -3,12 +3,33 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.assessments.models import DamageLevel
+from app.assessments.models import (
+    AssessmentMethod,
+    Confidence,
+    DamageCause,
+    DamageLevel,
+)
 from app.catalogue.schemas import MonumentRead
+from app.monuments.models import MonumentType
 from app.reports.formats import LEVEL_COLOURS, project
 from app.reports.schemas import UNASSESSED
+from app.restoration.models import Approach, Feasibility, Prerequisite, Priority
 
 MAP_WIDTH, MAP_HEIGHT = 640, 440
+PAGE_SIZE = 50
+HISTORY_LIMIT = 200
+# The controlled words forms offer, by the name templates use.
+CHOICES = {
+    "monument_types": list(MonumentType),
+    "damage_levels": list(DamageLevel),
+    "methods": list(AssessmentMethod),
+    "causes": list(DamageCause),
+    "confidences": list(Confidence),
+    "feasibilities": list(Feasibility),
+    "approaches": list(Approach),
+    "priorities": list(Priority),
+    "prerequisites": list(Prerequisite),
+}
 # Every level in scale order, then "unassessed": the map's legend.
 LEGEND = [*(level.value for level in DamageLevel), UNASSESSED]
 

@@ -1,16 +1,16 @@
 """Making a fully received upload a photo, in transactions of its own.
 
-The one place in this package that opens transactions itself (like the webhook worker):
-the last chunk is committed first, so the slow part (hashing, Pillow, storage) holds no
-lock on the upload; a refusal is then recorded in a transaction of its own, because the
-one that tried to make the photo rolled back.
+The request's check-receive-write transactions (`ReceiveThenWrite`) are used twice here: the
+last chunk is committed first, so the slow part (hashing, Pillow, storage) holds no lock on
+the upload; a refusal is then recorded in a transaction of its own, because the one that
+tried to make the photo rolled back.
 """
 
 from datetime import timedelta
 
 from app.core.actors import Caller
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.dependencies import ReceiveThenWrite
 from app.core.errors import RegistryError
 from app.core.storage import Storage
 from app.photos import service as photos
@@ -28,7 +28,12 @@ def image_rules(settings: Settings) -> photos.ImageRules:
 
 
 def finish(
-    *, database: Database, storage: Storage, settings: Settings, upload: Upload, owner: Caller
+    *,
+    transactions: ReceiveThenWrite,
+    storage: Storage,
+    settings: Settings,
+    upload: Upload,
+    owner: Caller,
 ) -> Upload:
     """The upload made a photo (or refused, raising the problem it is refused with).
 
@@ -39,7 +44,7 @@ def finish(
     expiry = timedelta(seconds=settings.resumable_upload_expiry_seconds)
     received = service.received_file(upload, root=root)
     try:
-        with database.session(write=True) as session:
+        with transactions.write() as session:
             finished, _ = service.make_photo(
                 session=session,
                 storage=storage,
@@ -52,7 +57,7 @@ def finish(
             )
             return finished
     except RegistryError as error:
-        with database.session(write=True) as session:
+        with transactions.write() as session:
             refused = service.record_refusal(
                 session=session, upload=upload, error=error, owner=owner, root=root, expiry=expiry
             )

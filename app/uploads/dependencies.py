@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.core.config import Settings
-from app.core.dependencies import SessionDep, SettingsDep
+from app.core.dependencies import ReceiveThenWriteDep, SettingsDep
 from app.core.errors import BadRequest, ContentTooLarge, PreconditionFailed, UnsupportedMediaType
 from app.photos.dependencies import UploaderDep
 from app.uploads import service
@@ -65,10 +65,16 @@ TusVersion = Annotated[None, Depends(require_tus_version)]
 
 
 def get_own_upload(
-    upload_id: UploadToken, caller: UploaderDep, session: SessionDep, settings: SettingsDep
+    upload_id: UploadToken,
+    caller: UploaderDep,
+    transactions: ReceiveThenWriteDep,
+    settings: SettingsDep,
 ) -> Upload:
-    """The caller's upload named in the path, not expired (`Gone`) nor refused."""
-    upload = service.get_upload(session=session, token=upload_id, owner=caller)
+    """The caller's upload named in the path, not expired (`Gone`) nor refused; read in a
+    short transaction, since what follows (a chunk, a photo) writes in transactions of its
+    own."""
+    with transactions.check() as session:
+        upload = service.get_upload(session=session, token=upload_id, owner=caller)
     service.check_usable(upload, root=settings.resumable_uploads_dir)
     return upload
 
@@ -95,7 +101,6 @@ def _offset(raw: str | None) -> int:
 def check_chunk_target(
     request: Request,
     upload: OwnUploadDep,
-    session: SessionDep,
     _: TusVersion,
     content_type: Annotated[str | None, Header(alias="Content-Type")] = None,
     upload_offset: Annotated[
@@ -119,9 +124,6 @@ def check_chunk_target(
         offset=offset,
         declared_size=int(declared) if declared and declared.isdigit() else None,
     )
-    # As for multipart uploads: no transaction (on SQLite, no write lock) while the bytes
-    # arrive over a slow link; the chunk is committed in a transaction of its own.
-    session.close()
     return ChunkTarget(
         token=upload.token,
         offset=offset,

@@ -10,8 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import ValidationError
 
+from app.core.actors import Caller
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import DatabaseDep, SessionDep, SettingsDep, StorageDep
+from app.core.dependencies import (
+    ReceiveThenWrite,
+    ReceiveThenWriteDep,
+    SettingsDep,
+    StorageDep,
+    WriteSessionDep,
+)
 from app.core.errors import BadRequest, RegistryError, Unprocessable
 from app.core.http import resource_response
 from app.photos.dependencies import UploaderDep
@@ -119,7 +126,7 @@ def _metadata(header: str | None) -> tuple[UploadMetadata, str | None]:
 def create_upload(
     request: Request,
     caller: UploaderDep,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     _: TusVersion,
     upload_length: Annotated[
@@ -163,9 +170,8 @@ def create_upload(
 def _finish_if_received(
     upload: Upload,
     *,
-    caller: UploaderDep,
-    session: SessionDep,
-    database: DatabaseDep,
+    caller: Caller,
+    transactions: ReceiveThenWrite,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> Upload:
@@ -173,9 +179,8 @@ def _finish_if_received(
     that sent its last bytes failed before it could make one)."""
     if not service.received_all(upload):
         return upload
-    session.close()
     return completion.finish(
-        database=database, storage=storage, settings=settings, upload=upload, owner=caller
+        transactions=transactions, storage=storage, settings=settings, upload=upload, owner=caller
     )
 
 
@@ -183,20 +188,14 @@ def _finish_if_received(
 def read_upload_offset(
     caller: UploaderDep,
     upload: OwnUploadDep,
-    session: SessionDep,
-    database: DatabaseDep,
+    transactions: ReceiveThenWriteDep,
     storage: StorageDep,
     settings: SettingsDep,
     _: TusVersion,
 ) -> Response:
     """How many bytes have arrived (`Upload-Offset`), to resume from there."""
     upload = _finish_if_received(
-        upload,
-        caller=caller,
-        session=session,
-        database=database,
-        storage=storage,
-        settings=settings,
+        upload, caller=caller, transactions=transactions, storage=storage, settings=settings
     )
     return Response(
         status_code=200,
@@ -212,12 +211,12 @@ def read_upload_offset(
 def append_to_upload(
     caller: UploaderDep,
     chunk: ChunkDep,
-    database: DatabaseDep,
+    transactions: ReceiveThenWriteDep,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> Response:
     """Add bytes at `Upload-Offset`; with the last ones the upload becomes a photo."""
-    with database.session(write=True) as session:
+    with transactions.write() as session:
         upload = service.append_chunk(
             session=session,
             owner=caller,
@@ -225,10 +224,9 @@ def append_to_upload(
             root=settings.resumable_uploads_dir,
             expiry=expiry(settings),
         )
-    if service.received_all(upload):
-        upload = completion.finish(
-            database=database, storage=storage, settings=settings, upload=upload, owner=caller
-        )
+    upload = _finish_if_received(
+        upload, caller=caller, transactions=transactions, storage=storage, settings=settings
+    )
     return Response(status_code=204, headers=_progress_headers(upload))
 
 
@@ -236,7 +234,7 @@ def append_to_upload(
 def terminate_upload(
     caller: UploaderDep,
     upload_id: UploadToken,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     _: TusVersion,
 ) -> Response:
@@ -253,23 +251,20 @@ def read_upload(
     request: Request,
     caller: UploaderDep,
     upload_id: UploadToken,
-    session: SessionDep,
-    database: DatabaseDep,
+    transactions: ReceiveThenWriteDep,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> Response:
     """An upload's state as JSON: progress, the photo it became, or why it was refused."""
-    upload = service.get_upload(session=session, token=upload_id, owner=caller)
+    with transactions.check() as session:
+        upload = service.get_upload(session=session, token=upload_id, owner=caller)
     service.check_not_expired(upload, root=settings.resumable_uploads_dir)
     try:
         upload = _finish_if_received(
-            upload,
-            caller=caller,
-            session=session,
-            database=database,
-            storage=storage,
-            settings=settings,
+            upload, caller=caller, transactions=transactions, storage=storage, settings=settings
         )
     except RegistryError:
-        upload = service.get_upload(session=session, token=upload_id, owner=caller)
+        # Refused: the refusal was recorded; show the upload as it now stands.
+        with transactions.check() as session:
+            upload = service.get_upload(session=session, token=upload_id, owner=caller)
     return resource_response(request, service.present(upload))

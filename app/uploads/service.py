@@ -31,9 +31,9 @@ from app.core.errors import (
     RegistryError,
     Unprocessable,
 )
+from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
 from app.core.storage import CHUNK_SIZE, Storage
 from app.core.time import utc_now
-from app.core.uploads import ReceivedFile, received_from_disk, safe_file_name
 from app.monuments import service as monuments
 from app.photos import service as photos
 from app.photos.schemas import PhotoFields

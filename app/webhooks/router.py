@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import AdminDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.webhooks import service
-from app.webhooks.dependencies import SubscriptionDep
+from app.webhooks.dependencies import LockedSubscriptionDep, SubscriptionDep
 from app.webhooks.models import DeliveryStatus, WebhookSubscription
 from app.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
 
@@ -22,7 +22,11 @@ def _read(subscription: WebhookSubscription) -> WebhookRead:
 
 @router.post("", status_code=201, response_model=WebhookCreated)
 def create_webhook(
-    request: Request, caller: AdminDep, _: JsonBody, webhook_in: WebhookCreate, session: SessionDep
+    request: Request,
+    caller: AdminDep,
+    _: JsonBody,
+    webhook_in: WebhookCreate,
+    session: WriteSessionDep,
 ) -> Response:
     """Subscribe a URL to event types (admin); the answer holds the signing secret, once."""
     subscription, secret = service.create_subscription(
@@ -46,7 +50,7 @@ def create_webhook(
 def list_webhooks(
     request: Request,
     caller: AdminDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
@@ -54,11 +58,9 @@ def list_webhooks(
     subscriptions = service.list_subscriptions(
         session=session, after_id=decode_cursor(cursor), limit=limit
     )
-    next_cursor = encode_cursor(subscriptions[limit - 1].id) if len(subscriptions) > limit else None
-    page = Page[WebhookRead](
-        items=[_read(s) for s in subscriptions[:limit]], next_cursor=next_cursor
+    return page_response(
+        request, subscriptions, limit=limit, present=lambda page: [_read(s) for s in page]
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))
 
 
 @router.get("/{webhook_id}", response_model=WebhookRead)
@@ -69,7 +71,7 @@ def read_webhook(request: Request, caller: AdminDep, subscription: SubscriptionD
 
 @router.delete("/{webhook_id}", status_code=204)
 def delete_webhook(
-    caller: AdminDep, subscription: SubscriptionDep, session: SessionDep
+    caller: AdminDep, subscription: LockedSubscriptionDep, session: WriteSessionDep
 ) -> Response:
     """Unsubscribe (admin): pending deliveries are cancelled, the delivery log is kept."""
     service.delete_subscription(session=session, subscription=subscription, actor=caller)
@@ -81,7 +83,7 @@ def list_webhook_deliveries(
     request: Request,
     caller: AdminDep,
     subscription: SubscriptionDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[DeliveryStatus | None, Query(description="Only this status.")] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -94,9 +96,9 @@ def list_webhook_deliveries(
         before_id=decode_cursor(cursor),
         limit=limit,
     )
-    next_cursor = encode_cursor(deliveries[limit - 1].id) if len(deliveries) > limit else None
-    page = Page[DeliveryRead](
-        items=[DeliveryRead.model_validate(service.to_read(d)) for d in deliveries[:limit]],
-        next_cursor=next_cursor,
+    return page_response(
+        request,
+        deliveries,
+        limit=limit,
+        present=lambda page: [DeliveryRead.model_validate(service.to_read(d)) for d in page],
     )
-    return resource_response(request, page, headers=link_headers(request, next_cursor))

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.core.sessions import (
+from app.core.browser_sessions import (
     SessionCodec,
     csrf_matches,
     new_session,

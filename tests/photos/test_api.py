@@ -614,7 +614,7 @@ def test_concurrent_uploads_of_the_same_bytes_make_one_photo(database, app, tmp_
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from app.core.uploads import ReceivedFile
+    from app.core.multipart import ReceivedFile
     from app.photos import service
     from tests.factories import TEST_ACTOR
 

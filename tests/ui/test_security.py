@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.core.sessions import COOKIE_NAME
+from app.core.browser_sessions import COOKIE_NAME
 from app.tables import metadata
 from tests.factories import TEST_ACTOR, create_assessment, create_monument, create_site
 from tests.photos.pictures import exif, jpeg_bytes

@@ -1,0 +1,228 @@
+"""Browsing the registry: sites, monuments, their reports and photos."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+
+from app.assessments import service as assessments
+from app.catalogue import service as catalogue
+from app.core.actors import Caller
+from app.core.dependencies import ReadSessionDep, StorageDep
+from app.core.pagination import CursorParam, decode_cursor, next_page_cursor
+from app.core.schemas import AsOf
+from app.monuments.dependencies import MonumentDep
+from app.monuments.models import Monument
+from app.photos import service as photos
+from app.photos.dependencies import PhotoDep
+from app.reports import service as reports
+from app.restoration import service as restorations
+from app.sites import service as sites
+from app.sites.dependencies import SiteDep
+from app.ui import forms, views
+from app.ui.dependencies import UiCallerDep
+from app.ui.pages import render
+from app.ui.schemas import MonumentListFilters
+from app.ui.views import HISTORY_LIMIT, PAGE_SIZE
+
+router = APIRouter()
+
+SITE_LIMIT = 200
+MAP_LIMIT = 500
+PHOTO_PAGE = 48
+RESTORATION_LIMIT = 50
+
+
+@router.get("/")
+def home(request: Request, caller: UiCallerDep, session: ReadSessionDep) -> Response:
+    """The sites, with how many of their monuments are at each damage level."""
+    found = sites.list_sites(session=session, country=None, after_id=None, limit=SITE_LIMIT)
+    summary = reports.registry_summary(session=session, group_by="site", country=None)
+    return render(
+        request,
+        "home.html",
+        sites=found[:SITE_LIMIT],
+        more_sites=len(found) > SITE_LIMIT,
+        counts={group.key: group for group in summary.groups},
+        legend=views.LEGEND,
+    )
+
+
+@router.get("/monuments")
+def list_monuments(
+    request: Request, caller: UiCallerDep, session: ReadSessionDep, cursor: CursorParam = None
+) -> Response:
+    """Monuments filtered by site, type, damage level and text, a page at a time."""
+    names = ("site_id", "type", "damage_level", "q")
+    given = {name: request.query_params.get(name, "") for name in names}
+    chosen, errors = forms.validate(
+        MonumentListFilters, {name: value for name, value in given.items() if value.strip()}
+    )
+    shown, next_cursor = [], None
+    if chosen is not None:
+        exact = caller.sees_exact_locations
+        found = catalogue.list_monuments(
+            session=session,
+            filters=catalogue.MonumentFilters(
+                site_id=chosen.site_id,
+                type=chosen.type,
+                text=chosen.q,
+                damage_level=chosen.damage_level,
+            ),
+            exact_locations=exact,
+            after_id=decode_cursor(cursor),
+            limit=PAGE_SIZE,
+        )
+        next_cursor = next_page_cursor(found, limit=PAGE_SIZE)
+        shown = catalogue.present_many(
+            session=session, monuments=found[:PAGE_SIZE], exact_locations=exact
+        )
+    site_names = {
+        site.id: site.name
+        for site in sites.list_sites(session=session, country=None, after_id=None, limit=SITE_LIMIT)
+    }
+    return render(
+        request,
+        "monuments.html",
+        status_code=422 if errors else 200,
+        monuments=shown,
+        given=given,
+        errors=errors,
+        site_names=site_names,
+        next_url=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        **views.CHOICES,
+    )
+
+
+@router.get("/sites/{site_id}")
+def read_site(
+    request: Request, caller: UiCallerDep, site: SiteDep, session: ReadSessionDep
+) -> Response:
+    """A site: its map of monuments coloured by condition, the monuments, its report."""
+    exact = caller.sees_exact_locations
+    found = catalogue.list_monuments(
+        session=session,
+        filters=catalogue.MonumentFilters(site_id=site.id),
+        exact_locations=exact,
+        after_id=None,
+        limit=MAP_LIMIT,
+    )
+    shown = catalogue.present_many(
+        session=session, monuments=found[:MAP_LIMIT], exact_locations=exact
+    )
+    return render(
+        request,
+        "site.html",
+        site=site,
+        monuments=shown,
+        more_monuments=len(found) > MAP_LIMIT,
+        points=views.site_map(shown),
+        map_width=views.MAP_WIDTH,
+        map_height=views.MAP_HEIGHT,
+        legend=views.LEGEND,
+    )
+
+
+@router.get("/sites/{site_id}/report")
+def read_site_report(
+    request: Request,
+    caller: UiCallerDep,
+    site: SiteDep,
+    session: ReadSessionDep,
+    storage: StorageDep,
+    format: Annotated[Literal["html", "pdf"], Query()] = "html",
+    as_of: AsOf = None,
+) -> Response:
+    """The site's state-of-conservation report (the API's HTML or PDF), as the page's user
+    may see it."""
+    report = reports.state_of_conservation(
+        session=session,
+        site=site,
+        as_of=as_of,
+        compare_to=None,
+        exact_locations=caller.sees_exact_locations,
+    )
+    rendered = reports.render_report(session=session, storage=storage, report=report, format=format)
+    return Response(
+        rendered.body,
+        media_type=rendered.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{rendered.file_name}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _monument_page(
+    request: Request,
+    caller: Caller,
+    session: Session,
+    monument: Monument,
+    photo_cursor: str | None,
+) -> Response:
+    exact = caller.sees_exact_locations
+    shown = catalogue.present_one(session=session, monument=monument, exact_locations=exact)
+    history = assessments.list_history(
+        session=session,
+        monument_id=monument.id,
+        caller=caller,
+        status=None,
+        after=None,
+        limit=HISTORY_LIMIT,
+    )
+    gallery = photos.list_photos(
+        session=session,
+        monument_id=monument.id,
+        after_id=decode_cursor(photo_cursor),
+        limit=PHOTO_PAGE,
+    )
+    opinions = restorations.list_for_monument(
+        session=session, monument_id=monument.id, after_id=None, limit=RESTORATION_LIMIT
+    )
+    latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
+    next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
+    return render(
+        request,
+        "monument.html",
+        monument=shown,
+        site=sites.get_site(session=session, site_id=monument.site_id),
+        # Newest observation first: the top of the timeline is what is known now.
+        history=list(reversed(history[:HISTORY_LIMIT])),
+        more_history=len(history) > HISTORY_LIMIT,
+        photos=[
+            photos.present(photo, monument, exact_locations=exact) for photo in gallery[:PHOTO_PAGE]
+        ],
+        next_photos_url=(
+            str(request.url.include_query_params(photos=next_photos)) if next_photos else None
+        ),
+        restorations=[
+            restorations.present(opinion, latest_approved=latest)
+            for opinion in opinions[:RESTORATION_LIMIT]
+        ],
+    )
+
+
+@router.get("/monuments/{monument_id}")
+def read_monument(
+    request: Request,
+    caller: UiCallerDep,
+    monument: MonumentDep,
+    session: ReadSessionDep,
+    photos: CursorParam = None,
+) -> Response:
+    """A monument: its condition, damage timeline, photo gallery and restoration opinions."""
+    return _monument_page(request, caller, session, monument, photos)
+
+
+@router.get("/photos/{photo_id}")
+def read_photo(request: Request, caller: UiCallerDep, loaded: PhotoDep) -> Response:
+    """One photo: its preview and what its file says (EXIF, distance to the monument)."""
+    return render(
+        request,
+        "photo.html",
+        photo=photos.present(
+            loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations
+        ),
+        monument=loaded.monument,
+    )

@@ -1,0 +1,67 @@
+"""Photo uploads from the web pages: the phone-friendly page and the route its script uses."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.assessments import service as assessments
+from app.core.dependencies import ReadSessionDep, ReceiveThenWriteDep, SettingsDep, StorageDep
+from app.monuments.dependencies import MonumentDep
+from app.photos.dependencies import IdempotencyKey, ImageRulesDep
+from app.photos.images import ACCEPTED
+from app.photos.router import answer_upload
+from app.ui.dependencies import UiPhotoUploadDep, UiUploaderDep
+from app.ui.pages import render
+from app.ui.views import HISTORY_LIMIT
+
+router = APIRouter()
+
+
+@router.get("/monuments/{monument_id}/photos/upload")
+def upload_page(
+    request: Request,
+    caller: UiUploaderDep,
+    monument: MonumentDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The phone-friendly upload page: several files or the camera, progress, retries."""
+    linkable = assessments.list_history(
+        session=session,
+        monument_id=monument.id,
+        caller=caller,
+        status=None,
+        after=None,
+        limit=HISTORY_LIMIT,
+    )
+    return render(
+        request,
+        "upload.html",
+        monument=monument,
+        assessments=list(reversed(linkable[:HISTORY_LIMIT])),
+        max_upload_bytes=settings.max_upload_bytes,
+        accepted=ACCEPTED,
+    )
+
+
+@router.post("/monuments/{monument_id}/photos")
+def upload_photo(
+    request: Request,
+    caller: UiUploaderDep,
+    upload: UiPhotoUploadDep,
+    transactions: ReceiveThenWriteDep,
+    storage: StorageDep,
+    rules: ImageRulesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The upload page's script posts here: the API's upload, with the session's key (JSON
+    answers, problem+json refusals, the same Idempotency-Key replay)."""
+    return answer_upload(
+        request,
+        caller=caller,
+        upload=upload,
+        transactions=transactions,
+        storage=storage,
+        rules=rules,
+        idempotency_key=idempotency_key,
+        location_prefix="/ui/photos",
+        headers={"Cache-Control": "no-store"},
+    )
