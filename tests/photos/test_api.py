@@ -597,16 +597,17 @@ def test_every_upload_and_delete_is_in_the_audit_trail(local_api, auth, database
 
 
 def test_an_upload_streams_with_no_transaction_open(database, api_keys):
-    """The checks before the stream end their transaction: no lock or connection is held
-    (on SQLite every write transaction holds the database's write lock)."""
-    from app.core.actors import Caller
-    from app.keys.models import Role
-    from app.photos.dependencies import get_upload_monument
+    """The checks before the stream run in a short read of their own: once they pass, no
+    connection (on SQLite: no lock) is held while the body arrives."""
+    from app.core.actors import Caller, Role
+    from app.core.dependencies import ReceiveThenWrite
+    from app.photos.dependencies import upload_monument_checker
 
     monument_id = create_monument(database)
-    with database.session(write=True) as session:
-        assert get_upload_monument(monument_id, Caller(role=Role.field), session) == monument_id
-        assert not session.in_transaction()
+    check = upload_monument_checker()
+    transactions = ReceiveThenWrite(database)
+    assert check(monument_id, Caller(role=Role.field), transactions) == monument_id
+    assert database.engine.pool.checkedout() == 0
 
 
 @pytest.mark.postgresql_only
