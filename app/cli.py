@@ -24,12 +24,14 @@ media_cli = typer.Typer(help="Check photo files against the database.", no_args_
 uploads_cli = typer.Typer(help="Resumable uploads in progress.", no_args_is_help=True)
 import_cli = typer.Typer(help="Import inventories and folders of photos.", no_args_is_help=True)
 export_cli = typer.Typer(help="Export offline bundles for field teams.", no_args_is_help=True)
+docs_cli = typer.Typer(help="Print the pages of docs/ made from the code.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(media_cli, name="media")
 cli.add_typer(uploads_cli, name="uploads")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
+cli.add_typer(docs_cli, name="docs")
 console = Console()
 
 
@@ -460,6 +462,14 @@ def serve(
         # app.core.logs writes one JSON access line per request, with its request id.
         access_log=False,
     )
+
+
+@docs_cli.command("configuration")
+def docs_configuration() -> None:
+    """Print docs/configuration.md, the settings table made from `Settings`."""
+    from app.core.settings_docs import configuration_markdown
+
+    typer.echo(configuration_markdown(), nl=False)
 
 
 def main() -> None:

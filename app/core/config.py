@@ -9,143 +9,194 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every setting of the service; the README documents each one."""
+    """Every setting of the service; docs/configuration.md is generated from these fields."""
 
     model_config = SettingsConfigDict(env_prefix="HERITAGE_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
         default="sqlite:///./data/heritage.db",
-        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+        description="SQLAlchemy URL of the database: `sqlite:///path/to/file.db`, or PostgreSQL "
+        "as `postgresql+psycopg://user@host/db`",
     )
     media_root: Path = Field(
-        default=Path("./data/media"), description="Folder for photo originals and derivatives"
+        default=Path("./data/media"),
+        description="Folder for photo originals and derivatives (with "
+        "`HERITAGE_STORAGE_BACKEND=local`)",
     )
     max_json_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest JSON request body accepted (413 past it)"
+        default=1_048_576,
+        ge=1024,
+        description="Largest JSON request body accepted, in bytes (1 MiB by default; `413` past "
+        "it)",
     )
-    default_page_size: int = Field(default=50, ge=1, le=200)
+    default_page_size: int = Field(
+        default=50,
+        ge=1,
+        le=200,
+        description="Not read at present: each list route defaults `limit` to 50 itself (1–200 "
+        "accepted)",
+    )
     sensitive_grid_degrees: float = Field(
         default=0.1,
         gt=0,
         le=1,
-        description="Grid that sensitive coordinates are rounded to for anonymous/partner readers",
+        description="Grid, in degrees, that sensitive monuments' coordinates are rounded to for "
+        "anonymous and partner readers",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement")
     read_cache_entries: int = Field(
         default=10_000,
         ge=0,
-        description="Representations and API keys each worker keeps in memory until the next "
-        "write to the registry (0: none)",
+        description="Monument reads and API-key lookups each worker keeps in memory until the "
+        "next write to the registry (checked on every request against the newest audit event, so "
+        "never stale; see docs/architecture.md); `0` turns the cache off",
     )
 
     # Photo evidence.
     max_upload_bytes: int = Field(
         default=100 * 1024 * 1024,
         ge=1024,
-        description="Largest photo file accepted (413 past it); phones send 2–15 MB, scans more",
+        description="Largest photo file accepted, in bytes (100 MiB by default; `413` past it, "
+        "multipart and tus alike); phones send 2–15 MB, scans more",
     )
     max_image_pixels: int = Field(
         default=64_000_000,
         ge=1,
-        description="Largest image (width × height) decoded; past it the upload is a "
-        "decompression bomb (422)",
+        description="Largest image decoded, width × height (a 61-MP camera fits); past it the "
+        "upload is a decompression bomb (`422`). Decoding needs about 4 bytes per pixel",
     )
     min_image_side: int = Field(
         default=32,
         ge=1,
-        description="Shortest image side accepted, in pixels (422 below it)",
+        description="Shortest image side accepted, in pixels (`422` below it, so a 1×1 image is "
+        "refused; `1` accepts any size)",
     )
     photo_mismatch_metres: float = Field(
         default=2000,
         gt=0,
-        description="Distance from the monument past which a photo's GPS position is flagged",
+        description="Distance from the monument, in metres, past which a photo's GPS position "
+        "sets `location_mismatch` (and the web pages warn)",
     )
     upload_temp_dir: Path | None = Field(
         default=None,
-        description="Folder where uploads are spooled while received (default: the system's "
-        "temporary folder; it must be on disk, not in memory)",
+        description="Folder where uploads are spooled while they arrive (unset: the system's "
+        "temporary folder). Must be on disk: a RAM-backed `/tmp` would hold whole uploads in "
+        "memory",
     )
     resumable_uploads_dir: Path = Field(
         default=Path("./data/uploads"),
-        description="Folder where resumable (tus) uploads keep their bytes until they are "
-        "complete; on disk, shared by every worker process that serves /api/v1/uploads",
+        description="Folder where resumable (tus) uploads keep their bytes until complete; on "
+        "disk, shared by every worker process that serves `/api/v1/uploads`",
     )
     resumable_upload_expiry_seconds: int = Field(
         default=72 * 3600,
         ge=1,
-        description="How long a resumable upload is kept after its last activity before it "
-        "expires (410) and `heritage-registry uploads clean` removes it",
+        description="How long a resumable upload lives after its last chunk (72 h by default), "
+        "and how long a finished or refused one's outcome stays readable; then `410`, and "
+        "`heritage-registry uploads clean` removes it",
     )
     storage_backend: Literal["local", "s3"] = Field(
-        default="local", description="Where photo files are kept: `local` (media_root) or `s3`"
+        default="local",
+        description="Where photo files are kept: `local` (in `HERITAGE_MEDIA_ROOT`) or `s3` (an "
+        "S3-compatible bucket)",
     )
-    s3_bucket: str | None = Field(default=None, description="S3 bucket (storage_backend=s3)")
+    s3_bucket: str | None = Field(
+        default=None, description="Bucket, with `HERITAGE_STORAGE_BACKEND=s3`"
+    )
     s3_endpoint_url: str | None = Field(
-        default=None, description="S3-compatible endpoint; unset for AWS itself"
+        default=None,
+        description="Endpoint of an S3-compatible store (MinIO, Ceph, Garage…); unset for AWS "
+        "itself",
     )
     s3_region: str = Field(default="us-east-1", description="S3 region")
     s3_access_key_id: str | None = Field(
-        default=None, description="S3 access key (unset: boto3's usual credential chain)"
+        default=None,
+        description="S3 access key; unset (with the secret key), boto3's usual credential chain "
+        "applies (environment, instance role)",
     )
-    s3_secret_access_key: SecretStr | None = Field(default=None, description="S3 secret key")
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="S3 secret key (see `HERITAGE_S3_ACCESS_KEY_ID`)"
+    )
     s3_key_prefix: str = Field(
         default="", description="Prefix of every object key, e.g. `heritage/`"
     )
 
     # Webhook delivery (`heritage-registry worker`).
     webhook_timeout_seconds: float = Field(
-        default=10, gt=0, le=300, description="How long a receiver has to answer one delivery"
+        default=10,
+        gt=0,
+        le=300,
+        description="How long a webhook receiver has to answer one delivery, in seconds",
     )
     webhook_max_attempts: int = Field(
-        default=8, ge=1, le=50, description="Attempts per delivery before it is marked failed"
+        default=8, ge=1, le=50, description="Attempts per delivery before it is marked `failed`"
     )
     webhook_retry_base_seconds: float = Field(
-        default=30, gt=0, description="Wait after the first failure; doubles after each one"
+        default=30,
+        gt=0,
+        description="Wait after the first failed attempt, in seconds; doubles after each failure",
     )
     webhook_retry_max_seconds: float = Field(
-        default=6 * 3600, gt=0, description="Longest wait between two attempts"
+        default=6 * 3600,
+        gt=0,
+        description="Longest wait between two attempts, in seconds (6 h by default)",
     )
     webhook_lease_seconds: float = Field(
         default=60,
         gt=0,
-        description="How long a claimed delivery is reserved for its worker; after a crash, "
-        "another worker retries it once this has passed",
+        description="How long a worker's claim on a delivery lasts, in seconds; must exceed "
+        "`HERITAGE_WEBHOOK_TIMEOUT_SECONDS`. After a crash another worker retries the delivery "
+        "once it has passed",
     )
     worker_poll_seconds: float = Field(
-        default=2, gt=0, le=300, description="How often an idle worker looks for due deliveries"
+        default=2,
+        gt=0,
+        le=300,
+        description="How often an idle webhook worker looks for due deliveries, in seconds",
     )
 
     # OAI-PMH (/oai).
-    oai_repository_name: str = Field(default="Heritage damage registry", min_length=1)
+    oai_repository_name: str = Field(
+        default="Heritage damage registry",
+        min_length=1,
+        description="`repositoryName` announced by OAI-PMH Identify",
+    )
     oai_admin_email: str = Field(
         default="registry-admin@heritage-registry.example",
         pattern=r"^[^@\s]+@[^@\s]+$",
-        description="Contact address announced by Identify",
+        description="`adminEmail` announced by OAI-PMH Identify",
     )
     oai_repository_identifier: str = Field(
         default="heritage-registry.example",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*(\.[A-Za-z0-9][A-Za-z0-9\-]*)+$",
-        description="Namespace of OAI identifiers (oai:<this>:monument/<id>), a domain name",
+        description="Namespace of OAI identifiers (`oai:<this>:monument/<id>`): a domain name "
+        "you control",
     )
     oai_page_size: int = Field(
-        default=100, ge=1, le=1000, description="Records, headers or sets per OAI-PMH response"
+        default=100,
+        ge=1,
+        le=1000,
+        description="Records, headers or sets per OAI-PMH response (then a resumption token)",
     )
 
     # Abuse protection (app.core.rate_limits), per client address.
     rate_limit_anonymous: str | None = Field(
         default="300/minute",
-        description="Requests an anonymous client address may make (limits notation, e.g. "
-        "`300/minute`, `10/second;300/minute`); empty: no limit",
+        description="Requests one client address may make without a key (to `/api/v1` and "
+        "`/oai`), in the `limits` notation (`300/minute`, `10/second;300/minute`); empty: no "
+        "limit",
     )
     rate_limit_failed_auth: str | None = Field(
         default="20/minute",
-        description="Failed authentications (wrong, revoked or malformed keys) a client "
-        "address may make before it gets 429 for every keyed request; empty: no limit",
+        description="Failed authentications (unknown, revoked or malformed key) one client "
+        "address may make; past it every keyed request from that address is `429` until the "
+        "window passes; empty: no limit",
     )
     rate_limit_storage_uri: str = Field(
         default="memory://",
-        description="Where the counters live: `memory://` (one count per worker process) or "
-        "a shared store the `limits` library supports, e.g. `redis://host:6379`",
+        description="Where rate-limit counters live: `memory://` counts per worker process (N "
+        "workers allow up to N× the limit); `redis://host:6379` (install `redis`) shares one "
+        "count across workers and machines",
     )
 
     # Logs.
@@ -153,7 +204,9 @@ class Settings(BaseSettings):
         default="INFO", description="Least severe log level written"
     )
     log_format: Literal["json", "console"] = Field(
-        default="json", description="`json`: one JSON object per line; `console`: for people"
+        default="json",
+        description="`json`: one JSON object per line on stderr; `console`: readable lines for "
+        "development",
     )
 
     @field_validator("rate_limit_anonymous", "rate_limit_failed_auth", mode="after")
@@ -174,24 +227,27 @@ class Settings(BaseSettings):
     # Web pages (/ui/).
     session_secret: SecretStr | None = Field(
         default=None,
-        description="Key that signs the web pages' session cookies; unset, each process makes "
-        "a random one (sessions then end at restart and are not shared between workers)",
+        description="Key that signs the web pages' session cookies; set the same value on every "
+        "worker and machine. Unset (and no `HERITAGE_SESSION_SECRET_FILE`): each process makes a "
+        "random one, so sign-ins end at restart and are not shared between workers",
     )
     session_secret_file: Path | None = Field(
         default=None,
-        description="File holding the session key, made with a random key if missing (used "
-        "when session_secret is unset; lets every worker on a machine share one key)",
+        description="Used when `HERITAGE_SESSION_SECRET` is unset: a file holding the key, "
+        "created with a random one (readable by its owner only) if missing, so every worker on "
+        "the machine shares it (the Docker image sets `/var/lib/heritage/session-secret`)",
     )
     session_max_age_seconds: int = Field(
         default=12 * 3600,
         ge=60,
         le=30 * 86_400,
-        description="How long a web sign-in lasts before the key must be entered again",
+        description="How long a web sign-in lasts, in seconds (12 h by default), before the key "
+        "must be entered again",
     )
     session_cookie_secure: bool | None = Field(
         default=None,
-        description="Mark the session cookie Secure: unset, it is Secure when the request came "
-        "over https",
+        description="`true` or `false` marks the session cookie Secure regardless (`true` behind "
+        "a proxy that ends TLS); unset, it is Secure when the request came over https",
     )
 
     @model_validator(mode="after")
