@@ -1,7 +1,13 @@
-"""The ASGI application: `app.main:app`."""
+"""The application factory, `create_app`, and `app.main:app` for uvicorn.
+
+Importing this module builds nothing: `app` is made from the environment's settings the
+first time it is asked for (uvicorn's `app.main:app` does), so tests, the command line and
+tools can import the factory without an engine or a `./data/` folder appearing.
+"""
 
 import logging
 import secrets
+from functools import cache
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -164,4 +170,13 @@ def complete_openapi(app: FastAPI) -> None:
     app.openapi = openapi
 
 
-app = create_app()
+@cache
+def _application_from_environment() -> FastAPI:
+    return create_app()
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`app.main:app`: the application of the environment's settings, made on first use."""
+    if name == "app":
+        return _application_from_environment()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,10 +4,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import JSONDocument, UTCDateTime
-from app.core.time import utc_now
+from app.core.db import JSONDocument, Timestamps, UTCDateTime
 
 
 class DamageLevel(StrEnum):
@@ -66,7 +65,7 @@ class AssessmentStatus(StrEnum):
     rejected = "rejected"
 
 
-class DamageAssessment(SQLModel, table=True):
+class DamageAssessment(Timestamps, table=True):
     """One observation of one monument at one date, and its review."""
 
     __tablename__ = "damage_assessment"
@@ -101,5 +100,3 @@ class DamageAssessment(SQLModel, table=True):
     reviewer_key_id: int | None = Field(default=None, sa_column=Column(Integer))
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     review_note: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -11,9 +11,9 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine
 
-from app.core.time import as_utc
+from app.core.time import as_utc, utc_now
 
 # Set before any model is imported so every constraint gets a stable, predictable name
 # (Alembic needs names to alter or drop constraints, and SQLite has none by default).
@@ -53,6 +53,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+class CreatedAt(SQLModel):
+    """When a row was recorded (UTC)."""
+
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class Timestamps(CreatedAt):
+    """When a row was recorded and last changed (UTC); services set `updated_at`."""
+
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
 
 
 def _json_dumps(document: Any) -> str:

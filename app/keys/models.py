@@ -3,16 +3,15 @@
 from datetime import datetime
 
 from sqlalchemy import Column, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.core.actors import Role
-from app.core.db import UTCDateTime
-from app.core.time import utc_now
+from app.core.db import CreatedAt, UTCDateTime
 
 __all__ = ["ApiKey", "Role"]
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(CreatedAt, table=True):
     """A credential for one caller; the secret itself is never stored."""
 
     __tablename__ = "api_key"
@@ -25,5 +24,4 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(sa_column=Column(String(16), nullable=False))
     # SHA-256 of the whole key: keys carry 256 random bits, so a slow KDF adds nothing.
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,9 +4,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import JSONDocument, UTCDateTime
+from app.core.db import JSONDocument, Timestamps, UTCDateTime
 from app.core.time import utc_now
 
 
@@ -36,7 +36,7 @@ class MonumentType(StrEnum):
     other = "other"
 
 
-class Monument(SQLModel, table=True):
+class Monument(Timestamps, table=True):
     """A structure within a site. Its condition is derived from its verified assessments."""
 
     __tablename__ = "monument"
@@ -72,7 +72,7 @@ class Monument(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_column=Column(String(200)))
     # Case-folded name and alternative names, for case-insensitive search in any script.
     search_text: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    # Indexed, unlike the mixin's: partners poll `updated_since`.
     updated_at: datetime = Field(
         default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=True
     )

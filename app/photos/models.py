@@ -13,13 +13,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import UTCDateTime
-from app.core.time import utc_now
+from app.core.db import CreatedAt, Timestamps, UTCDateTime
 
 
-class Photo(SQLModel, table=True):
+class Photo(Timestamps, table=True):
     """An image attached to a monument (and optionally to one of its assessments).
 
     Files live in the storage backend under keys derived from their SHA-256; the row keeps
@@ -75,11 +74,9 @@ class Photo(SQLModel, table=True):
     location_mismatch: bool | None = Field(default=None, sa_column=Column(Boolean))
     uploaded_by: str = Field(sa_column=Column(String(300), nullable=False))
     uploaded_by_key_id: int | None = Field(default=None, sa_column=Column(Integer))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
 
 
-class PhotoUploadKey(SQLModel, table=True):
+class PhotoUploadKey(CreatedAt, table=True):
     """An `Idempotency-Key` seen on an upload, and the answer it got, so retries get it too."""
 
     __tablename__ = "photo_upload_key"
@@ -98,4 +95,3 @@ class PhotoUploadKey(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("photo.id"), nullable=False, index=True)
     )
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -1,13 +1,12 @@
 """Restoration assessments: what it would take to restore a monument, and its progress."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import JSONDocument, UTCDateTime
-from app.core.time import utc_now
+from app.core.db import JSONDocument, Timestamps
 
 
 class Feasibility(StrEnum):
@@ -61,7 +60,7 @@ class RestorationStatus(StrEnum):
     on_hold = "on_hold"
 
 
-class RestorationAssessment(SQLModel, table=True):
+class RestorationAssessment(Timestamps, table=True):
     """One opinion on restoring one monument; several may coexist."""
 
     __tablename__ = "restoration_assessment"
@@ -98,5 +97,3 @@ class RestorationAssessment(SQLModel, table=True):
     )
     author: str = Field(sa_column=Column(String(300), nullable=False))
     author_key_id: int | None = Field(default=None, sa_column=Column(Integer))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

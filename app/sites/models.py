@@ -1,15 +1,12 @@
 """Heritage properties that group monuments."""
 
-from datetime import datetime
-
 from sqlalchemy import Column, Float, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import UTCDateTime
-from app.core.time import utc_now
+from app.core.db import Timestamps
 
 
-class Site(SQLModel, table=True):
+class Site(Timestamps, table=True):
     """A heritage property (a UNESCO World Heritage property where it is one)."""
 
     __tablename__ = "site"
@@ -24,5 +21,3 @@ class Site(SQLModel, table=True):
     lat: float | None = Field(default=None, sa_column=Column(Float))
     lon: float | None = Field(default=None, sa_column=Column(Float))
     description: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -5,10 +5,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import JSONDocument, UTCDateTime
-from app.core.time import utc_now
+from app.core.db import JSONDocument, Timestamps, UTCDateTime
 
 
 class UploadState(StrEnum):
@@ -19,7 +18,7 @@ class UploadState(StrEnum):
     failed = "failed"
 
 
-class Upload(SQLModel, table=True):
+class Upload(Timestamps, table=True):
     """One resumable upload. Its bytes are in a file under the uploads folder, not here.
 
     `upload_offset` is the truth about how much has arrived: it is committed only after the
@@ -54,7 +53,5 @@ class Upload(SQLModel, table=True):
     )
     # Why a complete upload was refused: the problem document it was answered with.
     problem: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     # Pushed forward by every chunk received; past it the upload is gone (410).
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

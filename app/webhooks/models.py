@@ -4,13 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import JSONDocument, UTCDateTime
-from app.core.time import utc_now
+from app.core.db import CreatedAt, JSONDocument, UTCDateTime
 
 
-class WebhookSubscription(SQLModel, table=True):
+class WebhookSubscription(CreatedAt, table=True):
     """A receiver URL and the event types it is sent."""
 
     __tablename__ = "webhook_subscription"
@@ -24,7 +23,6 @@ class WebhookSubscription(SQLModel, table=True):
     # the worker needs the secret itself to sign every delivery, and a hash can only check.
     # It is shown once, at creation, and never written to the audit trail.
     secret: str = Field(sa_column=Column(String(100), nullable=False))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -37,7 +35,7 @@ class DeliveryStatus(StrEnum):
     cancelled = "cancelled"  # the subscription was deleted before it was delivered
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(CreatedAt, table=True):
     """One event for one subscription: an outbox row, then the log of its delivery.
 
     Written in the same transaction as the change it announces (see app.audit.service), so
@@ -72,4 +70,3 @@ class WebhookDelivery(SQLModel, table=True):
     last_status_code: int | None = Field(default=None, sa_column=Column(Integer))
     last_error: str | None = Field(default=None, sa_column=Column(String(500)))
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
