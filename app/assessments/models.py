@@ -80,6 +80,10 @@ class DamageAssessment(Timestamps, table=True):
     id: int | None = Field(default=None, primary_key=True)
     monument_id: int = Field(sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False))
     observed_on: date = Field(sa_column=Column(Date, nullable=False))
+    # When the damage itself happened, where a source says so (the observation may be
+    # later: a satellite image of 31 August shows what was blown up on the 30th).
+    event_from: date | None = Field(default=None, sa_column=Column(Date))
+    event_to: date | None = Field(default=None, sa_column=Column(Date))
     method: AssessmentMethod = Field(sa_column=Column(String(30), nullable=False))
     source: str = Field(sa_column=Column(Text, nullable=False))
     damage_level: DamageLevel = Field(sa_column=Column(String(30), nullable=False))

@@ -15,7 +15,7 @@ from app.assessments.schemas import (
 )
 from app.core.actors import Caller, Role
 from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import ReadSessionDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
@@ -39,11 +39,13 @@ def list_monument_assessments(
     caller: CallerDep,
     monument: MonumentDep,
     session: ReadSessionDep,
+    axes: TimeAxesDep,
     status: Annotated[AssessmentStatus | None, Query(description="Only this status.")] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
-    """The monument's damage history in `observed_on` order (verified only, for the public)."""
+    """The monument's damage history in `observed_on` order (verified only, for the public):
+    observed by `as_of`, entered by `known_at`."""
     assessments = service.list_history(
         session=session,
         monument_id=monument.id,
@@ -51,6 +53,7 @@ def list_monument_assessments(
         status=status,
         after=decode_key_cursor(cursor, (str, int)),
         limit=limit,
+        axes=axes,
     )
     return page_response(
         request,

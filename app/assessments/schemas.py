@@ -31,10 +31,18 @@ Causes = Annotated[
 AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
+EventDate = Annotated[
+    PastDate | None,
+    Field(description="When the damage itself happened, where a source says so (a window)."),
+]
+
+
 class AssessmentCreate(InputModel):
     """A new (draft) damage assessment."""
 
     observed_on: PastDate
+    event_from: EventDate = None
+    event_to: EventDate = None
     method: AssessmentMethod
     source: Citation
     damage_level: DamageLevel
@@ -55,6 +63,8 @@ class AssessmentUpdate(PatchModel):
     )
 
     observed_on: PastDate | None = None
+    event_from: EventDate = None
+    event_to: EventDate = None
     method: AssessmentMethod | None = None
     source: Citation | None = None
     damage_level: DamageLevel | None = None
@@ -77,6 +87,8 @@ class AssessmentRead(ResourceRead):
 
     monument_id: int
     observed_on: date
+    event_from: date | None
+    event_to: date | None
     method: AssessmentMethod
     source: str
     damage_level: DamageLevel
@@ -93,6 +105,23 @@ class AssessmentRead(ResourceRead):
     review_note: str | None
 
 
+class DamageWindow(BaseModel):
+    """When the monument reached its current level, as far as the record tells: after the
+    last observation that showed less damage, and by the first one that showed it."""
+
+    level: DamageLevel
+    after: date | None = Field(
+        description="The last observation before, with less damage; null when none shows less."
+    )
+    after_assessment_id: int | None
+    by: date = Field(description="The first observation that showed this level.")
+    by_assessment_id: int
+    event_from: date | None = Field(
+        description="When the damage happened, as the first observation's source states it."
+    )
+    event_to: date | None
+
+
 class CurrentCondition(BaseModel):
     """A monument's condition, from its latest verified assessment."""
 
@@ -100,3 +129,14 @@ class CurrentCondition(BaseModel):
     extent_percent: int | None
     observed_on: date
     assessment_id: int
+    damage_window: DamageWindow | None = Field(
+        default=None, description="When this level was reached; null for no visible damage."
+    )
+    disputed: bool = Field(
+        default=False,
+        description="Verified assessments of overlapping times disagree by more than one level "
+        "about this condition or about when it was reached.",
+    )
+    disputed_assessment_ids: list[int] = Field(
+        default_factory=list, description="The assessments that disagree."
+    )

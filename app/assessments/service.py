@@ -2,25 +2,38 @@
 
 A monument's current condition is never stored: it is derived, when read, from its latest
 verified assessment by `observed_on` (ties: the one verified last), leaving out assessments
-that a verified correction supersedes. `as_of` restricts that to what was known on a date.
+that a verified correction supersedes. It can be read at two times (`TimeAxes`): `as_of`,
+the date the condition held, counts the assessments observed by then, judged on everything
+verified now; `known_at` counts only what was verified (and corrected) by then.
 """
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import BindParameter, Date, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ClauseElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.assessments.models import AssessmentStatus, DamageAssessment
+from app.assessments.models import AssessmentStatus, DamageAssessment, DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
 from app.core.actors import Caller, Role
 from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
-from app.core.time import utc_now
+from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
 
 PUBLISHED = frozenset({AssessmentStatus.verified})
@@ -84,13 +97,21 @@ def list_history(
     status: AssessmentStatus | None,
     after: tuple[Any, ...] | None,
     limit: int,
+    axes: TimeAxes = NOW,
 ) -> Sequence[DamageAssessment]:
-    """A monument's assessments in `observed_on` order (then id) that the caller may see."""
+    """A monument's assessments in `observed_on` order (then id) that the caller may see:
+    observed by `axes.as_of`, and entered (for the public: verified) by `axes.known_at`."""
     query = select(DamageAssessment).where(DamageAssessment.monument_id == monument_id)
     if status is not None:
         query = query.where(DamageAssessment.status == status)
+    if axes.as_of is not None:
+        query = query.where(DamageAssessment.observed_on <= axes.as_of)
+    if axes.known_by is not None:
+        query = query.where(DamageAssessment.created_at < axes.known_by)
     if caller.role not in REVIEWER_ROLES:
         visible = DamageAssessment.status.in_(PUBLISHED)
+        if axes.known_by is not None:
+            visible = and_(visible, DamageAssessment.reviewed_at < axes.known_by)
         if caller.role == Role.field:
             visible = or_(visible, DamageAssessment.author_key_id == caller.key_id)
         query = query.where(visible)
@@ -139,16 +160,42 @@ def list_awaiting_review(
     return session.scalars(query).all()
 
 
-def known_by(as_of: date) -> datetime:
-    """The first instant after the `as_of` day (UTC): what was verified before it was known."""
-    return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+def _counted(
+    assessment: Any,
+    correction: Any,
+    *,
+    as_of: date | BindParameter | None,
+    known_by: datetime | BindParameter | None,
+    monument_ids: Collection[int] | Select | BindParameter | None,
+) -> list[Any]:
+    """What makes an assessment count towards a condition read at these times: verified
+    (by `known_by`, when given), observed by `as_of`, and not superseded by a verified
+    correction (known by then)."""
+    counted = [assessment.status == AssessmentStatus.verified]
+    corrected = [
+        correction.supersedes_id.is_not(None),
+        correction.status == AssessmentStatus.verified,
+    ]
+    if monument_ids is not None:
+        counted.append(assessment.monument_id.in_(monument_ids))
+        # A correction is always of the same monument (see `_check_supersedes`).
+        corrected.append(correction.monument_id.in_(monument_ids))
+    if as_of is not None:
+        counted.append(assessment.observed_on <= as_of)
+    if known_by is not None:
+        counted.append(assessment.reviewed_at < known_by)
+        corrected.append(correction.reviewed_at < known_by)
+    # Not correlated: the set of corrected ids is computed once (a hashed subplan on
+    # PostgreSQL, an ephemeral index on SQLite), never re-scanned per assessment.
+    counted.append(assessment.id.not_in(select(correction.supersedes_id).where(*corrected)))
+    return counted
 
 
 def condition_query(
-    as_of: date | BindParameter | None = None,
+    axes: TimeAxes = NOW,
     monument_ids: Collection[int] | Select | BindParameter | None = None,
 ) -> Select:
-    """Per monument, its current condition (rank 1 of its verified, unsuperseded assessments).
+    """Per monument, its condition at `axes` (rank 1 of the assessments that count).
 
     `monument_ids` (a list or a subquery) limits the work to those monuments' assessments:
     planners cannot push a join condition into a windowed subquery, so without it every
@@ -156,27 +203,13 @@ def condition_query(
     """
     assessment = aliased(DamageAssessment, name="assessment")
     correction = aliased(DamageAssessment, name="correction")
-    known = [assessment.status == AssessmentStatus.verified]
-    corrected = [
-        correction.supersedes_id.is_not(None),
-        correction.status == AssessmentStatus.verified,
-    ]
-    if monument_ids is not None:
-        known.append(assessment.monument_id.in_(monument_ids))
-        # A correction is always of the same monument (see `_check_supersedes`).
-        corrected.append(correction.monument_id.in_(monument_ids))
-    if as_of is not None:
-        # A bound `as_of` comes with a bound `known_by` (see `_conditions_of`).
-        cutoff = (
-            known_by(as_of)
-            if isinstance(as_of, date)
-            else bindparam("known_by", type_=UTCDateTime())
-        )
-        known += [assessment.observed_on <= as_of, assessment.reviewed_at < cutoff]
-        corrected.append(correction.reviewed_at < cutoff)
-    # Not correlated: the set of corrected ids is computed once (a hashed subplan on
-    # PostgreSQL, an ephemeral index on SQLite), never re-scanned per assessment.
-    corrected_ids = select(correction.supersedes_id).where(*corrected)
+    counted = _counted(
+        assessment,
+        correction,
+        as_of=axes.as_of,
+        known_by=axes.known_by,
+        monument_ids=monument_ids,
+    )
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
         order_by=(
@@ -197,7 +230,7 @@ def condition_query(
             assessment.causes.label("causes"),
             rank.label("rank"),
         )
-        .where(*known, assessment.id.not_in(corrected_ids))
+        .where(*counted)
         .subquery("ranked")
     )
     return select(ranked).where(ranked.c.rank == 1)
@@ -215,25 +248,144 @@ def condition_from_row(row: Any) -> CurrentCondition | None:
     )
 
 
-@lru_cache(maxsize=2)
-def _conditions_of(with_as_of: bool) -> Select:
-    """The condition query for a list of monuments, built once: every read of a monument
+# --- conditions with their history: when a level was reached, and disputes ------------------
+
+LEVEL_RANK = {level: rank for rank, level in enumerate(DamageLevel)}
+
+
+def _history_query(
+    *,
+    as_of: date | BindParameter | None,
+    known_by: datetime | BindParameter | None,
+    monument_ids: Collection[int] | Select | BindParameter,
+) -> Select:
+    """The counted assessments of some monuments, oldest observation first (the order
+    `condition_query` ranks by)."""
+    assessment = DamageAssessment
+    correction = aliased(DamageAssessment, name="correction")
+    counted = _counted(
+        assessment, correction, as_of=as_of, known_by=known_by, monument_ids=monument_ids
+    )
+    return (
+        select(
+            assessment.monument_id,
+            assessment.id.label("assessment_id"),
+            assessment.damage_level,
+            assessment.extent_percent,
+            assessment.observed_on,
+            assessment.event_from,
+            assessment.event_to,
+            assessment.method,
+            assessment.confidence,
+            assessment.causes,
+        )
+        .where(*counted)
+        .order_by(
+            assessment.monument_id,
+            assessment.observed_on,
+            assessment.reviewed_at,
+            assessment.id,
+        )
+    )
+
+
+@lru_cache(maxsize=4)
+def _history_of(with_as_of: bool, with_known_by: bool) -> Select:
+    """The history query for a list of monuments, built once per kind: every monument read
     runs it, and building the statement costs more than running it."""
-    as_of = bindparam("as_of", type_=Date()) if with_as_of else None
-    return condition_query(as_of, bindparam("monument_ids", expanding=True))
+    return _history_query(
+        as_of=bindparam("as_of", type_=Date()) if with_as_of else None,
+        known_by=bindparam("known_by", type_=UTCDateTime()) if with_known_by else None,
+        monument_ids=bindparam("monument_ids", expanding=True),
+    )
+
+
+def counted_histories(
+    *, session: Session, monument_ids: Collection[int] | Select, axes: TimeAxes = NOW
+) -> dict[int, list[Any]]:
+    """Each monument's assessments that count at `axes`, oldest observation first;
+    `monument_ids` is a list, or a subquery (a whole site's)."""
+    if isinstance(monument_ids, ClauseElement):
+        statement, params = (
+            _history_query(as_of=axes.as_of, known_by=axes.known_by, monument_ids=monument_ids),
+            {},
+        )
+    else:
+        if not monument_ids:
+            return {}
+        statement = _history_of(axes.as_of is not None, axes.known_by is not None)
+        params: dict[str, Any] = {"monument_ids": list(monument_ids)}
+        if axes.as_of is not None:
+            params["as_of"] = axes.as_of
+        if axes.known_by is not None:
+            params["known_by"] = axes.known_by
+    histories: dict[int, list[Any]] = {}
+    for row in session.execute(statement, params):
+        histories.setdefault(row.monument_id, []).append(row)
+    return histories
+
+
+def _span(row: Any) -> tuple[date, date]:
+    """When an assessment says things stood: its stated event window, else its observation."""
+    return (row.event_from or row.event_to or row.observed_on, row.event_to or row.observed_on)
+
+
+def _disagree(first: Any, second: Any) -> bool:
+    """Two observations of overlapping times more than one level apart."""
+    (first_from, first_to), (second_from, second_to) = _span(first), _span(second)
+    apart = abs(LEVEL_RANK[first.damage_level] - LEVEL_RANK[second.damage_level])
+    return apart > 1 and first_from <= second_to and second_from <= first_to
+
+
+def derive_condition(history: Sequence[Any]) -> dict[str, Any] | None:
+    """The condition a history (oldest first) comes to: its latest observation, when that
+    level was reached, and whether verified observations of the same time disagree.
+
+    Plain data, with every column of the latest observation, for `CurrentCondition` and
+    the report's richer entry alike.
+    """
+    if not history:
+        return None
+    current = history[-1]
+    level = LEVEL_RANK[current.damage_level]
+    window = None
+    focus = {current.assessment_id}
+    if level > 0:
+        less = [i for i, row in enumerate(history) if LEVEL_RANK[row.damage_level] < level]
+        before = history[less[-1]] if less else None
+        first = history[less[-1] + 1 if less else 0]
+        focus.add(first.assessment_id)
+        window = {
+            "level": current.damage_level,
+            "after": before.observed_on if before else None,
+            "after_assessment_id": before.assessment_id if before else None,
+            "by": first.observed_on,
+            "by_assessment_id": first.assessment_id,
+            "event_from": first.event_from,
+            "event_to": first.event_to,
+        }
+    disputed: set[int] = set()
+    for first_row, second_row in combinations(history, 2):
+        involved = {first_row.assessment_id, second_row.assessment_id}
+        if involved & focus and _disagree(first_row, second_row):
+            disputed |= involved
+    return {
+        **current._mapping,
+        "damage_window": window,
+        "disputed": bool(disputed),
+        "disputed_assessment_ids": sorted(disputed),
+    }
 
 
 def current_conditions(
-    *, session: Session, monument_ids: Collection[int], as_of: date | None = None
+    *, session: Session, monument_ids: Collection[int], axes: TimeAxes = NOW
 ) -> dict[int, CurrentCondition]:
-    """The condition of each of these monuments that has one, now or as known on `as_of`."""
-    if not monument_ids:
-        return {}
-    params: dict[str, Any] = {"monument_ids": list(monument_ids)}
-    if as_of is not None:
-        params |= {"as_of": as_of, "known_by": known_by(as_of)}
-    rows = session.execute(_conditions_of(as_of is not None), params).all()
-    return {row.monument_id: condition_from_row(row) for row in rows}
+    """The condition of each of these monuments that has one at `axes`."""
+    histories = counted_histories(session=session, monument_ids=monument_ids, axes=axes)
+    return {
+        monument_id: CurrentCondition.model_validate(derive_condition(history))
+        for monument_id, history in histories.items()
+    }
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -264,6 +416,28 @@ def _check_supersedes(session: Session, monument_id: int, superseded_id: int | N
 def _apply(assessment: DamageAssessment, fields: dict[str, Any]) -> None:
     for field, value in fields.items():
         setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
+    _check_event_window(assessment)
+
+
+def _check_event_window(assessment: DamageAssessment) -> None:
+    """The damage an observation shows happened by the day it was observed."""
+    start, end, seen = assessment.event_from, assessment.event_to, assessment.observed_on
+    problem = None
+    if start is not None and end is not None and start > end:
+        problem = ("event_to", f"event_to ({end}) must not be before event_from ({start}).")
+    elif max(filter(None, (start, end)), default=seen) > seen:
+        field = "event_to" if end is not None and end > seen else "event_from"
+        problem = (
+            field,
+            f"{field} must not be after observed_on ({seen}): the damage seen that day had "
+            "happened by then.",
+        )
+    if problem is not None:
+        field, detail = problem
+        raise Unprocessable(
+            detail,
+            errors=[{"loc": ["body", field], "msg": detail, "type": "invalid_event_window"}],
+        )
 
 
 def create_assessment(

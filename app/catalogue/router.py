@@ -8,10 +8,10 @@ from app.assessments.models import DamageLevel
 from app.catalogue import service
 from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
-from app.core.dependencies import ReadSessionDep, SettingsDep, WriteSessionDep
+from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
-from app.core.schemas import AsOf, QueryText, UtcMoment
+from app.core.schemas import QueryText, UtcMoment
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
@@ -28,6 +28,7 @@ def list_monuments(
     request: Request,
     caller: CallerDep,
     session: ReadSessionDep,
+    axes: TimeAxesDep,
     site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
     q: Annotated[
@@ -45,7 +46,6 @@ def list_monuments(
     damage_level: Annotated[
         DamageLevel | None, Query(description="Only monuments in this current condition.")
     ] = None,
-    as_of: AsOf = None,
     restoration_status: Annotated[
         RestorationStatus | None, Query(description="Status of the latest restoration assessment.")
     ] = None,
@@ -67,7 +67,7 @@ def list_monuments(
         bbox=service.parse_bbox(bbox) if bbox is not None else None,
         updated_since=updated_since,
         damage_level=damage_level,
-        as_of=as_of,
+        axes=axes,
         restoration_status=restoration_status,
         priority=priority,
         prerequisite=prerequisite,
@@ -85,7 +85,7 @@ def list_monuments(
         found,
         limit=limit,
         present=lambda page: service.present_many(
-            session=session, monuments=page, exact_locations=exact, as_of=as_of
+            session=session, monuments=page, exact_locations=exact, axes=axes
         ),
     )
 
@@ -125,16 +125,16 @@ def read_monument(
     caller: CallerDep,
     monument_id: MonumentId,
     session: ReadSessionDep,
-    as_of: AsOf = None,
+    axes: TimeAxesDep,
 ) -> Response:
-    """One monument and its condition (now, or as known on `as_of`); sensitive coordinates
-    are rounded for anonymous and partner callers."""
+    """One monument and its condition at `as_of` and `known_at` (default: now); sensitive
+    coordinates are rounded for anonymous and partner callers."""
     # No MonumentDep: the service answers from its cache without loading the row.
     document = service.read_document(
         session=session,
         monument_id=monument_id,
         exact_locations=caller.sees_exact_locations,
-        as_of=as_of,
+        axes=axes,
     )
     return document_response(request, document)
 

@@ -8,7 +8,8 @@ above those evidence packages, and the stored monument (app/monuments) knows not
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Text, and_, cast, or_
 from sqlmodel import Session, select
@@ -18,9 +19,9 @@ from app.assessments.models import DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.audit.read_cache import cached
 from app.catalogue.schemas import MonumentRead
-from app.core.errors import BadRequest
+from app.core.errors import BadRequest, NotFound
 from app.core.http import render
-from app.core.time import as_utc
+from app.core.time import NOW, TimeAxes, as_utc
 from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentType
 from app.restoration import service as restorations
@@ -48,7 +49,7 @@ class MonumentFilters:
     bbox: BoundingBox | None = None
     updated_since: datetime | None = None
     damage_level: DamageLevel | None = None
-    as_of: date | None = None
+    axes: TimeAxes = NOW
     restoration_status: RestorationStatus | None = None
     priority: Priority | None = None
     prerequisite: Prerequisite | None = None
@@ -83,7 +84,7 @@ def list_monuments(
     limit: int,
 ) -> list[Monument]:
     """Monuments matching the filters in id order after a cursor; one more than `limit`."""
-    query = select(Monument).where(Monument.deleted_at.is_(None))
+    query = select(Monument).where(*recorded_at(filters.axes))
     if filters.site_id is not None:
         query = query.where(Monument.site_id == filters.site_id)
     if filters.type is not None:
@@ -106,7 +107,7 @@ def list_monuments(
     # Filters on derived values select monument ids with one non-correlated subquery each,
     # ranked once for the whole registry, rather than a join planners may re-run per row.
     if filters.damage_level is not None:
-        condition = assessments.condition_query(filters.as_of).subquery("condition")
+        condition = assessments.condition_query(filters.axes).subquery("condition")
         query = query.where(
             Monument.id.in_(
                 select(condition.c.monument_id).where(
@@ -115,7 +116,7 @@ def list_monuments(
             )
         )
     if filters.restoration_status or filters.priority or filters.prerequisite:
-        restoration = restorations.latest_query().subquery("restoration")
+        restoration = restorations.latest_query(filters.axes).subquery("restoration")
         matching = select(restoration.c.monument_id)
         if filters.restoration_status is not None:
             matching = matching.where(restoration.c.status == filters.restoration_status)
@@ -162,18 +163,29 @@ def present(
     )
 
 
+def recorded_at(axes: TimeAxes) -> list[Any]:
+    """Monuments in the registry at `axes`: whatever the `as_of` date, a monument recorded
+    now is listed; `known_at` leaves out those recorded later or withdrawn by then."""
+    if axes.known_by is None:
+        return [Monument.deleted_at.is_(None)]
+    return [
+        Monument.created_at < axes.known_by,
+        or_(Monument.deleted_at.is_(None), Monument.deleted_at >= axes.known_by),
+    ]
+
+
 def present_many(
     *,
     session: Session,
     monuments: Sequence[Monument],
     exact_locations: bool,
-    as_of: date | None = None,
+    axes: TimeAxes = NOW,
 ) -> list[MonumentRead]:
-    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`)
-    and latest restoration: two queries, whatever the number of monuments."""
+    """Monuments as a caller sees them, with their condition and latest restoration at
+    `axes`: two queries, whatever the number of monuments."""
     ids = [monument.id for monument in monuments]
-    conditions = assessments.current_conditions(session=session, monument_ids=ids, as_of=as_of)
-    latest = restorations.latest_summaries(session=session, monument_ids=ids)
+    conditions = assessments.current_conditions(session=session, monument_ids=ids, axes=axes)
+    latest = restorations.latest_summaries(session=session, monument_ids=ids, axes=axes)
     return [
         present(
             monument,
@@ -186,16 +198,27 @@ def present_many(
 
 
 def present_one(
-    *, session: Session, monument: Monument, exact_locations: bool, as_of: date | None = None
+    *, session: Session, monument: Monument, exact_locations: bool, axes: TimeAxes = NOW
 ) -> MonumentRead:
     """One monument as a caller sees it (see `present_many`)."""
     return present_many(
-        session=session, monuments=[monument], exact_locations=exact_locations, as_of=as_of
+        session=session, monuments=[monument], exact_locations=exact_locations, axes=axes
     )[0]
 
 
+def get_monument_at(*, session: Session, monument_id: int, axes: TimeAxes) -> Monument:
+    """The monument, if the registry held it at `axes` (`NotFound` if recorded later)."""
+    monument = monuments.get_monument(session=session, monument_id=monument_id)
+    if axes.known_by is not None and monument.created_at >= axes.known_by:
+        raise NotFound(
+            f"Monument {monument_id} was recorded at {monument.created_at.isoformat()}, after "
+            f"known_at ({axes.known_at}); read it without known_at, or with a later one."
+        )
+    return monument
+
+
 def read_document(
-    *, session: Session, monument_id: int, exact_locations: bool, as_of: date | None = None
+    *, session: Session, monument_id: int, exact_locations: bool, axes: TimeAxes = NOW
 ) -> bytes:
     """The JSON a caller reads for this monument (`get_monument`'s errors when it has none).
 
@@ -204,11 +227,11 @@ def read_document(
     """
 
     def build() -> bytes:
-        monument = monuments.get_monument(session=session, monument_id=monument_id)
+        monument = get_monument_at(session=session, monument_id=monument_id, axes=axes)
         return render(
             present_one(
-                session=session, monument=monument, exact_locations=exact_locations, as_of=as_of
+                session=session, monument=monument, exact_locations=exact_locations, axes=axes
             )
         )
 
-    return cached(session, ("monument", monument_id, exact_locations, as_of), build)
+    return cached(session, ("monument", monument_id, exact_locations, axes), build)

@@ -23,7 +23,9 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.schemas import AsOf, KnownAt
 from app.core.storage import Storage
+from app.core.time import TimeAxes
 
 
 def get_database(request: Request) -> Database:
@@ -128,3 +130,11 @@ ReceiveThenWriteDep = Annotated[ReceiveThenWrite, Depends(get_receive_then_write
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+def get_time_axes(as_of: AsOf = None, known_at: KnownAt = None) -> TimeAxes:
+    """The two times a reading is taken at: `as_of` and `known_at` (app.core.time)."""
+    return TimeAxes(as_of=as_of, known_at=known_at)  # type: ignore[arg-type]
+
+
+TimeAxesDep = Annotated[TimeAxes, Depends(get_time_axes)]

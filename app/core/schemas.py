@@ -1,5 +1,6 @@
 """Field types and base models shared by every domain's request and response schemas."""
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
@@ -102,8 +103,52 @@ PastDate = Annotated[date, AfterValidator(_not_future_day)]
 
 AsOf = Annotated[
     date | None,
-    Query(description="The state as it was known at the end of this day (UTC), YYYY-MM-DD."),
+    Query(
+        description="The date the condition held (YYYY-MM-DD): judged on every record "
+        "verified now, by when things were observed. Omitted: today."
+    ),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
+]
+
+CompareTo = Annotated[
+    date | None,
+    Query(description="An earlier `as_of` date (YYYY-MM-DD) to list changes since."),
+    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
+]
+
+_KNOWN_AT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
+def _known_at(text: str | None) -> date | datetime | None:
+    if text is None:
+        return None
+    if not _KNOWN_AT.fullmatch(text):
+        raise ValueError("must be a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SSZ)")
+    try:
+        moment: date | datetime = (
+            date.fromisoformat(text) if len(text) == 10 else as_utc(datetime.fromisoformat(text))
+        )
+    except (ValueError, OverflowError):
+        raise ValueError("is not a real date or time") from None
+    day = moment.date() if isinstance(moment, datetime) else moment
+    _not_future_day(day)
+    return moment
+
+
+# The two reading times as plain fields, for inputs other than query parameters (a page's
+# GET form, where empty fields mean "not given").
+AsOfDate = Annotated[date, AfterValidator(_not_future_day)]
+KnownAtText = Annotated[str, Field(max_length=40), AfterValidator(_known_at)]
+
+KnownAt = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="The registry as it knew things then: only records entered and verified "
+        "by this date (end of day, UTC) or date-time. Omitted: now.",
+        examples=["2016-04-01", "2016-04-01T12:00:00Z"],
+    ),
+    AfterValidator(_known_at),
 ]
 
 

@@ -1,6 +1,7 @@
 """UTC time helpers: every stored time is timezone-aware UTC."""
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def utc_now() -> datetime:
@@ -18,3 +19,37 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` (UTC): what was recorded on that day came before it."""
+    try:
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    except OverflowError:  # 9999-12-31: nothing is recorded after it anyway
+        return datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TimeAxes:
+    """The two times the registry can be read at.
+
+    `as_of` is the date a condition held: every record verified now is judged, by when
+    things were observed (None: today). `known_at` is the registry as it knew things at an
+    instant: only records entered and verified by then count (None: now). A date for
+    `known_at` means the end of that day (UTC).
+    """
+
+    as_of: date | None = None
+    known_at: date | datetime | None = None
+
+    @property
+    def known_by(self) -> datetime | None:
+        """The first instant after `known_at`: records entered before it were known."""
+        if self.known_at is None:
+            return None
+        if isinstance(self.known_at, datetime):
+            return as_utc(self.known_at) + timedelta(microseconds=1)
+        return end_of_day(self.known_at)
+
+
+NOW = TimeAxes()

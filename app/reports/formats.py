@@ -27,6 +27,8 @@ MEDIA_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
 }
 CSV_COLUMNS = [
+    "as_of",
+    "known_at",
     "monument_id",
     "name",
     "alt_names",
@@ -42,6 +44,10 @@ CSV_COLUMNS = [
     "confidence",
     "causes",
     "assessment_id",
+    "damage_reached_after",
+    "damage_reached_by",
+    "disputed",
+    "disputed_assessment_ids",
     "photos",
     "latest_photo_on",
     "restoration_feasibility",
@@ -64,10 +70,13 @@ LEVEL_COLOURS = {
 }
 
 
-def _flat(entry: MonumentEntry) -> dict[str, object]:
+def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, object]:
     condition, restoration = entry.condition, entry.restoration
     cost = restoration.estimated_cost if restoration else None
+    window = condition.damage_window if condition else None
     return {
+        "as_of": report.as_of.isoformat(),
+        "known_at": report.known_at.isoformat() if report.known_at else "",
         "monument_id": entry.id,
         "name": entry.name,
         "alt_names": "; ".join(entry.alt_names),
@@ -85,6 +94,12 @@ def _flat(entry: MonumentEntry) -> dict[str, object]:
         "confidence": condition.confidence if condition else "",
         "causes": "; ".join(condition.causes) if condition else "",
         "assessment_id": condition.assessment_id if condition else "",
+        "damage_reached_after": window.after.isoformat() if window and window.after else "",
+        "damage_reached_by": window.by.isoformat() if window else "",
+        "disputed": condition.disputed if condition else False,
+        "disputed_assessment_ids": "; ".join(map(str, condition.disputed_assessment_ids))
+        if condition
+        else "",
         "photos": entry.evidence.photos,
         "latest_photo_on": entry.evidence.latest_photo_on or "",
         "restoration_feasibility": restoration.feasibility if restoration else "",
@@ -107,7 +122,7 @@ def to_csv(report: StateOfConservationReport) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in report.monuments:
-        writer.writerow(_flat(entry))
+        writer.writerow(_flat(report, entry))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -118,7 +133,7 @@ def to_geojson(report: StateOfConservationReport) -> FeatureCollection:
             type="Feature",
             id=entry.id,
             geometry=Point(type="Point", coordinates=(entry.lon, entry.lat)),
-            properties=_flat(entry),
+            properties=_flat(report, entry),
         )
         for entry in report.monuments
     ]

@@ -1,15 +1,14 @@
 """HTTP routes for /api/v1/reports: state-of-conservation reports and the registry summary."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller
-from app.core.dependencies import ReadSessionDep, StorageDep
+from app.core.dependencies import ReadSessionDep, StorageDep, TimeAxesDep
 from app.core.errors import NotAcceptable
 from app.core.http import etag_for, resource_response
-from app.core.schemas import AsOf, QueryText
+from app.core.schemas import CompareTo, QueryText
 from app.reports import formats, service
 from app.reports.schemas import RegistrySummary, ReportFormat, StateOfConservationReport
 from app.sites.dependencies import SiteDep
@@ -51,18 +50,17 @@ def read_state_of_conservation(
     site: SiteDep,
     session: ReadSessionDep,
     storage: StorageDep,
-    as_of: AsOf = None,
-    compare_to: Annotated[
-        date | None, Query(description="An earlier date to list changes since.")
-    ] = None,
+    axes: TimeAxesDep,
+    compare_to: CompareTo = None,
     format: Annotated[ReportFormat | None, Query(description="Overrides Accept.")] = None,
 ) -> Response:
-    """The property's UNESCO-style state-of-conservation report, as of a date."""
+    """The property's UNESCO-style state-of-conservation report: conditions on the `as_of`
+    date (default today), as the registry knew them at `known_at` (default now)."""
     chosen = _negotiate(format, request.headers.get("accept", "*/*"))
     report = service.state_of_conservation(
         session=session,
         site=site,
-        as_of=as_of,
+        axes=axes,
         compare_to=compare_to,
         exact_locations=caller.sees_exact_locations,
     )
@@ -82,6 +80,7 @@ def read_state_of_conservation(
 def read_registry_summary(
     request: Request,
     session: ReadSessionDep,
+    axes: TimeAxesDep,
     group_by: Annotated[
         Literal["site", "type", "period", "damage_level"], Query(description="How to group.")
     ] = "site",
@@ -91,6 +90,8 @@ def read_registry_summary(
         QueryText,
     ] = None,
 ) -> Response:
-    """Monuments counted by current damage level across the registry."""
-    summary = service.registry_summary(session=session, group_by=group_by, country=country)
+    """Monuments counted by damage level across the registry, at `as_of` and `known_at`."""
+    summary = service.registry_summary(
+        session=session, group_by=group_by, country=country, axes=axes
+    )
     return resource_response(request, summary)

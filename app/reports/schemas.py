@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.assessments.models import AssessmentMethod, Confidence, DamageCause, DamageLevel
+from app.assessments.schemas import CurrentCondition
 from app.monuments.models import MonumentType
 from app.restoration.models import Approach, Feasibility, Prerequisite, Priority, RestorationStatus
 from app.restoration.schemas import MoneyRead
@@ -25,16 +26,12 @@ class PropertyInfo(BaseModel):
     danger_list_year: int | None
 
 
-class ConditionEntry(BaseModel):
-    """A monument's condition as of the report date."""
+class ConditionEntry(CurrentCondition):
+    """A monument's condition on the report date, with how it was observed."""
 
-    damage_level: DamageLevel
-    extent_percent: int | None
-    observed_on: date
     method: AssessmentMethod
     confidence: Confidence
     causes: list[DamageCause]
-    assessment_id: int
 
 
 class EvidenceEntry(BaseModel):
@@ -123,12 +120,14 @@ class LevelChange(BaseModel):
     name: str
     from_level: DamageLevel | Literal["unassessed"]
     to_level: DamageLevel | Literal["unassessed"]
+    from_assessment_id: int | None = Field(description="What the earlier level rests on.")
+    to_assessment_id: int | None = Field(description="What the later level rests on.")
 
 
 class Comparison(BaseModel):
     """What changed between `compare_to` and the report date."""
 
-    compare_to: date
+    compare_to: date = Field(description="The earlier `as_of` date, read at the same known_at.")
     changes: list[LevelChange]
 
 
@@ -137,6 +136,9 @@ class Provenance(BaseModel):
 
     generated_at: datetime
     data_as_of: date
+    known_at: date | datetime | None = Field(
+        description="The registry as it knew things then; null: as it knows them now."
+    )
     audit_chain_head: str
     audit_events: int
 
@@ -145,7 +147,13 @@ class StateOfConservationReport(BaseModel):
     """A UNESCO-style state-of-conservation report for one property."""
 
     property: PropertyInfo
-    as_of: date
+    as_of: date = Field(description="The date the conditions held (by observation dates).")
+    known_at: date | datetime | None = Field(
+        description="Only records entered and verified by then count; null: everything now."
+    )
+    notice: str | None = Field(
+        default=None, description="Why the report lists nothing, when that needs saying."
+    )
     monuments: list[MonumentEntry]
     summary: ReportSummary
     comparison: Comparison | None
@@ -164,6 +172,8 @@ class SummaryGroup(BaseModel):
 class RegistrySummary(BaseModel):
     """Monument counts across the registry, grouped."""
 
+    as_of: date
+    known_at: date | datetime | None
     group_by: Literal["site", "type", "period", "damage_level"]
     country: str | None
     monuments: int

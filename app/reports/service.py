@@ -14,16 +14,18 @@ from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, select
 from sqlmodel import Session
 
 from app.assessments import service as assessments
 from app.assessments.models import DamageLevel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.catalogue import service as catalogue
 from app.core.db import UTCDateTime
+from app.core.errors import Unprocessable
 from app.core.storage import Storage, StorageError
-from app.core.time import today_utc, utc_now
+from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
 from app.monuments.models import Monument
 from app.photos.models import Photo
 from app.reports import formats
@@ -52,15 +54,6 @@ from app.sites.models import Site
 PRIORITY_KEYS = ("urgent", "high", "medium", "low", "unstated")
 
 
-def _existing_on(as_of: date) -> list[Any]:
-    """Monuments recorded by the end of `as_of` and not withdrawn by then."""
-    cutoff = assessments.known_by(as_of)
-    return [
-        Monument.created_at < cutoff,
-        or_(Monument.deleted_at.is_(None), Monument.deleted_at >= cutoff),
-    ]
-
-
 def _site_monument_ids(site_id: int) -> Any:
     return select(Monument.id).where(Monument.site_id == site_id).scalar_subquery()
 
@@ -68,35 +61,40 @@ def _site_monument_ids(site_id: int) -> Any:
 @dataclass(frozen=True)
 class _ReportRows:
     monuments: list[Any]
-    conditions: dict[int, Any]
+    conditions: dict[int, dict[str, Any]]
     restorations: dict[int, Any]
 
 
-def _report_rows(session: Session, site_id: int, as_of: date) -> _ReportRows:
-    """The site's monuments, their conditions and latest restorations as of the date: three
-    queries, joined here by monument id. (Joining the two windowed queries to the monuments
-    in SQL leaves planners short of statistics on their results, and both SQLite and
-    PostgreSQL were seen to rescan one per monument.)"""
+def _report_rows(session: Session, site_id: int, axes: TimeAxes) -> _ReportRows:
+    """The site's monuments, their conditions and latest restorations at `axes`: three
+    queries, joined here by monument id. (Joining the windowed restoration query to the
+    monuments in SQL leaves planners short of statistics on its result, and both SQLite and
+    PostgreSQL were seen to rescan it per monument.)"""
     in_site = _site_monument_ids(site_id)
     # Plain rows, not ORM objects: a report reads thousands of monuments and changes none.
     monuments = session.execute(
         select(*Monument.__table__.columns)
-        .where(Monument.site_id == site_id, *_existing_on(as_of))
+        .where(Monument.site_id == site_id, *catalogue.recorded_at(axes))
         .order_by(Monument.id)
     ).all()
-    conditions = session.execute(assessments.condition_query(as_of, in_site)).all()
-    latest = session.execute(restorations.latest_query(as_of, in_site)).all()
+    histories = assessments.counted_histories(session=session, monument_ids=in_site, axes=axes)
+    latest = session.execute(restorations.latest_query(axes, in_site)).all()
     return _ReportRows(
         monuments=list(monuments),
-        conditions={row.monument_id: row for row in conditions},
+        conditions={
+            monument_id: assessments.derive_condition(history)
+            for monument_id, history in histories.items()
+        },
         restorations={row.monument_id: row for row in latest},
     )
 
 
-def _levels_on(session: Session, site_id: int, as_of: date) -> dict[int, str]:
-    condition = assessments.condition_query(as_of, _site_monument_ids(site_id)).subquery()
-    rows = session.execute(select(condition.c.monument_id, condition.c.damage_level)).all()
-    return {row.monument_id: row.damage_level for row in rows}
+def _conditions_at(session: Session, site_id: int, axes: TimeAxes) -> dict[int, Any]:
+    condition = assessments.condition_query(axes, _site_monument_ids(site_id)).subquery()
+    rows = session.execute(
+        select(condition.c.monument_id, condition.c.damage_level, condition.c.assessment_id)
+    ).all()
+    return {row.monument_id: row for row in rows}
 
 
 def _entry(
@@ -125,7 +123,7 @@ def _entry(
         "lat": monument.public_lat if generalised else monument.lat,
         "lon": monument.public_lon if generalised else monument.lon,
         "location_generalised": generalised,
-        "condition": None if condition is None else dict(condition._mapping),
+        "condition": condition,
         "evidence": evidence or {"photos": 0, "latest_photo_on": None},
         "restoration": None
         if restoration is None
@@ -179,32 +177,52 @@ def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
 
 
 def _compare(
-    session: Session, site_id: int, entries: list[MonumentEntry], compare_to: date
+    session: Session,
+    site_id: int,
+    entries: list[MonumentEntry],
+    compare_to: date,
+    axes: TimeAxes,
 ) -> Comparison:
-    earlier = _levels_on(session, site_id, compare_to)
+    """What changed between `compare_to` and the report's `as_of`, both read under the same
+    `known_at`."""
+    earlier = _conditions_at(session, site_id, TimeAxes(as_of=compare_to, known_at=axes.known_at))
     changes = []
     for entry in entries:
-        before = earlier.get(entry.id, UNASSESSED)
-        after = entry.condition.damage_level if entry.condition else UNASSESSED
-        if before != after:
+        before = earlier.get(entry.id)
+        before_level = before.damage_level if before else UNASSESSED
+        after_level = entry.condition.damage_level if entry.condition else UNASSESSED
+        if before_level != after_level:
             changes.append(
                 LevelChange(
-                    monument_id=entry.id, name=entry.name, from_level=before, to_level=after
+                    monument_id=entry.id,
+                    name=entry.name,
+                    from_level=before_level,
+                    to_level=after_level,
+                    from_assessment_id=before.assessment_id if before else None,
+                    to_assessment_id=entry.condition.assessment_id if entry.condition else None,
                 )
             )
     return Comparison(compare_to=compare_to, changes=changes)
 
 
-def evidence_for(*, session: Session, site_id: int, as_of: date) -> dict[int, EvidenceEntry]:
-    """Photo evidence per monument of the site: photos recorded by the end of `as_of`, and
-    the date of the latest (taken, or else uploaded)."""
+def _photos_at(site_id: int, axes: TimeAxes) -> list[Any]:
+    """Photos of the site's monuments at `axes`: taken (else uploaded) by the end of
+    `as_of`, uploaded by `known_at`."""
+    held = [Photo.monument_id.in_(_site_monument_ids(site_id))]
+    if axes.as_of is not None:
+        held.append(func.coalesce(Photo.taken_at, Photo.created_at) < end_of_day(axes.as_of))
+    if axes.known_by is not None:
+        held.append(Photo.created_at < axes.known_by)
+    return held
+
+
+def evidence_for(*, session: Session, site_id: int, axes: TimeAxes) -> dict[int, EvidenceEntry]:
+    """Photo evidence per monument of the site at `axes`, and the date of the latest
+    (taken, or else uploaded)."""
     shot_at = func.coalesce(Photo.taken_at, Photo.created_at)
     rows = session.execute(
         select(Photo.monument_id, func.count(), func.max(shot_at, type_=UTCDateTime()))
-        .where(
-            Photo.monument_id.in_(_site_monument_ids(site_id)),
-            Photo.created_at < assessments.known_by(as_of),
-        )
+        .where(*_photos_at(site_id, axes))
         .group_by(Photo.monument_id)
     ).all()
     return {
@@ -213,18 +231,15 @@ def evidence_for(*, session: Session, site_id: int, as_of: date) -> dict[int, Ev
     }
 
 
-def latest_thumbnail_keys(*, session: Session, site_id: int, as_of: date) -> dict[int, str]:
-    """Storage key of the thumbnail of each monument's latest photo as of the date."""
+def latest_thumbnail_keys(*, session: Session, site_id: int, axes: TimeAxes) -> dict[int, str]:
+    """Storage key of the thumbnail of each monument's latest photo at `axes`."""
     rank = func.row_number().over(
         partition_by=Photo.monument_id,
         order_by=(func.coalesce(Photo.taken_at, Photo.created_at).desc(), Photo.id.desc()),
     )
     ranked = (
         select(Photo.monument_id, Photo.thumbnail_key, rank.label("rank"))
-        .where(
-            Photo.monument_id.in_(_site_monument_ids(site_id)),
-            Photo.created_at < assessments.known_by(as_of),
-        )
+        .where(*_photos_at(site_id, axes))
         .subquery()
     )
     rows = session.execute(
@@ -237,14 +252,22 @@ def state_of_conservation(
     *,
     session: Session,
     site: Site,
-    as_of: date | None,
+    axes: TimeAxes,
     compare_to: date | None,
     exact_locations: bool,
 ) -> StateOfConservationReport:
-    """The property's state of conservation as known at the end of `as_of` (default today)."""
-    as_of = as_of or today_utc()
-    rows = _report_rows(session, site.id, as_of)
-    evidence = evidence_for(session=session, site_id=site.id, as_of=as_of)
+    """The property's state of conservation at `axes`: on the `as_of` date (default
+    today), as the registry knew it at `known_at` (default now)."""
+    as_of = axes.as_of or today_utc()
+    if compare_to is not None and compare_to > as_of:
+        raise Unprocessable(
+            f"compare_to ({compare_to}) must be on or before as_of ({as_of}): it names the "
+            "earlier date to list changes since.",
+            errors=[{"loc": ["query", "compare_to"], "msg": "after as_of", "type": "value_error"}],
+        )
+    axes = TimeAxes(as_of=as_of, known_at=axes.known_at)
+    rows = _report_rows(session, site.id, axes)
+    evidence = evidence_for(session=session, site_id=site.id, axes=axes)
     entries = _MONUMENT_ENTRIES.validate_python(
         [
             _entry(
@@ -258,24 +281,43 @@ def state_of_conservation(
         ]
     )
     events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    comparison = None
+    if compare_to is not None:
+        comparison = _compare(session, site.id, entries, compare_to, axes)
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(site, from_attributes=True),
         as_of=as_of,
+        known_at=axes.known_at,
+        notice=_empty_notice(entries, axes),
         monuments=entries,
         summary=_summarise(entries),
-        comparison=None if compare_to is None else _compare(session, site.id, entries, compare_to),
+        comparison=comparison,
         provenance=Provenance(
             generated_at=utc_now(),
             data_as_of=as_of,
+            known_at=axes.known_at,
             audit_chain_head=audit.chain_head(session=session),
             audit_events=events,
         ),
     )
 
 
-def registry_summary(*, session: Session, group_by: str, country: str | None) -> RegistrySummary:
-    """Monuments counted by damage level, grouped by site, type, period or damage level."""
-    condition = assessments.condition_query().subquery("condition")
+def _empty_notice(entries: list[MonumentEntry], axes: TimeAxes) -> str | None:
+    """Why a report lists nothing, when `known_at` is the reason."""
+    if entries or axes.known_at is None:
+        return None
+    return (
+        f"The registry held no monument of this property at {axes.known_at} (known_at): "
+        "everything it holds now was recorded later. Omit known_at to read what it holds now."
+    )
+
+
+def registry_summary(
+    *, session: Session, group_by: str, country: str | None, axes: TimeAxes = NOW
+) -> RegistrySummary:
+    """Monuments counted by damage level at `axes`, grouped by site, type, period or damage
+    level."""
+    condition = assessments.condition_query(axes).subquery("condition")
     level = func.coalesce(condition.c.damage_level, UNASSESSED)
     group_columns = {
         "site": (cast(Site.id, String), Site.name),
@@ -292,7 +334,7 @@ def registry_summary(*, session: Session, group_by: str, country: str | None) ->
         .select_from(Monument)
         .join(Site, Site.id == Monument.site_id)
         .outerjoin(condition, condition.c.monument_id == Monument.id)
-        .where(Monument.deleted_at.is_(None))
+        .where(*catalogue.recorded_at(axes))
         .group_by(key, label, level)
     )
     if country:
@@ -311,6 +353,8 @@ def registry_summary(*, session: Session, group_by: str, country: str | None) ->
         for group_key, group in sorted(groups.items(), key=lambda item: item[1]["label"])
     ]
     return RegistrySummary(
+        as_of=axes.as_of or today_utc(),
+        known_at=axes.known_at,
         group_by=group_by,
         country=country.upper() if country else None,
         monuments=sum(g.monuments for g in summary_groups),
@@ -319,12 +363,12 @@ def registry_summary(*, session: Session, group_by: str, country: str | None) ->
 
 
 def embedded_thumbnails(
-    *, session: Session, storage: Storage, site_id: int, as_of: date
+    *, session: Session, storage: Storage, site_id: int, axes: TimeAxes
 ) -> dict[int, str]:
     """Each monument's latest thumbnail as a data URI, for a report that must be readable
     offline and printable (derivatives carry no metadata, so any reader may see them)."""
     embedded = {}
-    keys = latest_thumbnail_keys(session=session, site_id=site_id, as_of=as_of)
+    keys = latest_thumbnail_keys(session=session, site_id=site_id, axes=axes)
     for monument_id, key in keys.items():
         try:
             with storage.open(key) as thumbnail:
@@ -340,7 +384,10 @@ def printable(
 ) -> bytes:
     """The report as its printable HTML page (latest photos embedded), or that page as PDF."""
     thumbnails = embedded_thumbnails(
-        session=session, storage=storage, site_id=report.property.id, as_of=report.as_of
+        session=session,
+        storage=storage,
+        site_id=report.property.id,
+        axes=TimeAxes(as_of=report.as_of, known_at=report.known_at),
     )
     html = formats.to_html(report, thumbnails)
     return formats.to_pdf(html) if pdf else html.encode("utf-8")

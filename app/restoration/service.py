@@ -1,7 +1,6 @@
 """Restoration assessments: recording opinions, their status transitions, and money."""
 
 from collections.abc import Collection, Sequence
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -10,11 +9,10 @@ from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
-from app.assessments.service import known_by
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.core.time import utc_now
+from app.core.time import NOW, TimeAxes, utc_now
 from app.restoration.models import RestorationAssessment, RestorationStatus
 from app.restoration.schemas import MoneyRead, RestorationRead, RestorationSummary
 
@@ -84,11 +82,12 @@ def list_for_monument(
 
 
 def latest_query(
-    as_of: date | None = None, monument_ids: Collection[int] | Select | BindParameter | None = None
+    axes: TimeAxes = NOW,
+    monument_ids: Collection[int] | Select | BindParameter | None = None,
 ) -> Select:
-    """Per monument, its latest restoration assessment (by `assessed_on`, then id); with
-    `as_of`, the latest one recorded and assessed by the end of that day; `monument_ids`
-    limits the ranking to those monuments."""
+    """Per monument, its latest restoration assessment (by `assessed_on`, then id): at
+    `axes`, assessed by `as_of` and recorded by `known_at`; `monument_ids` limits the
+    ranking to those monuments."""
     rank = func.row_number().over(
         partition_by=RestorationAssessment.monument_id,
         order_by=(RestorationAssessment.assessed_on.desc(), RestorationAssessment.id.desc()),
@@ -96,22 +95,24 @@ def latest_query(
     ranked = select(RestorationAssessment, rank.label("rank"))
     if monument_ids is not None:
         ranked = ranked.where(RestorationAssessment.monument_id.in_(monument_ids))
-    if as_of is not None:
-        ranked = ranked.where(
-            RestorationAssessment.assessed_on <= as_of,
-            RestorationAssessment.created_at < known_by(as_of),
-        )
+    if axes.as_of is not None:
+        ranked = ranked.where(RestorationAssessment.assessed_on <= axes.as_of)
+    if axes.known_by is not None:
+        ranked = ranked.where(RestorationAssessment.created_at < axes.known_by)
     ranked = ranked.subquery("ranked_restoration")
     return select(ranked).where(ranked.c.rank == 1)
 
 
 def latest_summaries(
-    *, session: Session, monument_ids: Collection[int]
+    *, session: Session, monument_ids: Collection[int], axes: TimeAxes = NOW
 ) -> dict[int, RestorationSummary]:
-    """The latest restoration assessment of each of these monuments that has one."""
+    """The latest restoration assessment at `axes` of each of these monuments that has one."""
     if not monument_ids:
         return {}
-    rows = session.execute(_latest_of(), {"monument_ids": list(monument_ids)}).all()
+    if axes == NOW:
+        rows = session.execute(_latest_of(), {"monument_ids": list(monument_ids)}).all()
+    else:
+        rows = session.execute(latest_query(axes, list(monument_ids))).all()
     return {row.monument_id: summarise(row) for row in rows}
 
 
@@ -119,7 +120,7 @@ def latest_summaries(
 def _latest_of() -> Select:
     """The latest-restoration query for a list of monuments, built once: every read of a
     monument runs it, and building the statement costs more than running it."""
-    return latest_query(None, bindparam("monument_ids", expanding=True))
+    return latest_query(NOW, bindparam("monument_ids", expanding=True))
 
 
 def summarise(restoration: Any) -> RestorationSummary:

@@ -1,5 +1,6 @@
 """Browsing the registry: sites, monuments, their reports and photos."""
 
+from collections import Counter
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,17 +11,18 @@ from app.catalogue import service as catalogue
 from app.core.actors import Caller
 from app.core.dependencies import ReadSessionDep, StorageDep
 from app.core.pagination import CursorParam, decode_cursor, next_page_cursor
-from app.core.schemas import AsOf
+from app.core.time import TimeAxes, today_utc
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import Monument
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
+from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
 from app.sites import service as sites
 from app.sites.dependencies import SiteDep
 from app.ui import forms, views
-from app.ui.dependencies import UiCallerDep
+from app.ui.dependencies import PageTimeAxesDep, UiCallerDep
 from app.ui.pages import render
 from app.ui.schemas import MonumentListFilters
 from app.ui.views import HISTORY_LIMIT, PAGE_SIZE
@@ -96,19 +98,27 @@ def list_monuments(
 
 @router.get("/sites/{site_id}")
 def read_site(
-    request: Request, caller: UiCallerDep, site: SiteDep, session: ReadSessionDep
+    request: Request,
+    caller: UiCallerDep,
+    site: SiteDep,
+    session: ReadSessionDep,
+    axes: PageTimeAxesDep,
 ) -> Response:
-    """A site: its map of monuments coloured by condition, the monuments, its report."""
+    """A site: its map of monuments coloured by condition on a date (a date control redraws
+    it, and the counts), the monuments, its report."""
     exact = caller.sees_exact_locations
     found = catalogue.list_monuments(
         session=session,
-        filters=catalogue.MonumentFilters(site_id=site.id),
+        filters=catalogue.MonumentFilters(site_id=site.id, axes=axes),
         exact_locations=exact,
         after_id=None,
         limit=MAP_LIMIT,
     )
     shown = catalogue.present_many(
-        session=session, monuments=found[:MAP_LIMIT], exact_locations=exact
+        session=session, monuments=found[:MAP_LIMIT], exact_locations=exact, axes=axes
+    )
+    counts = Counter(
+        m.current_condition.damage_level if m.current_condition else UNASSESSED for m in shown
     )
     return render(
         request,
@@ -117,6 +127,9 @@ def read_site(
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
+        counts=counts,
+        axes=axes,
+        today=today_utc(),
         map_width=views.MAP_WIDTH,
         map_height=views.MAP_HEIGHT,
         legend=views.LEGEND,
@@ -130,15 +143,15 @@ def read_site_report(
     site: SiteDep,
     session: ReadSessionDep,
     storage: StorageDep,
+    axes: PageTimeAxesDep,
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
-    as_of: AsOf = None,
 ) -> Response:
     """The site's state-of-conservation report (the API's HTML or PDF), as the page's user
     may see it."""
     report = reports.state_of_conservation(
         session=session,
         site=site,
-        as_of=as_of,
+        axes=axes,
         compare_to=None,
         exact_locations=caller.sees_exact_locations,
     )
@@ -160,9 +173,12 @@ def _monument_page(
     session: Session,
     monument: Monument,
     photo_cursor: str | None,
+    axes: TimeAxes,
 ) -> Response:
     exact = caller.sees_exact_locations
-    shown = catalogue.present_one(session=session, monument=monument, exact_locations=exact)
+    shown = catalogue.present_one(
+        session=session, monument=monument, exact_locations=exact, axes=axes
+    )
     history = assessments.list_history(
         session=session,
         monument_id=monument.id,
@@ -170,6 +186,7 @@ def _monument_page(
         status=None,
         after=None,
         limit=HISTORY_LIMIT,
+        axes=axes,
     )
     gallery = photos.list_photos(
         session=session,
@@ -200,6 +217,7 @@ def _monument_page(
             restorations.present(opinion, latest_approved=latest)
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
+        axes=axes,
     )
 
 
@@ -209,10 +227,12 @@ def read_monument(
     caller: UiCallerDep,
     monument: MonumentDep,
     session: ReadSessionDep,
+    axes: PageTimeAxesDep,
     photos: CursorParam = None,
 ) -> Response:
-    """A monument: its condition, damage timeline, photo gallery and restoration opinions."""
-    return _monument_page(request, caller, session, monument, photos)
+    """A monument: its condition (when it was reached, and any dispute), damage timeline,
+    photo gallery and restoration opinions; at `as_of` and `known_at` when given."""
+    return _monument_page(request, caller, session, monument, photos, axes)
 
 
 @router.get("/photos/{photo_id}")

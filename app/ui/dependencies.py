@@ -9,6 +9,8 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
@@ -27,8 +29,10 @@ from app.core.browser_sessions import (
 )
 from app.core.dependencies import DatabaseDep
 from app.core.errors import BadRequest, Forbidden
+from app.core.time import TimeAxes
 from app.keys import service as keys
 from app.photos.dependencies import PhotoUpload, upload_monument_checker, upload_receiver
+from app.ui.schemas import TimeAxesFilters
 
 # The roles of the API routes each page stands for (tests/ui/test_access_matrix.py checks
 # that both answer every role alike).
@@ -125,3 +129,22 @@ def check_csrf_then_caller(
 UiPhotoUploadDep = Annotated[
     PhotoUpload, Depends(upload_receiver(upload_monument_checker(check_csrf_then_caller)))
 ]
+
+
+def get_page_time_axes(request: Request) -> TimeAxes:
+    """The times a page is read at, from its date control; empty fields mean "now"."""
+    given = {
+        name: value
+        for name in TimeAxesFilters.model_fields
+        if (value := request.query_params.get(name, "").strip())
+    }
+    try:
+        chosen = TimeAxesFilters.model_validate(given)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    return TimeAxes(as_of=chosen.as_of, known_at=chosen.known_at)  # type: ignore[arg-type]
+
+
+PageTimeAxesDep = Annotated[TimeAxes, Depends(get_page_time_axes)]

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.assessments.models import DamageLevel
-from app.core.schemas import InputModel, ShortText
+from app.core.schemas import AsOfDate, InputModel, KnownAtText, ShortText
 from app.monuments.models import MonumentType
 
 
@@ -16,3 +16,10 @@ class MonumentListFilters(InputModel):
     type: MonumentType | None = None
     damage_level: DamageLevel | None = None
     q: Annotated[ShortText, Field(min_length=1, max_length=200)] | None = None
+
+
+class TimeAxesFilters(InputModel):
+    """A page's date control (a GET form: empty fields mean "now")."""
+
+    as_of: AsOfDate | None = None
+    known_at: KnownAtText | None = None

@@ -1,7 +1,7 @@
 """Damage assessments: the review workflow, immutability, and the condition it yields."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -12,6 +12,7 @@ from app.core.actors import Caller
 from app.core.time import today_utc
 from app.keys import service as keys
 from app.keys.models import Role
+from app.monuments.models import Monument
 from tests.factories import (
     assessment_fields,
     count_rows,
@@ -231,6 +232,17 @@ def test_current_condition_follows_the_latest_observation_not_the_latest_review(
         "extent_percent": 90,
         "observed_on": "2015-09-01",
         "assessment_id": destroyed,
+        "damage_window": {
+            "level": "destroyed",
+            "after": None,
+            "after_assessment_id": None,
+            "by": "2015-09-01",
+            "by_assessment_id": destroyed,
+            "event_from": None,
+            "event_to": None,
+        },
+        "disputed": False,
+        "disputed_assessment_ids": [],
     }
     # An older observation verified later does not overwrite the newer one.
     create_assessment(
@@ -298,14 +310,21 @@ def backdate_review(database, assessment_id: int, day: str) -> None:
         )
 
 
-def test_as_of_gives_the_condition_as_it_was_known_on_each_date(client, database, monument_id):
-    # Observed 27 Aug (severe, verified 1 Sep); observed 31 Aug (destroyed, verified 10 Sep);
-    # observed 20 Aug (moderate, verified 20 Sep: older news, learned later).
+@pytest.fixture
+def learned_late(database, monument_id) -> list[int]:
+    """Observed 27 Aug (severe, verified 1 Sep), 31 Aug (destroyed, verified 10 Sep) and
+    20 Aug (moderate, verified 20 Sep: older news, learned later)."""
     timeline = [
         ("2015-08-27", "severe_damage", "2015-09-01"),
         ("2015-08-31", "destroyed", "2015-09-10"),
         ("2015-08-20", "moderate_damage", "2015-09-20"),
     ]
+    with database.session(write=True) as session:  # recorded before all of it
+        session.execute(
+            update(Monument)
+            .where(Monument.id == monument_id)
+            .values(created_at=datetime(2015, 1, 1, tzinfo=UTC))
+        )
     ids = []
     for observed_on, level, verified_on in timeline:
         ids.append(
@@ -318,29 +337,164 @@ def test_as_of_gives_the_condition_as_it_was_known_on_each_date(client, database
             )
         )
         backdate_review(database, ids[-1], verified_on)
+    return ids
 
+
+def condition_id(client, monument_id, **params) -> int | None:
+    found = condition(client, monument_id, **params)
+    return found and found["assessment_id"]
+
+
+def test_as_of_is_the_date_the_condition_held_judged_on_everything_verified_now(
+    client, monument_id, learned_late
+):
+    severe, destroyed, moderate = learned_late
     expected = {
-        "2015-08-30": None,
-        "2015-09-01": ids[0],
-        "2015-09-09": ids[0],
-        "2015-09-10": ids[1],
-        "2015-09-25": ids[1],
+        "2015-08-19": None,
+        "2015-08-20": moderate,  # learned on 20 Sep, but it held on 20 Aug
+        "2015-08-27": severe,
+        "2015-08-30": severe,
+        "2015-08-31": destroyed,
+        "2016-01-01": destroyed,
     }
     for as_of, assessment_id in expected.items():
-        found = condition(client, monument_id, as_of=as_of)
-        assert (found and found["assessment_id"]) == assessment_id, as_of
-    assert condition(client, monument_id)["assessment_id"] == ids[1]
+        assert condition_id(client, monument_id, as_of=as_of) == assessment_id, as_of
+    assert condition_id(client, monument_id) == destroyed
     assert (
         client.get(f"/api/v1/monuments/{monument_id}", params={"as_of": "2999-01-01"}).status_code
         == 422
     )
 
-    def destroyed_on(as_of):
-        params = {"damage_level": "destroyed", "as_of": as_of}
+
+def test_known_at_is_the_registry_as_it_knew_things_then(client, monument_id, learned_late):
+    severe, destroyed, _moderate = learned_late
+    expected = {
+        "2015-08-30": None,
+        "2015-09-01": severe,
+        "2015-09-09": severe,
+        "2015-09-10": destroyed,
+        "2015-09-10T11:59:59Z": severe,  # verified at noon
+        "2015-09-10T12:00:00Z": destroyed,
+        "2015-09-25": destroyed,
+    }
+    for known_at, assessment_id in expected.items():
+        assert condition_id(client, monument_id, known_at=known_at) == assessment_id, known_at
+
+
+def test_both_axes_together(client, monument_id, learned_late):
+    severe, _destroyed, moderate = learned_late
+    assert condition_id(client, monument_id, as_of="2015-08-28", known_at="2015-09-05") == severe
+    # The 20 August observation was not known until 20 September.
+    assert condition_id(client, monument_id, as_of="2015-08-25", known_at="2015-09-05") is None
+    assert condition_id(client, monument_id, as_of="2015-08-25", known_at="2015-09-25") == moderate
+
+
+def test_damage_window_runs_from_the_last_lesser_observation_to_the_first_that_showed_it(
+    client, monument_id, learned_late
+):
+    severe, destroyed, moderate = learned_late
+    assert condition(client, monument_id)["damage_window"] == {
+        "level": "destroyed",
+        "after": "2015-08-27",
+        "after_assessment_id": severe,
+        "by": "2015-08-31",
+        "by_assessment_id": destroyed,
+        "event_from": None,
+        "event_to": None,
+    }
+    window = condition(client, monument_id, as_of="2015-08-30")["damage_window"]
+    assert (window["after_assessment_id"], window["by_assessment_id"]) == (moderate, severe)
+
+
+def test_the_damage_level_filter_follows_both_axes(client, monument_id, learned_late):
+    def destroyed(**params):
+        params["damage_level"] = "destroyed"
         return [m["id"] for m in client.get("/api/v1/monuments", params=params).json()["items"]]
 
-    assert destroyed_on("2015-09-05") == []
-    assert destroyed_on("2015-09-15") == [monument_id]
+    assert destroyed(as_of="2015-08-30") == []
+    assert destroyed(as_of="2015-08-31") == [monument_id]
+    assert destroyed(known_at="2015-09-05") == []
+    assert destroyed(known_at="2015-09-15") == [monument_id]
+
+
+def test_a_monument_is_listed_under_any_as_of_and_hidden_only_by_known_at(
+    client, database, monument_id
+):
+    def listed(**params):
+        return [m["id"] for m in client.get("/api/v1/monuments", params=params).json()["items"]]
+
+    assert listed(as_of="1900-01-01") == [monument_id]
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert listed(known_at=yesterday) == []
+    hidden = client.get(f"/api/v1/monuments/{monument_id}", params={"known_at": yesterday})
+    assert hidden.status_code == 404
+    assert "known_at" in hidden.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "known_at", ["0", "2015-9-1", "yesterday", "2015-02-30", "2015-09-01T25:00Z", "2999-01-01"]
+)
+def test_known_at_refuses_anything_but_a_past_date_or_date_time(client, monument_id, known_at):
+    response = client.get(f"/api/v1/monuments/{monument_id}", params={"known_at": known_at})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "known_at" in response.text
+
+
+def test_observations_of_the_same_time_that_disagree_are_disputed(client, database, monument_id):
+    standing = create_assessment(
+        database,
+        monument_id,
+        status="verified",
+        observed_on="2015-08-31",
+        damage_level="moderate_damage",
+    )
+    gone = create_assessment(
+        database,
+        monument_id,
+        status="verified",
+        observed_on="2015-08-31",
+        damage_level="destroyed",
+        event_from="2015-08-27",
+        event_to="2015-08-31",
+    )
+    found = condition(client, monument_id)
+    assert found["assessment_id"] == gone
+    assert found["disputed"] is True
+    assert found["disputed_assessment_ids"] == sorted([standing, gone])
+    assert (found["damage_window"]["event_from"], found["damage_window"]["event_to"]) == (
+        "2015-08-27",
+        "2015-08-31",
+    )
+    # One level apart is a difference of judgement, not a dispute.
+    other = create_monument(database)
+    create_assessment(database, other, status="verified", damage_level="severe_damage")
+    create_assessment(database, other, status="verified", damage_level="destroyed")
+    assert condition(client, other)["disputed"] is False
+
+
+def test_an_event_window_must_end_by_the_observation(client, auth, monument_id):
+    for window, field in (
+        ({"event_from": "2015-08-30", "event_to": "2015-08-27"}, "event_to"),
+        ({"event_from": "2015-09-02"}, "event_from"),
+        ({"event_to": "2015-09-02"}, "event_to"),
+    ):
+        response = client.post(
+            history_url(monument_id),
+            json=assessment_fields(observed_on="2015-09-01", **window),
+            headers=auth("field"),
+        )
+        assert response.status_code == 422, window
+        assert response.json()["errors"][0]["loc"] == ["body", field]
+    accepted = client.post(
+        history_url(monument_id),
+        json=assessment_fields(
+            observed_on="2015-09-01", event_from="2015-08-27", event_to="2015-08-31"
+        ),
+        headers=auth("field"),
+    )
+    assert accepted.status_code == 201
+    assert accepted.json()["event_from"] == "2015-08-27"
 
 
 def test_monument_list_filters_by_current_damage_level(client, database):

@@ -147,28 +147,57 @@ def test_provenance_names_the_audit_chain_head(client, auth, palmyra):
     assert report["provenance"]["audit_events"] == verification["length"]
 
 
-def test_as_of_and_compare_to_follow_the_timeline(client, palmyra):
-    def levels(as_of):
-        report = client.get(report_url(palmyra["site"]), params={"as_of": as_of}).json()
+def test_as_of_follows_observations_and_known_at_follows_verification(client, palmyra):
+    def levels(**params):
+        report = client.get(report_url(palmyra["site"]), params=params).json()
         return {
             m["id"]: m["condition"]["damage_level"] if m["condition"] else None
             for m in report["monuments"]
         }
 
-    assert levels("2015-08-31") == {palmyra[k]: None for k in ("bel", "arch", "tomb", "agora")}
-    on_sept_30 = levels("2015-09-30")
+    everything = ("bel", "arch", "tomb", "agora")
+    assert levels(as_of="2015-08-30") == {palmyra[k]: None for k in everything}
+    # Bel was seen destroyed on 31 August; the registry verified it on 2 September.
+    assert levels(as_of="2015-08-31")[palmyra["bel"]] == "destroyed"
+    assert levels(known_at="2015-08-31") == {palmyra[k]: None for k in everything}
+    assert levels(known_at="2015-09-02")[palmyra["bel"]] == "destroyed"
+    on_sept_30 = levels(as_of="2015-09-30")
     assert on_sept_30[palmyra["bel"]] == "destroyed"
     assert on_sept_30[palmyra["arch"]] == "severe_damage"
-    assert levels("2015-10-06")[palmyra["arch"]] == "destroyed"
+    assert levels(as_of="2015-10-04")[palmyra["arch"]] == "destroyed"
+    assert levels(as_of="2015-10-04", known_at="2015-10-05")[palmyra["arch"]] == "severe_damage"
 
-    compared = client.get(
-        report_url(palmyra["site"]), params={"as_of": "2015-10-31", "compare_to": "2015-09-03"}
-    ).json()["comparison"]
-    changes = {(c["monument_id"], c["from_level"], c["to_level"]) for c in compared["changes"]}
-    assert changes == {
-        (palmyra["arch"], "unassessed", "destroyed"),
-        (palmyra["tomb"], "unassessed", "destroyed"),
-    }
+
+def test_compare_to_lists_each_change_with_the_assessments_on_both_sides(client, palmyra):
+    report = client.get(
+        report_url(palmyra["site"]), params={"as_of": "2015-10-31", "compare_to": "2015-09-21"}
+    ).json()
+    arch_history = client.get(f"/api/v1/monuments/{palmyra['arch']}/assessments").json()
+    severe, destroyed = (a["id"] for a in arch_history["items"])
+    assert report["comparison"]["compare_to"] == "2015-09-21"
+    assert report["comparison"]["changes"] == [
+        {
+            "monument_id": palmyra["arch"],
+            "name": "Monumental Arch",
+            "from_level": "severe_damage",
+            "to_level": "destroyed",
+            "from_assessment_id": severe,
+            "to_assessment_id": destroyed,
+        }
+    ]
+    # Both dates are read at the same known_at: on 1 October the Arch's later state was
+    # not yet known.
+    known_then = client.get(
+        report_url(palmyra["site"]),
+        params={"as_of": "2015-10-31", "compare_to": "2015-09-21", "known_at": "2015-10-01"},
+    ).json()
+    assert known_then["known_at"] == "2015-10-01"
+    assert known_then["comparison"]["changes"] == []
+    later = client.get(
+        report_url(palmyra["site"]), params={"as_of": "2015-09-21", "compare_to": "2015-10-31"}
+    )
+    assert later.status_code == 422
+    assert "compare_to" in later.json()["detail"]
 
 
 def parse_csv(response) -> list[dict]:
@@ -249,13 +278,28 @@ def test_unproducible_accept_is_406(client, palmyra):
     assert client.get(report_url(999999)).status_code == 404
 
 
-def test_monuments_added_or_withdrawn_later_are_not_in_an_earlier_report(client, auth, palmyra):
+def test_every_monument_is_listed_under_any_as_of_and_known_at_hides_later_records(
+    client, auth, palmyra
+):
     client.delete(f"/api/v1/monuments/{palmyra['agora']}", headers=auth("admin"))
     today = client.get(report_url(palmyra["site"])).json()
     assert palmyra["agora"] not in [m["id"] for m in today["monuments"]]
     long_ago = client.get(report_url(palmyra["site"]), params={"as_of": "2000-01-01"}).json()
-    assert long_ago["monuments"] == []
+    assert [m["id"] for m in long_ago["monuments"]] == [m["id"] for m in today["monuments"]]
+    assert all(m["condition"] is None for m in long_ago["monuments"])
     assert long_ago["summary"]["destroyed_or_severe_share"] == 0
+    # Recorded in 2010, withdrawn today: the registry of 2012 held all four.
+    in_2012 = client.get(report_url(palmyra["site"]), params={"known_at": "2012-01-01"}).json()
+    assert palmyra["agora"] in [m["id"] for m in in_2012["monuments"]]
+    before_any = client.get(report_url(palmyra["site"]), params={"known_at": "2009-12-31"})
+    assert before_any.json()["monuments"] == []
+    assert "2009-12-31" in before_any.json()["notice"]
+    assert (
+        "2009-12-31"
+        in client.get(
+            report_url(palmyra["site"]), params={"known_at": "2009-12-31", "format": "html"}
+        ).text
+    )
 
 
 def test_registry_summary_groups_counts(client, database, palmyra):

@@ -105,6 +105,60 @@ def test_the_site_map_colours_each_monument_by_its_condition(client, palmyra):
     assert f'href="/ui/sites/{palmyra["site"]}/report?format=html"' in page
 
 
+def test_the_site_date_control_redraws_the_map_and_counts_as_of_that_date(client, database):
+    site_id = create_site(database)
+    bel = create_monument(database, site_id)
+    create_assessment(
+        database, bel, status="verified", observed_on="2010-05-01", damage_level="no_visible_damage"
+    )
+    create_assessment(
+        database, bel, status="verified", observed_on="2015-08-31", damage_level="destroyed"
+    )
+
+    def dots_and_counts(**params):
+        page = client.get(f"/ui/sites/{site_id}", params=params)
+        assert page.status_code == 200, page.text
+        dots = dict(re.findall(r'data-monument-id="(\d+)" data-level="(\w+)"', page.text))
+        counts = dict(
+            re.findall(r'<li data-level="(\w+)">[^:]+: <strong>(\d+)</strong>', page.text)
+        )
+        return dots[str(bel)], counts, page.text
+
+    level, counts, page = dots_and_counts()
+    assert level == "destroyed" and counts["destroyed"] == "1"
+    assert 'id="date-control"' in page
+    level, counts, page = dots_and_counts(as_of="2015-01-01")
+    assert level == "no_visible_damage"
+    assert counts["destroyed"] == "0" and counts["no_visible_damage"] == "1"
+    assert 'value="2015-01-01"' in page and "as_of=2015-01-01" in page  # the report link too
+    # The form's empty field means "now", not an error.
+    assert dots_and_counts(as_of="", known_at="")[0] == "destroyed"
+    assert client.get(f"/ui/sites/{site_id}", params={"as_of": "2015-13-01"}).status_code == 422
+
+
+def test_the_monument_page_shows_when_the_damage_happened_and_any_dispute(client, database):
+    bel = create_monument(database, create_site(database))
+    intact = create_assessment(
+        database, bel, status="verified", observed_on="2015-08-27", damage_level="no_visible_damage"
+    )
+    standing = create_assessment(
+        database, bel, status="verified", observed_on="2015-08-31", damage_level="moderate_damage"
+    )
+    gone = create_assessment(
+        database, bel, status="verified", observed_on="2015-08-31", damage_level="destroyed"
+    )
+
+    page = client.get(f"/ui/monuments/{bel}").text
+
+    window = re.search(r'<p id="damage-window">(.*?)</p>', page, re.S).group(1)
+    assert "by 2015-08-31" in window and f"#assessment-{gone}" in window
+    disputed = re.search(r'<p id="condition-disputed"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert f"#assessment-{standing}" in disputed and f"#assessment-{gone}" in disputed
+    earlier = client.get(f"/ui/monuments/{bel}", params={"as_of": "2015-08-28"}).text
+    assert "Condition on 2015-08-28" in earlier and f"assessment {intact}" in earlier
+    assert 'id="condition-disputed"' not in earlier
+
+
 def test_the_site_report_is_linked_as_html_and_pdf(client, palmyra):
     html = client.get(f"/ui/sites/{palmyra['site']}/report", params={"format": "html"})
     pdf = client.get(f"/ui/sites/{palmyra['site']}/report", params={"format": "pdf"})
