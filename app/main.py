@@ -28,8 +28,8 @@ from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
-from app.core.instrumentation import MetricsMiddleware
-from app.core.logs import configure_logging, install_request_logging
+from app.core.instrumentation import ObservedRequests
+from app.core.logs import configure_logging, install_request_ids
 from app.core.rate_limits import RateLimits
 from app.core.storage import make_storage
 from app.health.router import router as health_router
@@ -102,8 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(TusProtocolMiddleware)
-    app.add_middleware(MetricsMiddleware)
-    install_request_logging(app)
+    app.add_middleware(ObservedRequests)
+    install_request_ids(app)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(sites_router)

@@ -20,9 +20,9 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.logs import ResponseStatus
+from app.core.logs import log_request
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "unmatched"  # one label for every unknown path, so scanners add no series
@@ -74,8 +74,10 @@ def exposition(*extra: Collector) -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request under its route template (`/api/v1/sites/{site_id}`)."""
+class ObservedRequests:
+    """One pure-ASGI layer around every HTTP request: times it once, notes the status it
+    answers with (500 if the app fails before answering), then counts it under its route
+    template (`/api/v1/sites/{site_id}`) and writes its access line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,11 +87,20 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        response = ResponseStatus(send)
+        status = 500
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, receive, response.send)
+            await self.app(scope, receive, noting_status)
         finally:
+            seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            labels = {"method": scope["method"], "route": route, "status": str(response.status)}
+            labels = {"method": scope["method"], "route": route, "status": str(status)}
             HTTP_REQUESTS.labels(**labels).inc()
-            HTTP_LATENCY.labels(**labels).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(**labels).observe(seconds)
+            log_request(scope, status=status, seconds=seconds)

@@ -10,13 +10,12 @@ exact position of a sensitive monument), and SQL parameters (the engine hides th
 
 import logging
 import re
-import time
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 HANDLER_NAME = "heritage-registry"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -108,55 +107,28 @@ def configure_logging(*, level: str, log_format: str) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class ResponseStatus:
-    """Wraps an ASGI `send` to note the status of the response it starts (500 until then,
-    which is what the client gets if the app fails before answering)."""
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.status = 500
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-        await self._send(message)
-
-
-class AccessLogMiddleware:
-    """One line per request: method, path (no query), route, status, duration, caller role."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        response = ResponseStatus(send)
-        try:
-            await self.app(scope, receive, response.send)
-        finally:
-            status = response.status
-            route = scope.get("route")
-            state = scope.get("state") or {}
-            client = scope.get("client")
-            access_log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                route=getattr(route, "path", None),
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                role=state.get("caller_role"),
-                key_id=state.get("caller_key_id"),
-                client=client[0] if client else None,
-            )
+def log_request(scope: Scope, *, status: int, seconds: float) -> None:
+    """The access line of a finished request: method, path (no query), route, status,
+    duration, the caller's role and key id (never the key)."""
+    route = scope.get("route")
+    state = scope.get("state") or {}
+    client = scope.get("client")
+    access_log.info(
+        "request",
+        method=scope["method"],
+        path=scope["path"],
+        route=getattr(route, "path", None),
+        status=status,
+        duration_ms=round(seconds * 1000, 1),
+        role=state.get("caller_role"),
+        key_id=state.get("caller_key_id"),
+        client=client[0] if client else None,
+    )
 
 
-def install_request_logging(app: Any) -> None:
-    """Access lines, then request ids around them (Starlette runs the last added first)."""
-    app.add_middleware(AccessLogMiddleware)
+def install_request_ids(app: Any) -> None:
+    """Request ids from `X-Request-ID` (or made), returned in the response and put on every
+    log line of the request."""
     app.add_middleware(
         CorrelationIdMiddleware,
         header_name=REQUEST_ID_HEADER,
