@@ -103,3 +103,19 @@ class DamageAssessment(SQLModel, table=True):
     review_note: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class DamageAssessmentSource(SQLModel, table=True):
+    """A source a damage assessment cites, and where it comes in its list of sources."""
+
+    __tablename__ = "damage_assessment_source"
+
+    damage_assessment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("damage_assessment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

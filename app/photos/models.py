@@ -99,3 +99,17 @@ class PhotoUploadKey(SQLModel, table=True):
     )
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class PhotoSource(SQLModel, table=True):
+    """A source a photo cites, and where it comes in its list of sources."""
+
+    __tablename__ = "photo_source"
+
+    photo_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

@@ -78,9 +78,14 @@ def upload_photo(
         actor=caller,
     )
     metrics.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
+    cited = service.citations(session=session, photos=[outcome.photo])
     return resource_response(
         request,
-        service.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        service.present_upload(
+            outcome,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(outcome.photo.id, []),
+        ),
         status_code=outcome.status_code,
         headers={"Location": f"{service.PHOTOS_URL}/{outcome.photo.id}"},
     )
@@ -100,9 +105,15 @@ def list_photos(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     next_cursor = encode_cursor(photos[limit - 1].id) if len(photos) > limit else None
+    cited = service.citations(session=session, photos=photos[:limit])
     page = Page[PhotoRead](
         items=[
-            service.present(photo, monument, exact_locations=caller.sees_exact_locations)
+            service.present(
+                photo,
+                monument,
+                exact_locations=caller.sees_exact_locations,
+                cited=cited.get(photo.id, []),
+            )
             for photo in photos[:limit]
         ],
         next_cursor=next_cursor,
@@ -111,11 +122,19 @@ def list_photos(
 
 
 @router.get("/api/v1/photos/{photo_id}", response_model=PhotoRead)
-def read_photo(request: Request, caller: CallerDep, loaded: PhotoDep) -> Response:
+def read_photo(
+    request: Request, caller: CallerDep, loaded: PhotoDep, session: SessionDep
+) -> Response:
     """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
+    cited = service.citations(session=session, photos=[loaded.photo])
     return resource_response(
         request,
-        service.present(loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations),
+        service.present(
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(loaded.photo.id, []),
+        ),
     )
 
 

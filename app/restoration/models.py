@@ -100,3 +100,19 @@ class RestorationAssessment(SQLModel, table=True):
     author_key_id: int | None = Field(default=None, sa_column=Column(Integer))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class RestorationAssessmentSource(SQLModel, table=True):
+    """A source a restoration assessment cites, and where it comes in its list of sources."""
+
+    __tablename__ = "restoration_assessment_source"
+
+    restoration_assessment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("restoration_assessment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

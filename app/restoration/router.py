@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["restoration"], dependencies=[Depends
 
 def _read(session: Session, restoration: RestorationAssessment) -> RestorationRead:
     latest = service.latest_approved_id(session=session, monument_id=restoration.monument_id)
-    return service.present(restoration, latest_approved=latest)
+    cited = service.citations(session=session, restorations=[restoration])
+    return service.present(restoration, latest_approved=latest, cited=cited.get(restoration.id, []))
 
 
 @router.get(
@@ -38,8 +39,12 @@ def list_restoration_assessments(
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
     next_cursor = encode_cursor(restorations[limit - 1].id) if len(restorations) > limit else None
+    cited = service.citations(session=session, restorations=restorations[:limit])
     page = Page[RestorationRead](
-        items=[service.present(r, latest_approved=latest) for r in restorations[:limit]],
+        items=[
+            service.present(r, latest_approved=latest, cited=cited.get(r.id, []))
+            for r in restorations[:limit]
+        ],
         next_cursor=next_cursor,
     )
     return resource_response(request, page, headers=link_headers(request, next_cursor))

@@ -282,6 +282,10 @@ def _monument_page(
     )
     latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
     next_photos = encode_cursor(gallery[PHOTO_PAGE - 1].id) if len(gallery) > PHOTO_PAGE else None
+    photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
+    opinion_sources = restorations.citations(
+        session=session, restorations=opinions[:RESTORATION_LIMIT]
+    )
     return render(
         request,
         "monument.html",
@@ -291,13 +295,18 @@ def _monument_page(
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
         photos=[
-            photos.present(photo, monument, exact_locations=exact) for photo in gallery[:PHOTO_PAGE]
+            photos.present(
+                photo, monument, exact_locations=exact, cited=photo_sources.get(photo.id, [])
+            )
+            for photo in gallery[:PHOTO_PAGE]
         ],
         next_photos_url=(
             str(request.url.include_query_params(photos=next_photos)) if next_photos else None
         ),
         restorations=[
-            restorations.present(opinion, latest_approved=latest)
+            restorations.present(
+                opinion, latest_approved=latest, cited=opinion_sources.get(opinion.id, [])
+            )
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
     )
@@ -316,13 +325,19 @@ def read_monument(
 
 
 @router.get("/photos/{photo_id}")
-def read_photo(request: Request, caller: UiCallerDep, loaded: PhotoDep) -> Response:
+def read_photo(
+    request: Request, caller: UiCallerDep, loaded: PhotoDep, session: SessionDep
+) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
+    cited = photos.citations(session=session, photos=[loaded.photo])
     return render(
         request,
         "photo.html",
         photo=photos.present(
-            loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(loaded.photo.id, []),
         ),
         monument=loaded.monument,
     )
@@ -463,6 +478,9 @@ def _review_page(
         assessment_ids=[assessment.id for assessment in shown],
         limit_each=EVIDENCE_PER_ASSESSMENT,
     )
+    evidence_sources = photos.citations(
+        session=session, photos=[photo for found in evidence.values() for photo in found]
+    )
     items = [
         {
             "assessment": assessment,
@@ -472,6 +490,7 @@ def _review_page(
                     photo,
                     monument_rows[assessment.monument_id],
                     exact_locations=caller.sees_exact_locations,
+                    cited=evidence_sources.get(photo.id, []),
                 )
                 for photo in evidence.get(assessment.id, [])
             ],
@@ -672,9 +691,14 @@ def upload_photo(
         rules=rules,
         actor=caller,
     )
+    cited = photos.citations(session=session, photos=[outcome.photo])
     return resource_response(
         request,
-        photos.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        photos.present_upload(
+            outcome,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(outcome.photo.id, []),
+        ),
         status_code=outcome.status_code,
         headers={"Location": f"/ui/photos/{outcome.photo.id}", "Cache-Control": "no-store"},
     )
