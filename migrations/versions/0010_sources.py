@@ -131,14 +131,16 @@ def _carry_free_text_sources() -> None:
     links = {table: [] for table in FREE_TEXT}
     for text, citing_rows in cited.items():
         source_id = bind.execute(
-            source.insert().values(
+            source.insert()
+            .values(
                 kind="other",
                 title=text,
                 url=_single_url(text),
                 created_at=first_seen[text],
                 updated_at=now,
             )
-        ).inserted_primary_key[0]
+            .returning(source.c.id)
+        ).scalar_one()
         for table, row_id in citing_rows:
             links[table].append({f"{table}_id": row_id, "source_id": source_id, "position": 0})
     for table, values in links.items():
