@@ -368,20 +368,31 @@ def import_records(
 def _import_records(paths: list[Path], *, dry_run: bool, title: str) -> None:
     from app.imports import records
 
+    report = records.RecordsReport()
+    found = records.read_records(paths, report.problems)
+    report.records = len(found)
     with _database().session(write=True) as session, _progress_bar() as progress:
-        task = progress.add_task("Records", total=None)
-        report = records.import_records(
+        task = progress.add_task("Checking", total=len(found))
+        checked = records.check_records(
             session=session,
-            paths=paths,
-            grid_degrees=get_settings().sensitive_grid_degrees,
-            actor=command_line_actor(),
+            records=found,
+            problems=report.problems,
             progress=lambda n: progress.advance(task, n),
         )
+        if not report.problems:
+            task = progress.add_task("Storing", total=len(checked))
+            records.store_records(
+                session=session,
+                checked=checked,
+                report=report,
+                grid_degrees=get_settings().sensitive_grid_degrees,
+                actor=command_line_actor(),
+                progress=lambda n: progress.advance(task, n),
+            )
         if report.problems or dry_run:
             session.rollback()
     for problem in report.problems:
         console.print(str(problem), markup=False, style="red", soft_wrap=True)
-    summary = f"{title}: {report.records} record(s); {report.summary() or 'nothing stored'}"
     if report.problems:
         console.print(
             f"{title}: {report.records} record(s); {len(report.problems)} problem(s). Nothing "
@@ -389,7 +400,11 @@ def _import_records(paths: list[Path], *, dry_run: bool, title: str) -> None:
             markup=False,
         )
         raise typer.Exit(1)
-    console.print(summary + (". Dry run: nothing was written." if dry_run else "."), markup=False)
+    outcome = ". Dry run: nothing was written." if dry_run else "."
+    console.print(
+        f"{title}: {report.records} record(s); {report.summary() or 'nothing to store'}{outcome}",
+        markup=False,
+    )
 
 
 @export_cli.command("bundle")

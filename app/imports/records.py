@@ -28,7 +28,7 @@ audited), and a refusal by a service is a problem too. With any problem the call
 everything back.
 
 Re-running the same files changes nothing: each record is matched to what is stored by a
-stable key (a source by its URL, else its title, author, publisher and date; a site by its
+stable key (a source by its URL, else by its title; a site by its
 WHC id, else its name and country; a monument by its site and external_id, else its name; an
 assessment by its monument, date, method, level and sources; a restoration assessment by its
 monument, date, organisation and sources). A changed record updates what it matched through
@@ -445,11 +445,8 @@ class _Store:
         if wanted["url"] is not None:
             query = query.where(Source.url == wanted["url"])
         else:
-            for name in ("title", "author", "publisher", "published_on"):
-                column = getattr(Source, name)
-                query = query.where(
-                    column.is_(None) if wanted[name] is None else column == wanted[name]
-                )
+            # Without a URL, the title: a corrected date, author or publisher then updates it.
+            query = query.where(Source.url.is_(None), Source.title == wanted["title"])
         source = self.session.scalars(query).first()
         if source is None:
             source = sources.create_source(session=self.session, fields=wanted, actor=self.actor)
