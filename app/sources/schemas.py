@@ -32,12 +32,18 @@ def _http_url(value: str) -> str:
     return value
 
 
+MAX_LANGUAGE_TAG = 35  # RFC 5646 §4.4.1: the length every implementation must support
+
+
 def _language_tag(value: str) -> str:
     # langcodes checks the tag's syntax and each subtag against the IANA registry, and
     # gives the standard form (`EN-gb` → `en-GB`, the deprecated `iw` → `he`).
-    if not langcodes.tag_is_valid(value.strip()):
+    tag = value.strip()
+    if not langcodes.tag_is_valid(tag):
         raise ValueError("must be a BCP 47 language tag such as 'en', 'ar' or 'fr-CH'")
-    return langcodes.standardize_tag(value.strip())
+    standard = langcodes.standardize_tag(tag)
+    # A standard form is rarely longer than the tag given; where it is, the column keeps 35.
+    return standard if len(standard) <= MAX_LANGUAGE_TAG else tag
 
 
 def _not_future(day: date) -> date:
@@ -56,7 +62,7 @@ Url = Annotated[
 ]
 LanguageTag = Annotated[
     str,
-    Field(max_length=35, examples=["en"], description="BCP 47 language tag."),
+    Field(max_length=MAX_LANGUAGE_TAG, examples=["en"], description="BCP 47 language tag."),
     AfterValidator(_language_tag),
 ]
 Licence = Annotated[ShortText, Field(max_length=100, examples=["CC-BY-4.0"])]
