@@ -235,15 +235,18 @@ def _validation_problems(where: str, error: ValidationError) -> list[Problem]:
     return found
 
 
-def _stand_ins(kind: Kind, refs: Any) -> dict[str, Any]:
-    """Values for the API fields that references replace, to check the rest of the record
-    before the rows they name exist."""
-    values: dict[str, Any] = {}
+def _stand_ins(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
+    """Values for the API fields that references replace, so that the rest of the record is
+    checked before the rows it names exist (the references are checked on their own)."""
+    stand_ins: dict[str, Any] = {}
     if "site_id" in kind.replaced:
-        values["site_id"] = refs.site if isinstance(refs.site, int) else 1
+        site = values.get("site")
+        stand_ins["site_id"] = site if isinstance(site, int) and 1 <= site < 2**31 else 1
     if "source_ids" in kind.replaced:
-        values["source_ids"] = list(range(1, len(refs.sources) + 1))
-    return values
+        cited = values.get("sources")
+        count = len(cited) if isinstance(cited, list) else 0
+        stand_ins["source_ids"] = list(range(1, min(count, 50) + 1))
+    return stand_ins
 
 
 def _check_one(record: Record, problems: list[Problem]) -> Checked | None:
@@ -255,25 +258,19 @@ def _check_one(record: Record, problems: list[Problem]) -> Checked | None:
                 Problem(record.where, name, f"name the record with `{instead}` instead")
             )
             return None
+    refs = fields = None
     try:
         refs = kind.refs.model_validate({k: v for k, v in values.items() if k in ref_names})
     except ValidationError as error:
         problems += _validation_problems(record.where, error)
-        refs = None
     api_values = {k: v for k, v in values.items() if k not in ref_names}
     try:
-        fields = kind.schema.model_validate(
-            api_values | (_stand_ins(kind, refs) if refs is not None else {})
-        )
+        fields = kind.schema.model_validate(api_values | _stand_ins(kind, values))
     except ValidationError as error:
-        problems += [
-            problem
-            for problem in _validation_problems(record.where, error)
-            # Stand-ins stand for references already reported on.
-            if refs is not None or problem.field not in kind.replaced
-        ]
+        problems += _validation_problems(record.where, error)
+    if refs is None or fields is None:
         return None
-    return None if refs is None else Checked(record, refs, fields)
+    return Checked(record, refs, fields)
 
 
 def _references(checked: Checked) -> Iterator[tuple[str, str, Any]]:

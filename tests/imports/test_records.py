@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from app.assessments.models import DamageAssessment
 from app.audit.models import AuditEvent
+from app.imports import records
 from app.monuments.models import Monument
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
@@ -261,3 +262,84 @@ def test_load_demo_imports_the_bundled_records_once(database, settings):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "monuments: 0 added, 0 updated, 11 unchanged" in second.stdout
     assert count_rows(database, AuditEvent) == events
+
+
+def import_files(database, *paths) -> records.RecordsReport:
+    from app.core.actors import command_line_actor
+
+    with database.session(write=True) as session:
+        report = records.import_records(
+            session=session, paths=list(paths), grid_degrees=0.1, actor=command_line_actor()
+        )
+        if report.problems:
+            session.rollback()
+    return report
+
+
+def test_changed_records_are_updated_through_the_services(database, tmp_path):
+    write(tmp_path, "sources.yaml", SOURCES)
+    places = write(
+        tmp_path,
+        "places.yaml",
+        PLACES.replace(
+            "    name: Temple of Bel", "    name: Temple of Bel\n    external_id: PAL-001"
+        ),
+    )
+    opinion = """\
+    restoration_assessments:
+      - monument: bel
+        sources: [seed]
+        status: approved
+        assessed_on: 2016-04-18
+        feasibility: partially_feasible
+        approach: anastylosis
+        estimated_cost: {amount: "1500000.00", currency: USD}
+        prerequisites: [demining]
+        organisation: DGAM
+    """
+    evidence = write(tmp_path, "evidence.yaml", opinion)
+    first = import_files(database, tmp_path)
+    assert first.problems == []
+    assert first.tallies["restoration_assessments"].added == 1
+
+    places.write_text(places.read_text("utf-8").replace("Temple of Bel", "Temple of Bêl"), "utf-8")
+    evidence.write_text(
+        textwrap.dedent(opinion)
+        .replace("1500000.00", "1750000.00")
+        .replace("approved", "in_progress"),
+        "utf-8",
+    )
+    second = import_files(database, tmp_path)
+
+    assert second.problems == [], [str(p) for p in second.problems]
+    assert second.tallies["monuments"].updated == 1  # matched by external_id, renamed
+    assert second.tallies["restoration_assessments"].updated == 1
+    with database.session(write=False) as session:
+        bel = session.exec(select(Monument)).one()
+        plan = session.exec(select(RestorationAssessment)).one()
+    assert (bel.name, bel.external_id) == ("Temple of Bêl", "PAL-001")
+    assert (plan.status, plan.estimated_cost_thousandths) == ("in_progress", 1_750_000_000)
+    assert audit_actions(database)[-2:] == [
+        ("monument", "update"),
+        ("restoration_assessment", "status:in_progress"),
+    ]
+
+
+def test_a_record_with_a_wrong_reference_is_reported_once(database, tmp_path):
+    write(tmp_path, "sources.yaml", SOURCES)
+    write(tmp_path, "places.yaml", PLACES)
+    write(
+        tmp_path,
+        "evidence.yaml",
+        EVIDENCE[: EVIDENCE.index("restoration_assessments")].replace(
+            "status: verified", "status: approved"
+        ),
+    )
+
+    report = import_files(database, tmp_path)
+
+    # The record's status is wrong; its sources are not, and nothing else is reported.
+    assert [(p.field, p.message) for p in report.problems] == [
+        ("status", "Input should be 'draft', 'submitted' or 'verified'")
+    ]
+    assert counts(database) == (0, 0, 0, 0, 0, 0)
