@@ -198,13 +198,18 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # A loaded 2-core machine takes over 10 s to import the app: wait up to a minute,
+        # and say so if it never answers rather than letting the test meet a refused port.
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
                 break
             except OSError:
                 if server.poll() is not None:
                     pytest.fail(f"the server exited: {server.stderr.read().decode()[-2000:]}")
+                if time.monotonic() > deadline:
+                    pytest.fail("the server did not answer /healthz within 60 s")
                 time.sleep(0.1)
         yield base_url
     finally:

@@ -4,7 +4,6 @@ from datetime import date
 from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
-import langcodes
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.core.schemas import (
@@ -38,6 +37,10 @@ MAX_LANGUAGE_TAG = 35  # RFC 5646 §4.4.1: the length every implementation must 
 def _language_tag(value: str) -> str:
     # langcodes checks the tag's syntax and each subtag against the IANA registry, and
     # gives the standard form (`EN-gb` → `en-GB`, the deprecated `iw` → `he`).
+    # Imported here: langcodes builds its registry tables on import (0.2 s), which every
+    # start of the service would otherwise pay.
+    import langcodes
+
     tag = value.strip()
     if not langcodes.tag_is_valid(tag):
         raise ValueError("must be a BCP 47 language tag such as 'en', 'ar' or 'fr-CH'")
