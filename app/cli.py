@@ -57,20 +57,11 @@ def migrate() -> None:
 
 @cli.command("load-demo")
 def load_demo() -> None:
-    """Load the Palmyra demo data; running it again changes nothing."""
-    from app.demo.service import load_palmyra
+    """Load the Palmyra demo data (the records in app/demo/palmyra, through `import records`);
+    running it again changes nothing."""
+    from app.demo import PALMYRA
 
-    with _database().session(write=True) as session:
-        result = load_palmyra(
-            session=session,
-            grid_degrees=get_settings().sensitive_grid_degrees,
-            actor=command_line_actor(),
-        )
-    console.print(
-        f"Palmyra demo data: site {result.site_id}; added {result.sites_added} site(s), "
-        f"{result.monuments_added} monument(s), {result.assessments_added} verified damage "
-        f"assessment(s), {result.restorations_added} restoration opinion(s)."
-    )
+    _import_records([PALMYRA], dry_run=False, title="Palmyra demo data")
 
 
 @keys_cli.command("create")
@@ -363,6 +354,65 @@ def import_photos(
     )
     if report.refused or any(f.monument_id is None for f in files):
         raise typer.Exit(1)
+
+
+@import_cli.command("records")
+def import_records(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(exists=True, help="YAML files of records, or folders of them."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and try every record; write nothing.")
+    ] = False,
+) -> None:
+    """Import sources, sites, monuments, damage and restoration assessments from YAML files:
+    each record checked by the API's own schema and stored by its services, all or nothing;
+    records are matched to what is stored, so a re-run changes nothing. Exit 1 and list every
+    problem if any record is wrong."""
+    _import_records(paths, dry_run=dry_run, title=", ".join(str(path) for path in paths))
+
+
+def _import_records(paths: list[Path], *, dry_run: bool, title: str) -> None:
+    from app.imports import records
+
+    report = records.RecordsReport()
+    found = records.read_records(paths, report.problems)
+    report.records = len(found)
+    with _database().session(write=True) as session, _progress_bar() as progress:
+        task = progress.add_task("Checking", total=len(found))
+        checked = records.check_records(
+            session=session,
+            records=found,
+            problems=report.problems,
+            progress=lambda n: progress.advance(task, n),
+        )
+        if not report.problems:
+            task = progress.add_task("Storing", total=len(checked))
+            records.store_records(
+                session=session,
+                checked=checked,
+                report=report,
+                grid_degrees=get_settings().sensitive_grid_degrees,
+                actor=command_line_actor(),
+                progress=lambda n: progress.advance(task, n),
+            )
+        if report.problems or dry_run:
+            session.rollback()
+    for problem in report.problems:
+        console.print(str(problem), markup=False, style="red", soft_wrap=True)
+    if report.problems:
+        console.print(
+            f"{title}: {report.records} record(s); {len(report.problems)} problem(s). Nothing "
+            "was written: correct the files and run it again.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    outcome = ". Dry run: nothing was written." if dry_run else "."
+    console.print(
+        f"{title}: {report.records} record(s); {report.summary() or 'nothing to store'}{outcome}",
+        markup=False,
+    )
 
 
 @export_cli.command("bundle")

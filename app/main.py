@@ -43,6 +43,7 @@ from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
+from app.sources.router import router as sources_router
 from app.ui import pages as ui_pages
 from app.ui.router import router as ui_router
 from app.uploads.dependencies import chunk_body_limit
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_router)
     app.include_router(uploads_router)
     app.include_router(restoration_router)
+    app.include_router(sources_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
     app.include_router(changes_router)

@@ -1,13 +1,14 @@
 """Every table of the registry, imported in one place so Alembic sees the whole schema."""
 
-from app.assessments.models import DamageAssessment
+from app.assessments.models import DamageAssessment, DamageAssessmentSource
 from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
-from app.photos.models import Photo, PhotoUploadKey
-from app.restoration.models import RestorationAssessment
+from app.photos.models import Photo, PhotoSource, PhotoUploadKey
+from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
+from app.sources.models import Source
 from app.uploads.models import Upload
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -15,11 +16,15 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "DamageAssessment",
+    "DamageAssessmentSource",
     "Monument",
     "Photo",
+    "PhotoSource",
     "PhotoUploadKey",
     "RestorationAssessment",
+    "RestorationAssessmentSource",
     "Site",
+    "Source",
     "Upload",
     "WebhookDelivery",
     "WebhookSubscription",

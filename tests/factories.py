@@ -184,3 +184,29 @@ def create_restoration(database: Database, monument_id: int, **overrides: Any) -
         return restoration.create_restoration(
             session=session, monument_id=monument_id, fields=fields, actor=TEST_ACTOR
         ).id
+
+
+def source_fields(**overrides: Any) -> dict[str, Any]:
+    """A valid source body (UNOSAT's analysis of the Temple of Bel) with overrides."""
+    return {
+        "kind": "satellite_image_analysis",
+        "title": "Satellite imagery analysis of the Temple of Bel, Palmyra",
+        "author": None,
+        "publisher": "UNITAR-UNOSAT",
+        "published_on": "2015-09-01",
+        "url": "https://example.org/unosat/palmyra-temple-of-bel-2015",
+        "archived_url": None,
+        "accessed_on": "2026-11-30",
+        "language": "en",
+        "licence": None,
+    } | overrides
+
+
+def create_source(database: Database, **overrides: Any) -> int:
+    """Store a source; returns its id."""
+    from app.sources import service as sources
+    from app.sources.schemas import SourceCreate
+
+    fields = SourceCreate.model_validate(source_fields(**overrides)).model_dump()
+    with database.session(write=True) as session:
+        return sources.create_source(session=session, fields=fields, actor=TEST_ACTOR).id

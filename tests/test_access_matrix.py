@@ -21,9 +21,11 @@ from tests.factories import (
     create_photo,
     create_restoration,
     create_site,
+    create_source,
     monument_fields,
     restoration_fields,
     site_fields,
+    source_fields,
 )
 
 ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
@@ -66,6 +68,10 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
     ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
     ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
+    ("GET", "/api/v1/sources"): ANYONE,
+    ("POST", "/api/v1/sources"): STAFF,
+    ("GET", "/api/v1/sources/{source_id}"): ANYONE,
+    ("PATCH", "/api/v1/sources/{source_id}"): STAFF,
     ("GET", "/api/v1/reports/sites/{site_id}/state-of-conservation"): ANYONE,
     ("GET", "/api/v1/reports/summary"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
@@ -172,6 +178,7 @@ def request_for(
         author=field_author,
     )
     restoration_id = create_restoration(database, monument_id)
+    source_id = create_source(database)
     photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
     webhook_id = None
     if "{webhook_id}" in path:
@@ -198,6 +205,7 @@ def request_for(
         monument_id=monument_id,
         assessment_id=assessment_id,
         restoration_id=restoration_id,
+        source_id=source_id,
         photo_id=photo_id,
         webhook_id=webhook_id,
     )
@@ -213,6 +221,8 @@ def request_for(
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
         ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
         ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
+        ("POST", "/api/v1/sources"): source_fields(title="DGAM report on Bosra"),
+        ("PATCH", "/api/v1/sources/{source_id}"): {"language": "ar"},
         ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
@@ -370,6 +380,7 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
             "assessment_id": assessment["id"],
             "photo_id": photo["id"],
             "restoration_id": create_restoration(database, monument_id),
+            "source_id": create_source(database),
             "webhook_id": 1,
             "upload_id": "not-theirs",
         }

@@ -37,3 +37,147 @@ def test_migrations_build_the_models_schema_from_empty_and_undo_it(scratch_datab
 
     migrations.upgrade(scratch_database_url)
     assert schema_differences(scratch_database_url) == []
+
+
+UNOSAT = "UNITAR-UNOSAT, satellite image of 31 August 2015, https://example.org/unosat/bel."
+SEED = "Seed article, 27 March 2016"
+TWO_LINKS = "DGAM report, https://a.example/1 and its annex https://b.example/2"
+
+
+def _rows_at_0009(database_url: str) -> dict[str, int]:
+    """A site, a monument, three damage and three restoration assessments, stored as 0009
+    stored them (free-text sources only); the ids of the citing rows."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import MetaData
+
+    engine = make_engine(database_url)
+    tables = MetaData()
+    tables.reflect(engine)
+    day = datetime(2016, 4, 1, 12, tzinfo=UTC)
+    stamps = {"created_at": day, "updated_at": day}
+    ids: dict[str, int] = {}
+    try:
+        with engine.begin() as connection:
+
+            def insert(table: str, **values) -> int:
+                result = connection.execute(tables.tables[table].insert().values(**values))
+                return result.inserted_primary_key[0]
+
+            site = insert("site", name="Site of Palmyra", country="SY", **stamps)
+            monument = insert(
+                "monument",
+                site_id=site,
+                name="Temple of Bel",
+                alt_names=["معبد بل"],
+                type="temple",
+                lat=34.54738,
+                lon=38.27393,
+                location_precision_m=50,
+                sensitive=False,
+                public_lat=34.54738,
+                public_lon=38.27393,
+                public_precision_m=50,
+                search_text="temple of bel",
+                **stamps,
+            )
+            for name, text, hours in (("d1", UNOSAT, 2), ("d2", UNOSAT, 1), ("d3", TWO_LINKS, 3)):
+                at = day + timedelta(hours=hours)
+                ids[name] = insert(
+                    "damage_assessment",
+                    monument_id=monument,
+                    observed_on=day.date(),
+                    method="satellite_imagery",
+                    source=text,
+                    damage_level="destroyed",
+                    causes=[],
+                    confidence="high",
+                    status="draft",
+                    author="staff:test",
+                    created_at=at,
+                    updated_at=at,
+                )
+            for name, text in (("r1", SEED), ("r2", UNOSAT), ("r3", None)):
+                ids[name] = insert(
+                    "restoration_assessment",
+                    monument_id=monument,
+                    assessed_on=day.date(),
+                    feasibility="undetermined",
+                    prerequisites=["demining"],
+                    status="proposed",
+                    source=text,
+                    author="staff:test",
+                    **stamps,
+                )
+    finally:
+        engine.dispose()
+    return ids
+
+
+def test_free_text_sources_become_source_records_linked_to_their_rows(scratch_database_url):
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from app.assessments import service as assessments
+    from app.assessments.models import DamageAssessment
+    from app.core.db import Database
+    from app.restoration import service as restorations
+    from app.restoration.models import RestorationAssessment
+    from app.sources.models import Source
+
+    migrations.upgrade(scratch_database_url, "0009")
+    ids = _rows_at_0009(scratch_database_url)
+
+    # To head: the models read below are today's, whatever came after 0010.
+    migrations.upgrade(scratch_database_url)
+
+    database = Database(make_engine(scratch_database_url))
+    try:
+        with database.session(write=False) as session:
+            by_title = {s.title: s for s in session.exec(select(Source))}
+            assert set(by_title) == {UNOSAT, SEED, TWO_LINKS}  # one record per distinct text
+            assert {s.kind for s in by_title.values()} == {"other"}
+            assert by_title[UNOSAT].url == "https://example.org/unosat/bel"
+            assert by_title[SEED].url is None and by_title[TWO_LINKS].url is None
+            # As old as the first row that cited it (r2, at noon; d2 and d1 came after).
+            assert by_title[UNOSAT].created_at == datetime(2016, 4, 1, 12, tzinfo=UTC)
+            assert by_title[TWO_LINKS].created_at == datetime(2016, 4, 1, 15, tzinfo=UTC)
+
+            damage = {
+                read.id: read
+                for read in assessments.present(
+                    session=session,
+                    assessments=session.exec(select(DamageAssessment)).all(),
+                )
+            }
+            unosat, seed = by_title[UNOSAT].id, by_title[SEED].id
+            assert damage[ids["d1"]].source_ids == damage[ids["d2"]].source_ids == [unosat]
+            assert damage[ids["d3"]].source_ids == [by_title[TWO_LINKS].id]
+            # Nothing lost: the free text is still there, word for word.
+            assert [damage[ids[n]].source for n in ("d1", "d2", "d3")] == [
+                UNOSAT,
+                UNOSAT,
+                TWO_LINKS,
+            ]
+            rows = session.exec(select(RestorationAssessment)).all()
+            cited = restorations.citations(session=session, restorations=rows)
+            assert [s.id for s in cited[ids["r1"]]] == [seed]
+            assert [s.id for s in cited[ids["r2"]]] == [unosat]
+            assert ids["r3"] not in cited
+    finally:
+        database.engine.dispose()
+
+    migrations.downgrade(scratch_database_url, "0009")
+    assert not {"source", "damage_assessment_source"} & table_names(scratch_database_url)
+    engine = make_engine(scratch_database_url)
+    try:
+        with engine.connect() as connection:
+            texts = (
+                connection.exec_driver_sql("SELECT source FROM damage_assessment ORDER BY id")
+                .scalars()
+                .all()
+            )
+    finally:
+        engine.dispose()
+    assert texts == [UNOSAT, UNOSAT, TWO_LINKS]

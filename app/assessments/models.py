@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps, UTCDateTime
 
@@ -104,3 +104,19 @@ class DamageAssessment(Timestamps, table=True):
     reviewer_key_id: int | None = Field(default=None, sa_column=Column(Integer))
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     review_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DamageAssessmentSource(SQLModel, table=True):
+    """A source a damage assessment cites, and where it comes in its list of sources."""
+
+    __tablename__ = "damage_assessment_source"
+
+    damage_assessment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("damage_assessment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

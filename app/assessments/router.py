@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
 
 from app.assessments import service
 from app.assessments.dependencies import AssessmentDep, LockedAssessmentDep
@@ -25,8 +26,8 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends
 AssessorDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
 
 
-def _read(assessment: DamageAssessment) -> AssessmentRead:
-    return AssessmentRead.model_validate(service.to_read(assessment))
+def _read(session: Session, assessment: DamageAssessment) -> AssessmentRead:
+    return service.present(session=session, assessments=[assessment])[0]
 
 
 def _location(assessment: DamageAssessment) -> dict[str, str]:
@@ -59,7 +60,7 @@ def list_monument_assessments(
         request,
         assessments,
         limit=limit,
-        present=lambda page: [_read(assessment) for assessment in page],
+        present=lambda page: service.present(session=session, assessments=page),
         sort_key=lambda last: (last.observed_on.isoformat(), last.id),
     )
 
@@ -81,14 +82,16 @@ def create_assessment(
         actor=caller,
     )
     return resource_response(
-        request, _read(assessment), status_code=201, headers=_location(assessment)
+        request, _read(session, assessment), status_code=201, headers=_location(assessment)
     )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
-def read_assessment(request: Request, assessment: AssessmentDep) -> Response:
+def read_assessment(
+    request: Request, assessment: AssessmentDep, session: ReadSessionDep
+) -> Response:
     """One assessment (drafts only to their author and staff)."""
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(session, assessment))
 
 
 @router.patch("/assessments/{assessment_id}", response_model=AssessmentRead)
@@ -101,11 +104,11 @@ def update_assessment(
     session: WriteSessionDep,
 ) -> Response:
     """Edit a draft (its author or staff); needs `If-Match`."""
-    require_if_match(request, _read(assessment))
+    require_if_match(request, _read(session, assessment))
     assessment = service.update_assessment(
         session=session, assessment=assessment, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(session, assessment))
 
 
 @router.post("/assessments/{assessment_id}/submit", response_model=AssessmentRead)
@@ -114,7 +117,7 @@ def submit_assessment(
 ) -> Response:
     """Send a draft for review (its author or staff)."""
     assessment = service.submit_assessment(session=session, assessment=assessment, actor=caller)
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(session, assessment))
 
 
 @router.post("/assessments/{assessment_id}/review", response_model=AssessmentRead)
@@ -134,4 +137,4 @@ def review_assessment(
         note=review.note,
         actor=caller,
     )
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(session, assessment))

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from app.assessments.models import (
     AssessmentMethod,
@@ -21,6 +21,7 @@ from app.core.schemas import (
     ResourceRead,
     distinct_items,
 )
+from app.sources.schemas import SourceIds, SourceSummary
 
 ExtentPercent = Annotated[int, Field(ge=0, le=100, description="Share of the structure affected.")]
 Causes = Annotated[
@@ -44,7 +45,15 @@ class AssessmentCreate(InputModel):
     event_from: EventDate = None
     event_to: EventDate = None
     method: AssessmentMethod
-    source: Citation
+    # Before `source`, whose check looks at it.
+    source_ids: SourceIds = []
+    source: Citation | None = Field(
+        default=None,
+        # Checked when absent too, so that a missing source is an error on this field.
+        validate_default=True,
+        description="A free-text citation; when left out, it is written from `source_ids`. "
+        "One of the two is required.",
+    )
     damage_level: DamageLevel
     extent_percent: ExtentPercent | None = None
     causes: Causes = []
@@ -54,12 +63,22 @@ class AssessmentCreate(InputModel):
         default=None, description="The verified assessment this one corrects."
     )
 
+    @field_validator("source")
+    @classmethod
+    def _some_source(cls, source: str | None, info: ValidationInfo) -> str | None:
+        if source is None and not info.data.get("source_ids"):
+            raise ValueError(
+                "an assessment needs its source: a citation or URL here, or the ids of "
+                "source records in `source_ids`"
+            )
+        return source
+
 
 class AssessmentUpdate(PatchModel):
     """Changes to a draft assessment; absent fields are kept."""
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
-        {"observed_on", "method", "source", "damage_level", "causes", "confidence"}
+        {"observed_on", "method", "source", "source_ids", "damage_level", "causes", "confidence"}
     )
 
     observed_on: PastDate | None = None
@@ -67,6 +86,7 @@ class AssessmentUpdate(PatchModel):
     event_to: EventDate = None
     method: AssessmentMethod | None = None
     source: Citation | None = None
+    source_ids: SourceIds | None = None
     damage_level: DamageLevel | None = None
     extent_percent: ExtentPercent | None = None
     causes: Causes | None = None
@@ -91,6 +111,8 @@ class AssessmentRead(ResourceRead):
     event_to: date | None
     method: AssessmentMethod
     source: str
+    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    sources: list[SourceSummary]
     damage_level: DamageLevel
     extent_percent: int | None
     causes: list[DamageCause]

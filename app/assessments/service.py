@@ -27,16 +27,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.assessments.models import AssessmentStatus, DamageAssessment, DamageLevel
-from app.assessments.schemas import CurrentCondition
-from app.audit import service as audit
+from app.assessments.models import (
+    AssessmentStatus,
+    DamageAssessment,
+    DamageAssessmentSource,
+    DamageLevel,
+)
+from app.assessments.schemas import AssessmentRead, CurrentCondition
 from app.core.actors import Caller, Role
 from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
+from app.sources import service as sources
+from app.sources.models import Source
 
 PUBLISHED = frozenset({AssessmentStatus.verified})
+# The link table's column naming the assessment: what `app.sources` needs to read and write
+# an assessment's citations.
+CITING = DamageAssessmentSource.damage_assessment_id
 REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
 
 
@@ -415,7 +424,8 @@ def _check_supersedes(session: Session, monument_id: int, superseded_id: int | N
 
 def _apply(assessment: DamageAssessment, fields: dict[str, Any]) -> None:
     for field, value in fields.items():
-        setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
+        if field != "source_ids":
+            setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
     _check_event_window(assessment)
 
 
@@ -440,26 +450,69 @@ def _check_event_window(assessment: DamageAssessment) -> None:
         )
 
 
+def _free_text_source(fields: dict[str, Any], cited: list[Source]) -> str:
+    if fields.get("source"):
+        return fields["source"]
+    if cited:
+        return sources.citation_text(cited)
+    detail = (
+        "An assessment needs its source: cite source records in `source_ids`, or give a "
+        "citation or URL in `source`."
+    )
+    raise Unprocessable(
+        detail,
+        errors=[{"loc": ["body", "source"], "msg": detail, "type": "missing"}],
+    )
+
+
 def create_assessment(
     *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
 ) -> DamageAssessment:
-    """A new draft assessment of the monument, authored by the actor."""
+    """A new draft assessment of the monument, authored by the actor, citing its sources."""
     _check_supersedes(session, monument_id, fields.get("supersedes"))
+    cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
     assessment = DamageAssessment(
         monument_id=monument_id,
         observed_on=fields["observed_on"],
         method=fields["method"],
-        source=fields["source"],
+        source=_free_text_source(fields, cited),
         damage_level=fields["damage_level"],
         confidence=fields["confidence"],
         author=actor.label,
         author_key_id=actor.key_id,
     )
-    _apply(assessment, fields)
+    _apply(assessment, {**fields, "source": assessment.source})
     session.add(assessment)
     session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=assessment)
+    sources.cite(
+        session=session,
+        owner=CITING,
+        owner_id=assessment.id,
+        source_ids=[source.id for source in cited],
+    )
+    _record(session, actor, "create", assessment)
     return assessment
+
+
+def _state(session: Session, assessment: DamageAssessment) -> dict[str, Any]:
+    return sources.state(session=session, entity=assessment, owner=CITING)
+
+
+def _record(
+    session: Session,
+    actor: Caller,
+    action: str,
+    assessment: DamageAssessment,
+    before: dict[str, Any] | None = None,
+) -> None:
+    sources.record_write(
+        session=session,
+        actor=actor,
+        action=action,
+        entity=assessment,
+        owner=CITING,
+        before=before,
+    )
 
 
 def update_assessment(
@@ -470,13 +523,20 @@ def update_assessment(
     _require_status(assessment, AssessmentStatus.draft, "edited")
     if "supersedes" in changes:
         _check_supersedes(session, assessment.monument_id, changes["supersedes"])
-    before = audit.snapshot(assessment)
+    if "source_ids" in changes:
+        sources.require_sources(session=session, source_ids=changes["source_ids"])
+    before = _state(session, assessment)
     _apply(assessment, changes)
     assessment.updated_at = utc_now()
     session.flush()
-    audit.record_write(
-        session=session, actor=actor, action="update", entity=assessment, before=before
-    )
+    if "source_ids" in changes:
+        sources.cite(
+            session=session,
+            owner=CITING,
+            owner_id=assessment.id,
+            source_ids=changes["source_ids"],
+        )
+    _record(session, actor, "update", assessment, before)
     return assessment
 
 
@@ -486,13 +546,11 @@ def submit_assessment(
     """Send a draft for review (its author or staff)."""
     _require_editor(assessment, actor, "submit")
     _require_status(assessment, AssessmentStatus.draft, "submitted")
-    before = audit.snapshot(assessment)
+    before = _state(session, assessment)
     assessment.status = AssessmentStatus.submitted
     assessment.submitted_at = assessment.updated_at = utc_now()
     session.flush()
-    audit.record_write(
-        session=session, actor=actor, action="submit", entity=assessment, before=before
-    )
+    _record(session, actor, "submit", assessment, before)
     return assessment
 
 
@@ -515,7 +573,7 @@ def review_assessment(
             "Rejecting an assessment needs a note saying why, so its author can act on it.",
             errors=[{"loc": ["body", "note"], "msg": "required to reject", "type": "missing"}],
         )
-    before = audit.snapshot(assessment)
+    before = _state(session, assessment)
     assessment.status = (
         AssessmentStatus.verified if decision == "verify" else AssessmentStatus.rejected
     )
@@ -523,14 +581,25 @@ def review_assessment(
     assessment.review_note = note
     assessment.reviewed_at = assessment.updated_at = utc_now()
     session.flush()
-    audit.record_write(
-        session=session, actor=actor, action=decision, entity=assessment, before=before
-    )
+    _record(session, actor, decision, assessment, before)
     return assessment
 
 
-def to_read(assessment: DamageAssessment) -> dict[str, Any]:
-    """The fields of an assessment as `AssessmentRead` names them."""
+def to_read(assessment: DamageAssessment, cited: Sequence[Source]) -> dict[str, Any]:
+    """The fields of an assessment, citing these sources, as `AssessmentRead` names them."""
     values = {c.key: getattr(assessment, c.key) for c in DamageAssessment.__table__.columns}
     values["supersedes"] = values.pop("supersedes_id")
+    values["source_ids"] = [source.id for source in cited]
+    values["sources"] = [sources.summarise(source) for source in cited]
     return values
+
+
+def present(*, session: Session, assessments: Sequence[DamageAssessment]) -> list[AssessmentRead]:
+    """Assessments as the API shows them, with the sources each cites (one query)."""
+    cited = sources.cited_by(
+        session=session, owner=CITING, owner_ids=[assessment.id for assessment in assessments]
+    )
+    return [
+        AssessmentRead.model_validate(to_read(assessment, cited.get(assessment.id, [])))
+        for assessment in assessments
+    ]

@@ -21,6 +21,7 @@ class FeedEntity(StrEnum):
     damage_assessment = "damage_assessment"
     restoration_assessment = "restoration_assessment"
     photo = "photo"
+    source = "source"
 
 
 RESTORATION_STATUS_ACTIONS = tuple(
@@ -35,6 +36,7 @@ ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.damage_assessment: ("create", "update", "submit", "verify", "reject"),
     FeedEntity.restoration_assessment: ("create", "update", *RESTORATION_STATUS_ACTIONS),
     FeedEntity.photo: ("create", "delete"),
+    FeedEntity.source: ("create", "update"),
 }
 
 # What anonymous callers, partners and field teams are shown of each entity type: the
@@ -46,6 +48,7 @@ PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.damage_assessment: ("verify",),
     FeedEntity.restoration_assessment: ACTIONS[FeedEntity.restoration_assessment],
     FeedEntity.photo: ACTIONS[FeedEntity.photo],
+    FeedEntity.source: ACTIONS[FeedEntity.source],
 }
 
 _PATHS: dict[FeedEntity, str] = {
@@ -54,6 +57,7 @@ _PATHS: dict[FeedEntity, str] = {
     FeedEntity.damage_assessment: "/api/v1/assessments/{id}",
     FeedEntity.restoration_assessment: "/api/v1/restoration-assessments/{id}",
     FeedEntity.photo: "/api/v1/photos/{id}",
+    FeedEntity.source: "/api/v1/sources/{id}",
 }
 
 # Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.

@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 
 from app.assessments import service as assessments
 from app.assessments.models import DamageAssessment
-from app.assessments.schemas import AssessmentRead
 from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
 from app.changes import entities
@@ -30,6 +29,8 @@ from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
 from app.sites.schemas import SiteRead
+from app.sources.models import Source
+from app.sources.schemas import SourceRead
 
 # Roles that see every published change, the review workflow included: those that may read
 # every assessment. Field teams may read their own drafts too, but the feed shows them the
@@ -79,7 +80,7 @@ def current_etags(
     *, session: Session, caller: Caller, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, int], str]:
     """The ETag each event's resource has now for this caller (absent when it is gone or
-    hidden), rendered exactly as its GET route renders it: three queries per page."""
+    hidden), rendered exactly as its GET route renders it: a few queries per page."""
     etags: dict[tuple[str, int], str] = {}
     site_ids = _ids(events, FeedEntity.site)
     if site_ids:
@@ -100,18 +101,21 @@ def current_etags(
     assessment_ids = _ids(events, FeedEntity.damage_assessment)
     if assessment_ids:
         query = select(DamageAssessment).where(DamageAssessment.id.in_(assessment_ids))
-        for assessment in session.exec(query):
-            if assessments.may_see(assessment, caller):
-                shown = AssessmentRead.model_validate(assessments.to_read(assessment))
-                etags[FeedEntity.damage_assessment, assessment.id] = etag_for(render(shown))
+        visible = [a for a in session.exec(query) if assessments.may_see(a, caller)]
+        for shown in assessments.present(session=session, assessments=visible):
+            etags[FeedEntity.damage_assessment, shown.id] = etag_for(render(shown))
     restoration_ids = _ids(events, FeedEntity.restoration_assessment)
     if restoration_ids:
         query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
-        for restoration in session.exec(query):
+        found = session.exec(query).all()
+        cited = restorations.citations(session=session, restorations=found)
+        for restoration in found:
             latest = restorations.latest_approved_id(
                 session=session, monument_id=restoration.monument_id
             )
-            shown = restorations.present(restoration, latest_approved=latest)
+            shown = restorations.present(
+                restoration, latest_approved=latest, cited=cited.get(restoration.id, [])
+            )
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:
@@ -120,9 +124,22 @@ def current_etags(
             .join(Monument, Monument.id == Photo.monument_id)
             .where(Photo.id.in_(photo_ids), Monument.deleted_at.is_(None))
         )
-        for photo, monument in session.exec(query):
-            shown = photos.present(photo, monument, exact_locations=caller.sees_exact_locations)
+        rows = session.exec(query).all()
+        cited = photos.citations(session=session, photos=[photo for photo, _ in rows])
+        for photo, monument in rows:
+            shown = photos.present(
+                photo,
+                monument,
+                exact_locations=caller.sees_exact_locations,
+                cited=cited.get(photo.id, []),
+            )
             etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
+    source_ids = _ids(events, FeedEntity.source)
+    if source_ids:
+        for source in session.exec(select(Source).where(Source.id.in_(source_ids))):
+            etags[FeedEntity.source, source.id] = etag_for(
+                render(SourceRead.model_validate(source, from_attributes=True))
+            )
     return etags
 
 

@@ -1,12 +1,13 @@
 """What one row of an imported inventory must be: the API's own monument rules, plus the
-identifier the inventory gives it."""
+identifier the inventory gives it; and what records (YAML) have beside their API fields."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
-from app.core.schemas import Name
+from app.core.schemas import InputModel, Name, distinct_items
 from app.monuments.schemas import MonumentCreate
+from app.restoration.models import RestorationStatus
 
 # A name's rules (not blank, no control characters), in the column's 200 characters.
 ExternalId = Annotated[
@@ -21,5 +22,80 @@ class ImportedMonument(MonumentCreate):
     external_id: ExternalId
 
 
+class MonumentFields(MonumentCreate):
+    """A monument record's fields (YAML): `MonumentCreate`, and the inventory's identifier
+    when it has one (re-imports match on it; without one, on the monument's name)."""
+
+    external_id: ExternalId | None = None
+
+
 # Columns (CSV) or properties (GeoJSON) an inventory may have.
 COLUMNS: tuple[str, ...] = tuple(ImportedMonument.model_fields)
+
+
+# --- records (YAML): what the importer reads beside each record's API fields ----------------
+
+RecordKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="The record's name within the files (letters, digits, `_`, `.`, `-`).",
+    ),
+]
+StoredId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Another record: its key in the files, or the id of a row already stored.
+Reference = RecordKey | StoredId
+References = Annotated[list[Reference], Field(max_length=50), AfterValidator(distinct_items)]
+
+
+class SourceRecordRefs(InputModel):
+    """What a source record has beside `SourceCreate`: the key others cite it by."""
+
+    key: RecordKey
+
+
+class SiteRecordRefs(InputModel):
+    """What a site record has beside `SiteCreate`."""
+
+    key: RecordKey | None = None
+    sources: References = []
+
+
+class MonumentRecordRefs(InputModel):
+    """What a monument record has beside `MonumentCreate`: its site instead of `site_id`."""
+
+    key: RecordKey | None = None
+    site: Reference
+    sources: References = []
+
+
+class AssessmentRecordRefs(InputModel):
+    """What a damage assessment record has beside `AssessmentCreate`."""
+
+    key: RecordKey | None = None
+    monument: Reference
+    sources: References = []
+    status: Literal["draft", "submitted", "verified"] = Field(
+        default="draft", description="How far through review the import takes it."
+    )
+    author: Name | None = Field(default=None, description="Who is recorded as its author.")
+
+
+class RestorationRecordRefs(InputModel):
+    """What a restoration assessment record has beside `RestorationCreate`: its monument,
+    or several (the same opinion recorded on each)."""
+
+    key: RecordKey | None = None
+    monument: Reference | None = None
+    monuments: References | None = None
+    sources: References = []
+    status: RestorationStatus | None = None
+    author: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "RestorationRecordRefs":
+        if (self.monument is None) == (not self.monuments):
+            raise ValueError("give either `monument` or a non-empty list of `monuments`")
+        return self

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.db import CreatedAt, Timestamps, UTCDateTime
 
@@ -95,3 +95,17 @@ class PhotoUploadKey(CreatedAt, table=True):
         sa_column=Column(Integer, ForeignKey("photo.id"), nullable=False, index=True)
     )
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class PhotoSource(SQLModel, table=True):
+    """A source a photo cites, and where it comes in its list of sources."""
+
+    __tablename__ = "photo_source"
+
+    photo_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

@@ -113,10 +113,15 @@ def answer_upload(
             rules=rules,
             actor=caller,
         )
+        cited = service.citations(session=session, photos=[outcome.photo])
     instrumentation.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
-        service.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        service.present_upload(
+            outcome,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(outcome.photo.id, []),
+        ),
         status_code=outcome.status_code,
         headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
     )
@@ -136,22 +141,32 @@ def list_photos(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     exact = caller.sees_exact_locations
+    cited = service.citations(session=session, photos=photos)
     return page_response(
         request,
         photos,
         limit=limit,
         present=lambda page: [
-            service.present(photo, monument, exact_locations=exact) for photo in page
+            service.present(photo, monument, exact_locations=exact, cited=cited.get(photo.id, []))
+            for photo in page
         ],
     )
 
 
 @router.get("/api/v1/photos/{photo_id}", response_model=PhotoRead)
-def read_photo(request: Request, caller: CallerDep, loaded: PhotoDep) -> Response:
+def read_photo(
+    request: Request, caller: CallerDep, loaded: PhotoDep, session: ReadSessionDep
+) -> Response:
     """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
+    cited = service.citations(session=session, photos=[loaded.photo])
     return resource_response(
         request,
-        service.present(loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations),
+        service.present(
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(loaded.photo.id, []),
+        ),
     )
 
 

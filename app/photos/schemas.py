@@ -1,18 +1,26 @@
 """Request and response bodies for photos."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from app.core.schemas import InputModel, LongText, Name, ResourceRead, ShortText, UtcMoment
 from app.core.time import utc_now
+from app.sources.schemas import SourceIds, SourceSummary
 
 
 def _past_utc(moment: datetime) -> datetime:
     if moment > utc_now():
         raise ValueError("must not be in the future")
     return moment
+
+
+def _id_list(value: Any) -> Any:
+    # A form field (and a tus metadata value) is text: the ids come comma-separated, "3,7".
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class PhotoFields(InputModel):
@@ -28,6 +36,10 @@ class PhotoFields(InputModel):
         default=None,
         description="When the photo was taken (ISO 8601; UTC if no offset is given); "
         "overrides the camera's clock when that is known to be wrong.",
+    )
+    source_ids: Annotated[SourceIds, BeforeValidator(_id_list)] | None = Field(
+        default=None,
+        description="Ids of the source records the photo comes from, comma-separated: `3,7`.",
     )
 
 
@@ -85,6 +97,8 @@ class PhotoRead(ResourceRead):
         description="Whether this caller may download the original (it carries the EXIF GPS)."
     )
     uploaded_by: str
+    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    sources: list[SourceSummary]
     links: PhotoLinks
 
 

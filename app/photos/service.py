@@ -22,11 +22,15 @@ from app.core.time import utc_now
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos import images
-from app.photos.models import Photo, PhotoUploadKey
+from app.photos.models import Photo, PhotoSource, PhotoUploadKey
 from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
+from app.sources import service as sources
+from app.sources.models import Source
 
 PHOTOS_URL = "/api/v1/photos"
 FileKind = Literal["original", "preview", "thumbnail"]
+# The link table's column naming the photo (see `app.sources`).
+CITING = PhotoSource.photo_id
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ def add_photo(
         check_assessment(
             session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
         )
+    cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
 
     exif = processed.exif
     distance = None
@@ -255,7 +260,8 @@ def add_photo(
         )
     session.add(photo)
     session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=photo)
+    sources.cite(session=session, owner=CITING, owner_id=photo.id, source_ids=[s.id for s in cited])
+    sources.record_write(session=session, actor=actor, action="create", entity=photo, owner=CITING)
     _remember_key(
         session,
         actor=actor,
@@ -317,7 +323,14 @@ def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
     return monument.sensitive and not exact_locations
 
 
-def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> PhotoRead:
+def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[Source]]:
+    """The sources each of these photos cites (one query)."""
+    return sources.cited_by(session=session, owner=CITING, owner_ids=[p.id for p in photos])
+
+
+def present(
+    photo: Photo, monument: Monument, *, exact_locations: bool, cited: Sequence[Source]
+) -> PhotoRead:
     """The photo as a caller sees it: GPS and distance withheld for a sensitive monument."""
     withheld = location_withheld(monument, exact_locations=exact_locations)
     url = f"{PHOTOS_URL}/{photo.id}"
@@ -352,15 +365,19 @@ def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> Photo
         location_withheld=withheld,
         original_available=not withheld,
         uploaded_by=photo.uploaded_by,
+        source_ids=[source.id for source in cited],
+        sources=[sources.summarise(source) for source in cited],
         links=PhotoLinks(
             original=f"{url}/original", preview=f"{url}/preview", thumbnail=f"{url}/thumbnail"
         ),
     )
 
 
-def present_upload(outcome: UploadOutcome, *, exact_locations: bool) -> PhotoUploaded:
+def present_upload(
+    outcome: UploadOutcome, *, exact_locations: bool, cited: Sequence[Source]
+) -> PhotoUploaded:
     """The answer to an upload: the photo, and whether it was already there."""
-    read = present(outcome.photo, outcome.monument, exact_locations=exact_locations)
+    read = present(outcome.photo, outcome.monument, exact_locations=exact_locations, cited=cited)
     return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
 
 

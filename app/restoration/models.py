@@ -4,7 +4,7 @@ from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps
 
@@ -97,3 +97,19 @@ class RestorationAssessment(Timestamps, table=True):
     )
     author: str = Field(sa_column=Column(String(300), nullable=False))
     author_key_id: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class RestorationAssessmentSource(SQLModel, table=True):
+    """A source a restoration assessment cites, and where it comes in its list of sources."""
+
+    __tablename__ = "restoration_assessment_source"
+
+    restoration_assessment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("restoration_assessment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))

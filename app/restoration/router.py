@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["restoration"], dependencies=[Depends
 
 def _read(session: Session, restoration: RestorationAssessment) -> RestorationRead:
     latest = service.latest_approved_id(session=session, monument_id=restoration.monument_id)
-    return service.present(restoration, latest_approved=latest)
+    cited = service.citations(session=session, restorations=[restoration])
+    return service.present(restoration, latest_approved=latest, cited=cited.get(restoration.id, []))
 
 
 @router.get(
@@ -37,11 +38,14 @@ def list_restoration_assessments(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
+    cited = service.citations(session=session, restorations=restorations)
     return page_response(
         request,
         restorations,
         limit=limit,
-        present=lambda page: [service.present(r, latest_approved=latest) for r in page],
+        present=lambda page: [
+            service.present(r, latest_approved=latest, cited=cited.get(r.id, [])) for r in page
+        ],
     )
 
 

@@ -24,6 +24,7 @@ from app.restoration.models import (
     Priority,
     RestorationStatus,
 )
+from app.sources.schemas import SourceIds, SourceSummary
 
 
 def _currency_code(value: str) -> str:
@@ -83,7 +84,11 @@ class RestorationCreate(InputModel):
     priority: Priority | None = Field(default=None, description="Null when not stated.")
     prerequisites: Prerequisites = []
     organisation: Name | None = Field(default=None, description="Whose opinion this is.")
-    source: Citation | None = None
+    source: Citation | None = Field(
+        default=None,
+        description="A free-text citation; when left out, it is written from `source_ids`.",
+    )
+    source_ids: SourceIds = []
     notes: LongText | None = None
     based_on_assessment_id: AssessmentRef | None = Field(
         default=None, description="The verified damage assessment this answers."
@@ -94,7 +99,7 @@ class RestorationUpdate(PatchModel):
     """Changes to a restoration assessment, including its status; absent fields are kept."""
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
-        {"assessed_on", "feasibility", "prerequisites", "status"}
+        {"assessed_on", "feasibility", "prerequisites", "status", "source_ids"}
     )
 
     assessed_on: PastDate | None = None
@@ -110,6 +115,7 @@ class RestorationUpdate(PatchModel):
     completed_on: PastDate | None = None
     organisation: Name | None = None
     source: Citation | None = None
+    source_ids: SourceIds | None = None
     notes: LongText | None = None
     based_on_assessment_id: AssessmentRef | None = None
 
@@ -131,6 +137,8 @@ class RestorationRead(ResourceRead):
     completed_on: date | None
     organisation: str | None
     source: str | None
+    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    sources: list[SourceSummary]
     notes: str | None
     based_on_assessment_id: int | None
     author: str

@@ -9,12 +9,17 @@ from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
-from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
-from app.restoration.models import RestorationAssessment, RestorationStatus
+from app.restoration.models import (
+    RestorationAssessment,
+    RestorationAssessmentSource,
+    RestorationStatus,
+)
 from app.restoration.schemas import MoneyRead, RestorationRead, RestorationSummary
+from app.sources import service as sources
+from app.sources.models import Source
 
 S = RestorationStatus
 # Where each status may go next; `completed` is final.
@@ -28,6 +33,8 @@ TRANSITIONS: dict[RestorationStatus, frozenset[RestorationStatus]] = {
 # Opinions that have been through approval (the "latest approved" one is the plan of record).
 APPROVED = frozenset({S.approved, S.in_progress, S.completed})
 THOUSANDTHS = Decimal(1000)
+# The link table's column naming the restoration assessment (see `app.sources`).
+CITING = RestorationAssessmentSource.restoration_assessment_id
 
 
 # --- money ---------------------------------------------------------------------------------
@@ -128,9 +135,25 @@ def summarise(restoration: Any) -> RestorationSummary:
     return RestorationSummary.model_validate(restoration, from_attributes=True)
 
 
-def present(restoration: RestorationAssessment, *, latest_approved: int | None) -> RestorationRead:
-    """A restoration assessment as the API shows it."""
+def citations(
+    *, session: Session, restorations: Sequence[RestorationAssessment]
+) -> dict[int, list[Source]]:
+    """The sources each of these restoration assessments cites (one query)."""
+    return sources.cited_by(
+        session=session, owner=CITING, owner_ids=[restoration.id for restoration in restorations]
+    )
+
+
+def present(
+    restoration: RestorationAssessment,
+    *,
+    latest_approved: int | None,
+    cited: Sequence[Source],
+) -> RestorationRead:
+    """A restoration assessment, citing these sources, as the API shows it."""
     values = {c.key: getattr(restoration, c.key) for c in RestorationAssessment.__table__.columns}
+    values["source_ids"] = [source.id for source in cited]
+    values["sources"] = [sources.summarise(source) for source in cited]
     thousandths = values.pop("estimated_cost_thousandths")
     currency = values.pop("estimated_cost_currency")
     values["estimated_cost"] = (
@@ -191,6 +214,8 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
 
 def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
     for field, value in fields.items():
+        if field == "source_ids":
+            continue
         if field == "estimated_cost":
             restoration.estimated_cost_thousandths = (
                 None if value is None else to_thousandths(value["amount"])
@@ -203,7 +228,8 @@ def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
 def create_restoration(
     *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
 ) -> RestorationAssessment:
-    """A new, proposed restoration assessment of the monument."""
+    """A new, proposed restoration assessment of the monument, citing its sources."""
+    cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
     restoration = RestorationAssessment(
         monument_id=monument_id,
         assessed_on=fields["assessed_on"],
@@ -212,10 +238,20 @@ def create_restoration(
         author_key_id=actor.key_id,
     )
     _apply(restoration, fields)
+    if restoration.source is None and cited:
+        restoration.source = sources.citation_text(cited)
     _check(session, restoration)
     session.add(restoration)
     session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=restoration)
+    sources.cite(
+        session=session,
+        owner=CITING,
+        owner_id=restoration.id,
+        source_ids=[source.id for source in cited],
+    )
+    sources.record_write(
+        session=session, actor=actor, action="create", entity=restoration, owner=CITING
+    )
     return restoration
 
 
@@ -239,17 +275,27 @@ def update_restoration(
             f"A {restoration.status} restoration cannot become {target}; "
             f"from {restoration.status} it may become: {allowed}."
         )
-    before = audit.snapshot(restoration)
+    if "source_ids" in changes:
+        sources.require_sources(session=session, source_ids=changes["source_ids"])
+    before = sources.state(session=session, entity=restoration, owner=CITING)
     status_changed = target != restoration.status
     _apply(restoration, changes)
     _check(session, restoration)
     restoration.updated_at = utc_now()
     session.flush()
-    audit.record_write(
+    if "source_ids" in changes:
+        sources.cite(
+            session=session,
+            owner=CITING,
+            owner_id=restoration.id,
+            source_ids=changes["source_ids"],
+        )
+    sources.record_write(
         session=session,
         actor=actor,
         action=f"status:{target}" if status_changed else "update",
         entity=restoration,
+        owner=CITING,
         before=before,
     )
     return restoration

@@ -115,6 +115,9 @@ def _review_page(
         assessment_ids=[assessment.id for assessment in shown],
         limit_each=EVIDENCE_PER_ASSESSMENT,
     )
+    evidence_sources = photos.citations(
+        session=session, photos=[photo for found in evidence.values() for photo in found]
+    )
     items = [
         {
             "assessment": assessment,
@@ -124,6 +127,7 @@ def _review_page(
                     photo,
                     monument_rows[assessment.monument_id],
                     exact_locations=caller.sees_exact_locations,
+                    cited=evidence_sources.get(photo.id, []),
                 )
                 for photo in evidence.get(assessment.id, [])
             ],

@@ -199,6 +199,10 @@ def _monument_page(
     )
     latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
     next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
+    photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
+    opinion_sources = restorations.citations(
+        session=session, restorations=opinions[:RESTORATION_LIMIT]
+    )
     return render(
         request,
         "monument.html",
@@ -208,13 +212,18 @@ def _monument_page(
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
         photos=[
-            photos.present(photo, monument, exact_locations=exact) for photo in gallery[:PHOTO_PAGE]
+            photos.present(
+                photo, monument, exact_locations=exact, cited=photo_sources.get(photo.id, [])
+            )
+            for photo in gallery[:PHOTO_PAGE]
         ],
         next_photos_url=(
             str(request.url.include_query_params(photos=next_photos)) if next_photos else None
         ),
         restorations=[
-            restorations.present(opinion, latest_approved=latest)
+            restorations.present(
+                opinion, latest_approved=latest, cited=opinion_sources.get(opinion.id, [])
+            )
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
         axes=axes,
@@ -236,13 +245,19 @@ def read_monument(
 
 
 @router.get("/photos/{photo_id}")
-def read_photo(request: Request, caller: UiCallerDep, loaded: PhotoDep) -> Response:
+def read_photo(
+    request: Request, caller: UiCallerDep, loaded: PhotoDep, session: ReadSessionDep
+) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
+    cited = photos.citations(session=session, photos=[loaded.photo])
     return render(
         request,
         "photo.html",
         photo=photos.present(
-            loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(loaded.photo.id, []),
         ),
         monument=loaded.monument,
     )

@@ -37,6 +37,7 @@ from app.core.time import utc_now
 from app.monuments import service as monuments
 from app.photos import service as photos
 from app.photos.schemas import PhotoFields
+from app.sources import service as sources
 from app.uploads.models import Upload, UploadState
 from app.uploads.schemas import UploadMetadata, UploadRead
 
@@ -138,6 +139,11 @@ def create_upload(
         photos.check_assessment(
             session, assessment_id=fields.assessment_id, monument_id=monument_id, actor=owner
         )
+    if fields.source_ids:
+        try:
+            sources.require_sources(session=session, source_ids=fields.source_ids)
+        except Unprocessable as error:
+            raise _metadata_problem("source_ids", error.detail, "unknown_source") from None
     now = utc_now()
     upload = Upload(
         token=secrets.token_urlsafe(32),
@@ -367,7 +373,9 @@ def metadata_of(upload: Upload) -> dict[str, str]:
     values = {"monument_id": str(upload.monument_id)}
     if upload.file_name:
         values["filename"] = upload.file_name
-    values.update({key: str(value) for key, value in upload.fields.items()})
+    for key, value in upload.fields.items():
+        # Lists (source_ids) go back as they came: comma-separated.
+        values[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return values
 
 

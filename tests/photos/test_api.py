@@ -410,7 +410,7 @@ def test_a_failed_request_leaves_no_orphan_file(api, auth, database, monkeypatch
         raise RuntimeError("the audit trail is unavailable")
 
     # The files are written, then the request fails before its commit.
-    monkeypatch.setattr(service.audit, "record_write", fail)
+    monkeypatch.setattr(service.audit, "record", fail)
     response = upload(api.client, monument_id, jpeg_bytes(), headers=auth("field"))
 
     assert response.status_code == 500

@@ -3,8 +3,8 @@ document, for every role and anonymously, on both databases.
 
 For each operation Schemathesis generates requests that fit the document (positive) and
 requests that break it (negative); every answer must be a documented status, never a 5xx,
-with a body of the documented media type and schema. Ids in paths point at a seeded
-site, sensitive monument, assessment, restoration assessment, photo and webhook half of the
+with a body of the documented media type and schema. Ids in paths point at a seeded site,
+sensitive monument, assessment, restoration assessment, photo, source and webhook half of the
 time, so generated bodies reach the services instead of stopping at 404; PATCH requests
 carry `If-Match: *` for the same reason.
 
@@ -35,6 +35,7 @@ from tests.factories import (
     create_photo,
     create_restoration,
     create_site,
+    create_source,
 )
 
 EXAMPLES = int(os.environ.get("HERITAGE_FUZZ_EXAMPLES", "6"))
@@ -70,6 +71,7 @@ def seeded_ids(database, app) -> dict[str, int]:
         "assessment_id": assessment_id,
         "restoration_id": create_restoration(database, monument_id),
         "photo_id": create_photo(database, app.state.storage, monument_id),
+        "source_id": create_source(database),
         "webhook_id": webhook_id,
     }
 

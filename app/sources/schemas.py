@@ -1,0 +1,139 @@
+"""Request and response bodies for sources, and the compact form evidence shows them in."""
+
+from datetime import date
+from typing import Annotated, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from app.core.schemas import (
+    Citation,
+    InputModel,
+    LongText,
+    Name,
+    PastDate,
+    PatchModel,
+    ResourceRead,
+    ShortText,
+    distinct_items,
+)
+from app.core.time import today_utc
+from app.sources.models import SourceKind
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("must not contain white space or control characters (percent-encode them)")
+    return value
+
+
+MAX_LANGUAGE_TAG = 35  # RFC 5646 §4.4.1: the length every implementation must support
+
+
+def _language_tag(value: str) -> str:
+    # langcodes checks the tag's syntax and each subtag against the IANA registry, and
+    # gives the standard form (`EN-gb` → `en-GB`, the deprecated `iw` → `he`).
+    # Imported here: langcodes builds its registry tables on import (0.2 s), which every
+    # start of the service would otherwise pay.
+    import langcodes
+
+    tag = value.strip()
+    if not langcodes.tag_is_valid(tag):
+        raise ValueError("must be a BCP 47 language tag such as 'en', 'ar' or 'fr-CH'")
+    standard = langcodes.standardize_tag(tag)
+    # A standard form is rarely longer than the tag given; where it is, the column keeps 35.
+    return standard if len(standard) <= MAX_LANGUAGE_TAG else tag
+
+
+def _not_future(day: date) -> date:
+    # No lower bound: a source may be centuries old (Wood's "Ruins of Palmyra", 1753).
+    if day > today_utc():
+        raise ValueError(f"must not be in the future (today is {today_utc().isoformat()} UTC)")
+    return day
+
+
+# Up to 2,000 characters, as a free-text citation: one carried over from one is kept whole.
+Title = Annotated[Citation, Field(description="The source's title.")]
+Url = Annotated[
+    str,
+    Field(max_length=2000, examples=["https://whc.unesco.org/en/list/23/"]),
+    AfterValidator(_http_url),
+]
+LanguageTag = Annotated[
+    str,
+    Field(max_length=MAX_LANGUAGE_TAG, examples=["en"], description="BCP 47 language tag."),
+    AfterValidator(_language_tag),
+]
+Licence = Annotated[ShortText, Field(max_length=100, examples=["CC-BY-4.0"])]
+PublishedOn = Annotated[date, AfterValidator(_not_future)]
+SourceRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+SourceIds = Annotated[
+    list[SourceRef],
+    Field(max_length=50, description="Ids of the source records this cites, in order."),
+    AfterValidator(distinct_items),
+]
+
+
+class SourceCreate(InputModel):
+    """A new source."""
+
+    kind: SourceKind
+    title: Title
+    author: Name | None = None
+    publisher: Name | None = None
+    published_on: PublishedOn | None = None
+    url: Url | None = None
+    archived_url: Url | None = Field(
+        default=None, description="A copy in a web archive (the Wayback Machine, archive.today)."
+    )
+    accessed_on: PastDate | None = None
+    language: LanguageTag | None = None
+    licence: Licence | None = None
+    notes: LongText | None = None
+
+
+class SourceUpdate(PatchModel):
+    """Changes to a source; absent fields are kept."""
+
+    required_fields: ClassVar[frozenset[str]] = frozenset({"kind", "title"})
+
+    kind: SourceKind | None = None
+    title: Title | None = None
+    author: Name | None = None
+    publisher: Name | None = None
+    published_on: PublishedOn | None = None
+    url: Url | None = None
+    archived_url: Url | None = None
+    accessed_on: PastDate | None = None
+    language: LanguageTag | None = None
+    licence: Licence | None = None
+    notes: LongText | None = None
+
+
+class SourceRead(ResourceRead):
+    """A source as the API shows it."""
+
+    kind: SourceKind
+    title: str
+    author: str | None
+    publisher: str | None
+    published_on: date | None
+    url: str | None
+    archived_url: str | None
+    accessed_on: date | None
+    language: str | None
+    licence: str | None
+    notes: str | None
+
+
+class SourceSummary(BaseModel):
+    """A cited source, as the records that cite it show it."""
+
+    id: int
+    kind: SourceKind
+    title: str
+    url: str | None
