@@ -56,6 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _backend_of(item: pytest.Item) -> str | None:
+    """The database an item runs on (None: it needs none)."""
+    if item.get_closest_marker("load") or item.get_closest_marker("faults"):
+        return "postgresql"  # the short load and fault runs need real worker processes
     params = getattr(item, "callspec", None)
     params = params.params if params else {}
     for name in ("empty_database_url", "scratch_database_url"):
