@@ -1,5 +1,6 @@
 # Two commands on a fresh clone: `make run` serves the demo registry, `make test` runs the suite.
 # Both create .venv with Python 3.11 and install the project pinned by constraints.txt.
+# `make test-fast` is the quick loop while changing code (SQLite only, no slow kinds of test).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,8 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers: one per core by default; PYTEST_WORKERS=0 runs the tests in one process.
+PYTEST_WORKERS ?= auto
+# The slow kinds of test (markers in pyproject.toml), which `make test-fast` leaves out.
+SLOW_KINDS := browser or live_server or fuzz or load or faults
 
-.PHONY: run test lint format bench bench-photos bench-report bench-service bench-tus load faults clean
+.PHONY: run test test-fast lint format bench bench-photos bench-report bench-service bench-tus load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +27,16 @@ run: $(STAMP)
 	@echo "Create an API key with: $(BIN)/heritage-registry keys create --role staff --name you"
 	$(BIN)/heritage-registry serve --host $(HOST) --port $(PORT)
 
+# The whole suite: lint, then every test on SQLite and PostgreSQL with fuzzing, the browser,
+# live servers and the short load and fault runs (what CI runs, through .ci/run).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The quick loop (under two minutes here): SQLite only; no fuzzing, load or fault runs, live
+# uvicorn servers or Chromium. Add pytest options with ARGS, e.g. ARGS="-x tests/photos".
+test-fast: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --backend sqlite -m "not ($(SLOW_KINDS))" \
+		-p no:hypothesispytest $(ARGS)
 
 # ruff, and the layers of app/ (contracts in pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)

@@ -3,6 +3,11 @@
 Every API test runs twice, on SQLite and on PostgreSQL: the `database_url` fixture is
 parametrised per test session, each backend gets a fresh database built by the Alembic
 migrations (so they are tested too), and each test starts from empty tables.
+
+`--backend sqlite|postgresql|both` (or HERITAGE_TEST_BACKEND) keeps the items of one backend
+only; `make test-fast` runs SQLite alone. The slow kinds of test carry markers (registered in
+pyproject.toml) so a run can leave them out: `browser` and `live_server` are set here from
+the fixtures a test uses, `fuzz`, `load` and `faults` by their modules.
 """
 
 import os
@@ -32,6 +37,54 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HERITAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ROLES = [role.value for role in Role]
+BACKENDS = ("sqlite", "postgresql")
+# The fixtures that make a test of a slow kind, and the marker each one sets.
+MARKED_BY_FIXTURE = {
+    "browser_page": "browser",
+    "live_server": "live_server",
+    "live_url": "live_server",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=[*BACKENDS, "both"],
+        default=os.environ.get("HERITAGE_TEST_BACKEND", "both"),
+        help="run the database tests on this backend only (default: both; "
+        "env HERITAGE_TEST_BACKEND)",
+    )
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    """The database an item runs on (None: it needs none)."""
+    if item.get_closest_marker("load") or item.get_closest_marker("faults"):
+        return "postgresql"  # the short load and fault runs need real worker processes
+    params = getattr(item, "callspec", None)
+    params = params.params if params else {}
+    for name in ("empty_database_url", "scratch_database_url"):
+        if name in params:
+            return params[name]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers set here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that drive a browser or a live server; keep one backend if asked."""
+    for item in items:
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+    chosen = config.getoption("backend")
+    if chosen == "both":
+        return
+    kept, dropped = [], []
+    for item in items:
+        backend = _backend_of(item)
+        (dropped if backend not in (None, chosen) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _postgres_database() -> Iterator[str]:
@@ -47,6 +100,8 @@ def _postgres_database() -> Iterator[str]:
     name = f"heritage_test_{uuid.uuid4().hex[:12]}"
     with admin_engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database is thrown away: its commits need not wait for the disk.
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -62,13 +117,13 @@ def _empty_database(backend: str, folder: Path) -> Iterator[str]:
         yield from _postgres_database()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
     """A fresh, empty database on each backend, dropped at the end of the session."""
     yield from _empty_database(request.param, tmp_path_factory.mktemp(request.param))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def scratch_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database for one test (migration tests start from nothing)."""
     yield from _empty_database(request.param, tmp_path)
@@ -162,9 +217,10 @@ def media_root(settings: Settings) -> Path:
     return settings.media_root
 
 
-@pytest.fixture
-def live_server(settings: Settings, database: Database) -> Iterator[str]:
-    """The real service under uvicorn on a free 127.0.0.1 port; stopped by PID afterwards."""
+@pytest.fixture(scope="module")
+def live_server(settings: Settings, database: Database, tmp_path_factory) -> Iterator[str]:
+    """The real service under uvicorn on a free 127.0.0.1 port, one per test module (each
+    test still starts from empty tables); stopped by PID afterwards."""
     import signal
     import socket
     import subprocess
@@ -182,35 +238,37 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
         "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
         "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    log = tmp_path_factory.mktemp("live-server") / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        # A loaded machine can take many seconds to import the app: wait for it, up to a
-        # minute, and say so rather than hand a dead address to the test.
-        deadline = time.monotonic() + 60
+        # Importing the app takes seconds, more on a busy machine.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
                 break
             except OSError:
                 if server.poll() is not None:
-                    pytest.fail(f"the server exited: {server.stderr.read().decode()[-2000:]}")
+                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
                 if time.monotonic() > deadline:
-                    pytest.fail("the server did not answer /healthz within 60 s")
+                    pytest.fail(f"the server did not answer in time: {log.read_text()[-2000:]}")
                 time.sleep(0.1)
         yield base_url
     finally:
@@ -219,14 +277,15 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
 
 
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium page (Debian's chromium, driven by Playwright)."""
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Debian's chromium, driven by Playwright), one per test module."""
     if not Path(CHROMIUM).exists():
         message = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI"):
@@ -246,9 +305,19 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
             ],
         )
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A page in a browser context of its own (no cookies or storage from other tests)."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        yield page
+    finally:
+        page.context.close()
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@
 The policy below is the README's table. A new route fails `test_every_route_has_a_policy`
 until it is added here, so no route can ship without its access rule being tested. The web
 pages (/ui/, HTML, not in /openapi.json) have their own matrix: tests/ui/test_access_matrix.py.
+
+One test per route asks it as every kind of caller in turn (keys made once per route, rows
+arranged once per route and again after each request that may write), and a failure lists
+what each caller got.
 """
 
 import base64
@@ -158,63 +162,58 @@ def _tus_upload(database, settings, uploader: Caller, monument_id: int) -> tuple
     }
 
 
-def request_for(
-    method: str,
-    path: str,
-    database,
-    field_author: Caller,
-    storage,
-    uploader: Caller | None = None,
-    settings=None,
-) -> dict:
-    """A request that would succeed for an allowed caller (drafts belong to the field key,
-    resumable uploads to `uploader`)."""
+def arrange(method: str, path: str, database, field_author: Caller, storage) -> dict:
+    """The rows a request to this route needs to succeed for an allowed caller, by the path
+    parameter's name (drafts belong to the field key)."""
     site_id = create_site(database)
     monument_id = create_monument(database, site_id)
-    assessment_id = create_assessment(
-        database,
-        monument_id,
-        status=ASSESSMENT_STATE.get((method, path), "draft"),
-        author=field_author,
-    )
-    restoration_id = create_restoration(database, monument_id)
-    source_id = create_source(database)
-    photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
-    webhook_id = None
+    ids = {
+        "site_id": site_id,
+        "monument_id": monument_id,
+        "assessment_id": create_assessment(
+            database,
+            monument_id,
+            status=ASSESSMENT_STATE.get((method, path), "draft"),
+            author=field_author,
+        ),
+        "restoration_id": create_restoration(database, monument_id),
+        "source_id": create_source(database),
+        "photo_id": create_photo(database, storage, monument_id) if "{photo_id}" in path else None,
+        "webhook_id": None,
+    }
     if "{webhook_id}" in path:
         with database.session(write=True) as session:
-            webhook_id = webhooks.create_subscription(
+            ids["webhook_id"] = webhooks.create_subscription(
                 session=session,
                 url="http://127.0.0.1:9/hooks",
                 event_types=["*"],
                 description=None,
                 actor=TEST_ACTOR,
             )[0].id
+    return ids
+
+
+def request_for(method: str, path: str, ids: dict, database, uploader: Caller, settings) -> dict:
+    """A request that would succeed for an allowed caller, on the arranged rows `ids`
+    (resumable uploads belong to `uploader`)."""
+    monument_id = ids["monument_id"]
     if path.startswith("/api/v1/uploads"):
         tus = {"Tus-Resumable": "1.0.0"}
         if path == "/api/v1/uploads":
             metadata = base64.b64encode(str(monument_id).encode()).decode()
             tus |= {"Upload-Length": "1000", "Upload-Metadata": f"monument_id {metadata}"}
             return {"method": method, "url": path, "headers": tus}
-        url, chunk = _tus_upload(database, settings, uploader or field_author, monument_id)
+        url, chunk = _tus_upload(database, settings, uploader, monument_id)
         if method == "PATCH":
             return {"method": method, "url": url, **chunk}
         return {"method": method, "url": url, "headers": tus}
-    url = path.format(
-        site_id=site_id,
-        monument_id=monument_id,
-        assessment_id=assessment_id,
-        restoration_id=restoration_id,
-        source_id=source_id,
-        photo_id=photo_id,
-        webhook_id=webhook_id,
-    )
+    url = path.format(**ids)
     if (method, path) == ("POST", "/api/v1/monuments/{monument_id}/photos"):
         return {"method": method, "url": url, "files": _photo_upload(), "headers": {}}
     body = {
         ("POST", "/api/v1/sites"): site_fields(name="Bosra"),
         ("PATCH", "/api/v1/sites/{site_id}"): {"description": "Updated."},
-        ("POST", "/api/v1/monuments"): monument_fields(site_id, name="Arch"),
+        ("POST", "/api/v1/monuments"): monument_fields(ids["site_id"], name="Arch"),
         ("PATCH", "/api/v1/monuments/{monument_id}"): {"period": "32 AD"},
         ("POST", "/api/v1/monuments/{monument_id}/assessments"): assessment_fields(),
         ("PATCH", "/api/v1/assessments/{assessment_id}"): {"notes": "Re-read the imagery."},
@@ -232,51 +231,86 @@ def request_for(
     return request
 
 
-@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
-@pytest.mark.parametrize(("method", "path"), sorted(POLICY), ids=lambda x: x)
-def test_route_answers_each_caller_as_documented(client, api_keys, database, method, path, caller):
-    allowed = POLICY[(method, path)]
+def key_caller(database, secret: str) -> Caller:
+    """The caller an active key stands for."""
     with database.session(write=False) as session:
-        field_key = keys.find_active_key(session=session, secret=api_keys["field"])
-    field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
-    # Resumable uploads belong to the key that started them: each caller tries its own.
-    uploader = field_author
-    if caller in ("admin", "staff", "field"):
-        with database.session(write=False) as session:
-            key = keys.find_active_key(session=session, secret=api_keys[caller])
-        uploader = Caller(role=Role(caller), key_id=key.id, name=key.name)
-    request = request_for(
-        method,
-        path,
-        database,
-        field_author,
-        client.app.state.storage,
-        uploader=uploader,
-        settings=client.app.state.settings,
-    )
-    if caller == "revoked":
-        with database.session(write=True) as session:
-            key = keys.find_active_key(session=session, secret=api_keys["staff"])
-            keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
-        request["headers"]["Authorization"] = f"Bearer {api_keys['staff']}"
-    elif caller == "malformed":
-        request["headers"]["Authorization"] = "Token abc"
-    elif caller is not None:
-        request["headers"]["Authorization"] = f"Bearer {api_keys[caller]}"
+        key = keys.find_active_key(session=session, secret=secret)
+    return Caller(role=Role(key.role), key_id=key.id, name=key.name)
 
-    response = client.request(**request)
 
+def revoked_key(database) -> str:
+    """The secret of a staff key that has been revoked."""
+    with database.session(write=True) as session:
+        key, secret = keys.create_key(
+            session=session, name="test revoked", role=Role.staff, actor=TEST_ACTOR
+        )
+        keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
+    return secret
+
+
+def admitted(allowed: frozenset | str) -> str:
+    """A rule of POLICY in words, for failure messages."""
     if allowed == OPEN:
-        assert response.status_code == 200
+        return "everyone, without checking keys"
+    return ", ".join(sorted(role or "anonymous" for role in allowed))
+
+
+def unexpected(allowed: frozenset | str, caller: str | None, response) -> str | None:
+    """What is wrong with the answer to `caller` under the rule `allowed` (None: nothing)."""
+    status = response.status_code
+    if allowed == OPEN:
+        expected = "200"
+        right = status == 200
     elif caller in ("revoked", "malformed"):
-        assert response.status_code == 401
+        expected = "401"
+        right = status == 401
     elif caller in allowed:
-        assert response.status_code in (200, 201, 204), response.text
+        expected = "200, 201 or 204"
+        right = status in (200, 201, 204)
     elif caller is None:
-        assert response.status_code == 401
-        assert response.headers["www-authenticate"].startswith("Bearer")
+        expected = "401 with a Bearer challenge"
+        right = status == 401 and response.headers.get("www-authenticate", "").startswith("Bearer")
     else:
-        assert response.status_code == 403
+        expected = "403"
+        right = status == 403
+    return None if right else f"expected {expected}: {' '.join(response.text.split())[:300]}"
+
+
+# Requests that change nothing: the rows arranged for one caller serve the next one too.
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(POLICY), ids=lambda x: x)
+def test_route_answers_each_caller_as_documented(client, api_keys, database, method, path):
+    """Every kind of caller in CALLERS, one after the other; a failure lists each caller's
+    answer. A request that may write gets rows arranged afresh for each caller."""
+    allowed = POLICY[(method, path)]
+    settings = client.app.state.settings
+    field_author = key_caller(database, api_keys["field"])
+    secrets = api_keys | {"revoked": revoked_key(database)}
+    ids = None
+    answers, wrong = [], 0
+    for caller in CALLERS:
+        if ids is None:
+            ids = arrange(method, path, database, field_author, client.app.state.storage)
+        # Resumable uploads belong to the key that started them: each caller tries its own.
+        uploader = field_author
+        if caller in ("admin", "staff", "field"):
+            uploader = key_caller(database, api_keys[caller])
+        request = request_for(method, path, ids, database, uploader, settings)
+        if caller == "malformed":
+            request["headers"]["Authorization"] = "Token abc"
+        elif caller is not None:
+            request["headers"]["Authorization"] = f"Bearer {secrets[caller]}"
+
+        response = client.request(**request)
+
+        problem = unexpected(allowed, caller, response)
+        wrong += problem is not None
+        answers.append(f"{caller or 'anonymous':>10}: {response.status_code} {problem or 'ok'}")
+        if method not in SAFE_METHODS:
+            ids = None
+    assert not wrong, f"{method} {path} admits {admitted(allowed)}:\n" + "\n".join(answers)
 
 
 # A sensitive monument's exact position, with digits found nowhere else in the registry.

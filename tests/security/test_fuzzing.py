@@ -16,16 +16,6 @@ import os
 import zlib
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from app.webhooks import service as webhooks
 from tests.factories import (
@@ -38,16 +28,10 @@ from tests.factories import (
     create_source,
 )
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("HERITAGE_FUZZ_EXAMPLES", "6"))
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 CALLERS = [None, "partner", "field", "staff", "admin"]
-# tus chunks (PATCH /api/v1/uploads/{upload_id}) are raw bytes, like any octet stream.
-schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 
 @pytest.fixture
@@ -89,6 +73,27 @@ def _aim_at_seeded_rows(case, seeded_ids: dict[str, int]) -> None:
 def test_fuzzed_requests_get_documented_answers_and_never_a_server_error(
     app, seeded_ids, auth, caller
 ):
+    # Imported here, not at the top: a run that leaves fuzzing out (`make test-fast`) does
+    # not pay for loading Schemathesis and Hypothesis.
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    # tus chunks (PATCH /api/v1/uploads/{upload_id}) are raw bytes, like any octet stream.
+    schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     headers = auth(caller)
     failures: list[str] = []
@@ -113,7 +118,7 @@ def test_fuzzed_requests_get_documented_answers_and_never_a_server_error(
                 cases += 1
                 _aim_at_seeded_rows(case, seeded_ids)
                 response = case.call(headers=headers)
-                case.validate_response(response, checks=CHECKS, headers=headers)
+                case.validate_response(response, checks=checks, headers=headers)
 
             try:
                 call_and_check()

@@ -32,10 +32,11 @@ def registry():
         yield seeded
 
 
+@pytest.mark.load
 def test_fifteen_seconds_of_mixed_load_lose_nothing_and_answer_no_5xx(registry):
     server = load.Server(registry, workers=2)
-    server.start()
     try:
+        server.start()
         stats = asyncio.run(load.drive(server.url, registry, seconds=15, clients=10))
     finally:
         server.stop()
@@ -49,6 +50,7 @@ def test_fifteen_seconds_of_mixed_load_lose_nothing_and_answer_no_5xx(registry):
     assert invariants.media_check_ok, invariants.media_check_output
 
 
+@pytest.mark.faults
 def test_killing_the_server_mid_write_loses_no_acknowledged_write(registry):
     result = faults.kill_during_writes(registry, kills=2, seconds_between=3, clients=8)
     print(result)
@@ -63,6 +65,7 @@ def test_killing_the_server_mid_write_loses_no_acknowledged_write(registry):
     assert result["spooled_uploads_left_after_repair"] == 0
 
 
+@pytest.mark.faults
 def test_a_database_outage_answers_503_and_the_service_recovers_by_itself(registry):
     result = faults.database_outage(registry, probes=6)
     print(result)

@@ -4,12 +4,14 @@ Pages are HTML and stay out of /openapi.json, so tests/test_access_matrix.py can
 this matrix covers them instead, and a page that stands for an API route must admit exactly
 the roles that route admits. A new route anywhere fails `test_every_route_has_a_matrix`
 until it is in one of the two matrices.
+
+One test per page visits it as every kind of visitor in turn, each with a fresh cookie jar
+and rows arranged for it, and a failure lists what each visitor got.
 """
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.core.actors import Caller
 from app.keys import service as keys
 from app.keys.models import Role
 from tests.factories import (
@@ -22,8 +24,17 @@ from tests.factories import (
     create_site,
     restoration_fields,
 )
-from tests.test_access_matrix import ANYONE, ASSESSORS, POLICY, STAFF, UPLOADERS, _photo_upload
-from tests.ui.conftest import csrf_token, sign_in
+from tests.test_access_matrix import (
+    ANYONE,
+    ASSESSORS,
+    POLICY,
+    STAFF,
+    UPLOADERS,
+    _photo_upload,
+    admitted,
+    key_caller,
+)
+from tests.ui.conftest import csrf_token, new_key, sign_in
 
 UI_POLICY: dict[tuple[str, str], frozenset] = {
     ("GET", "/ui/"): ANYONE,
@@ -166,37 +177,59 @@ def ui_request_for(method: str, path: str, database, storage, token: str, field_
     return {"method": method, "url": url, "data": {**form, "csrf_token": token}}
 
 
-@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
-@pytest.mark.parametrize(("method", "path"), sorted(UI_POLICY), ids=lambda x: x)
-def test_page_answers_each_visitor_as_documented(client, api_keys, database, method, path, caller):
-    allowed = UI_POLICY[(method, path)]
-    with database.session(write=False) as session:
-        field_key = keys.find_active_key(session=session, secret=api_keys["field"])
-    field_author = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
-    if caller is None:
-        token = csrf_token(client.get("/ui/sign-in").text)
-    else:
-        token = sign_in(client, api_keys["staff" if caller == "revoked" else caller])
-    if caller == "revoked":
-        with database.session(write=True) as session:
-            key = keys.find_active_key(session=session, secret=api_keys["staff"])
-            keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
-    request = ui_request_for(method, path, database, client.app.state.storage, token, field_author)
-    if (method, path) == ("POST", "/ui/sign-in"):
-        request["data"]["api_key"] = api_keys["partner"]
-
-    response = client.request(**request, follow_redirects=False)
-
+def unexpected(
+    allowed: frozenset, method: str, path: str, caller: str | None, response
+) -> str | None:
+    """What is wrong with the answer to `caller` under the rule `allowed` (None: nothing)."""
+    status = response.status_code
     visitor = None if caller == "revoked" else caller  # a revoked key's session is anonymous
     if visitor in allowed:
         expected = {"GET": 200, "POST": 303}[method]
         if path == "/ui/monuments/{monument_id}/photos":
             expected = 201
-        assert response.status_code == expected, response.text
+        right = status == expected
     elif visitor is None and method == "GET":
-        assert response.status_code == 303
-        assert response.headers["location"].startswith("/ui/sign-in?next=")
+        expected = "303 to the sign-in page"
+        right = status == 303 and response.headers.get("location", "").startswith(
+            "/ui/sign-in?next="
+        )
     elif visitor is None:
-        assert response.status_code == 401
+        expected = 401
+        right = status == 401
     else:
-        assert response.status_code == 403
+        expected = 403
+        right = status == 403
+    return None if right else f"expected {expected}: {' '.join(response.text.split())[:300]}"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(UI_POLICY), ids=lambda x: x)
+def test_page_answers_each_visitor_as_documented(client, api_keys, database, method, path):
+    """Every kind of visitor in CALLERS, one after the other, each in a browser of its own
+    (a fresh cookie jar) and on rows arranged for it; a failure lists each visitor's answer."""
+    allowed = UI_POLICY[(method, path)]
+    field_author = key_caller(database, api_keys["field"])
+    secrets = api_keys | {"revoked": new_key(database, Role.staff, "test revoked")[1]}
+    answers, wrong = [], 0
+    for caller in CALLERS:
+        client.cookies.clear()
+        if caller is None:
+            token = csrf_token(client.get("/ui/sign-in").text)
+        else:
+            token = sign_in(client, secrets[caller])
+        if caller == "revoked":
+            with database.session(write=True) as session:
+                key = keys.find_active_key(session=session, secret=secrets["revoked"])
+                keys.revoke_key(session=session, key_id=key.id, actor=TEST_ACTOR)
+        request = ui_request_for(
+            method, path, database, client.app.state.storage, token, field_author
+        )
+        if (method, path) == ("POST", "/ui/sign-in"):
+            request["data"]["api_key"] = api_keys["partner"]
+
+        response = client.request(**request, follow_redirects=False)
+
+        problem = unexpected(allowed, method, path, caller, response)
+        wrong += problem is not None
+        answers.append(f"{caller or 'anonymous':>10}: {response.status_code} {problem or 'ok'}")
+    client.cookies.clear()
+    assert not wrong, f"{method} {path} admits {admitted(allowed)}:\n" + "\n".join(answers)
