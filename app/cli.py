@@ -509,6 +509,9 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
+        # uvicorn restarts a worker that has not answered its health check within this many
+        # seconds; importing the app takes longer than its default 5 s on a loaded machine.
+        timeout_worker_healthcheck=60,
         # app.core.logs writes one JSON access line per request, with its request id.
         access_log=False,
     )
