@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Text, and_, cast, or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from app.assessments import service as assessments
@@ -25,7 +25,7 @@ from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentType
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
-from app.restoration.schemas import RestorationSummary
+from app.restoration.schemas import RestorationOutlook, RestorationSummary
 
 
 @dataclass(frozen=True)
@@ -114,19 +114,20 @@ def list_monuments(
                 )
             )
         )
-    if filters.restoration_status or filters.priority or filters.prerequisite:
+    if filters.restoration_status or filters.priority:
         restoration = restorations.latest_query().subquery("restoration")
         matching = select(restoration.c.monument_id)
         if filters.restoration_status is not None:
             matching = matching.where(restoration.c.status == filters.restoration_status)
         if filters.priority is not None:
             matching = matching.where(restoration.c.priority == filters.priority)
-        if filters.prerequisite is not None:
-            # A JSON list of controlled words: match the quoted word in its text.
-            matching = matching.where(
-                cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
-            )
         query = query.where(Monument.id.in_(matching))
+    if filters.prerequisite is not None:
+        # A monument waits while any open record about it, or about its whole site, lists
+        # the prerequisite as open: a site statement holds every monument of the site.
+        waiting = restorations.waits(session=session, prerequisite=filters.prerequisite)
+        monument_ids, site_ids = waiting.on(filters.prerequisite)
+        query = query.where(or_(Monument.id.in_(monument_ids), Monument.site_id.in_(site_ids)))
     if after_id is not None:
         query = query.where(Monument.id > after_id)
     return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
@@ -143,6 +144,7 @@ def present(
     exact_locations: bool,
     condition: CurrentCondition | None,
     restoration: RestorationSummary | None,
+    outlook: RestorationOutlook,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
@@ -158,6 +160,7 @@ def present(
             "location_generalised": generalised,
             "current_condition": condition,
             "latest_restoration": restoration,
+            "restoration": outlook,
         }
     )
 
@@ -169,17 +172,22 @@ def present_many(
     exact_locations: bool,
     as_of: date | None = None,
 ) -> list[MonumentRead]:
-    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`)
-    and latest restoration: two queries, whatever the number of monuments."""
+    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`),
+    latest restoration record and restoration outlook: four queries, whatever the number of
+    monuments."""
     ids = [monument.id for monument in monuments]
     conditions = assessments.current_conditions(session=session, monument_ids=ids, as_of=as_of)
     latest = restorations.latest_summaries(session=session, monument_ids=ids)
+    outlooks = restorations.outlooks(
+        session=session, monuments=[(m.id, m.site_id) for m in monuments], as_of=as_of
+    )
     return [
         present(
             monument,
             exact_locations=exact_locations,
             condition=conditions.get(monument.id),
             restoration=latest.get(monument.id),
+            outlook=outlooks[monument.id],
         )
         for monument in monuments
     ]

@@ -108,10 +108,7 @@ def current_etags(
     if restoration_ids:
         query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
         for restoration in session.exec(query):
-            latest = restorations.latest_approved_id(
-                session=session, monument_id=restoration.monument_id
-            )
-            shown = restorations.present(restoration, latest_approved=latest)
+            shown = restorations.present_one(session=session, restoration=restoration)
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:

@@ -52,6 +52,7 @@ CSV_COLUMNS = [
     "restoration_status",
     "estimated_cost_amount",
     "estimated_cost_currency",
+    "waiting_on",
 ]
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
@@ -65,6 +66,7 @@ LEVEL_COLOURS = {
 
 
 def _flat(entry: MonumentEntry) -> dict[str, object]:
+    # The restoration columns are the plan of record's; statements never fill them.
     condition, restoration = entry.condition, entry.restoration
     cost = restoration.estimated_cost if restoration else None
     return {
@@ -87,7 +89,7 @@ def _flat(entry: MonumentEntry) -> dict[str, object]:
         "assessment_id": condition.assessment_id if condition else "",
         "photos": entry.evidence.photos,
         "latest_photo_on": entry.evidence.latest_photo_on or "",
-        "restoration_feasibility": restoration.feasibility if restoration else "",
+        "restoration_feasibility": (restoration.feasibility or "") if restoration else "",
         "restoration_approach": (restoration.approach or "") if restoration else "",
         "restorable_percent": ""
         if not restoration or restoration.restorable_percent is None
@@ -97,6 +99,7 @@ def _flat(entry: MonumentEntry) -> dict[str, object]:
         "restoration_status": restoration.status if restoration else "",
         "estimated_cost_amount": cost.amount if cost else "",
         "estimated_cost_currency": cost.currency if cost else "",
+        "waiting_on": "; ".join(entry.waiting_on),
     }
 
 

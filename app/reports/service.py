@@ -1,8 +1,8 @@
 """Building reports from the recorded evidence, in the database.
 
-The per-monument "latest verified assessment as of a date" and "latest restoration
-assessment as of a date" are each one windowed query over the site's monuments (see
-`assessments.condition_query` and `restoration.latest_query`), so a report costs a fixed
+The per-monument "latest verified assessment as of a date" and "plan of record as of a
+date" are each one windowed query over the site's monuments (see
+`assessments.condition_query` and `restoration.plan_query`), so a report costs a fixed
 number of queries whatever the number of assessments, and only one row per monument comes
 back; the summary is then tallied from the per-monument rows the report lists anyway.
 """
@@ -41,15 +41,17 @@ from app.reports.schemas import (
     RegistrySummary,
     ReportSummary,
     RestorationNeeds,
+    StatementEntry,
     StateOfConservationReport,
     SummaryGroup,
 )
 from app.restoration import service as restorations
-from app.restoration.models import RestorationStatus
+from app.restoration.models import Prerequisite, RestorationStatus
 from app.restoration.schemas import MoneyRead
 from app.sites.models import Site
 
 PRIORITY_KEYS = ("urgent", "high", "medium", "low", "unstated")
+_PREREQUISITE_ORDER = list(Prerequisite)
 
 
 def _existing_on(as_of: date) -> list[Any]:
@@ -69,14 +71,15 @@ def _site_monument_ids(site_id: int) -> Any:
 class _ReportRows:
     monuments: list[Any]
     conditions: dict[int, Any]
-    restorations: dict[int, Any]
+    plans: dict[int, Any]
+    waits: restorations.Waits
 
 
 def _report_rows(session: Session, site_id: int, as_of: date) -> _ReportRows:
-    """The site's monuments, their conditions and latest restorations as of the date: three
-    queries, joined here by monument id. (Joining the two windowed queries to the monuments
-    in SQL leaves planners short of statistics on their results, and both SQLite and
-    PostgreSQL were seen to rescan one per monument.)"""
+    """The site's monuments, their conditions, plans of record and what they wait on as of
+    the date: four queries, joined here by monument id. (Joining the two windowed queries to
+    the monuments in SQL leaves planners short of statistics on their results, and both
+    SQLite and PostgreSQL were seen to rescan one per monument.)"""
     in_site = _site_monument_ids(site_id)
     # Plain rows, not ORM objects: a report reads thousands of monuments and changes none.
     monuments = session.execute(
@@ -85,11 +88,15 @@ def _report_rows(session: Session, site_id: int, as_of: date) -> _ReportRows:
         .order_by(Monument.id)
     ).all()
     conditions = session.execute(assessments.condition_query(as_of, in_site)).all()
-    latest = session.execute(restorations.latest_query(as_of, in_site)).all()
+    plans = session.execute(restorations.plan_query(as_of, in_site)).all()
+    waits = restorations.waits(
+        session=session, monument_ids=in_site, site_ids=[site_id], as_of=as_of
+    )
     return _ReportRows(
         monuments=list(monuments),
         conditions={row.monument_id: row for row in conditions},
-        restorations={row.monument_id: row for row in latest},
+        plans={row.monument_id: row for row in plans},
+        waits=waits,
     )
 
 
@@ -104,6 +111,7 @@ def _entry(
     condition: Any,
     restoration: Any,
     *,
+    waiting_on: set[str],
     exact_locations: bool,
     evidence: EvidenceEntry | None,
 ) -> dict[str, Any]:
@@ -129,8 +137,10 @@ def _entry(
         "evidence": evidence or {"photos": 0, "latest_photo_on": None},
         "restoration": None
         if restoration is None
-        else {**dict(restoration._mapping), "estimated_cost": cost},
+        else {**restorations.read_values(restoration), "estimated_cost": cost},
+        "waiting_on": sorted(waiting_on, key=_PREREQUISITE_ORDER.index),
     }
+
 
 
 _MONUMENT_ENTRIES = TypeAdapter(list[MonumentEntry])
@@ -155,7 +165,7 @@ def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
         if restoration.estimated_cost:
             cost = restoration.estimated_cost
             costs[cost.currency] += restorations.to_thousandths(restorations.Decimal(cost.amount))
-    waiting = Counter(p for r in open_restorations for p in r.prerequisites)
+    waiting = Counter(p for e in entries for p in e.waiting_on)
     return ReportSummary(
         monuments=len(entries),
         by_damage_level=by_level,
@@ -250,7 +260,8 @@ def state_of_conservation(
             _entry(
                 monument,
                 rows.conditions.get(monument.id),
-                rows.restorations.get(monument.id),
+                rows.plans.get(monument.id),
+                waiting_on=rows.waits.of(monument.id, site.id),
                 exact_locations=exact_locations,
                 evidence=evidence.get(monument.id),
             )
@@ -258,9 +269,14 @@ def state_of_conservation(
         ]
     )
     events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    statements = restorations.site_statements(session=session, site_id=site.id, as_of=as_of)
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(site, from_attributes=True),
         as_of=as_of,
+        property_statements=[
+            StatementEntry.model_validate(restorations.read_values(statement))
+            for statement in statements
+        ],
         monuments=entries,
         summary=_summarise(entries),
         comparison=None if compare_to is None else _compare(session, site.id, entries, compare_to),

@@ -1,12 +1,15 @@
-"""Restoration assessments: recording opinions, their status transitions, and money."""
+"""Restoration records: opinions on a monument and statements about a whole property, the
+plan of record among them, prerequisites until they are met, status transitions, money."""
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import BindParameter, Select, Text, bindparam, cast, func, or_, select
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
@@ -15,8 +18,21 @@ from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import utc_now
-from app.restoration.models import RestorationAssessment, RestorationStatus
-from app.restoration.schemas import MoneyRead, RestorationRead, RestorationSummary
+from app.monuments.models import Monument
+from app.restoration.models import (
+    Prerequisite,
+    PrerequisiteStatus,
+    RestorationAssessment,
+    RestorationKind,
+    RestorationStatus,
+)
+from app.restoration.schemas import (
+    MoneyRead,
+    Opinions,
+    RestorationOutlook,
+    RestorationRead,
+    RestorationSummary,
+)
 
 S = RestorationStatus
 # Where each status may go next; `completed` is final.
@@ -64,12 +80,27 @@ def _latest_first(query: Select) -> Select:
     return query.order_by(RestorationAssessment.assessed_on.desc(), RestorationAssessment.id.desc())
 
 
-def latest_approved_id(*, session: Session, monument_id: int) -> int | None:
-    """The most recent opinion on the monument that reached approval."""
-    query = select(RestorationAssessment.id).where(
-        RestorationAssessment.monument_id == monument_id,
-        RestorationAssessment.status.in_(APPROVED),
-    )
+R = RestorationAssessment
+# The plan of record: a technical assessment of the monument itself that reached approval.
+# Statements, and anything about the whole property, never are.
+PLAN = (
+    R.kind == RestorationKind.technical_assessment,
+    R.status.in_(APPROVED),
+    R.monument_id.is_not(None),
+)
+
+
+def recorded_by(as_of: date) -> list[Any]:
+    """Restoration records made and entered by the end of `as_of`."""
+    return [R.assessed_on <= as_of, R.created_at < known_by(as_of)]
+
+
+def latest_approved_id(*, session: Session, monument_id: int | None) -> int | None:
+    """The monument's plan of record: its most recent technical assessment that reached
+    approval (None for a site, which has no plan)."""
+    if monument_id is None:
+        return None
+    query = select(R.id).where(R.monument_id == monument_id, *PLAN)
     return session.scalars(_latest_first(query).limit(1)).first()
 
 
@@ -77,32 +108,69 @@ def list_for_monument(
     *, session: Session, monument_id: int, after_id: int | None, limit: int
 ) -> Sequence[RestorationAssessment]:
     """Every opinion on the monument, in id order; one more than `limit`."""
-    query = select(RestorationAssessment).where(RestorationAssessment.monument_id == monument_id)
+    return _list(session, R.monument_id == monument_id, after_id, limit)
+
+
+def list_for_site(
+    *, session: Session, site_id: int, after_id: int | None, limit: int
+) -> Sequence[RestorationAssessment]:
+    """Every statement about the site as a whole, in id order; one more than `limit`."""
+    return _list(session, R.site_id == site_id, after_id, limit)
+
+
+def _list(
+    session: Session, about: Any, after_id: int | None, limit: int
+) -> Sequence[RestorationAssessment]:
+    query = select(R).where(about)
     if after_id is not None:
-        query = query.where(RestorationAssessment.id > after_id)
-    return session.scalars(query.order_by(RestorationAssessment.id).limit(limit + 1)).all()
+        query = query.where(R.id > after_id)
+    return session.scalars(query.order_by(R.id).limit(limit + 1)).all()
+
+
+def site_statements(
+    *, session: Session, site_id: int, as_of: date | None = None
+) -> Sequence[RestorationAssessment]:
+    """What was recorded about the site as a whole (by the end of `as_of`), oldest first."""
+    query = select(R).where(R.site_id == site_id)
+    if as_of is not None:
+        query = query.where(*recorded_by(as_of))
+    return session.scalars(query.order_by(R.assessed_on, R.id)).all()
+
+
+def _ranked(
+    conditions: Sequence[Any],
+    as_of: date | None,
+    monument_ids: Collection[int] | Select | BindParameter | None,
+    name: str,
+) -> Select:
+    """Per monument, its latest restoration record meeting `conditions` (by `assessed_on`,
+    then id); with `as_of`, among those recorded by the end of that day."""
+    rank = func.row_number().over(
+        partition_by=R.monument_id, order_by=(R.assessed_on.desc(), R.id.desc())
+    )
+    ranked = select(R, rank.label("rank")).where(R.monument_id.is_not(None), *conditions)
+    if monument_ids is not None:
+        ranked = ranked.where(R.monument_id.in_(monument_ids))
+    if as_of is not None:
+        ranked = ranked.where(*recorded_by(as_of))
+    ranked = ranked.subquery(name)
+    return select(ranked).where(ranked.c.rank == 1)
 
 
 def latest_query(
     as_of: date | None = None, monument_ids: Collection[int] | Select | BindParameter | None = None
 ) -> Select:
-    """Per monument, its latest restoration assessment (by `assessed_on`, then id); with
-    `as_of`, the latest one recorded and assessed by the end of that day; `monument_ids`
-    limits the ranking to those monuments."""
-    rank = func.row_number().over(
-        partition_by=RestorationAssessment.monument_id,
-        order_by=(RestorationAssessment.assessed_on.desc(), RestorationAssessment.id.desc()),
-    )
-    ranked = select(RestorationAssessment, rank.label("rank"))
-    if monument_ids is not None:
-        ranked = ranked.where(RestorationAssessment.monument_id.in_(monument_ids))
-    if as_of is not None:
-        ranked = ranked.where(
-            RestorationAssessment.assessed_on <= as_of,
-            RestorationAssessment.created_at < known_by(as_of),
-        )
-    ranked = ranked.subquery("ranked_restoration")
-    return select(ranked).where(ranked.c.rank == 1)
+    """Per monument, its latest restoration record of any kind and status; with `as_of`, the
+    latest one recorded and assessed by the end of that day; `monument_ids` limits the
+    ranking to those monuments."""
+    return _ranked((), as_of, monument_ids, "ranked_restoration")
+
+
+def plan_query(
+    as_of: date | None = None, monument_ids: Collection[int] | Select | BindParameter | None = None
+) -> Select:
+    """Per monument, its plan of record (see `PLAN`), as `latest_query` ranks."""
+    return _ranked(PLAN, as_of, monument_ids, "ranked_plan")
 
 
 def latest_summaries(
@@ -122,14 +190,129 @@ def _latest_of() -> Select:
     return latest_query(None, bindparam("monument_ids", expanding=True))
 
 
+# --- prerequisites -------------------------------------------------------------------------
+
+
+def stored_prerequisite(
+    item: dict[str, Any], *, before: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A prerequisite (as `PrerequisiteItem` dumps it) as stored: one whose status was left
+    out keeps the state it had (`before`), or is open."""
+    if item.get("status") is None:
+        kept = dict(before) if before else _open(item["prerequisite"])
+        if item.get("source_id") is not None:
+            kept["source_id"] = item["source_id"]
+        return kept
+    return {
+        "prerequisite": str(item["prerequisite"]),
+        "status": str(item["status"]),
+        "met_on": item["met_on"].isoformat() if item.get("met_on") else None,
+        "source_id": item.get("source_id"),
+    }
+
+
+def _open(prerequisite: str) -> dict[str, Any]:
+    return {"prerequisite": str(prerequisite), "status": "open", "met_on": None, "source_id": None}
+
+
+def open_prerequisites(items: Sequence[dict[str, Any]], as_of: date | None = None) -> list[str]:
+    """The prerequisites still open (by the end of `as_of`: those met only later were open
+    then)."""
+    return [
+        item["prerequisite"]
+        for item in items
+        if item["status"] == PrerequisiteStatus.open
+        or (as_of is not None and item["met_on"] and date.fromisoformat(item["met_on"]) > as_of)
+    ]
+
+
+@dataclass(frozen=True)
+class Waits:
+    """What monuments wait on: the prerequisites open on the open restoration records about
+    each monument and about each site as a whole."""
+
+    monuments: dict[int, set[str]]
+    sites: dict[int, set[str]]
+
+    def of(self, monument_id: int, site_id: int) -> set[str]:
+        """What this monument (of this site) waits on."""
+        return self.monuments.get(monument_id, set()) | self.sites.get(site_id, set())
+
+    def on(self, prerequisite: str) -> tuple[set[int], set[int]]:
+        """The monuments, and the sites all of whose monuments, wait on `prerequisite`."""
+        return (
+            {m for m, waits in self.monuments.items() if prerequisite in waits},
+            {s for s, waits in self.sites.items() if prerequisite in waits},
+        )
+
+
+def waits(
+    *,
+    session: Session,
+    monument_ids: Collection[int] | Select | None = None,
+    site_ids: Collection[int] | None = None,
+    prerequisite: Prerequisite | None = None,
+    as_of: date | None = None,
+) -> Waits:
+    """What monuments wait on (see `Waits`), from the records about these monuments or
+    sites (all, when neither is given), optionally only those listing `prerequisite`; with
+    `as_of`, as it stood at the end of that day. A record is open until it is completed."""
+    query = select(R.monument_id, R.site_id, R.prerequisites).where(
+        R.status != RestorationStatus.completed
+    )
+    if monument_ids is not None or site_ids is not None:
+        query = query.where(
+            or_(
+                R.monument_id.in_([] if monument_ids is None else monument_ids),
+                R.site_id.in_([] if site_ids is None else site_ids),
+            )
+        )
+    if prerequisite is not None:
+        # A cheap first cut on the JSON text (the word in quotes); the status of each item
+        # is then read here, the same way on both databases.
+        query = query.where(cast(R.prerequisites, Text).contains(f'"{prerequisite}"'))
+    if as_of is not None:
+        query = query.where(*recorded_by(as_of))
+    found = Waits(monuments=defaultdict(set), sites=defaultdict(set))
+    for monument_id, site_id, items in session.execute(query):
+        still_open = open_prerequisites(items, as_of)
+        if monument_id is not None:
+            found.monuments[monument_id].update(still_open)
+        else:
+            found.sites[site_id].update(still_open)
+    return found
+
+
+# --- presenting ----------------------------------------------------------------------------
+
+
+def read_values(restoration: Any) -> dict[str, Any]:
+    """A record's stored columns (from a model or a row) with what reads derive from them:
+    the single figure, the claimant, prerequisites as words and with their status."""
+    values = {c.key: getattr(restoration, c.key) for c in R.__table__.columns}
+    low, high = values["restorable_percent_min"], values["restorable_percent_max"]
+    values["restorable_percent"] = low if low == high else None
+    claimant = {
+        "name": values.pop("claimant_name"),
+        "role": values.pop("claimant_role"),
+        "organisation": values.pop("claimant_organisation"),
+    }
+    values["claimant"] = claimant if any(claimant.values()) else None
+    values["organisation"] = claimant["organisation"]
+    items = values["prerequisites"]
+    values["prerequisites"] = [item["prerequisite"] for item in items]
+    values["prerequisite_status"] = items
+    return values
+
+
 def summarise(restoration: Any) -> RestorationSummary:
     """The summary shown beside a monument's condition (from a row or a model)."""
-    return RestorationSummary.model_validate(restoration, from_attributes=True)
+    return RestorationSummary.model_validate(read_values(restoration))
 
 
-def present(restoration: RestorationAssessment, *, latest_approved: int | None) -> RestorationRead:
-    """A restoration assessment as the API shows it."""
-    values = {c.key: getattr(restoration, c.key) for c in RestorationAssessment.__table__.columns}
+def present(restoration: Any, *, latest_approved: int | None) -> RestorationRead:
+    """A restoration assessment (a model or a row) as the API shows it."""
+    values = read_values(restoration)
     thousandths = values.pop("estimated_cost_thousandths")
     currency = values.pop("estimated_cost_currency")
     values["estimated_cost"] = (
@@ -141,6 +324,67 @@ def present(restoration: RestorationAssessment, *, latest_approved: int | None) 
     return RestorationRead.model_validate(values)
 
 
+def present_one(*, session: Session, restoration: RestorationAssessment) -> RestorationRead:
+    """A restoration assessment as the API shows it, knowing whether it is the plan."""
+    latest = latest_approved_id(session=session, monument_id=restoration.monument_id)
+    return present(restoration, latest_approved=latest)
+
+
+def outlooks(
+    *,
+    session: Session,
+    monuments: Sequence[tuple[int, int]],
+    as_of: date | None = None,
+) -> dict[int, RestorationOutlook]:
+    """For each (monument id, site id): its plan of record, the spread of every opinion
+    about it or its site, and what it waits on. Two queries, whatever the number."""
+    if not monuments:
+        return {}
+    monument_ids = [monument_id for monument_id, _ in monuments]
+    site_ids = sorted({site_id for _, site_id in monuments})
+    plans = {
+        row.monument_id: present(row, latest_approved=row.id)
+        for row in session.execute(plan_query(as_of, monument_ids)).all()
+    }
+    query = select(
+        R.monument_id,
+        R.site_id,
+        R.kind,
+        R.status,
+        R.restorable_percent_min,
+        R.restorable_percent_max,
+        R.prerequisites,
+    ).where(or_(R.monument_id.in_(monument_ids), R.site_id.in_(site_ids)))
+    if as_of is not None:
+        query = query.where(*recorded_by(as_of))
+    about: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for row in session.execute(query):
+        key = ("monument", row.monument_id) if row.monument_id else ("site", row.site_id)
+        about[key].append(row)
+    outlook = {}
+    for monument_id, site_id in monuments:
+        rows = about[("monument", monument_id)] + about[("site", site_id)]
+        lows = [r.restorable_percent_min for r in rows if r.restorable_percent_min is not None]
+        highs = [r.restorable_percent_max for r in rows if r.restorable_percent_max is not None]
+        waiting = {
+            prerequisite
+            for r in rows
+            if r.status != RestorationStatus.completed
+            for prerequisite in open_prerequisites(r.prerequisites, as_of)
+        }
+        outlook[monument_id] = RestorationOutlook(
+            plan_of_record=plans.get(monument_id),
+            opinions=Opinions(
+                count=len(rows),
+                statements=sum(r.kind == RestorationKind.public_statement for r in rows),
+                restorable_percent_min=min(lows, default=None),
+                restorable_percent_max=max(highs, default=None),
+            ),
+            waiting_on=sorted(waiting, key=list(Prerequisite).index),
+        )
+    return outlook
+
+
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -150,35 +394,74 @@ def _invalid(field: str, detail: str) -> Unprocessable:
     )
 
 
-def _has_verified_damage(session: Session, monument_id: int) -> bool:
+def _subject_monuments(restoration: RestorationAssessment) -> Any:
+    """The monuments a record is about: its monument, or every monument of its site."""
+    if restoration.monument_id is not None:
+        return DamageAssessment.monument_id == restoration.monument_id
+    in_site = select(Monument.id).where(Monument.site_id == restoration.site_id)
+    return DamageAssessment.monument_id.in_(in_site.scalar_subquery())
+
+
+def _has_verified_damage(session: Session, restoration: RestorationAssessment) -> bool:
     query = select(DamageAssessment.id).where(
-        DamageAssessment.monument_id == monument_id,
-        DamageAssessment.status == AssessmentStatus.verified,
+        _subject_monuments(restoration), DamageAssessment.status == AssessmentStatus.verified
     )
     return session.scalars(query.limit(1)).first() is not None
 
 
+def _subject(restoration: RestorationAssessment) -> str:
+    if restoration.monument_id is not None:
+        return f"monument {restoration.monument_id}"
+    return f"a monument of site {restoration.site_id}"
+
+
 def _check(session: Session, restoration: RestorationAssessment) -> None:
     """Rules that involve more than one field or other records."""
-    if restoration.restorable_percent is not None and not _has_verified_damage(
-        session, restoration.monument_id
-    ):
+    low, high = restoration.restorable_percent_min, restoration.restorable_percent_max
+    if (low is None) != (high is None):
+        missing = "restorable_percent_max" if high is None else "restorable_percent_min"
+        raise _invalid(
+            missing,
+            "Give both restorable_percent_min and restorable_percent_max (a range), or "
+            "restorable_percent (a single figure).",
+        )
+    if low is not None and high is not None and low > high:
+        raise _invalid(
+            "restorable_percent_min",
+            f"restorable_percent_min ({low}) is above restorable_percent_max ({high}).",
+        )
+    if low is not None and not _has_verified_damage(session, restoration):
+        where = (
+            "this monument has no verified damage assessment yet"
+            if restoration.monument_id is not None
+            else "no monument of this site has a verified damage assessment yet"
+        )
         raise _invalid(
             "restorable_percent",
-            "restorable_percent is a share of recorded damage, and this monument has no "
-            "verified damage assessment yet; record and verify one first.",
+            f"restorable_percent is a share of recorded damage, and {where}; record and "
+            "verify one first.",
+        )
+    if (
+        restoration.kind == RestorationKind.public_statement
+        and restoration.claimant_name is None
+        and restoration.claimant_organisation is None
+    ):
+        raise _invalid(
+            "claimant",
+            "A public statement is attributed: give claimant.name or claimant.organisation.",
         )
     if restoration.based_on_assessment_id is not None:
         basis = session.get(DamageAssessment, restoration.based_on_assessment_id)
-        if (
-            basis is None
-            or basis.monument_id != restoration.monument_id
-            or basis.status != AssessmentStatus.verified
-        ):
+        in_scope = basis is not None and session.scalars(
+            select(DamageAssessment.id).where(
+                DamageAssessment.id == basis.id, _subject_monuments(restoration)
+            )
+        ).first()
+        if not in_scope or basis.status != AssessmentStatus.verified:
             raise _invalid(
                 "based_on_assessment_id",
-                f"based_on_assessment_id must name a verified damage assessment of monument "
-                f"{restoration.monument_id}; {restoration.based_on_assessment_id} is not one.",
+                f"based_on_assessment_id must name a verified damage assessment of "
+                f"{_subject(restoration)}; {restoration.based_on_assessment_id} is not one.",
             )
     if restoration.status == S.completed and restoration.completed_on is None:
         raise _invalid("completed_on", "A completed restoration needs its completed_on date.")
@@ -189,6 +472,44 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
 
 
 def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
+    """Set the fields given, in the API's terms, on the stored columns."""
+    fields = dict(fields)
+    if fields.get("restorable_percent") is not None:
+        figure = fields["restorable_percent"]
+        for end in ("restorable_percent_min", "restorable_percent_max"):
+            if fields.get(end) not in (None, figure):
+                raise _invalid(
+                    end,
+                    f"restorable_percent ({figure}) is a single figure and {end} "
+                    f"({fields[end]}) differs from it; send one or the other.",
+                )
+            fields[end] = figure
+    elif "restorable_percent" in fields:  # null: no figure at all
+        fields.setdefault("restorable_percent_min", None)
+        fields.setdefault("restorable_percent_max", None)
+    fields.pop("restorable_percent", None)
+    if "claimant" in fields:
+        claimant = fields.pop("claimant") or {}
+        said = claimant.get("organisation")
+        if said is not None and fields.get("organisation") not in (None, said):
+            raise _invalid(
+                "organisation",
+                "organisation and claimant.organisation differ; send one of them.",
+            )
+        restoration.claimant_name = claimant.get("name")
+        restoration.claimant_role = claimant.get("role")
+        restoration.claimant_organisation = claimant.get("organisation") or fields.get(
+            "organisation"
+        )
+        fields.pop("organisation", None)
+    if "organisation" in fields:
+        restoration.claimant_organisation = fields.pop("organisation")
+    if "prerequisites" in fields:
+        before = {item["prerequisite"]: item for item in restoration.prerequisites or []}
+        restoration.prerequisites = [
+            stored_prerequisite(item, before=before.get(str(item["prerequisite"])))
+            for item in fields.pop("prerequisites")
+        ]
     for field, value in fields.items():
         if field == "estimated_cost":
             restoration.estimated_cost_thousandths = (
@@ -200,13 +521,21 @@ def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
 
 
 def create_restoration(
-    *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
+    *,
+    session: Session,
+    fields: dict[str, Any],
+    actor: Caller,
+    monument_id: int | None = None,
+    site_id: int | None = None,
 ) -> RestorationAssessment:
-    """A new, proposed restoration assessment of the monument."""
+    """A new, proposed restoration record about a monument or (a statement about the whole
+    property) a site: exactly one of them."""
+    if (monument_id is None) == (site_id is None):
+        raise ValueError("a restoration record is about one monument or one site")
     restoration = RestorationAssessment(
         monument_id=monument_id,
+        site_id=site_id,
         assessed_on=fields["assessed_on"],
-        feasibility=fields["feasibility"],
         author=actor.label,
         author_key_id=actor.key_id,
     )
@@ -216,8 +545,6 @@ def create_restoration(
     session.flush()
     audit.record_write(session=session, actor=actor, action="create", entity=restoration)
     return restoration
-
-
 def update_restoration(
     *,
     session: Session,
