@@ -131,7 +131,7 @@ def _load_opinion(session: Session, monument_id: int, opinion: dict) -> bool:
             RestorationAssessment.monument_id == monument_id,
             RestorationAssessment.assessed_on == fields["assessed_on"],
             RestorationAssessment.source == source,
-            RestorationAssessment.organisation == fields["organisation"],
+            RestorationAssessment.claimant_organisation == fields["organisation"],
         )
     ).first()
     if already is not None:

@@ -142,7 +142,6 @@ def _entry(
     }
 
 
-
 _MONUMENT_ENTRIES = TypeAdapter(list[MonumentEntry])
 
 

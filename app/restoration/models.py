@@ -106,7 +106,8 @@ class RestorationAssessment(SQLModel, table=True):
         # A range, or a single figure stored as a range of one; both ends or neither.
         CheckConstraint(
             "(restorable_percent_min IS NULL AND restorable_percent_max IS NULL) "
-            "OR (restorable_percent_min >= 0 AND restorable_percent_max <= 100 "
+            "OR (restorable_percent_min IS NOT NULL AND restorable_percent_max IS NOT NULL "
+            "AND restorable_percent_min >= 0 AND restorable_percent_max <= 100 "
             "AND restorable_percent_min <= restorable_percent_max)",
             name="restorable_range",
         ),

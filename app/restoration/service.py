@@ -452,11 +452,14 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
         )
     if restoration.based_on_assessment_id is not None:
         basis = session.get(DamageAssessment, restoration.based_on_assessment_id)
-        in_scope = basis is not None and session.scalars(
-            select(DamageAssessment.id).where(
-                DamageAssessment.id == basis.id, _subject_monuments(restoration)
-            )
-        ).first()
+        in_scope = (
+            basis is not None
+            and session.scalars(
+                select(DamageAssessment.id).where(
+                    DamageAssessment.id == basis.id, _subject_monuments(restoration)
+                )
+            ).first()
+        )
         if not in_scope or basis.status != AssessmentStatus.verified:
             raise _invalid(
                 "based_on_assessment_id",
@@ -545,6 +548,8 @@ def create_restoration(
     session.flush()
     audit.record_write(session=session, actor=actor, action="create", entity=restoration)
     return restoration
+
+
 def update_restoration(
     *,
     session: Session,

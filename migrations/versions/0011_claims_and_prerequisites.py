@@ -41,7 +41,8 @@ ONE_SUBJECT = (
 )
 RESTORABLE_RANGE = (
     "(restorable_percent_min IS NULL AND restorable_percent_max IS NULL) "
-    "OR (restorable_percent_min >= 0 AND restorable_percent_max <= 100 "
+    "OR (restorable_percent_min IS NOT NULL AND restorable_percent_max IS NOT NULL "
+    "AND restorable_percent_min >= 0 AND restorable_percent_max <= 100 "
     "AND restorable_percent_min <= restorable_percent_max)"
 )
 

@@ -77,9 +77,11 @@ def palmyra(database):
             causes=causes,
         )
         backdate_review(database, assessment_id, verified_on)
+    # Approved technical assessments: each is its monument's plan of record.
     create_restoration(
         database,
         arch,
+        status="approved",
         priority="urgent",
         prerequisites=["demining", "security_clearance"],
         estimated_cost={"amount": "1500000.10", "currency": "USD"},
@@ -87,6 +89,7 @@ def palmyra(database):
     create_restoration(
         database,
         bel,
+        status="approved",
         priority="high",
         prerequisites=["demining"],
         estimated_cost={"amount": "2500000.205", "currency": "USD"},
@@ -94,6 +97,7 @@ def palmyra(database):
     create_restoration(
         database,
         tomb,
+        status="approved",
         priority=None,
         prerequisites=["funding"],
         estimated_cost={"amount": "300000", "currency": "EUR"},

@@ -351,7 +351,10 @@ def test_staff_record_a_restoration_assessment_through_the_form(
         stored = session.exec(select(RestorationAssessment)).one()
     assert stored.estimated_cost_thousandths == 1_500_000_000
     assert stored.estimated_cost_currency == "USD"
-    assert stored.prerequisites == ["demining", "funding"]
+    assert [(p["prerequisite"], p["status"]) for p in stored.prerequisites] == [
+        ("demining", "open"),
+        ("funding", "open"),
+    ]
     assert "1500000.00 USD" in client.get(f"/ui/monuments/{palmyra['agora']}").text
 
 
