@@ -24,6 +24,7 @@ from tests.factories import (
     monument_fields,
     restoration_fields,
     site_fields,
+    statement_fields,
 )
 
 ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
@@ -64,6 +65,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/photos/{photo_id}/thumbnail"): ANYONE,
     ("GET", "/api/v1/monuments/{monument_id}/restoration-assessments"): ANYONE,
     ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/restoration-assessments"): ANYONE,
+    ("POST", "/api/v1/sites/{site_id}/restoration-assessments"): STAFF,
     ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
     ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
     ("GET", "/api/v1/reports/sites/{site_id}/state-of-conservation"): ANYONE,
@@ -213,6 +216,9 @@ def request_for(
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
         ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
         ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
+        ("POST", "/api/v1/sites/{site_id}/restoration-assessments"): statement_fields(
+            restorable_percent_min=None, restorable_percent_max=None
+        ),
         ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}

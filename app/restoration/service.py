@@ -118,6 +118,11 @@ def list_for_site(
     return _list(session, R.site_id == site_id, after_id, limit)
 
 
+def count_for_site(*, session: Session, site_id: int) -> int:
+    """How many statements about the site as a whole are recorded."""
+    return session.scalar(select(func.count()).select_from(R).where(R.site_id == site_id)) or 0
+
+
 def _list(
     session: Session, about: Any, after_id: int | None, limit: int
 ) -> Sequence[RestorationAssessment]:

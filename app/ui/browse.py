@@ -110,10 +110,17 @@ def read_site(
     shown = catalogue.present_many(
         session=session, monuments=found[:MAP_LIMIT], exact_locations=exact
     )
+    statements = restorations.list_for_site(
+        session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
+    )
     return render(
         request,
         "site.html",
         site=site,
+        statements=[
+            restorations.present(statement, latest_approved=None)
+            for statement in statements[:RESTORATION_LIMIT]
+        ],
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
@@ -200,6 +207,7 @@ def _monument_page(
             restorations.present(opinion, latest_approved=latest)
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
+        site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
     )
 
 
