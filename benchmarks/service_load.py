@@ -226,8 +226,9 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
                 keys.find_active_key(session=session, secret=partner_key)
                 monument = session.get(Monument, monument_id)
                 assessments.current_conditions(session=session, monument_ids=[monument_id])
-                restorations.latest_summaries(session=session, monument_ids=[monument_id])
-                restorations.outlooks(session=session, monuments=[(monument_id, monument.site_id)])
+                restorations.for_monuments(
+                    session=session, monuments=[(monument_id, monument.site_id)]
+                )
 
         results["monument_data_ceiling_per_s"] = round(per_second(monument_queries), 1)
 

@@ -125,9 +125,9 @@ def list_monuments(
     if filters.prerequisite is not None:
         # A monument waits while any open record about it, or about its whole site, lists
         # the prerequisite as open: a site statement holds every monument of the site.
-        waiting = restorations.waits(session=session, prerequisite=filters.prerequisite)
-        monument_ids, site_ids = waiting.on(filters.prerequisite)
-        query = query.where(or_(Monument.id.in_(monument_ids), Monument.site_id.in_(site_ids)))
+        query = query.where(
+            restorations.monument_waits_on(session=session, prerequisite=filters.prerequisite)
+        )
     if after_id is not None:
         query = query.where(Monument.id > after_id)
     return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
@@ -172,13 +172,12 @@ def present_many(
     exact_locations: bool,
     as_of: date | None = None,
 ) -> list[MonumentRead]:
-    """Monuments as a caller sees them, with their condition (now, or as known on `as_of`),
-    latest restoration record and restoration outlook: four queries, whatever the number of
-    monuments."""
+    """Monuments as a caller sees them, with their condition and restoration outlook (now,
+    or as known on `as_of`) and latest restoration record: two queries, whatever the number
+    of monuments."""
     ids = [monument.id for monument in monuments]
     conditions = assessments.current_conditions(session=session, monument_ids=ids, as_of=as_of)
-    latest = restorations.latest_summaries(session=session, monument_ids=ids)
-    outlooks = restorations.outlooks(
+    restoration = restorations.for_monuments(
         session=session, monuments=[(m.id, m.site_id) for m in monuments], as_of=as_of
     )
     return [
@@ -186,8 +185,8 @@ def present_many(
             monument,
             exact_locations=exact_locations,
             condition=conditions.get(monument.id),
-            restoration=latest.get(monument.id),
-            outlook=outlooks[monument.id],
+            restoration=restoration[monument.id].latest,
+            outlook=restoration[monument.id].outlook,
         )
         for monument in monuments
     ]

@@ -9,7 +9,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Text, bindparam, cast, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
@@ -83,11 +95,7 @@ def _latest_first(query: Select) -> Select:
 R = RestorationAssessment
 # The plan of record: a technical assessment of the monument itself that reached approval.
 # Statements, and anything about the whole property, never are.
-PLAN = (
-    R.kind == RestorationKind.technical_assessment,
-    R.status.in_(APPROVED),
-    R.monument_id.is_not(None),
-)
+PLAN = (R.kind == RestorationKind.technical_assessment, R.status.in_(APPROVED))
 
 
 def recorded_by(as_of: date) -> list[Any]:
@@ -144,20 +152,18 @@ def site_statements(
 
 def _ranked(
     conditions: Sequence[Any],
-    as_of: date | None,
+    recorded: Sequence[Any],
     monument_ids: Collection[int] | Select | BindParameter | None,
     name: str,
 ) -> Select:
-    """Per monument, its latest restoration record meeting `conditions` (by `assessed_on`,
-    then id); with `as_of`, among those recorded by the end of that day."""
+    """Per monument, its latest restoration record meeting `conditions` and `recorded` (by
+    `assessed_on`, then id)."""
     rank = func.row_number().over(
         partition_by=R.monument_id, order_by=(R.assessed_on.desc(), R.id.desc())
     )
-    ranked = select(R, rank.label("rank")).where(R.monument_id.is_not(None), *conditions)
+    ranked = select(R, rank.label("rank")).where(R.monument_id.is_not(None), *conditions, *recorded)
     if monument_ids is not None:
         ranked = ranked.where(R.monument_id.in_(monument_ids))
-    if as_of is not None:
-        ranked = ranked.where(*recorded_by(as_of))
     ranked = ranked.subquery(name)
     return select(ranked).where(ranked.c.rank == 1)
 
@@ -168,31 +174,29 @@ def latest_query(
     """Per monument, its latest restoration record of any kind and status; with `as_of`, the
     latest one recorded and assessed by the end of that day; `monument_ids` limits the
     ranking to those monuments."""
-    return _ranked((), as_of, monument_ids, "ranked_restoration")
+    recorded = () if as_of is None else recorded_by(as_of)
+    return _ranked((), recorded, monument_ids, "ranked_restoration")
 
 
 def plan_query(
     as_of: date | None = None, monument_ids: Collection[int] | Select | BindParameter | None = None
 ) -> Select:
     """Per monument, its plan of record (see `PLAN`), as `latest_query` ranks."""
-    return _ranked(PLAN, as_of, monument_ids, "ranked_plan")
-
-
-def latest_summaries(
-    *, session: Session, monument_ids: Collection[int]
-) -> dict[int, RestorationSummary]:
-    """The latest restoration assessment of each of these monuments that has one."""
-    if not monument_ids:
-        return {}
-    rows = session.execute(_latest_of(), {"monument_ids": list(monument_ids)}).all()
-    return {row.monument_id: summarise(row) for row in rows}
+    recorded = () if as_of is None else recorded_by(as_of)
+    return _ranked(PLAN, recorded, monument_ids, "ranked_plan")
 
 
 @lru_cache(maxsize=1)
-def _latest_of() -> Select:
-    """The latest-restoration query for a list of monuments, built once: every read of a
-    monument runs it, and building the statement costs more than running it."""
-    return latest_query(None, bindparam("monument_ids", expanding=True))
+def _records_about() -> Select:
+    """Every restoration record about a list of monuments or about their sites: plain rows,
+    for `for_monuments` to sort out. Built once: every read of a monument runs it, and
+    building the statement costs more than running it."""
+    return select(*R.__table__.columns).where(
+        or_(
+            R.monument_id.in_(bindparam("monument_ids", expanding=True)),
+            R.site_id.in_(bindparam("site_ids", expanding=True)),
+        )
+    )
 
 
 # --- prerequisites -------------------------------------------------------------------------
@@ -243,39 +247,21 @@ class Waits:
         """What this monument (of this site) waits on."""
         return self.monuments.get(monument_id, set()) | self.sites.get(site_id, set())
 
-    def on(self, prerequisite: str) -> tuple[set[int], set[int]]:
-        """The monuments, and the sites all of whose monuments, wait on `prerequisite`."""
-        return (
-            {m for m, waits in self.monuments.items() if prerequisite in waits},
-            {s for s, waits in self.sites.items() if prerequisite in waits},
-        )
-
 
 def waits(
     *,
     session: Session,
-    monument_ids: Collection[int] | Select | None = None,
-    site_ids: Collection[int] | None = None,
-    prerequisite: Prerequisite | None = None,
+    monument_ids: Collection[int] | Select,
+    site_ids: Collection[int],
     as_of: date | None = None,
 ) -> Waits:
     """What monuments wait on (see `Waits`), from the records about these monuments or
-    sites (all, when neither is given), optionally only those listing `prerequisite`; with
-    `as_of`, as it stood at the end of that day. A record is open until it is completed."""
+    sites; with `as_of`, as it stood at the end of that day. A record is open until it is
+    completed."""
     query = select(R.monument_id, R.site_id, R.prerequisites).where(
-        R.status != RestorationStatus.completed
+        R.status != RestorationStatus.completed,
+        or_(R.monument_id.in_(monument_ids), R.site_id.in_(site_ids)),
     )
-    if monument_ids is not None or site_ids is not None:
-        query = query.where(
-            or_(
-                R.monument_id.in_([] if monument_ids is None else monument_ids),
-                R.site_id.in_([] if site_ids is None else site_ids),
-            )
-        )
-    if prerequisite is not None:
-        # A cheap first cut on the JSON text (the word in quotes); the status of each item
-        # is then read here, the same way on both databases.
-        query = query.where(cast(R.prerequisites, Text).contains(f'"{prerequisite}"'))
     if as_of is not None:
         query = query.where(*recorded_by(as_of))
     found = Waits(monuments=defaultdict(set), sites=defaultdict(set))
@@ -288,13 +274,44 @@ def waits(
     return found
 
 
+def _lists_open(session: Session, prerequisite: Prerequisite) -> ColumnElement[bool]:
+    """SQL: the record lists `prerequisite` as open. JSON is queried differently by each
+    database: containment on PostgreSQL's JSONB, `json_each` on SQLite."""
+    wanted = {"prerequisite": str(prerequisite), "status": str(PrerequisiteStatus.open)}
+    if session.get_bind().dialect.name == "postgresql":
+        return R.prerequisites.op("@>")(type_coerce([wanted], JSONB))
+    item = func.json_each(R.prerequisites).table_valued("value").alias("item")
+    return exists().where(
+        func.json_extract(item.c.value, "$.prerequisite") == wanted["prerequisite"],
+        func.json_extract(item.c.value, "$.status") == wanted["status"],
+    )
+
+
+def monument_waits_on(*, session: Session, prerequisite: Prerequisite) -> ColumnElement[bool]:
+    """SQL on `Monument`: it waits on `prerequisite`, that is, an open record (not completed)
+    about the monument, or about its whole site, lists it as open."""
+    listing = and_(R.status != RestorationStatus.completed, _lists_open(session, prerequisite))
+    return or_(
+        Monument.id.in_(select(R.monument_id).where(R.monument_id.is_not(None), listing)),
+        Monument.site_id.in_(select(R.site_id).where(R.site_id.is_not(None), listing)),
+    )
+
+
 # --- presenting ----------------------------------------------------------------------------
+
+
+_COLUMNS = tuple(column.key for column in R.__table__.columns)
 
 
 def read_values(restoration: Any) -> dict[str, Any]:
     """A record's stored columns (from a model or a row) with what reads derive from them:
     the single figure, the claimant, prerequisites as words and with their status."""
-    values = {c.key: getattr(restoration, c.key) for c in R.__table__.columns}
+    if isinstance(restoration, RestorationAssessment):
+        values = {key: getattr(restoration, key) for key in _COLUMNS}
+    else:
+        # A row of this module's queries: the table's columns first, in order (asking a
+        # row for its names costs more than the rest of this function together).
+        values = dict(zip(_COLUMNS, restoration, strict=False))
     low, high = values["restorable_percent_min"], values["restorable_percent_max"]
     values["restorable_percent"] = low if low == high else None
     claimant = {
@@ -335,59 +352,83 @@ def present_one(*, session: Session, restoration: RestorationAssessment) -> Rest
     return present(restoration, latest_approved=latest)
 
 
-def outlooks(
+@dataclass(frozen=True)
+class MonumentRestoration:
+    """What a monument's read shows of restoration: its latest record (any kind) and its
+    outlook (plan of record, opinions, what it waits on)."""
+
+    latest: RestorationSummary | None
+    outlook: RestorationOutlook
+
+
+def _newest(rows: Sequence[Any]) -> Any:
+    return max(rows, key=lambda r: (r.assessed_on, r.id), default=None)
+
+
+def for_monuments(
     *,
     session: Session,
     monuments: Sequence[tuple[int, int]],
     as_of: date | None = None,
-) -> dict[int, RestorationOutlook]:
-    """For each (monument id, site id): its plan of record, the spread of every opinion
-    about it or its site, and what it waits on. Two queries, whatever the number."""
+) -> dict[int, MonumentRestoration]:
+    """For each (monument id, site id): its latest restoration record, and its outlook (as
+    known by the end of `as_of`, when given): the plan of record, the spread of every
+    opinion about it or its site, what it waits on. One query, whatever the number: a
+    monument has a handful of records, and its site a handful of statements."""
     if not monuments:
         return {}
-    monument_ids = [monument_id for monument_id, _ in monuments]
-    site_ids = sorted({site_id for _, site_id in monuments})
-    plans = {
-        row.monument_id: present(row, latest_approved=row.id)
-        for row in session.execute(plan_query(as_of, monument_ids)).all()
-    }
-    query = select(
-        R.monument_id,
-        R.site_id,
-        R.kind,
-        R.status,
-        R.restorable_percent_min,
-        R.restorable_percent_max,
-        R.prerequisites,
-    ).where(or_(R.monument_id.in_(monument_ids), R.site_id.in_(site_ids)))
-    if as_of is not None:
-        query = query.where(*recorded_by(as_of))
+    rows = session.execute(
+        _records_about(),
+        {
+            "monument_ids": [monument_id for monument_id, _ in monuments],
+            "site_ids": sorted({site_id for _, site_id in monuments}),
+        },
+    )
+    cutoff = None if as_of is None else known_by(as_of)
     about: dict[tuple[str, int], list[Any]] = defaultdict(list)
-    for row in session.execute(query):
+    recorded: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for row in rows:
         key = ("monument", row.monument_id) if row.monument_id else ("site", row.site_id)
         about[key].append(row)
-    outlook = {}
+        if cutoff is None or (row.assessed_on <= as_of and row.created_at < cutoff):
+            recorded[key].append(row)
+    found = {}
     for monument_id, site_id in monuments:
-        rows = about[("monument", monument_id)] + about[("site", site_id)]
-        lows = [r.restorable_percent_min for r in rows if r.restorable_percent_min is not None]
-        highs = [r.restorable_percent_max for r in rows if r.restorable_percent_max is not None]
+        own = recorded[("monument", monument_id)]
+        every = own + recorded[("site", site_id)]
+        plan = _newest(
+            [
+                r
+                for r in own
+                if r.kind == RestorationKind.technical_assessment and r.status in APPROVED
+            ]
+        )
+        lows = [r.restorable_percent_min for r in every if r.restorable_percent_min is not None]
+        highs = [r.restorable_percent_max for r in every if r.restorable_percent_max is not None]
         waiting = {
             prerequisite
-            for r in rows
+            for r in every
             if r.status != RestorationStatus.completed
             for prerequisite in open_prerequisites(r.prerequisites, as_of)
         }
-        outlook[monument_id] = RestorationOutlook(
-            plan_of_record=plans.get(monument_id),
-            opinions=Opinions(
-                count=len(rows),
-                statements=sum(r.kind == RestorationKind.public_statement for r in rows),
-                restorable_percent_min=min(lows, default=None),
-                restorable_percent_max=max(highs, default=None),
+        latest = _newest(about[("monument", monument_id)])
+        found[monument_id] = MonumentRestoration(
+            latest=None if latest is None else summarise(latest),
+            outlook=RestorationOutlook(
+                plan_of_record=None if plan is None else present(plan, latest_approved=plan.id),
+                opinions=Opinions(
+                    count=len(every),
+                    statements=sum(r.kind == RestorationKind.public_statement for r in every),
+                    restorable_percent_min=min(lows, default=None),
+                    restorable_percent_max=max(highs, default=None),
+                ),
+                waiting_on=sorted(waiting, key=_PREREQUISITE_ORDER.index),
             ),
-            waiting_on=sorted(waiting, key=list(Prerequisite).index),
         )
-    return outlook
+    return found
+
+
+_PREREQUISITE_ORDER = list(Prerequisite)
 
 
 # --- writing -------------------------------------------------------------------------------
