@@ -65,10 +65,13 @@ class PrerequisiteItem(InputModel):
         return self
 
 
+_WORDS = frozenset(Prerequisite)
+
+
 def _known_word(value: Any) -> Any:
     # A bare word is checked here, so that a wrong one is reported at its place in the
     # list rather than once for each form an item may take.
-    if isinstance(value, str) and value not in Prerequisite._value2member_map_:
+    if isinstance(value, str) and value not in _WORDS:
         words = ", ".join(Prerequisite)
         raise ValueError(f"'{value}' is not a prerequisite; use one of: {words}")
     return value
