@@ -224,9 +224,11 @@ def run_backend(backend: str, seconds: int, worker_counts: list[int]) -> dict:
         def monument_queries():
             with Session(engine) as session:
                 keys.find_active_key(session=session, secret=partner_key)
-                session.get(Monument, monument_id)
+                monument = session.get(Monument, monument_id)
                 assessments.current_conditions(session=session, monument_ids=[monument_id])
-                restorations.latest_summaries(session=session, monument_ids=[monument_id])
+                restorations.for_monuments(
+                    session=session, monuments=[(monument_id, monument.site_id)]
+                )
 
         results["monument_data_ceiling_per_s"] = round(per_second(monument_queries), 1)
 

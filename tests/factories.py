@@ -174,16 +174,69 @@ def restoration_fields(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-def create_restoration(database: Database, monument_id: int, **overrides: Any) -> int:
-    """Store a proposed restoration assessment; returns its id."""
+# The statuses a restoration record passes through to reach each one.
+RESTORATION_PATH = {
+    "proposed": [],
+    "approved": ["approved"],
+    "on_hold": ["on_hold"],
+    "in_progress": ["approved", "in_progress"],
+    "completed": ["approved", "in_progress", "completed"],
+}
+
+
+def create_restoration(
+    database: Database,
+    monument_id: int | None = None,
+    *,
+    site_id: int | None = None,
+    status: str = "proposed",
+    **overrides: Any,
+) -> int:
+    """Store a restoration record about a monument (or, with `site_id`, a statement about
+    the whole site) and take it to `status`; returns its id."""
     from app.restoration import service as restoration
     from app.restoration.schemas import RestorationCreate
 
     fields = RestorationCreate.model_validate(restoration_fields(**overrides)).model_dump()
     with database.session(write=True) as session:
-        return restoration.create_restoration(
-            session=session, monument_id=monument_id, fields=fields, actor=TEST_ACTOR
-        ).id
+        created = restoration.create_restoration(
+            session=session,
+            monument_id=monument_id,
+            site_id=site_id,
+            fields=fields,
+            actor=TEST_ACTOR,
+        )
+        for step in RESTORATION_PATH[status]:
+            changes: dict[str, Any] = {"status": step}
+            if step == "completed":
+                changes["completed_on"] = created.assessed_on
+            restoration.update_restoration(
+                session=session, restoration=created, changes=changes, actor=TEST_ACTOR
+            )
+        return created.id
+
+
+def statement_fields(**overrides: Any) -> dict[str, Any]:
+    """A public statement about a whole property (Franklin Lamb on Palmyra, March 2016):
+    a range, a claimant, no approach or feasibility stated."""
+    return {
+        "kind": "public_statement",
+        "assessed_on": "2016-03-27",
+        "claimant": {"name": "Franklin Lamb", "role": "commentator"},
+        "quote": "between 90 and 95 percent of all the damage ... can be restored",
+        "feasibility": None,
+        "approach": None,
+        "original_material_percent": None,
+        "restorable_percent_min": 90,
+        "restorable_percent_max": 95,
+        "estimated_cost": None,
+        "estimated_duration_months": None,
+        "priority": None,
+        "prerequisites": [],
+        "organisation": None,
+        "source": "Seed article, 27 March 2016",
+        "notes": None,
+    } | overrides
 
 
 def source_fields(**overrides: Any) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from tests.factories import (
     restoration_fields,
     site_fields,
     source_fields,
+    statement_fields,
 )
 
 ANYONE = frozenset({None, "admin", "staff", "field", "partner"})
@@ -70,6 +71,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/photos/{photo_id}/thumbnail"): ANYONE,
     ("GET", "/api/v1/monuments/{monument_id}/restoration-assessments"): ANYONE,
     ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/restoration-assessments"): ANYONE,
+    ("POST", "/api/v1/sites/{site_id}/restoration-assessments"): STAFF,
     ("GET", "/api/v1/restoration-assessments/{restoration_id}"): ANYONE,
     ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): STAFF,
     ("GET", "/api/v1/sources"): ANYONE,
@@ -222,6 +225,9 @@ def request_for(method: str, path: str, ids: dict, database, uploader: Caller, s
         ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
         ("POST", "/api/v1/sources"): source_fields(title="DGAM report on Bosra"),
         ("PATCH", "/api/v1/sources/{source_id}"): {"language": "ar"},
+        ("POST", "/api/v1/sites/{site_id}/restoration-assessments"): statement_fields(
+            restorable_percent_min=None, restorable_percent_max=None
+        ),
         ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}

@@ -54,7 +54,10 @@ def list_monuments(
     ] = None,
     prerequisite: Annotated[
         Prerequisite | None,
-        Query(description="Only monuments whose latest restoration assessment waits on this."),
+        Query(
+            description="Only monuments waiting on this: listed as open on an open restoration "
+            "record about the monument or about its whole site."
+        ),
     ] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -108,11 +111,9 @@ def create_monument(
     )
     return resource_response(
         request,
-        service.present(
-            monument,
-            exact_locations=caller.sees_exact_locations,
-            condition=None,
-            restoration=None,
+        # Not empty: statements already recorded about its site count among its opinions.
+        service.present_one(
+            session=session, monument=monument, exact_locations=caller.sees_exact_locations
         ),
         status_code=201,
         headers={"Location": f"{router.prefix}/{monument.id}"},

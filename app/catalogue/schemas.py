@@ -6,7 +6,7 @@ from pydantic import Field
 from app.assessments.schemas import CurrentCondition
 from app.core.schemas import ResourceRead
 from app.monuments.models import MonumentType
-from app.restoration.schemas import RestorationSummary
+from app.restoration.schemas import RestorationOutlook, RestorationSummary
 
 
 class MonumentRead(ResourceRead):
@@ -30,5 +30,10 @@ class MonumentRead(ResourceRead):
         "null when the monument has none."
     )
     latest_restoration: RestorationSummary | None = Field(
-        description="The most recent restoration assessment (any status); null when none."
+        description="The most recent restoration record about the monument (any kind, any "
+        "status); null when none. Kept for older clients: `restoration` says which is the plan."
+    )
+    restoration: RestorationOutlook = Field(
+        description="The plan of record (the latest approved technical assessment of the "
+        "monument), the spread of every opinion about it and its site, and what it waits on.",
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from app.assessments import service as assessments
@@ -26,7 +26,7 @@ from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentType
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
-from app.restoration.schemas import RestorationSummary
+from app.restoration.schemas import RestorationOutlook, RestorationSummary
 
 
 @dataclass(frozen=True)
@@ -115,19 +115,20 @@ def list_monuments(
                 )
             )
         )
-    if filters.restoration_status or filters.priority or filters.prerequisite:
+    if filters.restoration_status or filters.priority:
         restoration = restorations.latest_query(filters.axes).subquery("restoration")
         matching = select(restoration.c.monument_id)
         if filters.restoration_status is not None:
             matching = matching.where(restoration.c.status == filters.restoration_status)
         if filters.priority is not None:
             matching = matching.where(restoration.c.priority == filters.priority)
-        if filters.prerequisite is not None:
-            # A JSON list of controlled words: match the quoted word in its text.
-            matching = matching.where(
-                cast(restoration.c.prerequisites, Text).contains(f'"{filters.prerequisite}"')
-            )
         query = query.where(Monument.id.in_(matching))
+    if filters.prerequisite is not None:
+        # A monument waits while any open record about it, or about its whole site, lists
+        # the prerequisite as open: a site statement holds every monument of the site.
+        query = query.where(
+            restorations.monument_waits_on(session=session, prerequisite=filters.prerequisite)
+        )
     if after_id is not None:
         query = query.where(Monument.id > after_id)
     return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
@@ -144,6 +145,7 @@ def present(
     exact_locations: bool,
     condition: CurrentCondition | None,
     restoration: RestorationSummary | None,
+    outlook: RestorationOutlook,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
@@ -159,6 +161,7 @@ def present(
             "location_generalised": generalised,
             "current_condition": condition,
             "latest_restoration": restoration,
+            "restoration": outlook,
         }
     )
 
@@ -181,17 +184,20 @@ def present_many(
     exact_locations: bool,
     axes: TimeAxes = NOW,
 ) -> list[MonumentRead]:
-    """Monuments as a caller sees them, with their condition and latest restoration at
-    `axes`: two queries, whatever the number of monuments."""
+    """Monuments as a caller sees them, with their condition, restoration outlook and
+    latest restoration record at `axes`: two queries, whatever the number of monuments."""
     ids = [monument.id for monument in monuments]
     conditions = assessments.current_conditions(session=session, monument_ids=ids, axes=axes)
-    latest = restorations.latest_summaries(session=session, monument_ids=ids, axes=axes)
+    restoration = restorations.for_monuments(
+        session=session, monuments=[(m.id, m.site_id) for m in monuments], axes=axes
+    )
     return [
         present(
             monument,
             exact_locations=exact_locations,
             condition=conditions.get(monument.id),
-            restoration=latest.get(monument.id),
+            restoration=restoration[monument.id].latest,
+            outlook=restoration[monument.id].outlook,
         )
         for monument in monuments
     ]

@@ -18,7 +18,8 @@ class ChangeRead(BaseModel):
     action: str = Field(examples=["create", "update", "delete", "submit", "verify", "reject"])
     href: str = Field(description="The resource's path under this service's base URL.")
     monument_id: int | None = Field(
-        description="The monument concerned (for an assessment: whose condition it may change)."
+        description="The monument concerned (for an assessment: whose condition it may change); "
+        "null for a site and for a statement about a whole property."
     )
     etag: str | None = Field(
         description="The ETag that `GET href` answers you now (null when the resource is gone): "

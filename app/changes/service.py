@@ -107,15 +107,8 @@ def current_etags(
     restoration_ids = _ids(events, FeedEntity.restoration_assessment)
     if restoration_ids:
         query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
-        found = session.exec(query).all()
-        cited = restorations.citations(session=session, restorations=found)
-        for restoration in found:
-            latest = restorations.latest_approved_id(
-                session=session, monument_id=restoration.monument_id
-            )
-            shown = restorations.present(
-                restoration, latest_approved=latest, cited=cited.get(restoration.id, [])
-            )
+        for restoration in session.exec(query):
+            shown = restorations.present_one(session=session, restoration=restoration)
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:

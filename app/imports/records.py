@@ -603,29 +603,37 @@ class _Store:
 
     def restoration_assessments(self, checked: Checked) -> int:
         refs = checked.refs
-        targets = [refs.monument] if refs.monument is not None else refs.monuments
-        monument_ids = [self.resolve("monuments", target) for target in targets]
         cited = self.cited(refs)
         wanted = checked.fields.model_dump() | {"source_ids": [s.id for s in cited]}
-        # One row per monument, each tallied; the record's key names the last.
+        if refs.site is not None:
+            subjects = [("site_id", self.resolve("sites", refs.site))]
+        else:
+            targets = [refs.monument] if refs.monument is not None else refs.monuments
+            subjects = [("monument_id", self.resolve("monuments", t)) for t in targets]
+        # One row per subject, each tallied; the record's key names the last.
         row_ids = [
-            self._restoration(monument_id, wanted, refs, checked.record.values)
-            for monument_id in monument_ids
+            self._restoration(subject, wanted, refs, checked.record.values) for subject in subjects
         ]
         return row_ids[-1]
 
     def _matching_restoration(
-        self, monument_id: int, wanted: dict[str, Any]
+        self, subject: tuple[str, int], wanted: dict[str, Any]
     ) -> RestorationAssessment | None:
-        organisation = RestorationAssessment.organisation
+        """The stored record about the same subject, made the same day by the same claimant
+        (by name and organisation), citing the same sources."""
+        column, subject_id = subject
+        claimant = wanted["claimant"] or {}
+        who = {
+            RestorationAssessment.claimant_name: claimant.get("name"),
+            RestorationAssessment.claimant_organisation: claimant.get("organisation")
+            or wanted["organisation"],
+        }
         candidates = self.session.scalars(
             select(RestorationAssessment)
             .where(
-                RestorationAssessment.monument_id == monument_id,
+                getattr(RestorationAssessment, column) == subject_id,
                 RestorationAssessment.assessed_on == wanted["assessed_on"],
-                organisation.is_(None)
-                if wanted["organisation"] is None
-                else organisation == wanted["organisation"],
+                *(c.is_(None) if v is None else c == v for c, v in who.items()),
             )
             .order_by(RestorationAssessment.id)
         )
@@ -638,10 +646,29 @@ class _Store:
     def _restoration_changes(
         self, found: RestorationAssessment, wanted: dict[str, Any], given: dict[str, Any]
     ) -> dict[str, Any]:
-        compared = set(wanted) - {"assessed_on", "organisation", "source_ids", "estimated_cost"}
+        """What differs between the stored record and the file's, in the API's terms."""
+        stored = restorations.read_values(found)
+        compared = set(wanted) - {
+            "assessed_on",
+            "claimant",
+            "organisation",
+            "restorable_percent",
+            "prerequisites",
+            "source_ids",
+            "estimated_cost",
+        }
         if "source" not in given:
             compared.discard("source")
-        changes = {name: wanted[name] for name in compared if getattr(found, name) != wanted[name]}
+        if wanted["restorable_percent"] is not None:  # a single figure is both ends
+            wanted = wanted | dict.fromkeys(
+                ("restorable_percent_min", "restorable_percent_max"), wanted["restorable_percent"]
+            )
+        changes = {name: wanted[name] for name in compared if stored[name] != wanted[name]}
+        prerequisites = [restorations.stored_prerequisite(item) for item in wanted["prerequisites"]]
+        if prerequisites != stored["prerequisite_status"]:
+            changes["prerequisites"] = wanted["prerequisites"]
+        if (wanted["claimant"] or None) != stored["claimant"] and wanted["claimant"]:
+            changes["claimant"] = wanted["claimant"]
         cost = wanted["estimated_cost"]
         wanted_cost = (
             (None, None)
@@ -655,23 +682,25 @@ class _Store:
         return changes
 
     def _restoration(
-        self, monument_id: int, wanted: dict[str, Any], refs: Any, given: dict[str, Any]
+        self, subject: tuple[str, int], wanted: dict[str, Any], refs: Any, given: dict[str, Any]
     ) -> int:
-        found = self._matching_restoration(monument_id, wanted)
+        found = self._matching_restoration(subject, wanted)
         if found is None:
+            column, subject_id = subject
             found = restorations.create_restoration(
                 session=self.session,
-                monument_id=monument_id,
                 fields=wanted,
                 actor=self.author(refs),
+                **{column: subject_id},
             )
             if refs.status is not None and refs.status != RestorationStatus.proposed:
-                restorations.update_restoration(
-                    session=self.session,
-                    restoration=found,
-                    changes={"status": refs.status},
-                    actor=self.actor,
-                )
+                for step in restorations.path_to(refs.status):
+                    restorations.update_restoration(
+                        session=self.session,
+                        restoration=found,
+                        changes={"status": step},
+                        actor=self.actor,
+                    )
             self.tally("restoration_assessments", "added")
             return found.id
         changes = self._restoration_changes(found, wanted, given)

@@ -84,18 +84,23 @@ class AssessmentRecordRefs(InputModel):
 
 
 class RestorationRecordRefs(InputModel):
-    """What a restoration assessment record has beside `RestorationCreate`: its monument,
-    or several (the same opinion recorded on each)."""
+    """What a restoration record has beside `RestorationCreate`: what it is about, a
+    monument, several monuments it names one by one (one record each), or a site (a
+    statement about the whole property, recorded once)."""
 
     key: RecordKey | None = None
     monument: Reference | None = None
     monuments: References | None = None
+    site: Reference | None = None
     sources: References = []
     status: RestorationStatus | None = None
     author: Name | None = None
 
     @model_validator(mode="after")
-    def _one_target(self) -> "RestorationRecordRefs":
-        if (self.monument is None) == (not self.monuments):
-            raise ValueError("give either `monument` or a non-empty list of `monuments`")
+    def _one_subject(self) -> "RestorationRecordRefs":
+        given = [self.monument is not None, bool(self.monuments), self.site is not None]
+        if sum(given) != 1:
+            raise ValueError(
+                "give exactly one of `monument`, a non-empty list of `monuments`, or `site`"
+            )
         return self

@@ -58,6 +58,7 @@ CSV_COLUMNS = [
     "restoration_status",
     "estimated_cost_amount",
     "estimated_cost_currency",
+    "waiting_on",
 ]
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
@@ -71,6 +72,7 @@ LEVEL_COLOURS = {
 
 
 def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, object]:
+    # The restoration columns are the plan of record's; statements never fill them.
     condition, restoration = entry.condition, entry.restoration
     cost = restoration.estimated_cost if restoration else None
     window = condition.damage_window if condition else None
@@ -102,7 +104,7 @@ def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, 
         else "",
         "photos": entry.evidence.photos,
         "latest_photo_on": entry.evidence.latest_photo_on or "",
-        "restoration_feasibility": restoration.feasibility if restoration else "",
+        "restoration_feasibility": (restoration.feasibility or "") if restoration else "",
         "restoration_approach": (restoration.approach or "") if restoration else "",
         "restorable_percent": ""
         if not restoration or restoration.restorable_percent is None
@@ -112,6 +114,7 @@ def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, 
         "restoration_status": restoration.status if restoration else "",
         "estimated_cost_amount": cost.amount if cost else "",
         "estimated_cost_currency": cost.currency if cost else "",
+        "waiting_on": "; ".join(entry.waiting_on),
     }
 
 

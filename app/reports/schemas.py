@@ -8,8 +8,15 @@ from pydantic import BaseModel, Field
 from app.assessments.models import AssessmentMethod, Confidence, DamageCause, DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.monuments.models import MonumentType
-from app.restoration.models import Approach, Feasibility, Prerequisite, Priority, RestorationStatus
-from app.restoration.schemas import MoneyRead
+from app.restoration.models import (
+    Approach,
+    Feasibility,
+    Prerequisite,
+    Priority,
+    RestorationKind,
+    RestorationStatus,
+)
+from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState
 
 UNASSESSED = "unassessed"
 ReportFormat = Literal["json", "csv", "geojson", "html", "pdf"]
@@ -42,16 +49,38 @@ class EvidenceEntry(BaseModel):
 
 
 class RestorationEntry(BaseModel):
-    """A monument's latest restoration assessment as of the report date."""
+    """A monument's plan of record as of the report date: its latest approved technical
+    assessment (statements, and anything about the whole property, never are)."""
 
     id: int
-    feasibility: Feasibility
+    assessed_on: date
+    feasibility: Feasibility | None
     approach: Approach | None
     restorable_percent: int | None
+    restorable_percent_min: int | None
+    restorable_percent_max: int | None
     priority: Priority | None
     prerequisites: list[Prerequisite]
+    prerequisite_status: list[PrerequisiteState]
     status: RestorationStatus
     estimated_cost: MoneyRead | None
+
+
+class StatementEntry(BaseModel):
+    """A restoration record about the property as a whole, as it was stated."""
+
+    id: int
+    kind: RestorationKind
+    assessed_on: date
+    claimant: ClaimantRead | None
+    quote: str | None
+    feasibility: Feasibility | None
+    approach: Approach | None
+    restorable_percent_min: int | None
+    restorable_percent_max: int | None
+    prerequisite_status: list[PrerequisiteState]
+    status: RestorationStatus
+    source: str | None
 
 
 class MonumentEntry(BaseModel):
@@ -67,7 +96,10 @@ class MonumentEntry(BaseModel):
     location_generalised: bool
     condition: ConditionEntry | None
     evidence: EvidenceEntry
-    restoration: RestorationEntry | None
+    restoration: RestorationEntry | None = Field(description="The plan of record, if any.")
+    waiting_on: list[Prerequisite] = Field(
+        description="Prerequisites open on an open record about the monument or the property."
+    )
 
 
 class DamageLevelCounts(BaseModel):
@@ -89,14 +121,15 @@ class Factor(BaseModel):
 
 
 class PrerequisiteNeed(BaseModel):
-    """How many monuments' restoration waits on a prerequisite."""
+    """How many monuments wait on a prerequisite: it is open on an open restoration record
+    about the monument, or about the whole property (then every monument waits)."""
 
     prerequisite: Prerequisite
     monuments_waiting: int
 
 
 class RestorationNeeds(BaseModel):
-    """What open restoration assessments call for."""
+    """What the monuments' open plans of record call for, and what they wait on."""
 
     by_priority: dict[str, int] = Field(description="urgent, high, medium, low, unstated")
     estimated_cost: list[MoneyRead] = Field(description="Totals per currency, exact.")
@@ -153,6 +186,10 @@ class StateOfConservationReport(BaseModel):
     )
     notice: str | None = Field(
         default=None, description="Why the report lists nothing, when that needs saying."
+    )
+    property_statements: list[StatementEntry] = Field(
+        description="Restoration records about the property as a whole (recorded once, on "
+        "the site; never a monument's plan of record), oldest first."
     )
     monuments: list[MonumentEntry]
     summary: ReportSummary

@@ -1,8 +1,8 @@
 """Building reports from the recorded evidence, in the database.
 
-The per-monument "latest verified assessment as of a date" and "latest restoration
-assessment as of a date" are each one windowed query over the site's monuments (see
-`assessments.condition_query` and `restoration.latest_query`), so a report costs a fixed
+The per-monument "latest verified assessment as of a date" and "plan of record as of a
+date" are each one windowed query over the site's monuments (see
+`assessments.condition_query` and `restoration.plan_query`), so a report costs a fixed
 number of queries whatever the number of assessments, and only one row per monument comes
 back; the summary is then tallied from the per-monument rows the report lists anyway.
 """
@@ -43,15 +43,17 @@ from app.reports.schemas import (
     RegistrySummary,
     ReportSummary,
     RestorationNeeds,
+    StatementEntry,
     StateOfConservationReport,
     SummaryGroup,
 )
 from app.restoration import service as restorations
-from app.restoration.models import RestorationStatus
+from app.restoration.models import Prerequisite, RestorationStatus
 from app.restoration.schemas import MoneyRead
 from app.sites.models import Site
 
 PRIORITY_KEYS = ("urgent", "high", "medium", "low", "unstated")
+_PREREQUISITE_ORDER = list(Prerequisite)
 
 
 def _site_monument_ids(site_id: int) -> Any:
@@ -62,12 +64,13 @@ def _site_monument_ids(site_id: int) -> Any:
 class _ReportRows:
     monuments: list[Any]
     conditions: dict[int, dict[str, Any]]
-    restorations: dict[int, Any]
+    plans: dict[int, Any]
+    waits: restorations.Waits
 
 
 def _report_rows(session: Session, site_id: int, axes: TimeAxes) -> _ReportRows:
-    """The site's monuments, their conditions and latest restorations at `axes`: three
-    queries, joined here by monument id. (Joining the windowed restoration query to the
+    """The site's monuments, their conditions, plans of record and what they wait on at
+    `axes`: four queries, joined here by monument id. (Joining the windowed plan query to the
     monuments in SQL leaves planners short of statistics on its result, and both SQLite and
     PostgreSQL were seen to rescan it per monument.)"""
     in_site = _site_monument_ids(site_id)
@@ -78,14 +81,16 @@ def _report_rows(session: Session, site_id: int, axes: TimeAxes) -> _ReportRows:
         .order_by(Monument.id)
     ).all()
     histories = assessments.counted_histories(session=session, monument_ids=in_site, axes=axes)
-    latest = session.execute(restorations.latest_query(axes, in_site)).all()
+    plans = session.execute(restorations.plan_query(axes, in_site)).all()
+    waits = restorations.waits(session=session, monument_ids=in_site, site_ids=[site_id], axes=axes)
     return _ReportRows(
         monuments=list(monuments),
         conditions={
             monument_id: assessments.derive_condition(history)
             for monument_id, history in histories.items()
         },
-        restorations={row.monument_id: row for row in latest},
+        plans={row.monument_id: row for row in plans},
+        waits=waits,
     )
 
 
@@ -102,6 +107,7 @@ def _entry(
     condition: Any,
     restoration: Any,
     *,
+    waiting_on: set[str],
     exact_locations: bool,
     evidence: EvidenceEntry | None,
 ) -> dict[str, Any]:
@@ -127,7 +133,8 @@ def _entry(
         "evidence": evidence or {"photos": 0, "latest_photo_on": None},
         "restoration": None
         if restoration is None
-        else {**dict(restoration._mapping), "estimated_cost": cost},
+        else {**restorations.read_values(restoration), "estimated_cost": cost},
+        "waiting_on": sorted(waiting_on, key=_PREREQUISITE_ORDER.index),
     }
 
 
@@ -153,7 +160,7 @@ def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
         if restoration.estimated_cost:
             cost = restoration.estimated_cost
             costs[cost.currency] += restorations.to_thousandths(restorations.Decimal(cost.amount))
-    waiting = Counter(p for r in open_restorations for p in r.prerequisites)
+    waiting = Counter(p for e in entries for p in e.waiting_on)
     return ReportSummary(
         monuments=len(entries),
         by_damage_level=by_level,
@@ -273,7 +280,8 @@ def state_of_conservation(
             _entry(
                 monument,
                 rows.conditions.get(monument.id),
-                rows.restorations.get(monument.id),
+                rows.plans.get(monument.id),
+                waiting_on=rows.waits.of(monument.id, site.id),
                 exact_locations=exact_locations,
                 evidence=evidence.get(monument.id),
             )
@@ -284,11 +292,16 @@ def state_of_conservation(
     comparison = None
     if compare_to is not None:
         comparison = _compare(session, site.id, entries, compare_to, axes)
+    statements = restorations.site_statements(session=session, site_id=site.id, axes=axes)
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(site, from_attributes=True),
         as_of=as_of,
         known_at=axes.known_at,
         notice=_empty_notice(entries, axes),
+        property_statements=[
+            StatementEntry.model_validate(restorations.read_values(statement))
+            for statement in statements
+        ],
         monuments=entries,
         summary=_summarise(entries),
         comparison=comparison,

@@ -1,5 +1,8 @@
-"""HTTP routes for restoration assessments: /api/v1/monuments/{id}/restoration-assessments
-and /api/v1/restoration-assessments."""
+"""HTTP routes for restoration records: /api/v1/monuments/{id}/restoration-assessments,
+/api/v1/sites/{id}/restoration-assessments (statements about a whole property) and
+/api/v1/restoration-assessments."""
+
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
@@ -13,14 +16,42 @@ from app.restoration import service
 from app.restoration.dependencies import LockedRestorationDep, RestorationDep
 from app.restoration.models import RestorationAssessment
 from app.restoration.schemas import RestorationCreate, RestorationRead, RestorationUpdate
+from app.sites.dependencies import LockedSiteDep, SiteDep
 
 router = APIRouter(prefix="/api/v1", tags=["restoration"], dependencies=[Depends(get_caller)])
 
 
 def _read(session: Session, restoration: RestorationAssessment) -> RestorationRead:
-    latest = service.latest_approved_id(session=session, monument_id=restoration.monument_id)
-    cited = service.citations(session=session, restorations=[restoration])
-    return service.present(restoration, latest_approved=latest, cited=cited.get(restoration.id, []))
+    return service.present_one(session=session, restoration=restoration)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    restorations: Sequence[RestorationAssessment],
+    *,
+    limit: int,
+    latest_approved: int | None,
+) -> Response:
+    cited = service.citations(session=session, restorations=restorations)
+    return page_response(
+        request,
+        restorations,
+        limit=limit,
+        present=lambda page: [
+            service.present(r, latest_approved=latest_approved, cited=cited.get(r.id, []))
+            for r in page
+        ],
+    )
+
+
+def _created(request: Request, session: Session, restoration: RestorationAssessment) -> Response:
+    return resource_response(
+        request,
+        _read(session, restoration),
+        status_code=201,
+        headers={"Location": f"{router.prefix}/restoration-assessments/{restoration.id}"},
+    )
 
 
 @router.get(
@@ -38,15 +69,7 @@ def list_restoration_assessments(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
-    cited = service.citations(session=session, restorations=restorations)
-    return page_response(
-        request,
-        restorations,
-        limit=limit,
-        present=lambda page: [
-            service.present(r, latest_approved=latest, cited=cited.get(r.id, [])) for r in page
-        ],
-    )
+    return _page(request, session, restorations, limit=limit, latest_approved=latest)
 
 
 @router.post(
@@ -62,19 +85,50 @@ def create_restoration_assessment(
     restoration_in: RestorationCreate,
     session: WriteSessionDep,
 ) -> Response:
-    """Record a restoration opinion on the monument (staff, admin); it starts `proposed`."""
+    """Record a restoration opinion on the monument (staff, admin); it starts `proposed`.
+    A statement about the whole property goes on its site instead."""
     restoration = service.create_restoration(
         session=session,
         monument_id=monument.id,
         fields=restoration_in.model_dump(),
         actor=caller,
     )
-    return resource_response(
-        request,
-        _read(session, restoration),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/restoration-assessments/{restoration.id}"},
+    return _created(request, session, restoration)
+
+
+@router.get("/sites/{site_id}/restoration-assessments", response_model=Page[RestorationRead])
+def list_site_restoration_assessments(
+    request: Request,
+    site: SiteDep,
+    session: ReadSessionDep,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """Every statement about the property as a whole, each recorded once on its site."""
+    restorations = service.list_for_site(
+        session=session, site_id=site.id, after_id=decode_cursor(cursor), limit=limit
     )
+    return _page(request, session, restorations, limit=limit, latest_approved=None)
+
+
+@router.post(
+    "/sites/{site_id}/restoration-assessments", status_code=201, response_model=RestorationRead
+)
+def create_site_restoration_assessment(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    site: LockedSiteDep,
+    restoration_in: RestorationCreate,
+    session: WriteSessionDep,
+) -> Response:
+    """Record a statement about the whole property (staff, admin), once, on its site: it
+    counts among the opinions on every monument of the site, is never any monument's plan
+    of record, and its open prerequisites hold every monument of the site."""
+    restoration = service.create_restoration(
+        session=session, site_id=site.id, fields=restoration_in.model_dump(), actor=caller
+    )
+    return _created(request, session, restoration)
 
 
 @router.get("/restoration-assessments/{restoration_id}", response_model=RestorationRead)

@@ -120,10 +120,17 @@ def read_site(
     counts = Counter(
         m.current_condition.damage_level if m.current_condition else UNASSESSED for m in shown
     )
+    statements = restorations.list_for_site(
+        session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
+    )
     return render(
         request,
         "site.html",
         site=site,
+        statements=[
+            restorations.present(statement, latest_approved=None)
+            for statement in statements[:RESTORATION_LIMIT]
+        ],
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
@@ -227,6 +234,7 @@ def _monument_page(
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
         axes=axes,
+        site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
     )
 
 

@@ -13,7 +13,13 @@ from app.catalogue.schemas import MonumentRead
 from app.monuments.models import MonumentType
 from app.reports.formats import LEVEL_COLOURS, project
 from app.reports.schemas import UNASSESSED
-from app.restoration.models import Approach, Feasibility, Prerequisite, Priority
+from app.restoration.models import (
+    Approach,
+    Feasibility,
+    Prerequisite,
+    Priority,
+    RestorationKind,
+)
 
 MAP_WIDTH, MAP_HEIGHT = 640, 440
 PAGE_SIZE = 50
@@ -25,6 +31,7 @@ CHOICES = {
     "methods": list(AssessmentMethod),
     "causes": list(DamageCause),
     "confidences": list(Confidence),
+    "kinds": list(RestorationKind),
     "feasibilities": list(Feasibility),
     "approaches": list(Approach),
     "priorities": list(Priority),

@@ -304,3 +304,44 @@ def test_forged_cursors_are_refused(client, cursor):
 @pytest.mark.parametrize("limit", [0, -1, 201, 10**12])
 def test_page_size_is_bounded(client, limit):
     assert client.get(URL, params={"limit": limit}).status_code == 422
+
+
+def test_a_monument_reads_its_plan_of_record_beside_the_opinions_on_its_property(
+    client, auth, database
+):
+    from tests.factories import (
+        create_assessment,
+        create_restoration,
+        restoration_fields,
+        statement_fields,
+    )
+
+    site_id = create_site(database)
+    bel = create_monument(database, site_id)
+    create_assessment(database, bel, status="verified")
+    create_restoration(database, site_id=site_id, **statement_fields(prerequisites=["demining"]))
+
+    # A monument recorded after the statement is covered by it from the start.
+    created = client.post(
+        URL,
+        json=monument_fields(site_id, name="Monumental Arch", type="arch"),
+        headers=auth("staff"),
+    ).json()
+    assert created["restoration"] == {
+        "plan_of_record": None,
+        "opinions": {
+            "count": 1,
+            "statements": 1,
+            "restorable_percent_min": 90,
+            "restorable_percent_max": 95,
+        },
+        "waiting_on": ["demining"],
+    }
+
+    plan = create_restoration(database, bel, status="approved", **restoration_fields())
+    read = client.get(f"{URL}/{bel}").json()
+    assert read["restoration"]["plan_of_record"]["id"] == plan
+    assert read["restoration"]["opinions"]["count"] == 2
+    assert read["restoration"]["waiting_on"] == ["demining", "security_clearance"]
+    listed = client.get(URL, params={"site_id": site_id}).json()["items"]
+    assert [m["restoration"] for m in listed if m["id"] == bel] == [read["restoration"]]

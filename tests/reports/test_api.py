@@ -18,6 +18,7 @@ from tests.factories import (
     create_monument,
     create_restoration,
     create_site,
+    statement_fields,
 )
 
 
@@ -77,9 +78,11 @@ def palmyra(database):
             causes=causes,
         )
         backdate_review(database, assessment_id, verified_on)
+    # Approved technical assessments: each is its monument's plan of record.
     create_restoration(
         database,
         arch,
+        status="approved",
         priority="urgent",
         prerequisites=["demining", "security_clearance"],
         estimated_cost={"amount": "1500000.10", "currency": "USD"},
@@ -87,6 +90,7 @@ def palmyra(database):
     create_restoration(
         database,
         bel,
+        status="approved",
         priority="high",
         prerequisites=["demining"],
         estimated_cost={"amount": "2500000.205", "currency": "USD"},
@@ -94,6 +98,7 @@ def palmyra(database):
     create_restoration(
         database,
         tomb,
+        status="approved",
         priority=None,
         prerequisites=["funding"],
         estimated_cost={"amount": "300000", "currency": "EUR"},
@@ -353,3 +358,62 @@ def test_photo_evidence_is_counted_and_the_latest_thumbnail_embedded(client, dat
     assert b"/Subtype /Image" in pdf.content or b"/Subtype/Image" in pdf.content
     earlier = client.get(url, params={"as_of": "2016-01-01"}).json()["monuments"]
     assert all(m["evidence"]["photos"] == 0 for m in earlier)  # uploaded today
+
+
+def test_the_headline_is_the_plan_of_record_and_statements_stay_with_the_property(
+    client, database, palmyra
+):
+    """Lamb's 90–95 % about the whole site, and Matthiae's 98 % said of Bel, are claims: the
+    property section lists the first once, and neither becomes a monument's headline in any
+    format. The plan of record (the approved technical assessment) does."""
+    site, bel = palmyra["site"], palmyra["bel"]
+    lamb = create_restoration(database, site_id=site, **statement_fields())
+    create_restoration(
+        database,
+        bel,
+        status="approved",
+        **statement_fields(
+            claimant={"name": "Paolo Matthiae"},
+            feasibility="feasible",
+            approach="anastylosis",
+            restorable_percent_min=None,
+            restorable_percent_max=None,
+            restorable_percent=98,
+        ),
+    )
+    proposal = create_restoration(database, bel, feasibility="feasible", restorable_percent=75)
+    url = report_url(site)
+
+    report = client.get(url).json()
+    statements = report["property_statements"]
+    assert [s["id"] for s in statements] == [lamb]
+    assert statements[0]["claimant"]["name"] == "Franklin Lamb"
+    assert (statements[0]["restorable_percent_min"], statements[0]["restorable_percent_max"]) == (
+        90,
+        95,
+    )
+    entries = {m["id"]: m for m in report["monuments"]}
+    plan = entries[bel]["restoration"]
+    assert plan["id"] not in (lamb, proposal)
+    assert (plan["feasibility"], plan["approach"], plan["restorable_percent"]) == (
+        "partially_feasible",
+        "anastylosis",
+        None,
+    )
+    assert entries[palmyra["agora"]]["restoration"] is None  # no plan, whatever is said
+
+    rows = {int(r["monument_id"]): r for r in parse_csv(client.get(url, params={"format": "csv"}))}
+    features = {
+        f["id"]: f["properties"]
+        for f in client.get(url, params={"format": "geojson"}).json()["features"]
+    }
+    for flat in (rows[bel], features[bel]):
+        assert flat["restoration_feasibility"] == "partially_feasible"
+        assert flat["restorable_percent"] == ""
+        assert flat["waiting_on"] == "demining; security_clearance"
+    html = client.get(url, params={"format": "html"}).text
+    section = html[html.index("Statements about the property") : html.index('id="monuments"')]
+    assert "Franklin Lamb" in section and "90–95 % restorable" in section
+    bel_row = html[html.index(f'data-monument-id="{bel}"') :].split("</tr>")[0]
+    assert "Plan: partially feasible" in bel_row
+    assert "98" not in bel_row and "Lamb" not in bel_row

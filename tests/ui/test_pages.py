@@ -21,6 +21,7 @@ from tests.factories import (
     create_photo,
     create_restoration,
     create_site,
+    statement_fields,
 )
 from tests.photos.pictures import BEL, DAMASCUS, exif, jpeg_bytes
 from tests.ui.conftest import csrf_token, new_key, sign_in
@@ -405,8 +406,94 @@ def test_staff_record_a_restoration_assessment_through_the_form(
         stored = session.exec(select(RestorationAssessment)).one()
     assert stored.estimated_cost_thousandths == 1_500_000_000
     assert stored.estimated_cost_currency == "USD"
-    assert stored.prerequisites == ["demining", "funding"]
+    assert [(p["prerequisite"], p["status"]) for p in stored.prerequisites] == [
+        ("demining", "open"),
+        ("funding", "open"),
+    ]
     assert "1500000.00 USD" in client.get(f"/ui/monuments/{palmyra['agora']}").text
+
+
+def test_the_monument_page_shows_the_plan_of_record_and_the_spread_of_opinions(
+    client, database, palmyra
+):
+    bel = palmyra["bel"]
+    create_restoration(database, site_id=palmyra["site"], **statement_fields())
+    plan = create_restoration(
+        database, bel, status="approved", feasibility="not_feasible", approach=None
+    )
+    create_restoration(
+        database,
+        bel,
+        **statement_fields(
+            claimant={"name": "Paolo Matthiae"},
+            restorable_percent_min=98,
+            restorable_percent_max=98,
+            feasibility="feasible",
+        ),
+    )
+
+    page = client.get(f"/ui/monuments/{bel}").text
+
+    outlook = page[page.index('id="restoration-outlook"') :].split("</section>")[0]
+    assert "plan of record</span> not feasible" in outlook
+    assert f'href="#restoration-{plan}"' in outlook
+    assert "3 opinions on record, 2 of them public statements" in outlook
+    assert "restorable shares stated: 90–98 %" in outlook
+    assert "1 about the whole site" in outlook
+    assert "Waiting on: demining, security clearance" in outlook
+    cards = page[page.index('id="restorations"') :]
+    assert cards.count('class="card restoration') == 2  # the site statement is not copied
+    assert "Paolo Matthiae" in cards and "Franklin Lamb" not in cards
+    site_page = client.get(f"/ui/sites/{palmyra['site']}").text
+    statements = site_page[site_page.index('id="property-statements"') :]
+    assert "Franklin Lamb" in statements and "90–95 %" in statements
+    assert "between 90 and 95 percent" in statements
+
+
+def test_staff_record_a_public_statement_with_its_claimant_and_range(
+    client, database, signed_in, palmyra
+):
+    token = signed_in("staff")
+    url = f"/ui/monuments/{palmyra['bel']}/restoration-assessments"
+    form = client.get(f"{url}/new").text
+    for field in ("kind", "claimant.name", "claimant.role", "claimant.organisation", "quote"):
+        assert f'name="{field}"' in form
+    base = {
+        "csrf_token": token,
+        "kind": "public_statement",
+        "assessed_on": "2016-08-01",
+        "quote": "98% of the site might be restored",
+        "restorable_percent_min": "95",
+        "restorable_percent_max": "98",
+    }
+
+    unattributed = client.post(url, data=base)
+    assert unattributed.status_code == 422
+    assert 'id="error-claimant"' in unattributed.text
+    reversed_range = client.post(
+        url, data={**base, "claimant.name": "Paolo Matthiae", "restorable_percent_min": "99"}
+    )
+    assert reversed_range.status_code == 422
+    assert 'id="error-restorable_percent_min"' in reversed_range.text
+    assert count_rows(database, RestorationAssessment) == 0
+
+    accepted = client.post(
+        url,
+        data={**base, "claimant.name": "Paolo Matthiae", "claimant.role": "archaeologist"},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303, accepted.text
+    with database.session(write=False) as session:
+        stored = session.exec(select(RestorationAssessment)).one()
+    assert (stored.kind, stored.claimant_name, stored.claimant_role) == (
+        "public_statement",
+        "Paolo Matthiae",
+        "archaeologist",
+    )
+    assert (stored.restorable_percent_min, stored.restorable_percent_max) == (95, 98)
+    assert stored.feasibility is None and stored.approach is None
+    page = client.get(f"/ui/monuments/{palmyra['bel']}").text
+    assert "No plan of record" in page and "95–98 %" in page
 
 
 def upload(client, monument_id, token, name, data, key=None):
