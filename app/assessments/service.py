@@ -334,16 +334,19 @@ def counted_histories(
     return histories
 
 
-def _span(row: Any) -> tuple[date, date]:
-    """When an assessment says things stood: its stated event window, else its observation."""
-    return (row.event_from or row.event_to or row.observed_on, row.event_to or row.observed_on)
-
-
 def _disagree(first: Any, second: Any) -> bool:
-    """Two observations of overlapping times more than one level apart."""
-    (first_from, first_to), (second_from, second_to) = _span(first), _span(second)
-    apart = abs(LEVEL_RANK[first.damage_level] - LEVEL_RANK[second.damage_level])
-    return apart > 1 and first_from <= second_to and second_from <= first_to
+    """Two observations more than one level apart about the state at the same time: the
+    less damaged one was observed after the other says its damage was done (`event_to`, else
+    when it was observed) and no later than that was observed, or the reverse."""
+    lesser, greater = sorted((first, second), key=lambda row: LEVEL_RANK[row.damage_level])
+    if LEVEL_RANK[greater.damage_level] - LEVEL_RANK[lesser.damage_level] <= 1:
+        return False
+    done_by = greater.event_to or greater.observed_on
+    seen_from = lesser.event_from or lesser.observed_on
+    return (
+        done_by <= lesser.observed_on <= greater.observed_on
+        or seen_from <= greater.observed_on <= lesser.observed_on
+    )
 
 
 def derive_condition(history: Sequence[Any]) -> dict[str, Any] | None:

@@ -695,10 +695,13 @@ class _Store:
             )
             if refs.status is not None and refs.status != RestorationStatus.proposed:
                 for step in restorations.path_to(refs.status):
+                    changes: dict[str, Any] = {"status": step}
+                    if step == RestorationStatus.completed:
+                        changes["completed_on"] = refs.completed_on
                     restorations.update_restoration(
                         session=self.session,
                         restoration=found,
-                        changes={"status": step},
+                        changes=changes,
                         actor=self.actor,
                     )
             self.tally("restoration_assessments", "added")

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from app.core.schemas import InputModel, Name, distinct_items
+from app.core.schemas import InputModel, Name, PastDate, distinct_items
 from app.monuments.schemas import MonumentCreate
 from app.restoration.models import RestorationStatus
 
@@ -93,7 +93,10 @@ class RestorationRecordRefs(InputModel):
     monuments: References | None = None
     site: Reference | None = None
     sources: References = []
-    status: RestorationStatus | None = None
+    status: RestorationStatus | None = Field(
+        default=None, description="How far the import takes it (through the status changes)."
+    )
+    completed_on: PastDate | None = Field(default=None, description="With status `completed`.")
     author: Name | None = None
 
     @model_validator(mode="after")
