@@ -16,7 +16,12 @@ from geojson_pydantic import Feature, FeatureCollection, Point
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.assessments.models import DamageLevel
-from app.reports.schemas import UNASSESSED, MonumentEntry, StateOfConservationReport
+from app.reports.schemas import (
+    UNASSESSED,
+    MonumentEntry,
+    ReportSource,
+    StateOfConservationReport,
+)
 
 # Every format a report is rendered in, by its `format=` name.
 MEDIA_TYPES: dict[str, str] = {
@@ -59,6 +64,8 @@ CSV_COLUMNS = [
     "estimated_cost_amount",
     "estimated_cost_currency",
     "waiting_on",
+    "source_ids",
+    "sources",
 ]
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
@@ -73,6 +80,7 @@ LEVEL_COLOURS = {
 
 def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, object]:
     # The restoration columns are the plan of record's; statements never fill them.
+    cited = {source.id: source for source in report.sources}
     condition, restoration = entry.condition, entry.restoration
     cost = restoration.estimated_cost if restoration else None
     window = condition.damage_window if condition else None
@@ -115,7 +123,17 @@ def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, 
         "estimated_cost_amount": cost.amount if cost else "",
         "estimated_cost_currency": cost.currency if cost else "",
         "waiting_on": "; ".join(entry.waiting_on),
+        "source_ids": "; ".join(str(source_id) for source_id in entry.source_ids),
+        "sources": "; ".join(_citation(cited[source_id]) for source_id in entry.source_ids),
     }
+
+
+def _citation(source: ReportSource) -> str:
+    """A source in one line: `[n] title, publisher, date <url>`."""
+    said = ", ".join(
+        str(part) for part in (source.title, source.publisher, source.published_on) if part
+    )
+    return f"[{source.number}] {said}" + (f" <{source.url}>" if source.url else "")
 
 
 def to_csv(report: StateOfConservationReport) -> bytes:
@@ -206,6 +224,7 @@ def to_html(report: StateOfConservationReport, thumbnails: dict[int, str] | None
             points=_map_points(report, 480, 360),
             colours=LEVEL_COLOURS,
             thumbnails=thumbnails or {},
+            references={source.id: source.number for source in report.sources},
         )
     )
 

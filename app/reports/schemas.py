@@ -17,6 +17,7 @@ from app.restoration.models import (
     RestorationStatus,
 )
 from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState
+from app.sources.models import SourceKind
 
 UNASSESSED = "unassessed"
 ReportFormat = Literal["json", "csv", "geojson", "html", "pdf"]
@@ -81,6 +82,7 @@ class StatementEntry(BaseModel):
     prerequisite_status: list[PrerequisiteState]
     status: RestorationStatus
     source: str | None
+    source_ids: list[int] = Field(default=[], description="Its sources (`sources` of the report).")
 
 
 class MonumentEntry(BaseModel):
@@ -100,6 +102,28 @@ class MonumentEntry(BaseModel):
     waiting_on: list[Prerequisite] = Field(
         description="Prerequisites open on an open record about the monument or the property."
     )
+    source_ids: list[int] = Field(
+        default=[],
+        description="The sources of its condition (and when it was reached) and of its plan of "
+        "record: ids in the report's `sources`.",
+    )
+
+
+class ReportSource(BaseModel):
+    """A source the report cites, numbered as its printed references are."""
+
+    number: int = Field(description="Its reference number in the printable report: [1], [2]…")
+    id: int
+    kind: SourceKind
+    title: str
+    author: str | None
+    publisher: str | None
+    published_on: date | None
+    url: str | None
+    archived_url: str | None
+    accessed_on: date | None
+    language: str | None
+    licence: str | None
 
 
 class DamageLevelCounts(BaseModel):
@@ -194,6 +218,9 @@ class StateOfConservationReport(BaseModel):
     monuments: list[MonumentEntry]
     summary: ReportSummary
     comparison: Comparison | None
+    sources: list[ReportSource] = Field(
+        description="Every source the report cites, numbered in order of first citation."
+    )
     provenance: Provenance
 
 

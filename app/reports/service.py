@@ -41,6 +41,7 @@ from app.reports.schemas import (
     PropertyInfo,
     Provenance,
     RegistrySummary,
+    ReportSource,
     ReportSummary,
     RestorationNeeds,
     StatementEntry,
@@ -51,6 +52,7 @@ from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, RestorationStatus
 from app.restoration.schemas import MoneyRead
 from app.sites.models import Site
+from app.sources import service as sources
 
 PRIORITY_KEYS = ("urgent", "high", "medium", "low", "unstated")
 _PREREQUISITE_ORDER = list(Prerequisite)
@@ -292,19 +294,21 @@ def state_of_conservation(
     comparison = None
     if compare_to is not None:
         comparison = _compare(session, site.id, entries, compare_to, axes)
-    statements = restorations.site_statements(session=session, site_id=site.id, axes=axes)
+    statements = [
+        StatementEntry.model_validate(restorations.read_values(statement))
+        for statement in restorations.site_statements(session=session, site_id=site.id, axes=axes)
+    ]
+    cited = _cite(session, entries, statements)
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(site, from_attributes=True),
         as_of=as_of,
         known_at=axes.known_at,
         notice=_empty_notice(entries, axes),
-        property_statements=[
-            StatementEntry.model_validate(restorations.read_values(statement))
-            for statement in statements
-        ],
+        property_statements=statements,
         monuments=entries,
         summary=_summarise(entries),
         comparison=comparison,
+        sources=cited,
         provenance=Provenance(
             generated_at=utc_now(),
             data_as_of=as_of,
@@ -313,6 +317,50 @@ def state_of_conservation(
             audit_events=events,
         ),
     )
+
+
+def _cite(
+    session: Session, entries: list[MonumentEntry], statements: list[StatementEntry]
+) -> list[ReportSource]:
+    """Fill in what each line and each statement cites, and number the sources: each
+    monument's condition rests on its assessment and on those bounding when it was reached,
+    its restoration line on its plan of record (two queries)."""
+    assessment_ids: dict[int, list[int]] = {}
+    for entry in entries:
+        condition = entry.condition
+        if condition is not None:
+            window = condition.damage_window
+            bounds = [window.after_assessment_id, window.by_assessment_id] if window else []
+            assessment_ids[entry.id] = [condition.assessment_id, *filter(None, bounds)]
+    by_assessment = sources.cited_by(
+        session=session,
+        owner=assessments.CITING,
+        owner_ids={i for ids in assessment_ids.values() for i in ids},
+    )
+    restoration_ids = [e.restoration.id for e in entries if e.restoration] + [
+        statement.id for statement in statements
+    ]
+    by_restoration = sources.cited_by(
+        session=session, owner=restorations.CITING, owner_ids=restoration_ids
+    )
+    numbered: dict[int, ReportSource] = {}
+
+    def cite(found: list[Any]) -> list[int]:
+        for source in found:
+            if source.id not in numbered:
+                numbered[source.id] = ReportSource.model_validate(
+                    {**source.model_dump(), "number": len(numbered) + 1}
+                )
+        return list(dict.fromkeys(source.id for source in found))
+
+    for statement in statements:
+        statement.source_ids = cite(by_restoration.get(statement.id, []))
+    for entry in entries:
+        found = [s for i in assessment_ids.get(entry.id, []) for s in by_assessment.get(i, [])]
+        if entry.restoration is not None:
+            found += by_restoration.get(entry.restoration.id, [])
+        entry.source_ids = cite(found)
+    return list(numbered.values())
 
 
 def _empty_notice(entries: list[MonumentEntry], axes: TimeAxes) -> str | None:

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from tests.factories import (
     create_monument,
     create_restoration,
     create_site,
+    create_source,
     statement_fields,
 )
 
@@ -417,3 +419,51 @@ def test_the_headline_is_the_plan_of_record_and_statements_stay_with_the_propert
     bel_row = html[html.index(f'data-monument-id="{bel}"') :].split("</tr>")[0]
     assert "Plan: partially feasible" in bel_row
     assert "98" not in bel_row and "Lamb" not in bel_row
+
+
+def test_every_format_cites_the_same_sources(client, database, palmyra):
+    unosat = create_source(database, title="UNOSAT analysis of the Temple of Bel")
+    dgam = create_source(
+        database, title="DGAM statement on the Arch", url="https://example.org/dgam/arch"
+    )
+    seed = create_source(database, title="Seed article", url="https://example.org/seed")
+    bel_seen = create_assessment(
+        database,
+        palmyra["bel"],
+        status="verified",
+        observed_on="2016-03-31",
+        damage_level="destroyed",
+        source_ids=[unosat],
+    )
+    create_restoration(
+        database, palmyra["arch"], status="approved", priority="high", source_ids=[dgam, unosat]
+    )
+    create_restoration(database, site_id=palmyra["site"], **statement_fields(source_ids=[seed]))
+    url = report_url(palmyra["site"])
+
+    report = client.get(url).json()
+    numbers = {source["id"]: source["number"] for source in report["sources"]}
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    assert {seed, unosat, dgam} <= set(numbers)
+    assert [s["source_ids"] for s in report["property_statements"]] == [[seed]]
+    by_monument = {m["id"]: m["source_ids"] for m in report["monuments"]}
+    assert unosat in by_monument[palmyra["bel"]]
+    assert by_monument[palmyra["arch"]][-2:] == [dgam, unosat]  # its plan of record's, in order
+    bel_assessments = client.get(f"/api/v1/monuments/{palmyra['bel']}/assessments").json()
+    assert bel_seen in [a["id"] for a in bel_assessments["items"]]
+
+    rows = {int(r["monument_id"]): r for r in parse_csv(client.get(url, params={"format": "csv"}))}
+    collection = geojson.loads(client.get(url, params={"format": "geojson"}).text)
+    features = {f["id"]: f["properties"] for f in collection["features"]}
+    html = client.get(url, params={"format": "html"}).text
+    titles = {source["id"]: source["title"] for source in report["sources"]}
+    for monument_id, cited in by_monument.items():
+        ids = "; ".join(map(str, cited))
+        assert rows[monument_id]["source_ids"] == features[monument_id]["source_ids"] == ids
+        for source_id in cited:
+            assert f"[{numbers[source_id]}] {titles[source_id]}" in rows[monument_id]["sources"]
+        row = re.search(rf'<tr data-monument-id="{monument_id}">.*?</tr>', html, re.S).group(0)
+        assert re.findall(r'href="#source-(\d+)"', row) == [str(numbers[i]) for i in cited]
+    for source in report["sources"]:
+        assert f'<li id="source-{source["number"]}"' in html
+        assert source["title"] in html
