@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.storage = make_storage(settings)
     app.state.rate_limits = RateLimits.from_settings(settings)
-    images.configure_pillow(max_pixels=settings.max_image_pixels)
+    images.configure_pillow(
+        max_pixels=settings.max_image_pixels, max_decode_bytes=settings.max_decode_bytes
+    )
     app.state.session_codec = SessionCodec(
         _session_secret(settings), max_age_seconds=settings.session_max_age_seconds
     )

@@ -36,6 +36,8 @@ class ImageRules:
     max_pixels: int
     min_side: int
     mismatch_metres: float
+    # None: the process-wide decode budget (app.photos.images.configure_pillow).
+    max_decode_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,12 @@ def add_photo(
     files are written before the row, so a crash never leaves a row without its files, and a
     rollback removes the files this request wrote.
     """
-    processed = images.process(upload.path, max_pixels=rules.max_pixels, min_side=rules.min_side)
+    processed = images.process(
+        upload.path,
+        max_pixels=rules.max_pixels,
+        min_side=rules.min_side,
+        max_decode_bytes=rules.max_decode_bytes,
+    )
     fingerprint = _fingerprint(monument_id, upload.sha256, fields)
     # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
     monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
