@@ -220,14 +220,16 @@ def serve_live(settings: Settings, **env: str) -> Iterator[LiveServer]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # A busy machine may take many seconds to import the app.
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
                 break
             except OSError:
-                if server.poll() is not None:
+                if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    pytest.fail(f"the server exited: {log.read().decode()[-2000:]}")
+                    pytest.fail(f"the server did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.1)
         yield LiveServer(url=base_url, process=server)
     finally:

@@ -54,13 +54,14 @@ class Settings(BaseSettings):
         "decompression bomb (422)",
     )
     max_decode_bytes: int = Field(
-        default=256 * 1024 * 1024,
+        default=224 * 1024 * 1024,
         ge=32 * 1024 * 1024,
         description="Memory that decoding images may take at once in one worker process, "
         "estimated from each file's header before a pixel is decoded: an image that alone "
         "would need more is refused (422), uploads that together would need more wait for "
-        "each other (503 after 30 s). 256 MiB decodes a 24-megapixel HEIC or a 48-megapixel "
-        "JPEG; a lossless WebP costs four times what a PNG of its size does",
+        "each other (503 after a minute). 224 MiB decodes a 24-megapixel HEIC, any JPEG up to "
+        "max_image_pixels, a 40-megapixel PNG or TIFF; a lossless WebP costs four times "
+        "what a PNG of its size does (12 megapixels)",
     )
     min_image_side: int = Field(
         default=32,

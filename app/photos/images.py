@@ -6,6 +6,7 @@ accepted formats, `422` for an accepted format that cannot be used (empty, trunc
 corrupt, too many pixels, too small).
 """
 
+import ctypes
 import hashlib
 import io
 import logging
@@ -103,6 +104,27 @@ def configure_pillow(*, max_pixels: int, max_decode_bytes: int | None = None) ->
         pillow_heif.options.AUX_IMAGES = False
     if max_decode_bytes is not None:
         _BUDGET = DecodeBudget(max_decode_bytes)
+    _return_large_buffers_at_once()
+
+
+# glibc's mallopt parameter for the size from which allocations are mapped on their own.
+_M_MMAP_THRESHOLD = -3
+
+
+def _return_large_buffers_at_once() -> None:
+    """Make glibc give every large buffer back to the system as soon as it is freed.
+
+    By default glibc raises its mmap threshold (up to 32 MiB) each time a large buffer is
+    freed, so later decoder buffers (Pillow's 16 MiB blocks, libheif's planes) come from
+    per-thread heaps that keep the memory after the decode: four uploads on four threads
+    would leave four decodes' worth of memory behind. A fixed threshold turns that off.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc (musl, macOS)
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
 
 
 class DecodeBudget:
@@ -113,7 +135,7 @@ class DecodeBudget:
     so four worst-case uploads at once cost what one does, not four times as much.
     """
 
-    def __init__(self, total_bytes: int, *, wait_seconds: float = 30.0) -> None:
+    def __init__(self, total_bytes: int, *, wait_seconds: float = 60.0) -> None:
         self.total_bytes = total_bytes
         self.wait_seconds = wait_seconds
         self.in_use = 0
@@ -142,7 +164,7 @@ class DecodeBudget:
 
 
 BUSY_RETRY_SECONDS = 10
-DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_DECODE_BYTES = 224 * 1024 * 1024
 _BUDGET = DecodeBudget(DEFAULT_MAX_DECODE_BYTES)
 
 
@@ -358,7 +380,7 @@ _CONVERT_FIRST = {
 _PREMULTIPLIED = frozenset({"LA", "RGBA"})
 REDUCING_GAP = 3.0
 # Derivatives, colour conversion, JPEG encoders and the interpreter's own allocations.
-_FIXED_COST = 24 * 1024 * 1024
+_FIXED_COST = 16 * 1024 * 1024
 
 
 def _working_mode(image: Image.Image) -> str:

@@ -16,7 +16,7 @@ from app.core.errors import ServiceUnavailable, Unprocessable
 from app.photos import images
 from tests.photos.worst_images import GIANTS, WORST_ACCEPTED
 
-BUDGET = 256 * 1024 * 1024
+BUDGET = images.DEFAULT_MAX_DECODE_BYTES
 MAX_PIXELS = 64_000_000
 
 # Decodes one file in a fresh interpreter and prints its estimate and the memory it took.
@@ -73,7 +73,7 @@ def test_a_file_whose_decoding_would_exceed_the_budget_is_refused_before_decodin
     assert path.stat().st_size < 500_000  # small files…
     started = time.perf_counter()
 
-    with pytest.raises(Unprocessable, match="MiB of memory, more than the 256 MiB"):
+    with pytest.raises(Unprocessable, match=f"MiB of memory, more than the {BUDGET >> 20} MiB"):
         images.process(path, max_pixels=MAX_PIXELS, max_decode_bytes=BUDGET)
 
     assert time.perf_counter() - started < 2  # …refused from the header, nothing decoded

@@ -1,7 +1,7 @@
 """The worst small image files an uploader can send: tiny files that declare many pixels.
 
 Each accepted one sits just under the default decode budget (HERITAGE_MAX_DECODE_BYTES,
-256 MiB) by the estimate in app.photos.images, so together they are the most memory one
+224 MiB) by the estimate in app.photos.images, so together they are the most memory one
 upload can make the server spend; the giants declare up to HERITAGE_MAX_IMAGE_PIXELS and
 must be refused before a pixel is decoded. Every file is a solid colour, so it compresses to
 kilobytes (a lossless WebP of 16000×4000 pixels is 38 bytes).
@@ -50,16 +50,16 @@ HEIF = {"format": "HEIF", "quality": 10, "enc_params": {"preset": "ultrafast"}}
 
 # Accepted, each estimated at 85–100 % of the default budget (checked by the tests).
 WORST_ACCEPTED = [
-    Worst("lossless.webp", _save("RGB", (4230, 3172), **LOSSLESS_WEBP), "image/webp"),
-    Worst("rgba.png", _save("RGBA", (5875, 4406), **PNG), "image/png"),
-    Worst("big.heic", _save("RGB", (6000, 4500), **HEIF), "image/heic"),
-    Worst("pages.tif", _frames((8097, 6072), **DEFLATE_TIFF), "image/tiff"),
-    Worst("animated.webp", _frames((4230, 3172), **LOSSLESS_WEBP), "image/webp"),
-    Worst("palette.png", _save("P", (7311, 5483), **PNG), "image/png"),
-    Worst("grey16.png", _save("I;16", (6719, 5039), **PNG), "image/png"),
+    Worst("lossless.webp", _save("RGB", (3991, 2993), **LOSSLESS_WEBP), "image/webp"),
+    Worst("rgba.png", _save("RGBA", (5534, 4150), **PNG), "image/png"),
+    Worst("big.heic", _save("RGB", (5700, 4275), **HEIF), "image/heic"),
+    Worst("pages.tif", _frames((7612, 5709), **DEFLATE_TIFF), "image/tiff"),
+    Worst("animated.webp", _frames((3991, 2993), **LOSSLESS_WEBP), "image/webp"),
+    Worst("palette.png", _save("P", (6877, 5157), **PNG), "image/png"),
+    Worst("grey16.png", _save("I;16", (6324, 4743), **PNG), "image/png"),
     Worst(
         "progressive.jpg",
-        _save("RGB", (6960, 5220), format="JPEG", progressive=True, subsampling=0, quality=30),
+        _save("RGB", (6101, 4575), format="JPEG", progressive=True, subsampling=0, quality=30),
         "image/jpeg",
     ),
 ]

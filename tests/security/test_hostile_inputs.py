@@ -76,6 +76,10 @@ def _b64(raw: bytes) -> str:
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# A solid 16000×4000 lossless WebP: decoding it would take a gigabyte (issue 18, #1).
+GIANT_WEBP = bytes.fromhex(
+    "524946461e000000574542505650384c110000002f7ffee7030750ade295a7ff8188e87f0000"
+)
 UPLOADS = "/api/v1/uploads"
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNK = {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
@@ -462,6 +466,14 @@ REFUSED = [
         415,
         caller="field",
         files={"file": ("../../../../tmp/evil.sh", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")},
+    ),
+    Hostile(
+        "lossless WebP of 38 bytes declaring 16000×4000 pixels",
+        "POST",
+        PHOTOS,
+        422,
+        caller="field",
+        files={"file": ("bomb.webp", GIANT_WEBP, "image/webp")},
     ),
     Hostile(
         "empty file",
