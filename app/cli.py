@@ -450,7 +450,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # The app applies HERITAGE_TRUSTED_PROXIES itself (uvicorn's ProxyHeadersMiddleware
+        # in app.main); uvicorn is told the same so it never believes more than that.
         proxy_headers=True,
+        forwarded_allow_ips=",".join(get_settings().trusted_proxies) or "",
         # app.core.logs writes one JSON access line per request, with its request id.
         access_log=False,
     )

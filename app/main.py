@@ -5,6 +5,7 @@ import secrets
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import tables  # noqa: F401  (every table registered before the first query)
 from app.assessments.router import router as assessments_router
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TusProtocolMiddleware)
     app.add_middleware(MetricsMiddleware)
     install_request_logging(app)
+    # Outermost: every layer inside sees the client that the trusted proxies name.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(sites_router)

@@ -14,7 +14,8 @@ from app.keys.models import Role
 
 
 def client_address(request: Request) -> str:
-    """The address rate limits count against (the proxy's client with `--proxy-headers`)."""
+    """The address rate limits count against: the connecting one, or the client named by
+    X-Forwarded-For when the connection comes from one of HERITAGE_TRUSTED_PROXIES."""
     return request.client.host if request.client else "unknown"
 
 
@@ -32,16 +33,17 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
         return ANONYMOUS
     limits: RateLimits = request.app.state.rate_limits
     client = client_address(request)
-    # Checked before the key, so that guessing keys gains nothing once the limit is reached.
-    limits.refuse_locked_out(client)
     scheme, _, secret = header.partition(" ")
-    secret = secret.strip()
-    if scheme.lower() != "bearer" or not secret:
-        limits.count_failed_authentication(client)
+    secret = secret.strip() if scheme.lower() == "bearer" else ""
+    # Checked before the key, so that guessing a key gains nothing once the limit is
+    # reached; counted per presented prefix, so others' guesses never lock a valid key out.
+    limits.refuse_locked_out(client, secret)
+    if not secret:
+        limits.count_failed_authentication(client, secret)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
     caller = keys.find_active_caller(session=session, secret=secret)
     if caller is None:
-        limits.count_failed_authentication(client)
+        limits.count_failed_authentication(client, secret)
         raise Unauthorized("The API key is unknown or has been revoked.")
     # Who made the request, for its access log line (the key's id, never the key).
     request.state.caller_role = str(caller.role)

@@ -97,17 +97,16 @@ def sign_in_form(request: Request, caller: UiCallerDep, next: str | None = None)
 @router.post("/sign-in")
 def sign_in(request: Request, form: CheckedFormDep, session: SessionDep) -> Response:
     """Start a session for a valid, unrevoked key; the cookie never holds the key itself."""
-    secret = form.get("api_key")
+    sent = form.get("api_key")
+    secret = sent.strip() if isinstance(sent, str) else ""
     target = safe_next(form.get("next") if isinstance(form.get("next"), str) else None)
     # Keys guessed through this form count against the same limit as on the API.
     limits: RateLimits = request.app.state.rate_limits
     client = client_address(request)
-    limits.refuse_locked_out(client)
-    api_key = None
-    if isinstance(secret, str) and secret.strip():
-        api_key = keys.find_active_key(session=session, secret=secret.strip())
+    limits.refuse_locked_out(client, secret)
+    api_key = keys.find_active_key(session=session, secret=secret) if secret else None
     if api_key is None:
-        limits.count_failed_authentication(client)
+        limits.count_failed_authentication(client, secret)
         return render(
             request,
             "sign_in.html",
