@@ -25,6 +25,14 @@ def limit_anonymous_reader(request: Request) -> None:
     limits.count_anonymous_request(client_address(request))
 
 
+def limit_anonymous_report(request: Request, caller: Caller) -> None:
+    """Count a printable or PDF report rendered for an anonymous caller (a second of CPU
+    each) against its address's report limit."""
+    if caller.role is None:
+        limits: RateLimits = request.app.state.rate_limits
+        limits.count_anonymous_report(client_address(request))
+
+
 def get_caller(request: Request, session: SessionDep) -> Caller:
     """The caller named by the `Authorization: Bearer` header; anonymous without one."""
     header = request.headers.get("authorization")

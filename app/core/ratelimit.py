@@ -38,10 +38,20 @@ def _prefix_of(presented_key: str) -> str:
 class RateLimits:
     """The registry's two limits, counted per client address."""
 
-    def __init__(self, *, anonymous: str | None, failed_auth: str | None, storage_uri: str) -> None:
+    def __init__(
+        self,
+        *,
+        anonymous: str | None,
+        failed_auth: str | None,
+        storage_uri: str,
+        anonymous_reports: str | None = None,
+    ) -> None:
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
         self.anonymous: list[RateLimitItem] = parse_many(anonymous) if anonymous else []
         self.failed_auth: list[RateLimitItem] = parse_many(failed_auth) if failed_auth else []
+        self.anonymous_reports: list[RateLimitItem] = (
+            parse_many(anonymous_reports) if anonymous_reports else []
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimits":
@@ -50,6 +60,7 @@ class RateLimits:
             anonymous=settings.rate_limit_anonymous,
             failed_auth=settings.rate_limit_failed_auth,
             storage_uri=settings.rate_limit_storage_uri,
+            anonymous_reports=settings.rate_limit_anonymous_reports,
         )
 
     def count_anonymous_request(self, client: str) -> None:
@@ -61,6 +72,18 @@ class RateLimits:
                     ("anonymous", client),
                     f"Too many requests without an API key from your address (limit {item}). "
                     "Wait, or ask the registry for a partner key.",
+                )
+
+    def count_anonymous_report(self, client: str) -> None:
+        """Count one printable or PDF report rendered for an anonymous address."""
+        for item in self.anonymous_reports:
+            if not self.limiter.hit(item, "anonymous-report", client):
+                raise self._refusal(
+                    item,
+                    ("anonymous-report", client),
+                    f"Too many printable or PDF reports without an API key from your address "
+                    f"(limit {item}); the JSON and CSV reports are not limited so, or use a "
+                    "partner key.",
                 )
 
     def refuse_locked_out(self, client: str, presented_key: str) -> None:

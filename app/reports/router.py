@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import CallerDep, get_caller
+from app.core.auth import CallerDep, get_caller, limit_anonymous_report
 from app.core.dependencies import SessionDep, StorageDep
 from app.core.errors import NotAcceptable
 from app.core.http import etag_for, resource_response
@@ -65,6 +65,8 @@ def read_state_of_conservation(
 ) -> Response:
     """The property's UNESCO-style state-of-conservation report, as of a date."""
     chosen = _negotiate(format, request.headers.get("accept", "*/*"))
+    if chosen in ("html", "pdf"):
+        limit_anonymous_report(request, caller)
     report = service.state_of_conservation(
         session=session,
         site=site,

@@ -17,7 +17,7 @@ from app.assessments import service as assessments
 from app.assessments.dependencies import AssessmentId
 from app.assessments.models import DamageAssessment
 from app.core.actors import ANONYMOUS, Caller
-from app.core.auth import require_roles
+from app.core.auth import limit_anonymous_reader, require_roles
 from app.core.dependencies import READ_METHODS, SessionDep, SettingsDep
 from app.core.errors import BadRequest, Forbidden
 from app.core.sessions import (
@@ -63,7 +63,7 @@ BrowserSessionDep = Annotated[BrowserSession | None, Depends(get_browser_session
 
 def get_ui_caller(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Caller:
     """The key the session was signed in with, looked up afresh; anonymous without one, or
-    once the key is revoked."""
+    once the key is revoked. Anonymous pages count against the API's anonymous limit."""
     caller = ANONYMOUS
     if browser is not None and browser.key_id is not None:
         api_key = keys.find_active_key_by_id(session=session, key_id=browser.key_id)
@@ -72,6 +72,8 @@ def get_ui_caller(request: Request, session: SessionDep, browser: BrowserSession
         ):
             caller = Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
     request.state.ui_caller = caller
+    if caller.role is None:
+        limit_anonymous_reader(request)
     return caller
 
 

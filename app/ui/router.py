@@ -22,7 +22,7 @@ from app.assessments.models import (
 )
 from app.assessments.schemas import AssessmentCreate, ReviewDecision
 from app.core.actors import ANONYMOUS, Caller
-from app.core.auth import client_address
+from app.core.auth import client_address, limit_anonymous_report
 from app.core.dependencies import SessionDep, SettingsDep, StorageDep
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.http import resource_response
@@ -233,6 +233,7 @@ def read_site_report(
 ) -> Response:
     """The site's state-of-conservation report (the API's HTML or PDF), as the page's user
     may see it."""
+    limit_anonymous_report(request, caller)
     report = reports.state_of_conservation(
         session=session,
         site=site,

@@ -11,10 +11,15 @@ from tests.factories import create_site
 
 @pytest.fixture
 def limited(settings):
-    """The app with small limits: 3 anonymous requests and 2 failed keys a minute."""
+    """The app with small limits: 3 anonymous requests, 2 failed keys and 2 printable
+    reports a minute."""
     app = create_app(
         settings.model_copy(
-            update={"rate_limit_anonymous": "3/minute", "rate_limit_failed_auth": "2/minute"}
+            update={
+                "rate_limit_anonymous": "3/minute",
+                "rate_limit_failed_auth": "2/minute",
+                "rate_limit_anonymous_reports": "2/minute",
+            }
         )
     )
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -84,8 +89,20 @@ def test_limits_are_configurable_and_checked(settings):
         Settings(rate_limit_anonymous="lots")
 
 
-def test_keys_guessed_on_the_sign_in_page_count_as_failed_authentications(limited, api_keys):
+@pytest.fixture
+def lockout_only(settings):
+    """The app with 2 failed keys a minute and no anonymous limit (pages are anonymous
+    until signed in)."""
+    app = create_app(settings.model_copy(update={"rate_limit_failed_auth": "2/minute"}))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    app.state.database.engine.dispose()
+
+
+def test_keys_guessed_on_the_sign_in_page_count_as_failed_authentications(lockout_only, api_keys):
     from tests.ui.conftest import csrf_token
+
+    limited = lockout_only
 
     def sign_in(secret: str):
         token = csrf_token(limited.get("/ui/sign-in").text)
@@ -132,3 +149,34 @@ def test_trusted_proxies_are_read_from_the_environment_as_a_list(monkeypatch):
     assert Settings().trusted_proxies == ["10.0.0.0/8", "192.0.2.1"]
     assert Settings(trusted_proxies=[]).trusted_proxies == []
     assert Settings.model_fields["trusted_proxies"].default == ["127.0.0.1", "::1"]
+
+
+def test_the_web_pages_count_against_the_anonymous_limit(limited, database):
+    site_id = create_site(database)
+    for _ in range(3):
+        assert limited.get(f"/api/v1/sites/{site_id}").status_code == 200
+
+    refused = limited.get(f"/ui/sites/{site_id}")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert limited.get(f"/ui/sites/{site_id}/report", params={"format": "pdf"}).status_code == 429
+
+
+def test_printable_reports_have_an_anonymous_limit_of_their_own(settings, database, auth):
+    app = create_app(settings.model_copy(update={"rate_limit_anonymous_reports": "2/minute"}))
+    site_id = create_site(database)
+    api_report = f"/api/v1/reports/sites/{site_id}/state-of-conservation"
+    try:
+        with TestClient(app) as client:
+            assert client.get(api_report, params={"format": "html"}).status_code == 200
+            assert client.get(f"/ui/sites/{site_id}/report").status_code == 200
+            # The API's and the pages' renders count together, PDF or HTML.
+            assert_too_many(client.get(api_report, params={"format": "pdf"}))
+            assert client.get(f"/ui/sites/{site_id}/report").status_code == 429
+            # Data formats and keyed callers are not limited so.
+            assert client.get(api_report, params={"format": "csv"}).status_code == 200
+            keyed = client.get(api_report, params={"format": "html"}, headers=auth("partner"))
+            assert keyed.status_code == 200
+    finally:
+        app.state.database.engine.dispose()
