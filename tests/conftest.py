@@ -96,6 +96,9 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
         rate_limit_anonymous=None,
         rate_limit_failed_auth=None,
         resumable_uploads_dir=tmp_path_factory.mktemp("uploads"),
+        # The webhook tests' receivers listen on 127.0.0.1, named so; any other spelling of
+        # a local address (localhost, 2130706433, [::1]…) stays refused.
+        webhook_allowed_hosts=["127.0.0.1"],
     )
 
 
@@ -199,6 +202,7 @@ def serve_live(settings: Settings, **env: str) -> Iterator[LiveServer]:
         "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
         "HERITAGE_RATE_LIMIT_ANONYMOUS_REPORTS": "",
         "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
+        "HERITAGE_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
         **env,
     }
     # A file, not a pipe: a pipe nobody reads would stall a server that logs a lot.

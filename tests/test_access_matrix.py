@@ -182,6 +182,7 @@ def request_for(
                 event_types=["*"],
                 description=None,
                 actor=TEST_ACTOR,
+                allowed_hosts=["127.0.0.1"],
             )[0].id
     if path.startswith("/api/v1/uploads"):
         tus = {"Tus-Resumable": "1.0.0"}
@@ -213,7 +214,7 @@ def request_for(
         ("POST", "/api/v1/assessments/{assessment_id}/review"): {"decision": "verify"},
         ("POST", "/api/v1/monuments/{monument_id}/restoration-assessments"): restoration_fields(),
         ("PATCH", "/api/v1/restoration-assessments/{restoration_id}"): {"status": "approved"},
-        ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
+        ("POST", "/api/v1/webhooks"): {"url": "https://127.0.0.1/hook", "event_types": ["*"]},
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
     if path == "/oai":

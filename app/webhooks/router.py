@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import AdminDep, get_caller
-from app.core.dependencies import SessionDep
+from app.core.dependencies import SessionDep, SettingsDep
 from app.core.http import JsonBody, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
 from app.webhooks import service
@@ -22,15 +22,22 @@ def _read(subscription: WebhookSubscription) -> WebhookRead:
 
 @router.post("", status_code=201, response_model=WebhookCreated)
 def create_webhook(
-    request: Request, caller: AdminDep, _: JsonBody, webhook_in: WebhookCreate, session: SessionDep
+    request: Request,
+    caller: AdminDep,
+    _: JsonBody,
+    webhook_in: WebhookCreate,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Subscribe a URL to event types (admin); the answer holds the signing secret, once."""
+    """Subscribe a URL to event types (admin); the answer holds the signing secret, once.
+    The URL's host must resolve to public addresses (or be allowed by name)."""
     subscription, secret = service.create_subscription(
         session=session,
         url=webhook_in.url,
         event_types=webhook_in.event_types,
         description=webhook_in.description,
         actor=caller,
+        allowed_hosts=settings.webhook_allowed_hosts,
     )
     created = WebhookCreated(**_read(subscription).model_dump(), secret=secret)
     return resource_response(

@@ -83,6 +83,7 @@ def test_the_audit_chain_and_webhook_deliveries_are_read_from_the_database(clien
             event_types=["*"],
             description=None,
             actor=TEST_ACTOR,
+            allowed_hosts=["127.0.0.1"],
         )
     create_site(database)  # one change: one delivery waiting
 

@@ -63,6 +63,7 @@ def seeded_ids(database, app) -> dict[str, int]:
             event_types=["*"],
             description=None,
             actor=TEST_ACTOR,
+            allowed_hosts=["127.0.0.1"],
         )[0].id
     return {
         "site_id": site_id,
