@@ -137,9 +137,14 @@ def check_media(
         int,
         typer.Option(min=0, help="Leave orphans younger than this (uploads still in flight)."),
     ] = 60,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Compare sizes only instead of hashing every file again."),
+    ] = False,
 ) -> None:
-    """List photos whose files are missing and files no photo references; exit 1 if any.
-    `--repair` also removes uploads left half-received by a killed server."""
+    """List photos whose files are missing or altered (each file is hashed again against
+    its recorded SHA-256) and files no photo references; exit 1 if any. `--repair` also
+    removes uploads left half-received by a killed server."""
     from datetime import timedelta
 
     from app.core.storage import make_storage
@@ -153,9 +158,12 @@ def check_media(
             storage=storage,
             repair=repair,
             grace=timedelta(minutes=grace_minutes),
+            quick=quick,
         )
     for photo_id, key in report.missing:
         console.print(f"[red]missing[/red]  photo {photo_id}: {key}")
+    for photo_id, key, problem in report.altered:
+        console.print(f"[red]altered[/red]  photo {photo_id}: {key} has {problem}")
     for key in report.orphans:
         state = "removed" if key in report.removed else "orphan"
         console.print(f"[yellow]{state}[/yellow]  {key}")
@@ -170,6 +178,7 @@ def check_media(
             console.print(f"[yellow]removed[/yellow]  unfinished upload {path}")
     console.print(
         f"{storage.description}: {len(report.missing)} missing file(s), "
+        f"{len(report.altered)} altered file(s) ({'sizes' if quick else 'SHA-256'} checked), "
         f"{len(report.orphans)} orphan file(s), {len(report.removed)} removed."
     )
     if not report.ok:

@@ -7,11 +7,12 @@ A crash between writing a file and committing its row leaves a file without a ro
 row without a file); `heritage-registry media check --repair` removes such orphans.
 """
 
+import hashlib
 import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -249,6 +250,52 @@ def make_storage(settings: Settings) -> Storage:
             key_prefix=settings.s3_key_prefix,
         )
     return LocalStorage(settings.media_root)
+
+
+class IntegrityFailure(StorageError):
+    """A stored file's bytes no longer match the hash recorded when it was stored."""
+
+
+def iter_verified(
+    handle: BinaryIO,
+    *,
+    sha256: str,
+    byte_size: int,
+    on_mismatch: Callable[[str], None],
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[bytes]:
+    """A stored file's bytes in chunks, hashed on the way; closes it at the end.
+
+    The last chunk is held back until the whole file has been hashed: when the bytes differ
+    from `sha256` (or from `byte_size`), `on_mismatch` is told why and the stream ends with
+    `IntegrityFailure` before the last chunk, so the client receives fewer bytes than the
+    announced Content-Length and discards the response instead of keeping altered bytes
+    under the original's ETag.
+    """
+    digest = hashlib.sha256()
+    received = 0
+    held: bytes | None = None
+    try:
+        while chunk := handle.read(chunk_size):
+            received += len(chunk)
+            if received > byte_size:
+                break
+            digest.update(chunk)
+            if held is not None:
+                yield held
+            held = chunk
+        if received != byte_size:
+            problem = f"{received if received < byte_size else 'more'} bytes, not {byte_size}"
+        elif digest.hexdigest() != sha256:
+            problem = "bytes that do not match the recorded SHA-256"
+        else:
+            if held is not None:
+                yield held
+            return
+        on_mismatch(problem)
+        raise IntegrityFailure(problem)
+    finally:
+        handle.close()
 
 
 def iter_file(handle: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:

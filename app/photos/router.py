@@ -7,7 +7,7 @@ from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep, StorageDep
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
-from app.core.storage import iter_file
+from app.core.storage import iter_verified
 from app.monuments.dependencies import MonumentDep
 from app.photos import service
 from app.photos.dependencies import (
@@ -144,7 +144,15 @@ def _send_file(
         sha256=stored.sha256,
         byte_size=stored.byte_size,
         content_type=stored.content_type,
-        open_body=lambda: iter_file(service.open_file(storage=storage, file=stored)),
+        # Evidence: the bytes are checked against their recorded hash as they are sent.
+        open_body=lambda: iter_verified(
+            service.open_file(storage=storage, file=stored),
+            sha256=stored.sha256,
+            byte_size=stored.byte_size,
+            on_mismatch=lambda problem: service.report_altered_file(
+                loaded.photo, kind, stored, problem
+            ),
+        ),
         cache_control=cache_control,
         content_disposition=content_disposition(
             disposition, service.download_name(loaded.photo, kind)

@@ -2,8 +2,9 @@
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, BinaryIO, Literal
 
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 
 from app.assessments import service as assessments
 from app.audit import service as audit
+from app.core import metrics
 from app.core import storage as files
 from app.core.actors import Caller
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
@@ -24,6 +26,8 @@ from app.monuments.models import Monument
 from app.photos import images
 from app.photos.models import Photo, PhotoUploadKey
 from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
+
+log = logging.getLogger(__name__)
 
 PHOTOS_URL = "/api/v1/photos"
 FileKind = Literal["original", "preview", "thumbnail"]
@@ -407,6 +411,20 @@ def open_file(*, storage: Storage, file: StoredFile) -> BinaryIO:
     return storage.open(file.key)
 
 
+def report_altered_file(photo: Photo, kind: FileKind, file: StoredFile, problem: str) -> None:
+    """Record that a stored file was found altered while being served (an integrity event
+    for the operators: the evidence must be restored from a backup)."""
+    metrics.count_mismatch(kind)
+    log.error(
+        "integrity failure: the %s of photo %s (%s) has %s; the response was cut off. "
+        "Restore the file from a backup; `heritage-registry media check` lists every one.",
+        kind,
+        photo.id,
+        file.key,
+        problem,
+    )
+
+
 def download_name(photo: Photo, kind: FileKind) -> str:
     """The file name to offer: the uploaded name's stem with the real format's extension.
 
@@ -446,36 +464,79 @@ def delete_photo(*, session: Session, storage: Storage, photo: Photo, actor: Cal
 
 @dataclass(frozen=True)
 class MediaReport:
-    """Rows whose files are missing, files no row references, and the orphans removed."""
+    """Rows whose files are missing or altered, files no row references, and the orphans
+    removed."""
 
     missing: list[tuple[int, str]]
     orphans: list[str]
     removed: list[str]
+    # (photo id, key, what is wrong): a size or SHA-256 that is not the one recorded.
+    altered: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether every row has its files and every orphan left is being dealt with."""
-        return not self.missing and set(self.orphans) <= set(self.removed)
+        """Whether every row has its files intact and every orphan left is dealt with."""
+        return not self.missing and not self.altered and set(self.orphans) <= set(self.removed)
+
+
+@dataclass(frozen=True)
+class _Expected:
+    photo_id: int
+    sha256: str
+    byte_size: int
+
+
+def _rehash(storage: Storage, key: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(key) as handle:
+        while block := handle.read(files.CHUNK_SIZE):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_media(
-    *, session: Session, storage: Storage, repair: bool, grace: timedelta
+    *, session: Session, storage: Storage, repair: bool, grace: timedelta, quick: bool = False
 ) -> MediaReport:
     """Compare the rows with the stored files; with `repair`, remove orphan files.
 
-    Only orphans older than `grace` are removed: a younger one may be an upload whose row is
-    not committed yet. Missing files cannot be repaired here; the report names their rows.
+    Every stored file is read again and hashed against the SHA-256 its row recorded (with
+    `quick`, only its size is compared), so bytes altered on the volume are found. Only
+    orphans older than `grace` are removed: a younger one may be an upload whose row is not
+    committed yet. Missing and altered files cannot be repaired here; the report names them.
     """
-    referenced: dict[str, int] = {}
+    expected: dict[str, _Expected] = {}
     rows = session.exec(
-        select(Photo.id, Photo.original_key, Photo.preview_key, Photo.thumbnail_key)
+        select(
+            Photo.id,
+            Photo.original_key,
+            Photo.sha256,
+            Photo.byte_size,
+            Photo.preview_key,
+            Photo.preview_sha256,
+            Photo.preview_byte_size,
+            Photo.thumbnail_key,
+            Photo.thumbnail_sha256,
+            Photo.thumbnail_byte_size,
+        )
     )
-    for photo_id, *keys in rows:
-        for key in keys:
-            referenced.setdefault(key, photo_id)
+    for photo_id, *files_of_photo in rows:
+        for index in range(0, len(files_of_photo), 3):
+            key, sha256, byte_size = files_of_photo[index : index + 3]
+            expected.setdefault(key, _Expected(photo_id, sha256, byte_size))
     stored = {item.key: item for item in storage.list()}
-    missing = sorted((photo_id, key) for key, photo_id in referenced.items() if key not in stored)
-    orphans = sorted(key for key in stored if key not in referenced)
+    missing = sorted((e.photo_id, key) for key, e in expected.items() if key not in stored)
+    orphans = sorted(key for key in stored if key not in expected)
+    altered = []
+    for key, wanted in sorted(expected.items()):
+        if key not in stored:
+            continue
+        if stored[key].size != wanted.byte_size:
+            problem = f"{stored[key].size} bytes, not the {wanted.byte_size} recorded"
+        elif not quick and _rehash(storage, key) != wanted.sha256:
+            problem = "bytes that do not match the recorded SHA-256"
+        else:
+            continue
+        altered.append((wanted.photo_id, key, problem))
     removed = []
     if repair:
         cutoff = utc_now() - grace
@@ -483,4 +544,4 @@ def check_media(
             if stored[key].modified_at <= cutoff:
                 storage.delete(key)
                 removed.append(key)
-    return MediaReport(missing=missing, orphans=orphans, removed=removed)
+    return MediaReport(missing=missing, orphans=orphans, removed=removed, altered=altered)
