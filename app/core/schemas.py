@@ -15,11 +15,21 @@ from app.core.time import as_utc, today_utc
 _TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 
+def is_noncharacter(char: str) -> bool:
+    """Whether Unicode reserves this code point never to be a character (U+FDD0–U+FDEF,
+    and the last two of every plane, such as U+FFFE and U+FFFF): XML 1.0 refuses the plane-0
+    ones, so one in a name would make every OAI-PMH response carrying it unparseable."""
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def _no_controls(allowed: frozenset[str]) -> Any:
     def check(value: str) -> str:
         for char in value:
-            if unicodedata.category(char) == "Cc" and char not in allowed:
+            if unicodedata.category(char) in ("Cc", "Cs") and char not in allowed:
                 raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
+            if is_noncharacter(char):
+                raise ValueError(f"must not contain noncharacters (found U+{ord(char):04X})")
         return value
 
     return check

@@ -182,6 +182,17 @@ REFUSED = [
         content=b'{"name": "Tadmur \\ud800", "country": "SY"}',
         headers=JSON_HEADERS,
     ),
+    Hostile("U+FFFE in a name", "POST", SITES, 422, json=site_fields(name="Tadmur\ufffe")),
+    Hostile("U+FFFF in a description", "POST", SITES, 422, json=site_fields(description="\uffff")),
+    Hostile("U+FDD0 in a name", "POST", SITES, 422, json=site_fields(name="Tadmur\ufdd0")),
+    Hostile(
+        "U+10FFFF in an alternative name",
+        "POST",
+        "/api/v1/monuments",
+        422,
+        json="monument:alt_names_noncharacter",
+    ),
+    Hostile("U+FFFE in a search", "GET", "/api/v1/monuments", 422, params={"q": "Bel\ufffe"}),
     Hostile("blank name", "POST", SITES, 422, json=site_fields(name=" \t ")),
     Hostile("name of 301 characters", "POST", SITES, 422, json=site_fields(name="n" * 301)),
     Hostile(
@@ -716,6 +727,8 @@ def _resolve_body(marker: Any, site_id: int) -> Any:
     """Bodies that need the seeded site's id."""
     if marker == "monument:alt_names":
         return monument_fields(site_id, alt_names=["معبد بل\x00"])
+    if marker == "monument:alt_names_noncharacter":
+        return monument_fields(site_id, alt_names=["Bel\U0010ffff"])
     if marker == "monument:precision_nan":
         return monument_fields(site_id, location_precision_m=float("nan"))
     if marker == "monument:Temple":
