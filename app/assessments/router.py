@@ -1,5 +1,6 @@
 """HTTP routes for damage assessments: /api/v1/monuments/{id}/assessments, /api/v1/assessments."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -57,7 +58,7 @@ def list_monument_assessments(
         monument_id=monument.id,
         caller=caller,
         status=status,
-        after=decode_key_cursor(cursor, (str, int)),
+        after=decode_key_cursor(cursor, (date, int)),
         limit=limit,
     )
     next_cursor = None

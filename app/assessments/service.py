@@ -142,6 +142,8 @@ def list_awaiting_review(
 
 def known_by(as_of: date) -> datetime:
     """The first instant after the `as_of` day (UTC): what was verified before it was known."""
+    if as_of >= date.max:  # no day follows the last one a date can hold
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 

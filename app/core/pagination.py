@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query, Request
@@ -40,7 +41,10 @@ def encode_cursor(*key: int | str) -> str:
 
 
 def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey | None:
-    """The sort key a cursor resumes after; `BadRequest` for anything we did not issue."""
+    """The sort key a cursor resumes after; `BadRequest` for anything we did not issue.
+
+    `shape` names each key's type: int, str, or date and datetime for keys written in ISO
+    8601 (they stay text in the key, checked to parse)."""
     if cursor is None:
         return None
     try:
@@ -50,6 +54,11 @@ def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey 
         if payload.get("v") != 1 or not isinstance(key, list) or len(key) != len(shape):
             raise ValueError(key)
         for value, kind in zip(key, shape, strict=True):
+            if kind in (date, datetime):
+                if type(value) is not str:
+                    raise ValueError(value)
+                kind.fromisoformat(value)  # ValueError unless it is one
+                continue
             # bool is an int to Python; a cursor never holds one.
             if type(value) is not kind or (kind is int and not 0 <= value < 2**63):
                 raise ValueError(value)

@@ -115,6 +115,11 @@ AsOf = Annotated[
     Query(description="The state as it was known at the end of this day (UTC), YYYY-MM-DD."),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
+CompareTo = Annotated[
+    date | None,
+    Query(description="An earlier date (on or before `as_of`) to list changes since."),
+    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
+]
 
 
 class InputModel(BaseModel):

@@ -1,15 +1,15 @@
 """HTTP routes for /api/v1/reports: state-of-conservation reports and the registry summary."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller, limit_anonymous_report
 from app.core.dependencies import SessionDep, StorageDep
-from app.core.errors import NotAcceptable
+from app.core.errors import NotAcceptable, Unprocessable
 from app.core.http import etag_for, resource_response
-from app.core.schemas import AsOf, QueryText
+from app.core.schemas import AsOf, CompareTo, QueryText
+from app.core.time import today_utc
 from app.reports import formats, service
 from app.reports.schemas import RegistrySummary, ReportFormat, StateOfConservationReport
 from app.sites.dependencies import SiteDep
@@ -58,12 +58,16 @@ def read_state_of_conservation(
     session: SessionDep,
     storage: StorageDep,
     as_of: AsOf = None,
-    compare_to: Annotated[
-        date | None, Query(description="An earlier date to list changes since.")
-    ] = None,
+    compare_to: CompareTo = None,
     format: Annotated[ReportFormat | None, Query(description="Overrides Accept.")] = None,
 ) -> Response:
     """The property's UNESCO-style state-of-conservation report, as of a date."""
+    if compare_to is not None and compare_to > (as_of or today_utc()):
+        problem = f"must be on or before as_of ({(as_of or today_utc()).isoformat()})"
+        raise Unprocessable(
+            f"compare_to {problem}: a report compares its date with an earlier one.",
+            errors=[{"loc": ["query", "compare_to"], "msg": problem, "type": "date_order"}],
+        )
     chosen = _negotiate(format, request.headers.get("accept", "*/*"))
     if chosen in ("html", "pdf"):
         limit_anonymous_report(request, caller)

@@ -6,6 +6,7 @@ calls the same services as the API and renders a template. Pages are HTML and st
 matrix. Every POST carries the session's CSRF token.
 """
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -437,7 +438,7 @@ def _review_page(
     status_code: int = 200,
 ) -> Response:
     queue = assessments.list_awaiting_review(
-        session=session, after=decode_key_cursor(cursor, (str, int)), limit=PAGE_SIZE
+        session=session, after=decode_key_cursor(cursor, (datetime, int)), limit=PAGE_SIZE
     )
     shown = list(queue[:PAGE_SIZE])
     next_cursor = None

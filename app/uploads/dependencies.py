@@ -87,7 +87,7 @@ class ChunkTarget:
 
 
 def _offset(raw: str | None) -> int:
-    if raw is None or not re.fullmatch(r"\d{1,18}", raw.strip()):
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
         raise BadRequest("Upload-Offset must be the number of bytes already sent (HEAD says).")
     return int(raw)
 
@@ -117,7 +117,9 @@ def check_chunk_target(
     service.check_chunk(
         upload,
         offset=offset,
-        declared_size=int(declared) if declared and declared.isdigit() else None,
+        declared_size=int(declared)
+        if declared and re.fullmatch(r"[0-9]{1,18}", declared)
+        else None,
     )
     # As for multipart uploads: no transaction (on SQLite, no write lock) while the bytes
     # arrive over a slow link; the chunk is committed in a transaction of its own.

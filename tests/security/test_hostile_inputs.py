@@ -360,6 +360,20 @@ REFUSED = [
         params={"cursor": _cursor(b'{"v": 1, "after": ["\\ud800", 1]}')},
     ),
     Hostile(
+        "cursor with a date key that is no date",
+        "GET",
+        ASSESSMENTS,
+        400,
+        params={"cursor": _cursor({"v": 1, "after": ["not-a-date", 1]})},
+    ),
+    Hostile(
+        "cursor with a date key that is a number",
+        "GET",
+        ASSESSMENTS,
+        400,
+        params={"cursor": _cursor({"v": 1, "after": [20150831, 1]})},
+    ),
+    Hostile(
         "feed cursor forged",
         "GET",
         "/api/v1/changes",
@@ -367,6 +381,27 @@ REFUSED = [
         params={"since": _cursor({"v": 1, "after": [True]})},
     ),
     # Queries.
+    Hostile(
+        "report compared with 9999-12-31",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"compare_to": "9999-12-31"},
+    ),
+    Hostile(
+        "report compared with a date after as_of",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"as_of": "2016-01-01", "compare_to": "2016-06-01"},
+    ),
+    Hostile(
+        "report as of 9999-12-31",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"as_of": "9999-12-31"},
+    ),
     Hostile("NUL in a search", "GET", "/api/v1/monuments", 422, params={"q": "Bel\x00"}),
     Hostile("NUL in an audit filter", "GET", "/api/v1/audit", 422, params={"entity_type": "\x00"}),
     Hostile("NUL in a country filter", "GET", SITES, 422, params={"country": "S\x00"}),

@@ -576,3 +576,29 @@ def test_an_upload_whose_photo_was_not_made_yet_is_finished_by_the_next_head(
     assert head.headers["Link"] == f'</api/v1/photos/{photo.id}>; rel="related"'
     assert photo.sha256 == hashlib.sha256(original).hexdigest()
     assert client.get(url, headers=field).json()["state"] == "complete"
+
+
+def test_superscript_digits_in_upload_length_are_a_400(live_server, api_keys, database):
+    # Latin-1 superscripts pass str.isdigit() but not int(); HTTP clients will not send
+    # them, so the requests are written by hand.
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server)
+    for length in (b"\xb2", b"1\xb3", b"\xb9\xb2\xb3"):
+        request = (
+            b"POST /api/v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+            + f"Authorization: Bearer {api_keys['field']}\r\n".encode()
+            + b"Upload-Length: " + length + b"\r\nUpload-Metadata: monument_id MQ==\r\n"
+            + b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )  # fmt: skip
+        with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+            sock.sendall(request)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+        assert b"application/problem+json" in head
+        assert b"Upload-Length must be the size" in body
