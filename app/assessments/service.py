@@ -25,6 +25,8 @@ from app.keys.models import Role
 from app.monuments.models import Monument
 
 PUBLISHED = frozenset({AssessmentStatus.verified})
+# Decided by a reviewer: nothing of these changes any more, their evidence included.
+REVIEWED = frozenset({AssessmentStatus.verified, AssessmentStatus.rejected})
 REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
 
 

@@ -137,7 +137,13 @@ def _replay(
 def check_assessment(
     session: Session, *, assessment_id: int, monument_id: int, actor: Caller
 ) -> None:
-    """`Unprocessable` unless the assessment is visible to the actor and of this monument."""
+    """`Unprocessable` unless the assessment is visible to the actor and of this monument;
+    `Conflict` once it was reviewed, `Forbidden` unless the actor may edit it.
+
+    A photo attached to an assessment is part of what its reviewer judged: evidence can be
+    added while the assessment is a draft or awaits review, by its author or by staff,
+    never to a verified (or rejected) one, which would change it without any review.
+    """
     problem = None
     try:
         assessment = assessments.get_assessment(
@@ -157,6 +163,18 @@ def check_assessment(
             errors=[
                 {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
             ],
+        )
+    if assessment.status in assessments.REVIEWED:
+        raise Conflict(
+            f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "
+            "with it and can no longer change. Upload the photo to the monument without an "
+            "assessment_id, or attach it to a new assessment that supersedes this one."
+        )
+    if actor.role not in assessments.REVIEWER_ROLES and not assessments.is_author(
+        assessment, actor
+    ):
+        raise Forbidden(
+            f"Only the author of assessment {assessment_id} or staff may attach evidence to it."
         )
 
 
