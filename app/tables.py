@@ -8,6 +8,7 @@ from app.monuments.models import Monument
 from app.photos.models import Photo, PhotoUploadKey
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
+from app.ui.models import EndedSession
 from app.uploads.models import Upload
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -15,6 +16,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "DamageAssessment",
+    "EndedSession",
     "Monument",
     "Photo",
     "PhotoUploadKey",

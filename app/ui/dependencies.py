@@ -7,9 +7,12 @@ services decide, so a page can never allow what the API refuses.
 
 import hmac
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import delete
+from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
@@ -28,11 +31,14 @@ from app.core.sessions import (
     SessionCodec,
     csrf_matches,
     key_check,
+    session_fingerprint,
 )
+from app.core.time import utc_now
 from app.keys import service as keys
 from app.keys.models import Role
 from app.monuments.dependencies import MonumentId
 from app.photos.dependencies import PhotoUpload, received_upload, release_for_upload
+from app.ui.models import EndedSession
 
 # The roles of the API routes each page stands for (tests/ui/test_access_matrix.py checks
 # that both answer every role alike).
@@ -61,11 +67,39 @@ def get_browser_session(request: Request) -> BrowserSession | None:
 BrowserSessionDep = Annotated[BrowserSession | None, Depends(get_browser_session)]
 
 
+def end_session(*, session: Session, browser: BrowserSession, max_age_seconds: int) -> None:
+    """Remember that this web session was signed out, so no copy of its cookie works again;
+    sessions whose cookies have expired anyway are forgotten."""
+    now = utc_now()
+    session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+    fingerprint = session_fingerprint(browser)
+    if session.exec(
+        select(EndedSession.id).where(EndedSession.session_hash == fingerprint)
+    ).first():
+        return
+    # The cookie was signed at most max_age ago, so it is worthless past this.
+    expires_at = now + timedelta(seconds=max_age_seconds)
+    session.add(EndedSession(session_hash=fingerprint, ended_at=now, expires_at=expires_at))
+    session.flush()
+
+
+def session_ended(*, session: Session, browser: BrowserSession) -> bool:
+    """Whether this web session was signed out."""
+    fingerprint = session_fingerprint(browser)
+    ended = select(EndedSession.id).where(EndedSession.session_hash == fingerprint)
+    return session.exec(ended).first() is not None
+
+
 def get_ui_caller(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Caller:
-    """The key the session was signed in with, looked up afresh; anonymous without one, or
-    once the key is revoked. Anonymous pages count against the API's anonymous limit."""
+    """The key the session was signed in with, looked up afresh; anonymous without one,
+    once the key is revoked, or once the session was signed out (a copied cookie included).
+    Anonymous pages count against the API's anonymous limit."""
     caller = ANONYMOUS
-    if browser is not None and browser.key_id is not None:
+    if (
+        browser is not None
+        and browser.key_id is not None
+        and not session_ended(session=session, browser=browser)
+    ):
         api_key = keys.find_active_key_by_id(session=session, key_id=browser.key_id)
         if api_key is not None and hmac.compare_digest(
             key_check(api_key.key_hash), browser.key_check or ""

@@ -47,6 +47,7 @@ from app.sites import service as sites
 from app.sites.dependencies import SiteDep
 from app.ui import forms, views
 from app.ui.dependencies import (
+    BrowserSessionDep,
     CheckedFormDep,
     UiAssessmentDep,
     UiAssessorDep,
@@ -54,6 +55,7 @@ from app.ui.dependencies import (
     UiPhotoUploadDep,
     UiStaffDep,
     UiUploaderDep,
+    end_session,
 )
 from app.ui.pages import clear_session_cookie, render, safe_next, set_session_cookie
 from app.ui.schemas import MonumentListFilters
@@ -121,8 +123,16 @@ def sign_in(request: Request, form: CheckedFormDep, session: SessionDep) -> Resp
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, form: CheckedFormDep) -> Response:
-    """End the session in this browser."""
+def sign_out(
+    request: Request, form: CheckedFormDep, session: SessionDep, browser: BrowserSessionDep
+) -> Response:
+    """End the session: in this browser, and for any copy of its cookie."""
+    if browser is not None and browser.signed_in:
+        end_session(
+            session=session,
+            browser=browser,
+            max_age_seconds=request.app.state.session_codec.max_age_seconds,
+        )
     response = _redirect("/ui/?notice=signed-out")
     clear_session_cookie(request, response)
     return response
