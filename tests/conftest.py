@@ -99,6 +99,8 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
         # The webhook tests' receivers listen on 127.0.0.1, named so; any other spelling of
         # a local address (localhost, 2130706433, [::1]…) stays refused.
         webhook_allowed_hosts=["127.0.0.1"],
+        # TestClient sends `Host: testserver`.
+        allowed_hosts=["localhost", "127.0.0.1", "[::1]", "testserver"],
     )
 
 

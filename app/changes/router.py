@@ -9,7 +9,7 @@ from app.changes.entities import FeedEntity
 from app.changes.schemas import ChangesPage
 from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import SessionDep
-from app.core.http import resource_response
+from app.core.http import link_to, resource_response
 from app.core.pagination import Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/changes", tags=["changes"], dependencies=[Depends(get_caller)])
@@ -48,6 +48,6 @@ def list_changes(
     page = ChangesPage(items=items, next_cursor=next_cursor, has_more=has_more)
     headers = {}
     if has_more:
-        next_url = request.url.include_query_params(since=next_cursor)
+        next_url = link_to(request, request.url.include_query_params(since=next_cursor))
         headers["Link"] = f'<{next_url}>; rel="next"'
     return resource_response(request, page, headers=headers)

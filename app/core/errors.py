@@ -77,6 +77,10 @@ class Gone(RegistryError):
     status, slug = 410, "gone"
 
 
+class MisdirectedRequest(RegistryError):
+    status, slug = 421, "misdirected-request"
+
+
 class PreconditionFailed(RegistryError):
     status, slug = 412, "precondition-failed"
 

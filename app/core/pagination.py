@@ -10,6 +10,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 
 from app.core.errors import BadRequest
+from app.core.http import link_to
 
 ItemT = TypeVar("ItemT")
 
@@ -84,5 +85,5 @@ def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     """The `Link: <…>; rel="next"` header for a page, when there is a next page."""
     if next_cursor is None:
         return {}
-    next_url = request.url.include_query_params(cursor=next_cursor)
+    next_url = link_to(request, request.url.include_query_params(cursor=next_cursor))
     return {"Link": f'<{next_url}>; rel="next"'}

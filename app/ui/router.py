@@ -26,7 +26,7 @@ from app.core.actors import ANONYMOUS, Caller
 from app.core.auth import client_address, limit_anonymous_report
 from app.core.dependencies import SessionDep, SettingsDep, StorageDep
 from app.core.errors import Conflict, Forbidden, Unprocessable
-from app.core.http import resource_response
+from app.core.http import link_to, resource_response
 from app.core.pagination import CursorParam, decode_cursor, decode_key_cursor, encode_cursor
 from app.core.ratelimit import RateLimits
 from app.core.schemas import AsOf
@@ -198,7 +198,9 @@ def list_monuments(
         given=given,
         errors=errors,
         site_names=site_names,
-        next_url=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        next_url=link_to(request, request.url.include_query_params(cursor=next_cursor))
+        if next_cursor
+        else None,
         **CHOICES,
     )
 
@@ -305,7 +307,9 @@ def _monument_page(
             photos.present(photo, monument, exact_locations=exact) for photo in gallery[:PHOTO_PAGE]
         ],
         next_photos_url=(
-            str(request.url.include_query_params(photos=next_photos)) if next_photos else None
+            link_to(request, request.url.include_query_params(photos=next_photos))
+            if next_photos
+            else None
         ),
         restorations=[
             restorations.present(opinion, latest_approved=latest)
@@ -496,7 +500,9 @@ def _review_page(
         status_code=status_code,
         items=items,
         refused=refused or {},
-        next_url=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        next_url=link_to(request, request.url.include_query_params(cursor=next_cursor))
+        if next_cursor
+        else None,
     )
 
 
