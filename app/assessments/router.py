@@ -34,8 +34,10 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends
 AssessorDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
 
 
-def _read(assessment: DamageAssessment) -> AssessmentRead:
-    return AssessmentRead.model_validate(service.to_read(assessment))
+def _read(assessment: DamageAssessment, caller: Caller) -> AssessmentRead:
+    return AssessmentRead.model_validate(
+        service.to_read(assessment, names_visible=caller.sees_names)
+    )
 
 
 def _location(assessment: DamageAssessment) -> dict[str, str]:
@@ -66,7 +68,7 @@ def list_monument_assessments(
         last = assessments[limit - 1]
         next_cursor = encode_cursor(last.observed_on.isoformat(), last.id)
     page = Page[AssessmentRead](
-        items=[_read(a) for a in assessments[:limit]], next_cursor=next_cursor
+        items=[_read(a, caller) for a in assessments[:limit]], next_cursor=next_cursor
     )
     return resource_response(request, page, headers=link_headers(request, next_cursor))
 
@@ -88,14 +90,14 @@ def create_assessment(
         actor=caller,
     )
     return resource_response(
-        request, _read(assessment), status_code=201, headers=_location(assessment)
+        request, _read(assessment, caller), status_code=201, headers=_location(assessment)
     )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
-def read_assessment(request: Request, assessment: AssessmentDep) -> Response:
+def read_assessment(request: Request, caller: CallerDep, assessment: AssessmentDep) -> Response:
     """One assessment (drafts only to their author and staff)."""
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(assessment, caller))
 
 
 @router.patch("/assessments/{assessment_id}", response_model=AssessmentRead)
@@ -108,11 +110,11 @@ def update_assessment(
     session: SessionDep,
 ) -> Response:
     """Edit a draft (its author or staff); needs `If-Match`."""
-    require_if_match(request, _read(assessment))
+    require_if_match(request, _read(assessment, caller))
     assessment = service.update_assessment(
         session=session, assessment=assessment, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(assessment, caller))
 
 
 @router.post("/assessments/{assessment_id}/submit", response_model=AssessmentRead)
@@ -121,7 +123,7 @@ def submit_assessment(
 ) -> Response:
     """Send a draft for review (its author or staff)."""
     assessment = service.submit_assessment(session=session, assessment=assessment, actor=caller)
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(assessment, caller))
 
 
 @router.post("/assessments/{assessment_id}/review", response_model=AssessmentRead)
@@ -141,4 +143,4 @@ def review_assessment(
         note=review.note,
         actor=caller,
     )
-    return resource_response(request, _read(assessment))
+    return resource_response(request, _read(assessment, caller))

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import CurrentCondition
 from app.audit import service as audit
-from app.core.actors import Caller
+from app.core.actors import Caller, shown_actor
 from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import utc_now
@@ -360,8 +360,13 @@ def review_assessment(
     return assessment
 
 
-def to_read(assessment: DamageAssessment) -> dict[str, Any]:
-    """The fields of an assessment as `AssessmentRead` names them."""
+def to_read(assessment: DamageAssessment, *, names_visible: bool = False) -> dict[str, Any]:
+    """The fields of an assessment as `AssessmentRead` names them; its author and reviewer
+    by name only when `names_visible` (staff), else by role and key."""
     values = {c.key: getattr(assessment, c.key) for c in DamageAssessment.__table__.columns}
     values["supersedes"] = values.pop("supersedes_id")
+    values["author"] = shown_actor(assessment.author, assessment.author_key_id, names=names_visible)
+    values["reviewer"] = shown_actor(
+        assessment.reviewer, assessment.reviewer_key_id, names=names_visible
+    )
     return values

@@ -102,7 +102,9 @@ def current_etags(
         query = select(DamageAssessment).where(DamageAssessment.id.in_(assessment_ids))
         for assessment in session.exec(query):
             if assessments.may_see(assessment, caller):
-                shown = AssessmentRead.model_validate(assessments.to_read(assessment))
+                shown = AssessmentRead.model_validate(
+                    assessments.to_read(assessment, names_visible=caller.sees_names)
+                )
                 etags[FeedEntity.damage_assessment, assessment.id] = etag_for(render(shown))
     restoration_ids = _ids(events, FeedEntity.restoration_assessment)
     if restoration_ids:
@@ -111,7 +113,9 @@ def current_etags(
             latest = restorations.latest_approved_id(
                 session=session, monument_id=restoration.monument_id
             )
-            shown = restorations.present(restoration, latest_approved=latest)
+            shown = restorations.present(
+                restoration, latest_approved=latest, names_visible=caller.sees_names
+            )
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:
@@ -121,7 +125,12 @@ def current_etags(
             .where(Photo.id.in_(photo_ids), Monument.deleted_at.is_(None))
         )
         for photo, monument in session.exec(query):
-            shown = photos.present(photo, monument, exact_locations=caller.sees_exact_locations)
+            shown = photos.present(
+                photo,
+                monument,
+                exact_locations=caller.sees_exact_locations,
+                names_visible=caller.sees_names,
+            )
             etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
     return etags
 

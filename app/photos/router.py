@@ -80,7 +80,11 @@ def upload_photo(
     metrics.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
-        service.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        service.present_upload(
+            outcome,
+            exact_locations=caller.sees_exact_locations,
+            names_visible=caller.sees_names,
+        ),
         status_code=outcome.status_code,
         headers={"Location": f"{service.PHOTOS_URL}/{outcome.photo.id}"},
     )
@@ -102,7 +106,12 @@ def list_photos(
     next_cursor = encode_cursor(photos[limit - 1].id) if len(photos) > limit else None
     page = Page[PhotoRead](
         items=[
-            service.present(photo, monument, exact_locations=caller.sees_exact_locations)
+            service.present(
+                photo,
+                monument,
+                exact_locations=caller.sees_exact_locations,
+                names_visible=caller.sees_names,
+            )
             for photo in photos[:limit]
         ],
         next_cursor=next_cursor,
@@ -115,7 +124,12 @@ def read_photo(request: Request, caller: CallerDep, loaded: PhotoDep) -> Respons
     """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
     return resource_response(
         request,
-        service.present(loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations),
+        service.present(
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            names_visible=caller.sees_names,
+        ),
     )
 
 

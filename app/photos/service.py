@@ -16,7 +16,7 @@ from app.assessments import service as assessments
 from app.audit import service as audit
 from app.core import metrics
 from app.core import storage as files
-from app.core.actors import Caller
+from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.storage import Storage
 from app.core.time import utc_now
@@ -346,8 +346,11 @@ def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
     return monument.sensitive and not exact_locations
 
 
-def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> PhotoRead:
-    """The photo as a caller sees it: GPS and distance withheld for a sensitive monument."""
+def present(
+    photo: Photo, monument: Monument, *, exact_locations: bool, names_visible: bool = False
+) -> PhotoRead:
+    """The photo as a caller sees it: GPS and distance withheld for a sensitive monument,
+    its uploader named only to staff (`names_visible`), else by role and key."""
     withheld = location_withheld(monument, exact_locations=exact_locations)
     url = f"{PHOTOS_URL}/{photo.id}"
     return PhotoRead(
@@ -380,16 +383,23 @@ def present(photo: Photo, monument: Monument, *, exact_locations: bool) -> Photo
         location_mismatch=None if withheld else photo.location_mismatch,
         location_withheld=withheld,
         original_available=not withheld,
-        uploaded_by=photo.uploaded_by,
+        uploaded_by=shown_actor(photo.uploaded_by, photo.uploaded_by_key_id, names=names_visible),
         links=PhotoLinks(
             original=f"{url}/original", preview=f"{url}/preview", thumbnail=f"{url}/thumbnail"
         ),
     )
 
 
-def present_upload(outcome: UploadOutcome, *, exact_locations: bool) -> PhotoUploaded:
+def present_upload(
+    outcome: UploadOutcome, *, exact_locations: bool, names_visible: bool = False
+) -> PhotoUploaded:
     """The answer to an upload: the photo, and whether it was already there."""
-    read = present(outcome.photo, outcome.monument, exact_locations=exact_locations)
+    read = present(
+        outcome.photo,
+        outcome.monument,
+        exact_locations=exact_locations,
+        names_visible=names_visible,
+    )
     return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
 
 

@@ -4,7 +4,8 @@ and /api/v1/restoration-assessments."""
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from app.core.auth import StaffDep, get_caller
+from app.core.actors import Caller
+from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import SessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor, link_headers
@@ -17,9 +18,9 @@ from app.restoration.schemas import RestorationCreate, RestorationRead, Restorat
 router = APIRouter(prefix="/api/v1", tags=["restoration"], dependencies=[Depends(get_caller)])
 
 
-def _read(session: Session, restoration: RestorationAssessment) -> RestorationRead:
+def _read(session: Session, restoration: RestorationAssessment, caller: Caller) -> RestorationRead:
     latest = service.latest_approved_id(session=session, monument_id=restoration.monument_id)
-    return service.present(restoration, latest_approved=latest)
+    return service.present(restoration, latest_approved=latest, names_visible=caller.sees_names)
 
 
 @router.get(
@@ -27,6 +28,7 @@ def _read(session: Session, restoration: RestorationAssessment) -> RestorationRe
 )
 def list_restoration_assessments(
     request: Request,
+    caller: CallerDep,
     monument: MonumentDep,
     session: SessionDep,
     limit: Limit = 50,
@@ -39,7 +41,10 @@ def list_restoration_assessments(
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
     next_cursor = encode_cursor(restorations[limit - 1].id) if len(restorations) > limit else None
     page = Page[RestorationRead](
-        items=[service.present(r, latest_approved=latest) for r in restorations[:limit]],
+        items=[
+            service.present(r, latest_approved=latest, names_visible=caller.sees_names)
+            for r in restorations[:limit]
+        ],
         next_cursor=next_cursor,
     )
     return resource_response(request, page, headers=link_headers(request, next_cursor))
@@ -67,7 +72,7 @@ def create_restoration_assessment(
     )
     return resource_response(
         request,
-        _read(session, restoration),
+        _read(session, restoration, caller),
         status_code=201,
         headers={"Location": f"{router.prefix}/restoration-assessments/{restoration.id}"},
     )
@@ -75,10 +80,10 @@ def create_restoration_assessment(
 
 @router.get("/restoration-assessments/{restoration_id}", response_model=RestorationRead)
 def read_restoration_assessment(
-    request: Request, restoration: RestorationDep, session: SessionDep
+    request: Request, caller: CallerDep, restoration: RestorationDep, session: SessionDep
 ) -> Response:
     """One restoration assessment."""
-    return resource_response(request, _read(session, restoration))
+    return resource_response(request, _read(session, restoration, caller))
 
 
 @router.patch("/restoration-assessments/{restoration_id}", response_model=RestorationRead)
@@ -91,8 +96,8 @@ def update_restoration_assessment(
     session: SessionDep,
 ) -> Response:
     """Edit it or change its status (staff, admin); needs `If-Match`."""
-    require_if_match(request, _read(session, restoration))
+    require_if_match(request, _read(session, restoration, caller))
     restoration = service.update_restoration(
         session=session, restoration=restoration, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(session, restoration))
+    return resource_response(request, _read(session, restoration, caller))

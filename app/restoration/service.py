@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.service import known_by
 from app.audit import service as audit
-from app.core.actors import Caller
+from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.restoration.models import RestorationAssessment, RestorationStatus
@@ -127,9 +127,18 @@ def summarise(restoration: Any) -> RestorationSummary:
     return RestorationSummary.model_validate(restoration, from_attributes=True)
 
 
-def present(restoration: RestorationAssessment, *, latest_approved: int | None) -> RestorationRead:
-    """A restoration assessment as the API shows it."""
+def present(
+    restoration: RestorationAssessment,
+    *,
+    latest_approved: int | None,
+    names_visible: bool = False,
+) -> RestorationRead:
+    """A restoration assessment as the API shows it; its author by name only when
+    `names_visible` (staff), else by role and key."""
     values = {c.key: getattr(restoration, c.key) for c in RestorationAssessment.__table__.columns}
+    values["author"] = shown_actor(
+        restoration.author, restoration.author_key_id, names=names_visible
+    )
     thousandths = values.pop("estimated_cost_thousandths")
     currency = values.pop("estimated_cost_currency")
     values["estimated_cost"] = (

@@ -304,7 +304,8 @@ def _monument_page(
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
         photos=[
-            photos.present(photo, monument, exact_locations=exact) for photo in gallery[:PHOTO_PAGE]
+            photos.present(photo, monument, exact_locations=exact, names_visible=caller.sees_names)
+            for photo in gallery[:PHOTO_PAGE]
         ],
         next_photos_url=(
             link_to(request, request.url.include_query_params(photos=next_photos))
@@ -312,7 +313,7 @@ def _monument_page(
             else None
         ),
         restorations=[
-            restorations.present(opinion, latest_approved=latest)
+            restorations.present(opinion, latest_approved=latest, names_visible=caller.sees_names)
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
     )
@@ -337,7 +338,10 @@ def read_photo(request: Request, caller: UiCallerDep, loaded: PhotoDep) -> Respo
         request,
         "photo.html",
         photo=photos.present(
-            loaded.photo, loaded.monument, exact_locations=caller.sees_exact_locations
+            loaded.photo,
+            loaded.monument,
+            exact_locations=caller.sees_exact_locations,
+            names_visible=caller.sees_names,
         ),
         monument=loaded.monument,
     )
@@ -487,6 +491,7 @@ def _review_page(
                     photo,
                     monument_rows[assessment.monument_id],
                     exact_locations=caller.sees_exact_locations,
+                    names_visible=caller.sees_names,
                 )
                 for photo in evidence.get(assessment.id, [])
             ],
@@ -691,7 +696,11 @@ def upload_photo(
     )
     return resource_response(
         request,
-        photos.present_upload(outcome, exact_locations=caller.sees_exact_locations),
+        photos.present_upload(
+            outcome,
+            exact_locations=caller.sees_exact_locations,
+            names_visible=caller.sees_names,
+        ),
         status_code=outcome.status_code,
         headers={"Location": f"/ui/photos/{outcome.photo.id}", "Cache-Control": "no-store"},
     )
