@@ -2,6 +2,8 @@
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -21,7 +23,7 @@ from app.core.logs import configure_logging, install_request_logging
 from app.core.metrics import MetricsMiddleware
 from app.core.ratelimit import RateLimits
 from app.core.sessions import SessionCodec, read_or_create_secret
-from app.core.storage import make_storage
+from app.core.storage import make_storage, prepare_folders
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
 from app.metrics.router import router as metrics_router
@@ -54,7 +56,15 @@ Authenticate with `Authorization: Bearer <API key>`. Every error is `application
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A configured application; tests build one per database."""
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # At start-up, not import: a wrong folder setting stops the server with its name.
+        prepare_folders(settings)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Heritage damage registry",
         version="0.1.0",
         description=DESCRIPTION,

@@ -30,6 +30,7 @@ from app.core.errors import (
     NotFound,
     RegistryError,
     Unprocessable,
+    storage_failure,
 )
 from app.core.storage import CHUNK_SIZE, Storage
 from app.core.time import utc_now
@@ -151,9 +152,12 @@ def create_upload(
         expires_at=now + expiry,
     )
     folder = folder_of(root, upload.token)
-    folder.mkdir(parents=True)
-    session.info.setdefault(_MADE, []).append(folder)
-    data_path(root, upload.token).touch()
+    try:
+        folder.mkdir(parents=True)
+        session.info.setdefault(_MADE, []).append(folder)
+        data_path(root, upload.token).touch()
+    except OSError as error:
+        raise storage_failure(error, "resumable upload folder") from None
     session.add(upload)
     session.flush()
     audit.record_write(session=session, actor=owner, action="create", entity=upload)
@@ -235,7 +239,11 @@ def append_chunk(
     # Checked again under the lock: another request may have added bytes meanwhile.
     check_chunk(upload, offset=chunk.offset, declared_size=chunk.size)
     if chunk.size:
-        _append(data_path(root, upload.token), chunk.path, chunk.offset)
+        try:
+            _append(data_path(root, upload.token), chunk.path, chunk.offset)
+        except OSError as error:
+            # The offset is not committed: the client resends from the last one it was told.
+            raise storage_failure(error, "resumable upload folder") from None
         now = utc_now()
         upload.upload_offset += chunk.size
         upload.updated_at = now
