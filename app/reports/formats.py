@@ -45,6 +45,14 @@ CSV_COLUMNS = [
     "estimated_cost_amount",
     "estimated_cost_currency",
 ]
+# The printable report holds everything it shows (styles inline, photos as data: URLs) and
+# runs no script: its policy allows exactly that, so text that slipped through escaping could
+# neither run, load anything, submit a form nor be framed. Styles must be inline: the
+# colour swatches are style attributes.
+REPORT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
     DamageLevel.no_visible_damage: "#1a9850",

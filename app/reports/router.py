@@ -95,7 +95,10 @@ def read_state_of_conservation(
         "Vary": "Authorization, Accept",
         "Cache-Control": "no-cache",
         "Content-Disposition": f'inline; filename="{stem}.{extension}"',
+        "X-Content-Type-Options": "nosniff",
     }
+    if chosen == "html":
+        headers["Content-Security-Policy"] = formats.REPORT_CSP
     return Response(body, media_type=MEDIA_TYPES[chosen], headers=headers)
 
 

@@ -40,6 +40,7 @@ from app.photos import service as photos
 from app.photos.dependencies import IdempotencyKey, ImageRulesDep, PhotoDep
 from app.photos.images import ACCEPTED
 from app.reports import service as reports
+from app.reports.formats import REPORT_CSP
 from app.restoration import service as restorations
 from app.restoration.models import Approach, Feasibility, Prerequisite, Priority
 from app.restoration.schemas import RestorationCreate
@@ -263,7 +264,8 @@ def read_site_report(
             "Content-Disposition": f'inline; filename="{name}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
-        },
+        }
+        | ({"Content-Security-Policy": REPORT_CSP} if format == "html" else {}),
     )
 
 

@@ -265,6 +265,17 @@ def test_html_and_pdf_are_printable_and_self_contained(client, palmyra):
     assert 'filename="state-of-conservation-site-' in pdf.headers["content-disposition"]
 
 
+def test_the_html_report_may_run_nothing_and_load_nothing(client, auth, palmyra):
+    api = client.get(report_url(palmyra["site"]), params={"format": "html"})
+    page = client.get(f"/ui/sites/{palmyra['site']}/report", headers=auth(None))
+
+    for response in (api, page):
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy
+        assert "img-src data:" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 def test_unproducible_accept_is_406(client, palmyra):
     response = client.get(report_url(palmyra["site"]), headers={"Accept": "image/png"})
     assert response.status_code == 406
