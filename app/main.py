@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import tables  # noqa: F401  (every table registered before the first query)
@@ -63,7 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prepare_folders(settings)
         yield
 
-    app = FastAPI(
+    # The documentation pages with Swagger UI and ReDoc served from the package's own copy
+    # (fastapi-offline), pinned with the other dependencies: FastAPI's default pages load
+    # the latest major version from a CDN, unpinned and without integrity checks.
+    app = FastAPIOffline(
+        static_url="/docs-static",
         lifespan=lifespan,
         title="Heritage damage registry",
         version="0.1.0",

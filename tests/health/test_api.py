@@ -56,3 +56,15 @@ def test_reads_and_writes_answer_503_with_retry_after_while_the_database_is_unre
         assert response.headers["retry-after"] == "5"
         assert "database is not available" in response.json()["detail"]
     assert alive.status_code == 200
+
+
+def test_the_documentation_pages_load_nothing_from_other_sites(client):
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(url.startswith("/") for url in assets), assets
+        for url in assets:
+            assert client.get(url).status_code == 200, url
+        assert "cdn.jsdelivr.net" not in html and "fonts.googleapis.com" not in html
