@@ -36,7 +36,8 @@ OPEN = "open"  # probes: no authentication at all
 POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
-    ("GET", "/metrics"): OPEN,
+    # Not for the public: an admin key, or the scraper's token (tests/metrics).
+    ("GET", "/metrics"): ADMIN,
     ("GET", "/api/v1/sites"): ANYONE,
     ("POST", "/api/v1/sites"): STAFF,
     ("GET", "/api/v1/sites/{site_id}"): ANYONE,
