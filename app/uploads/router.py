@@ -153,6 +153,10 @@ def create_upload(
         root=settings.resumable_uploads_dir,
         max_bytes=settings.max_upload_bytes,
         expiry=expiry(settings),
+        open_limits=service.OpenUploadLimits(
+            uploads=settings.max_open_uploads_per_key,
+            bytes=settings.max_open_upload_bytes_per_key,
+        ),
     )
     return Response(
         status_code=201,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import select
 from tusclient.client import TusClient
@@ -422,7 +423,6 @@ def test_a_complete_file_that_is_no_image_is_refused_as_a_multipart_upload_would
 
 
 def test_an_idle_upload_expires_and_clean_removes_it(auth, database, settings):
-    from fastapi.testclient import TestClient
 
     from app.main import create_app
     from tests.keys.test_cli import SCRIPT
@@ -602,3 +602,38 @@ def test_superscript_digits_in_upload_length_are_a_400(live_server, api_keys, da
         assert head.startswith(b"HTTP/1.1 400"), answer[:300]
         assert b"application/problem+json" in head
         assert b"Upload-Length must be the size" in body
+
+
+def test_one_key_cannot_hold_unlimited_uploads_open(client, auth, database, settings):
+    monument_id = str(create_monument(database))
+    field, staff = auth("field"), auth("staff")
+    hundred_mib = 100 * 1024 * 1024
+
+    answers = [create(client, field, hundred_mib, monument_id=monument_id) for _ in range(25)]
+
+    statuses = [a.status_code for a in answers]
+    assert statuses == [201] * settings.max_open_uploads_per_key + [429] * 5
+    refused = answers[-1]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "Finish or terminate" in refused.json()["detail"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert count_rows(database, Upload) == settings.max_open_uploads_per_key
+    # Another key is not held up; ending one upload frees its place.
+    assert create(client, staff, hundred_mib, monument_id=monument_id).status_code == 201
+    ended = client.delete(answers[0].headers["location"], headers={**TUS, **field})
+    assert ended.status_code == 204
+    assert create(client, field, hundred_mib, monument_id=monument_id).status_code == 201
+
+
+def test_the_bytes_one_key_may_declare_in_open_uploads_are_limited(
+    app, settings, auth, database, monkeypatch
+):
+    monkeypatch.setattr(settings, "max_open_upload_bytes_per_key", 250_000)
+    monument_id = str(create_monument(database))
+    field = auth("field")
+    with TestClient(app) as client:
+        first = create(client, field, 200_000, monument_id=monument_id)
+        second = create(client, field, 100_000, monument_id=monument_id)
+        small = create(client, field, 50_000, monument_id=monument_id)
+    assert [first.status_code, second.status_code, small.status_code] == [201, 429, 201]
+    assert "would pass the 250000 allowed" in second.json()["detail"]
