@@ -19,7 +19,7 @@ from app.changes.router import router as changes_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
-from app.core.limits import BodySizeLimitMiddleware
+from app.core.limits import BodySizeLimitMiddleware, BodyTimeoutMiddleware
 from app.core.logs import configure_logging, install_request_logging
 from app.core.metrics import MetricsMiddleware
 from app.core.ratelimit import RateLimits
@@ -104,6 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_for_path=lambda path: (
             upload_body_limit(path, settings) or chunk_body_limit(path, settings)
         ),
+    )
+    app.add_middleware(
+        BodyTimeoutMiddleware,
+        idle_seconds=settings.body_idle_timeout_seconds,
+        min_bytes_per_second=settings.body_min_bytes_per_second,
+        grace_seconds=settings.body_grace_seconds,
     )
     app.add_middleware(TusProtocolMiddleware)
     app.add_middleware(MetricsMiddleware)
