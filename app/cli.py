@@ -136,9 +136,14 @@ def check_media(
         int,
         typer.Option(min=0, help="Leave orphans younger than this (uploads still in flight)."),
     ] = 60,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Compare sizes only instead of hashing every file again."),
+    ] = False,
 ) -> None:
-    """List photos whose files are missing and files no photo references; exit 1 if any.
-    `--repair` also removes uploads left half-received by a killed server."""
+    """List photos whose files are missing or altered (each file is hashed again against
+    its recorded SHA-256) and files no photo references; exit 1 if any. `--repair` also
+    removes uploads left half-received by a killed server."""
     from datetime import timedelta
 
     from app.core.storage import make_storage
@@ -152,9 +157,12 @@ def check_media(
             storage=storage,
             repair=repair,
             grace=timedelta(minutes=grace_minutes),
+            quick=quick,
         )
     for photo_id, key in report.missing:
         console.print(f"[red]missing[/red]  photo {photo_id}: {key}")
+    for photo_id, key, problem in report.altered:
+        console.print(f"[red]altered[/red]  photo {photo_id}: {key} has {problem}")
     for key in report.orphans:
         state = "removed" if key in report.removed else "orphan"
         console.print(f"[yellow]{state}[/yellow]  {key}")
@@ -169,6 +177,7 @@ def check_media(
             console.print(f"[yellow]removed[/yellow]  unfinished upload {path}")
     console.print(
         f"{storage.description}: {len(report.missing)} missing file(s), "
+        f"{len(report.altered)} altered file(s) ({'sizes' if quick else 'SHA-256'} checked), "
         f"{len(report.orphans)} orphan file(s), {len(report.removed)} removed."
     )
     if not report.ok:
@@ -508,10 +517,13 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # The app applies HERITAGE_TRUSTED_PROXIES itself (uvicorn's ProxyHeadersMiddleware
+        # in app.main); uvicorn is told the same so it never believes more than that.
         proxy_headers=True,
         # uvicorn restarts a worker that has not answered its health check within this many
         # seconds; importing the app takes longer than its default 5 s on a loaded machine.
         timeout_worker_healthcheck=60,
+        forwarded_allow_ips=",".join(get_settings().trusted_proxies) or "",
         # app.core.logs writes one JSON access line per request, with its request id.
         access_log=False,
     )

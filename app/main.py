@@ -7,10 +7,14 @@ tools can import the factory without an engine or a `./data/` folder appearing.
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import (
     tables,  # noqa: F401  (every table registered before the first query)
@@ -23,7 +27,7 @@ from app.bundles.router import router as bundles_router
 from app.catalogue.router import router as monuments_router
 from app.changes.router import router as changes_router
 from app.core.auth import install_key_lookup
-from app.core.body_size import BodySizeLimitMiddleware
+from app.core.body_size import BodySizeLimitMiddleware, BodyTimeoutMiddleware
 from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
@@ -31,7 +35,7 @@ from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
 from app.core.logs import configure_logging, install_request_ids
 from app.core.rate_limits import RateLimits
-from app.core.storage import make_storage
+from app.core.storage import make_storage, prepare_folders
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
 from app.keys import service as keys
@@ -65,7 +69,19 @@ Authenticate with `Authorization: Bearer <API key>`. Every error is `application
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A configured application; tests build one per database."""
     settings = settings or get_settings()
-    app = FastAPI(
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # At start-up, not import: a wrong folder setting stops the server with its name.
+        prepare_folders(settings)
+        yield
+
+    # The documentation pages with Swagger UI and ReDoc served from the package's own copy
+    # (fastapi-offline), pinned with the other dependencies: FastAPI's default pages load
+    # the latest major version from a CDN, unpinned and without integrity checks.
+    app = FastAPIOffline(
+        static_url="/docs-static",
+        lifespan=lifespan,
         title="Heritage damage registry",
         version="0.1.0",
         description=DESCRIPTION,
@@ -89,7 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.storage = make_storage(settings)
     app.state.rate_limits = RateLimits.from_settings(settings)
-    images.configure_pillow(max_pixels=settings.max_image_pixels)
+    images.configure_pillow(
+        max_pixels=settings.max_image_pixels, max_decode_bytes=settings.max_decode_bytes
+    )
     app.state.session_codec = SessionCodec(
         _session_secret(settings), max_age_seconds=settings.session_max_age_seconds
     )
@@ -102,9 +120,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             upload_body_limit(path, settings) or chunk_body_limit(path, settings)
         ),
     )
+    app.add_middleware(
+        BodyTimeoutMiddleware,
+        idle_seconds=settings.body_idle_timeout_seconds,
+        min_bytes_per_second=settings.body_min_bytes_per_second,
+        grace_seconds=settings.body_grace_seconds,
+    )
     app.add_middleware(TusProtocolMiddleware)
     app.add_middleware(ObservedRequests)
     install_request_ids(app)
+    # Outermost: every layer inside sees the client that the trusted proxies name.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(sites_router)

@@ -9,6 +9,7 @@ from app.photos.models import Photo, PhotoSource, PhotoUploadKey
 from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
 from app.sources.models import Source
+from app.ui.models import EndedSession
 from app.uploads.models import Upload
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "DamageAssessment",
     "DamageAssessmentSource",
+    "EndedSession",
     "Monument",
     "Photo",
     "PhotoSource",

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.common import POSTGRES_ADMIN_URL, write_results
 from benchmarks.load import (
+    METRICS_TOKEN,
     WRITE_HEAVY,
     LoadStats,
     Registry,
@@ -170,7 +171,7 @@ def database_outage(registry: Registry, *, probes: int = 12) -> dict:
             answers["read"].append(_answer(f"{server.url}/api/v1/monuments"))
             answers["write"].append(_answer(writes, "POST", ASSESSMENT, field_key))
             answers["healthz"].append(_answer(f"{server.url}/healthz"))
-        metrics_down = _answer(f"{server.url}/metrics")[2]
+        metrics_down = _answer(f"{server.url}/metrics", key=METRICS_TOKEN)[2]
 
         _set_connections(admin, database, allowed=True)
         restored = time.monotonic()

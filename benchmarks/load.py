@@ -53,6 +53,9 @@ from benchmarks.common import fresh_database, write_results
 ROOT = Path(__file__).resolve().parent.parent
 
 
+METRICS_TOKEN = "benchmark-scraper-token"
+
+
 @dataclass
 class Registry:
     """A seeded registry a server can be started on: its database, folders and keys."""
@@ -76,7 +79,10 @@ class Registry:
             # The load comes from one address: the limits would turn it into 429s.
             "HERITAGE_RATE_LIMIT_ANONYMOUS": "",
             "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
+            "HERITAGE_RATE_LIMIT_ANONYMOUS_REPORTS": "",
             "HERITAGE_LOG_LEVEL": "WARNING",
+            # /metrics is read as Prometheus would: with the scraper's token.
+            "HERITAGE_METRICS_TOKEN": METRICS_TOKEN,
         }
 
 
@@ -401,7 +407,10 @@ def run_load(*, seconds: float, clients: int) -> dict:
         server.start()
         try:
             stats = asyncio.run(drive(server.url, registry, seconds=seconds, clients=clients))
-            metrics = urllib.request.urlopen(f"{server.url}/metrics", timeout=10).read().decode()
+            scrape = urllib.request.Request(
+                f"{server.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            )
+            metrics = urllib.request.urlopen(scrape, timeout=10).read().decode()
         finally:
             server.stop()
         invariants = check_invariants(registry, stats)

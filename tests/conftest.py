@@ -11,8 +11,11 @@ the fixtures a test uses, `fuzz`, `load` and `faults` by their modules.
 """
 
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +152,11 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
         rate_limit_anonymous=None,
         rate_limit_failed_auth=None,
         resumable_uploads_dir=tmp_path_factory.mktemp("uploads"),
+        # The webhook tests' receivers listen on 127.0.0.1, named so; any other spelling of
+        # a local address (localhost, 2130706433, [::1]…) stays refused.
+        webhook_allowed_hosts=["127.0.0.1"],
+        # TestClient sends `Host: testserver`.
+        allowed_hosts=["localhost", "127.0.0.1", "[::1]", "testserver"],
     )
 
 
@@ -217,67 +225,105 @@ def media_root(settings: Settings) -> Path:
     return settings.media_root
 
 
-@pytest.fixture(scope="module")
-def live_server(settings: Settings, database: Database, tmp_path_factory) -> Iterator[str]:
-    """The real service under uvicorn on a free 127.0.0.1 port, one per test module (each
-    test still starts from empty tables); stopped by PID afterwards."""
+@dataclass(frozen=True)
+class LiveServer:
+    """A uvicorn process serving the app, and its base URL."""
+
+    url: str
+    process: subprocess.Popen
+
+    def peak_rss_bytes(self) -> int:
+        """The most memory the server process has held (VmHWM), in bytes."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
+        return int(kib) * 1024
+
+
+@contextmanager
+def serve_live(settings: Settings, **env: str) -> Iterator[LiveServer]:
+    """The real service under uvicorn on a free 127.0.0.1 port (settings as `settings`, plus
+    `env`); stopped by PID afterwards."""
     import signal
     import socket
-    import subprocess
     import sys
+    import tempfile
     import time
     import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = os.environ | {
+    environment = os.environ | {
         "HERITAGE_DATABASE_URL": settings.database_url,
         "HERITAGE_MEDIA_ROOT": str(settings.media_root),
         "HERITAGE_RATE_LIMIT_ANONYMOUS": "",
         "HERITAGE_RATE_LIMIT_FAILED_AUTH": "",
+        "HERITAGE_RATE_LIMIT_ANONYMOUS_REPORTS": "",
         "HERITAGE_RESUMABLE_UPLOADS_DIR": str(settings.resumable_uploads_dir),
+        "HERITAGE_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
+        **env,
     }
-    # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
-    log = tmp_path_factory.mktemp("live-server") / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=output,
-        )
+    # A file, not a pipe: a pipe nobody reads would stall a server that logs a lot.
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (closed below, after the server)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        # Importing the app takes seconds, more on a busy machine.
+        # A busy machine may take many seconds to import the app.
         deadline = time.monotonic() + 120
         while True:
             try:
                 urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
                 break
             except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not answer in time: {log.read_text()[-2000:]}")
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"the server did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.1)
-        yield base_url
+        yield LiveServer(url=base_url, process=server)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
-            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(settings: Settings, database: Database) -> Iterator[str]:
+    """The real service under uvicorn on a free 127.0.0.1 port, one per test module (each
+    test still starts from empty tables); stopped by PID afterwards."""
+    with serve_live(settings) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def worst_images(request: pytest.FixtureRequest, tmp_path_factory) -> dict[str, Path]:
+    """The worst small image files (tests/photos/worst_images.py) by name, made once and
+    kept in pytest's cache between runs: HEIC files take a minute to encode."""
+    from tests.photos import worst_images as worst
+
+    cache = getattr(request.config, "cache", None)
+    folder = (
+        cache.mkdir(worst.cache_key())
+        if cache is not None
+        else tmp_path_factory.mktemp(worst.cache_key())
+    )
+    return worst.make_all(folder, worst.WORST_ACCEPTED + worst.GIANTS)
 
 
 CHROMIUM = "/usr/bin/chromium"

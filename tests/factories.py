@@ -118,7 +118,9 @@ def create_assessment(
         return assessment.id
 
 
-def create_photo(database: Database, storage: Any, monument_id: int) -> int:
+def create_photo(
+    database: Database, storage: Any, monument_id: int, *, uploader: Caller = TEST_ACTOR
+) -> int:
     """Store a small JPEG as a photo of the monument through the service; returns its id."""
     import hashlib
     import io
@@ -152,7 +154,7 @@ def create_photo(database: Database, storage: Any, monument_id: int) -> int:
                 fields={},
                 idempotency_key=None,
                 rules=photos.ImageRules(max_pixels=10_000_000, min_side=1, mismatch_metres=2000),
-                actor=TEST_ACTOR,
+                actor=uploader,
             )
             return outcome.photo.id
 

@@ -43,7 +43,8 @@ OPEN = "open"  # probes: no authentication at all
 POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
-    ("GET", "/metrics"): OPEN,
+    # Not for the public: an admin key, or the scraper's token (tests/metrics).
+    ("GET", "/metrics"): ADMIN,
     ("GET", "/api/v1/sites"): ANYONE,
     ("POST", "/api/v1/sites"): STAFF,
     ("GET", "/api/v1/sites/{site_id}"): ANYONE,
@@ -192,6 +193,7 @@ def arrange(method: str, path: str, database, field_author: Caller, storage) -> 
                 event_types=["*"],
                 description=None,
                 actor=TEST_ACTOR,
+                allowed_hosts=["127.0.0.1"],
             )[0].id
     return ids
 
@@ -228,7 +230,7 @@ def request_for(method: str, path: str, ids: dict, database, uploader: Caller, s
         ("POST", "/api/v1/sites/{site_id}/restoration-assessments"): statement_fields(
             restorable_percent_min=None, restorable_percent_max=None
         ),
-        ("POST", "/api/v1/webhooks"): {"url": "https://partner.example/hook", "event_types": ["*"]},
+        ("POST", "/api/v1/webhooks"): {"url": "https://127.0.0.1/hook", "event_types": ["*"]},
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
     if path == "/oai":

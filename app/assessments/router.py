@@ -1,5 +1,6 @@
 """HTTP routes for damage assessments: /api/v1/monuments/{id}/assessments, /api/v1/assessments."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -26,8 +27,10 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends
 AssessorDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff, Role.field))]
 
 
-def _read(session: Session, assessment: DamageAssessment) -> AssessmentRead:
-    return service.present(session=session, assessments=[assessment])[0]
+def _read(session: Session, assessment: DamageAssessment, caller: Caller) -> AssessmentRead:
+    return service.present(
+        session=session, assessments=[assessment], names_visible=caller.sees_names
+    )[0]
 
 
 def _location(assessment: DamageAssessment) -> dict[str, str]:
@@ -52,7 +55,7 @@ def list_monument_assessments(
         monument_id=monument.id,
         caller=caller,
         status=status,
-        after=decode_key_cursor(cursor, (str, int)),
+        after=decode_key_cursor(cursor, (date, int)),
         limit=limit,
         axes=axes,
     )
@@ -60,7 +63,9 @@ def list_monument_assessments(
         request,
         assessments,
         limit=limit,
-        present=lambda page: service.present(session=session, assessments=page),
+        present=lambda page: service.present(
+            session=session, assessments=page, names_visible=caller.sees_names
+        ),
         sort_key=lambda last: (last.observed_on.isoformat(), last.id),
     )
 
@@ -82,16 +87,16 @@ def create_assessment(
         actor=caller,
     )
     return resource_response(
-        request, _read(session, assessment), status_code=201, headers=_location(assessment)
+        request, _read(session, assessment, caller), status_code=201, headers=_location(assessment)
     )
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
 def read_assessment(
-    request: Request, assessment: AssessmentDep, session: ReadSessionDep
+    request: Request, caller: CallerDep, assessment: AssessmentDep, session: ReadSessionDep
 ) -> Response:
     """One assessment (drafts only to their author and staff)."""
-    return resource_response(request, _read(session, assessment))
+    return resource_response(request, _read(session, assessment, caller))
 
 
 @router.patch("/assessments/{assessment_id}", response_model=AssessmentRead)
@@ -104,11 +109,11 @@ def update_assessment(
     session: WriteSessionDep,
 ) -> Response:
     """Edit a draft (its author or staff); needs `If-Match`."""
-    require_if_match(request, _read(session, assessment))
+    require_if_match(request, _read(session, assessment, caller))
     assessment = service.update_assessment(
         session=session, assessment=assessment, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(session, assessment))
+    return resource_response(request, _read(session, assessment, caller))
 
 
 @router.post("/assessments/{assessment_id}/submit", response_model=AssessmentRead)
@@ -117,7 +122,7 @@ def submit_assessment(
 ) -> Response:
     """Send a draft for review (its author or staff)."""
     assessment = service.submit_assessment(session=session, assessment=assessment, actor=caller)
-    return resource_response(request, _read(session, assessment))
+    return resource_response(request, _read(session, assessment, caller))
 
 
 @router.post("/assessments/{assessment_id}/review", response_model=AssessmentRead)
@@ -137,4 +142,4 @@ def review_assessment(
         note=review.note,
         actor=caller,
     )
-    return resource_response(request, _read(session, assessment))
+    return resource_response(request, _read(session, assessment, caller))

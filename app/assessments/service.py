@@ -34,7 +34,7 @@ from app.assessments.models import (
     DamageLevel,
 )
 from app.assessments.schemas import AssessmentRead, CurrentCondition
-from app.core.actors import Caller, Role
+from app.core.actors import Caller, Role, shown_actor
 from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
@@ -46,6 +46,8 @@ PUBLISHED = frozenset({AssessmentStatus.verified})
 # The link table's column naming the assessment: what `app.sources` needs to read and write
 # an assessment's citations.
 CITING = DamageAssessmentSource.damage_assessment_id
+# Decided by a reviewer: nothing of these changes any more, their evidence included.
+REVIEWED = frozenset({AssessmentStatus.verified, AssessmentStatus.rejected})
 REVIEWER_ROLES = frozenset({Role.admin, Role.staff})
 
 
@@ -588,21 +590,33 @@ def review_assessment(
     return assessment
 
 
-def to_read(assessment: DamageAssessment, cited: Sequence[Source]) -> dict[str, Any]:
-    """The fields of an assessment, citing these sources, as `AssessmentRead` names them."""
+def to_read(
+    assessment: DamageAssessment, cited: Sequence[Source], *, names_visible: bool = False
+) -> dict[str, Any]:
+    """The fields of an assessment, citing these sources, as `AssessmentRead` names them; its
+    author and reviewer by name only when `names_visible` (staff), else by role and key."""
     values = {c.key: getattr(assessment, c.key) for c in DamageAssessment.__table__.columns}
     values["supersedes"] = values.pop("supersedes_id")
     values["source_ids"] = [source.id for source in cited]
     values["sources"] = [sources.summarise(source) for source in cited]
+    values["author"] = shown_actor(assessment.author, assessment.author_key_id, names=names_visible)
+    values["reviewer"] = shown_actor(
+        assessment.reviewer, assessment.reviewer_key_id, names=names_visible
+    )
     return values
 
 
-def present(*, session: Session, assessments: Sequence[DamageAssessment]) -> list[AssessmentRead]:
-    """Assessments as the API shows them, with the sources each cites (one query)."""
+def present(
+    *, session: Session, assessments: Sequence[DamageAssessment], names_visible: bool = False
+) -> list[AssessmentRead]:
+    """Assessments as the API shows them, with the sources each cites (one query); authors
+    and reviewers named only when `names_visible` (staff)."""
     cited = sources.cited_by(
         session=session, owner=CITING, owner_ids=[assessment.id for assessment in assessments]
     )
     return [
-        AssessmentRead.model_validate(to_read(assessment, cited.get(assessment.id, [])))
+        AssessmentRead.model_validate(
+            to_read(assessment, cited.get(assessment.id, []), names_visible=names_visible)
+        )
         for assessment in assessments
     ]

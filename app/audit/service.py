@@ -176,10 +176,12 @@ def verify_chain(*, session: Session) -> ChainReport:
     ).scalars()
     for event in events:
         length += 1
+        # The snapshot must be the one its digest names: an erased snapshot (NULL) passes
+        # only where the write left none (a deletion, whose after-digest is NULL too).
         intact = (
             event.prev_hash == previous
             and event.hash == chain_hash(event)
-            and (event.state is None or digest(event.state) == event.after_digest)
+            and digest(event.state) == event.after_digest
         )
         if not intact and first_broken is None:
             first_broken = event.id

@@ -77,10 +77,23 @@ def event_type(entity_type: str, action: str) -> str | None:
     return name if name in EVENT_TYPES else None
 
 
+# The event types the public feed shows: what `*` and `<entity>.*` subscribe to.
+PUBLIC_EVENT_TYPES: frozenset[str] = frozenset(
+    f"{entity}.{action}" for entity, actions in PUBLIC_ACTIONS.items() for action in actions
+)
+
+
 def matches(patterns: list[str], name: str) -> bool:
-    """Whether an event type is selected by any of `*`, `<entity>.*` or `<entity>.<action>`."""
+    """Whether an event type is selected by any of `*`, `<entity>.*` or `<entity>.<action>`.
+
+    The wildcards select only what the public feed shows, as partners see it: drafts,
+    submissions and rejections of assessments reach a receiver only when named explicitly.
+    """
+    if name in patterns:
+        return True
     entity = name.partition(".")[0]
-    return any(pattern in ("*", f"{entity}.*", name) for pattern in patterns)
+    wildcard = any(pattern in ("*", f"{entity}.*") for pattern in patterns)
+    return wildcard and name in PUBLIC_EVENT_TYPES
 
 
 def is_valid_pattern(pattern: str) -> bool:

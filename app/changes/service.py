@@ -102,13 +102,17 @@ def current_etags(
     if assessment_ids:
         query = select(DamageAssessment).where(DamageAssessment.id.in_(assessment_ids))
         visible = [a for a in session.exec(query) if assessments.may_see(a, caller)]
-        for shown in assessments.present(session=session, assessments=visible):
+        for shown in assessments.present(
+            session=session, assessments=visible, names_visible=caller.sees_names
+        ):
             etags[FeedEntity.damage_assessment, shown.id] = etag_for(render(shown))
     restoration_ids = _ids(events, FeedEntity.restoration_assessment)
     if restoration_ids:
         query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
         for restoration in session.exec(query):
-            shown = restorations.present_one(session=session, restoration=restoration)
+            shown = restorations.present_one(
+                session=session, restoration=restoration, names_visible=caller.sees_names
+            )
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:
@@ -125,6 +129,7 @@ def current_etags(
                 monument,
                 exact_locations=caller.sees_exact_locations,
                 cited=cited.get(photo.id, []),
+                names_visible=caller.sees_names,
             )
             etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
     source_ids = _ids(events, FeedEntity.source)

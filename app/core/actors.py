@@ -16,6 +16,18 @@ class Role(StrEnum):
 
 # Roles that may see the exact position of a sensitive monument.
 EXACT_LOCATION_ROLES = frozenset({Role.admin, Role.staff, Role.field})
+# Roles that see who did what by name. Everyone else (the public, partners, other field
+# teams) sees a role and a key number: field teams in conflict zones are not named to them.
+NAMED_ROLES = frozenset({Role.admin, Role.staff})
+
+
+def shown_actor(label: str | None, key_id: int | None, *, names: bool) -> str | None:
+    """A recorded actor as a reader sees it: the full label (`field:Team Raqqa (key 7)`)
+    when `names`, else a pseudonym of role and key (`field (key 7)`), stable per key."""
+    if label is None or names:
+        return label
+    role = label.partition(":")[0] if ":" in label else label
+    return f"{role} (key {key_id})" if key_id is not None else role
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,11 @@ class Caller:
     def sees_exact_locations(self) -> bool:
         """Whether sensitive coordinates may be shown to this caller unrounded."""
         return self.role in EXACT_LOCATION_ROLES
+
+    @property
+    def sees_names(self) -> bool:
+        """Whether this caller is shown who did what by name (see `shown_actor`)."""
+        return self.role in NAMED_ROLES
 
     @property
     def label(self) -> str:

@@ -29,7 +29,8 @@ def install_key_lookup(app: FastAPI, find_caller: KeyLookup) -> None:
 
 
 def client_address(request: Request) -> str:
-    """The address rate limits count against (the proxy's client with `--proxy-headers`)."""
+    """The address rate limits count against: the connecting one, or the client named by
+    X-Forwarded-For when the connection comes from one of HERITAGE_TRUSTED_PROXIES."""
     return request.client.host if request.client else "unknown"
 
 
@@ -37,6 +38,14 @@ def limit_anonymous_reader(request: Request) -> None:
     """Count a request made without a key against its address's anonymous limit."""
     limits: RateLimits = request.app.state.rate_limits
     limits.count_anonymous_request(client_address(request))
+
+
+def limit_anonymous_report(request: Request, caller: Caller) -> None:
+    """Count a printable or PDF report rendered for an anonymous caller (a second of CPU
+    each) against its address's report limit."""
+    if caller.role is None:
+        limits: RateLimits = request.app.state.rate_limits
+        limits.count_anonymous_report(client_address(request))
 
 
 def get_caller(request: Request, database: DatabaseDep) -> Caller:
@@ -51,12 +60,13 @@ def get_caller(request: Request, database: DatabaseDep) -> Caller:
         return ANONYMOUS
     limits: RateLimits = request.app.state.rate_limits
     client = client_address(request)
-    # Checked before the key, so that guessing keys gains nothing once the limit is reached.
-    limits.refuse_locked_out(client)
     scheme, _, secret = header.partition(" ")
-    secret = secret.strip()
-    if scheme.lower() != "bearer" or not secret:
-        limits.count_failed_authentication(client)
+    secret = secret.strip() if scheme.lower() == "bearer" else ""
+    # Checked before the key, so that guessing a key gains nothing once the limit is
+    # reached; counted per presented prefix, so others' guesses never lock a valid key out.
+    limits.refuse_locked_out(client, secret)
+    if not secret:
+        limits.count_failed_authentication(client, secret)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
     find_caller: KeyLookup = request.app.state.find_caller
     with database.session(write=False) as session:
@@ -65,7 +75,7 @@ def get_caller(request: Request, database: DatabaseDep) -> Caller:
         # request asks the database whether anything changed once (app.audit.read_cache).
         request.state.registry_generation = session.info.get(GENERATION)
     if caller is None:
-        limits.count_failed_authentication(client)
+        limits.count_failed_authentication(client, secret)
         raise Unauthorized("The API key is unknown or has been revoked.")
     # Who made the request, for its access log line (the key's id, never the key).
     request.state.caller_role = str(caller.role)

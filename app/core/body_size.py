@@ -1,14 +1,22 @@
-"""Request body size limits, answered as problem+json.
+"""Request body limits, answered as problem+json: size, and time.
 
 Starlette's own limiter answers `413` in plain text, so this small ASGI middleware does the
 same job in the registry's error format: it refuses a declared `Content-Length` over the
 limit before reading anything, and stops a chunked body as soon as it passes the limit.
 Routes that stream large files (photo uploads) set their own, larger limit.
+
+Neither uvicorn nor h11 times out a request body that arrives slowly, so a client sending
+a byte every few seconds would hold a worker's request (and a spool file) for hours: a
+second middleware answers `408` when the next part of a body does not come in time, or when
+the body arrives, on average, slower than a floor once a grace period has passed.
 """
 
+import math
 import re
+import time
 from collections.abc import Callable
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +67,76 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, receive_within_limit, send)
+
+
+class BodyTimeout(HTTPException):
+    """Raised from `receive` when a request body stalls or trickles."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(408, detail)
+
+
+class BodyTimeoutMiddleware:
+    """Answer `408` for request bodies that stop arriving, or arrive too slowly."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        idle_seconds: float,
+        min_bytes_per_second: int,
+        grace_seconds: float,
+    ) -> None:
+        self.app = app
+        self.idle_seconds = idle_seconds
+        self.min_rate = min_bytes_per_second
+        self.grace_seconds = grace_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        received = 0
+        complete = False
+
+        async def receive_in_time() -> Message:
+            nonlocal received, complete
+            if complete:
+                # After the body, `receive` only waits for the client to disconnect (while
+                # a response streams): that wait has no limit.
+                return await receive()
+            elapsed = time.monotonic() - started
+            wait = self.idle_seconds
+            # When the average rate would fall below the floor, counting from the start.
+            slow_at = max(self.grace_seconds, received / self.min_rate) if self.min_rate else None
+            if slow_at is not None:
+                wait = min(wait, max(0.0, slow_at - elapsed))
+            with anyio.move_on_after(wait) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                raise BodyTimeout(self._detail(received, time.monotonic() - started))
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
+            else:
+                complete = True
+            return message
+
+        await self.app(scope, receive_in_time, send)
+
+    def _detail(self, received: int, elapsed: float) -> str:
+        if self.min_rate and elapsed >= self.grace_seconds and received < self.min_rate * elapsed:
+            rate = math.floor(received / elapsed) if elapsed else 0
+            return (
+                f"The request body arrived too slowly ({rate} bytes/s after {elapsed:.0f} s; "
+                f"at least {self.min_rate} bytes/s are needed). On a poor connection, send "
+                "photos as resumable uploads (/api/v1/uploads) in small chunks."
+            )
+        return (
+            f"No more of the request body arrived for {self.idle_seconds:g} seconds; the "
+            "request was dropped. Send it again."
+        )
 
 
 def _content_length(scope: Scope) -> int | None:

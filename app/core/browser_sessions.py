@@ -12,6 +12,7 @@ it nor forge the signed cookie. The cookie is also HttpOnly, SameSite=Strict and
 the pages' path, so the JSON API (bearer keys only) never receives it.
 """
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -50,6 +51,11 @@ def new_session(*, key_id: int | None = None, key_hash: str | None = None) -> Br
         key_id=key_id,
         key_check=key_check(key_hash) if key_hash else None,
     )
+
+
+def session_fingerprint(session: BrowserSession) -> str:
+    """A name for the session that reveals nothing of its cookie: its CSRF token's SHA-256."""
+    return hashlib.sha256(session.csrf_token.encode()).hexdigest()
 
 
 def key_check(key_hash: str) -> str:

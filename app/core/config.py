@@ -2,10 +2,13 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A list given in the environment as comma-separated words (not as JSON).
+HostList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -65,6 +68,16 @@ class Settings(BaseSettings):
         description="Largest image decoded, width × height (a 61-MP camera fits); past it the "
         "upload is a decompression bomb (`422`). Decoding needs about 4 bytes per pixel",
     )
+    max_decode_bytes: int = Field(
+        default=224 * 1024 * 1024,
+        ge=32 * 1024 * 1024,
+        description="Memory that decoding images may take at once in one worker process, "
+        "estimated from each file's header before a pixel is decoded: an image that alone "
+        "would need more is refused (422), uploads that together would need more wait for "
+        "each other (503 after a minute). 224 MiB decodes a 24-megapixel HEIC, any JPEG up to "
+        "max_image_pixels, a 40-megapixel PNG or TIFF; a lossless WebP costs four times "
+        "what a PNG of its size does (12 megapixels)",
+    )
     min_image_side: int = Field(
         default=32,
         ge=1,
@@ -94,6 +107,17 @@ class Settings(BaseSettings):
         description="How long a resumable upload lives after its last chunk (72 h by default), "
         "and how long a finished or refused one's outcome stays readable; then `410`, and "
         "`heritage-registry uploads clean` removes it",
+    )
+    max_open_uploads_per_key: int = Field(
+        default=20,
+        ge=1,
+        description="Resumable uploads one key may have open (started, not complete) at once; "
+        "past it, starting another answers 429 until one completes, is terminated or expires",
+    )
+    max_open_upload_bytes_per_key: int = Field(
+        default=2 * 1024 * 1024 * 1024,
+        ge=1024,
+        description="Bytes one key's open resumable uploads may declare in total (429 past it)",
     )
     storage_backend: Literal["local", "s3"] = Field(
         default="local",
@@ -148,6 +172,13 @@ class Settings(BaseSettings):
         "`HERITAGE_WEBHOOK_TIMEOUT_SECONDS`. After a crash another worker retries the delivery "
         "once it has passed",
     )
+    webhook_allowed_hosts: HostList = Field(
+        default=[],
+        description="Receiver host names (or IP literals) that may resolve to loopback, "
+        "private, link-local or other non-public addresses; every other receiver must "
+        "resolve to public addresses only, checked when it is registered and again at each "
+        "delivery. Comma-separated in the environment, e.g. `hooks.internal,10.0.0.7`",
+    )
     worker_poll_seconds: float = Field(
         default=2,
         gt=0,
@@ -192,6 +223,19 @@ class Settings(BaseSettings):
         "address may make; past it every keyed request from that address is `429` until the "
         "window passes; empty: no limit",
     )
+    rate_limit_anonymous_reports: str | None = Field(
+        default="10/minute",
+        description="Printable (HTML) and PDF reports an anonymous client address may have "
+        "rendered, on the API and the web pages alike (each costs up to a second of CPU); "
+        "counted on top of rate_limit_anonymous; empty: no limit",
+    )
+    trusted_proxies: HostList = Field(
+        default=["127.0.0.1", "::1"],
+        description="Addresses (or networks, or `*`) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed: the client address that rate "
+        "limits and lockouts count comes from there. Default: a proxy on the same machine. "
+        "Comma-separated in the environment; empty: believe no forwarded header",
+    )
     rate_limit_storage_uri: str = Field(
         default="memory://",
         description="Where rate-limit counters live: `memory://` counts per worker process (N "
@@ -209,7 +253,61 @@ class Settings(BaseSettings):
         "development",
     )
 
-    @field_validator("rate_limit_anonymous", "rate_limit_failed_auth", mode="after")
+    # Request bodies (app.core.body_size).
+    body_idle_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="Longest wait for the next part of a request body; past it the request "
+        "answers 408 (a client that stalls keeps no worker busy)",
+    )
+    body_min_bytes_per_second: int = Field(
+        default=1024,
+        ge=0,
+        description="Slowest average rate a request body may arrive at, once it has taken "
+        "body_grace_seconds; slower bodies answer 408 (0: no minimum). Field teams on poor "
+        "links use resumable uploads, whose chunks may be small",
+    )
+    body_grace_seconds: float = Field(
+        default=60, gt=0, description="How long a body may take before its rate is checked"
+    )
+
+    # Links and hosts.
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The registry's address as clients reach it, e.g. "
+        "`https://registry.example.org`; absolute links (IIIF ids, the OAI-PMH base URL, "
+        "pagination `Link` headers) are built from it, never from the request's Host header. "
+        "Unset: `Link` headers are relative, and IIIF and OAI-PMH answer only requests whose "
+        "Host is one of allowed_hosts",
+    )
+    allowed_hosts: HostList = Field(
+        default=["localhost", "127.0.0.1", "[::1]"],
+        description="Host names absolute links may be built from when public_url is unset "
+        "(others answer 421); comma-separated in the environment",
+    )
+
+    # Monitoring.
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to read /metrics "
+        "(`authorization: credentials` in its scrape config); without it, /metrics answers "
+        "admin keys only",
+    )
+
+    @field_validator("trusted_proxies", "webhook_allowed_hosts", "allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator(
+        "rate_limit_anonymous",
+        "rate_limit_failed_auth",
+        "rate_limit_anonymous_reports",
+        mode="after",
+    )
     @classmethod
     def _valid_rate_limit(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -6,6 +6,7 @@ libraries (fastapi-problem and rfc9457 are single-maintainer packages whose vali
 output carries no `detail` naming what to fix).
 """
 
+import errno
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
@@ -77,6 +78,10 @@ class Gone(RegistryError):
     status, slug = 410, "gone"
 
 
+class MisdirectedRequest(RegistryError):
+    status, slug = 421, "misdirected-request"
+
+
 class PreconditionFailed(RegistryError):
     status, slug = 412, "precondition-failed"
 
@@ -103,6 +108,47 @@ class TooManyRequests(RegistryError):
 
 class ServiceUnavailable(RegistryError):
     status, slug = 503, "service-unavailable"
+
+
+class InsufficientStorage(RegistryError):
+    status, slug = 507, "insufficient-storage"
+
+
+# How long a client should wait before retrying after a storage fault that passes by itself.
+STORAGE_RETRY_AFTER_SECONDS = 30
+# A volume that is full, read-only, not writable by the service, or gone: it needs an
+# operator, so retrying soon will not help (507). Anything else (an I/O error, a network
+# file system timing out) may pass (503 with Retry-After).
+_NEEDS_AN_OPERATOR = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+    }
+)
+
+
+def storage_failure(error: OSError, what: str) -> RegistryError:
+    """The problem to answer when writing to `what` ("the photo storage"…) failed: `507` for
+    a full or unwritable volume, `503` with Retry-After for a fault that may pass. The
+    detail names no path; the log (see `log_storage_failure`) does."""
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    if error.errno in _NEEDS_AN_OPERATOR:
+        state = "is full" if full else "cannot be written to"
+        return InsufficientStorage(
+            f"The server's {what} {state}; nothing was stored. The registry's operators "
+            "have to free or fix it: send the photo again later."
+        )
+    return ServiceUnavailable(
+        f"The server's {what} failed ({error.strerror or type(error).__name__}); nothing "
+        f"was stored. Retry in {STORAGE_RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+    )
 
 
 # How long a client should wait before retrying when the database cannot be reached.
@@ -286,6 +332,15 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             type(getattr(exc, "orig", None) or exc).__name__,
         )
         return await registry_error(request, unavailable)
+
+    @app.exception_handler(OSError)
+    async def os_error(request: Request, exc: OSError) -> Response:
+        # Writes to the storage are turned into problems where they happen; a full or
+        # read-only volume met anywhere else is still no reason for a 500.
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            log.error("storage fault on %s %s: %s", request.method, request.url.path, exc)
+            return await registry_error(request, storage_failure(exc, "storage"))
+        return await unexpected_error(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -15,10 +15,45 @@ from urllib.parse import quote
 from fastapi import Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.datastructures import URL
 
-from app.core.errors import PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+from app.core.errors import (
+    MisdirectedRequest,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnsupportedMediaType,
+)
 
 JSON = "application/json"
+
+
+def public_base_url(request: Request) -> str:
+    """The registry's root URL for absolute links (no trailing slash): HERITAGE_PUBLIC_URL,
+    or else the request's own, only when its Host is one of HERITAGE_ALLOWED_HOSTS.
+
+    Links are never built from any Host a client sends: a shared cache would keep links to
+    the attacker's host for everyone (Host header poisoning). `421` for another Host.
+    """
+    settings = request.app.state.settings
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = (request.url.hostname or "").lower()
+    allowed = {name.strip().strip("[]").lower() for name in settings.allowed_hosts}
+    if host not in allowed:
+        raise MisdirectedRequest(
+            f"This registry does not build links for the host '{host}'. Use one of "
+            f"{', '.join(settings.allowed_hosts) or 'its configured hosts'}; operators: set "
+            "HERITAGE_PUBLIC_URL to the address clients reach the registry at."
+        )
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def link_to(request: Request, url: URL) -> str:
+    """A URL of this registry for a Link header or a page: absolute from HERITAGE_PUBLIC_URL
+    when it is set, otherwise relative (path and query), never from the Host header."""
+    local = url.path + (f"?{url.query}" if url.query else "")
+    public_url = request.app.state.settings.public_url
+    return public_url.rstrip("/") + local if public_url else local
 
 
 def etag_for(body: bytes) -> str:

@@ -54,6 +54,19 @@ PHOTO_UPLOAD_BYTES = Counter(
 )
 
 
+STORED_FILE_MISMATCHES = Counter(
+    "heritage_stored_file_mismatches",
+    "Stored files whose bytes no longer match their recorded SHA-256 when served, by kind.",
+    ["kind"],
+    registry=PROCESS_METRICS,
+)
+
+
+def count_mismatch(kind: str) -> None:
+    """Count one stored file found altered while it was being served."""
+    STORED_FILE_MISMATCHES.labels(kind=kind).inc()
+
+
 def count_upload(*, created: bool, byte_size: int) -> None:
     """Count one accepted upload (and its bytes when it made a new photo)."""
     PHOTO_UPLOADS.labels(outcome="created" if created else "duplicate").inc()

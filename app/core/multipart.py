@@ -8,6 +8,7 @@ thread, so a large upload does not stall the event loop.
 """
 
 import hashlib
+import logging
 import os
 import tempfile
 import unicodedata
@@ -20,8 +21,16 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
-from app.core.errors import BadRequest, ContentTooLarge, Unprocessable, UnsupportedMediaType
+from app.core.errors import (
+    BadRequest,
+    ContentTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+    storage_failure,
+)
 from app.core.storage import CHUNK_SIZE
+
+log = logging.getLogger(__name__)
 
 WRITE_BUFFER = 1024 * 1024
 SPOOL_PREFIX, SPOOL_SUFFIX = "upload-", ".part"
@@ -130,7 +139,11 @@ async def receive_form(
     if not boundary:
         raise BadRequest("The multipart Content-Type has no boundary parameter.")
 
-    fd, spool_name = tempfile.mkstemp(prefix=SPOOL_PREFIX, suffix=SPOOL_SUFFIX, dir=temp_dir)
+    try:
+        fd, spool_name = tempfile.mkstemp(prefix=SPOOL_PREFIX, suffix=SPOOL_SUFFIX, dir=temp_dir)
+    except OSError as error:
+        log.error("cannot spool an upload in %s: %s", temp_dir or tempfile.gettempdir(), error)
+        raise storage_failure(error, "upload folder") from None
     spool = os.fdopen(fd, "wb")
     spool_path = Path(spool_name)
     digest = hashlib.sha256()
@@ -251,8 +264,15 @@ async def receive_form(
             raise Unprocessable(f"The form has no '{file_field}' part: attach the image file.")
         await run_in_threadpool(write_pending, pending)
         await run_in_threadpool(spool.close)
+    except OSError as error:
+        with suppress(OSError):
+            spool.close()
+        spool_path.unlink(missing_ok=True)
+        log.error("cannot spool an upload in %s: %s", spool_path.parent, error)
+        raise storage_failure(error, "upload folder") from None
     except BaseException:
-        spool.close()
+        with suppress(OSError):
+            spool.close()
         spool_path.unlink(missing_ok=True)
         raise
     declared = file_part.headers.get(b"content-type")

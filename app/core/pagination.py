@@ -4,13 +4,14 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel
 
 from app.core.errors import BadRequest
-from app.core.http import resource_response
+from app.core.http import link_to, resource_response
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
@@ -43,7 +44,10 @@ def encode_cursor(*key: int | str) -> str:
 
 
 def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey | None:
-    """The sort key a cursor resumes after; `BadRequest` for anything we did not issue."""
+    """The sort key a cursor resumes after; `BadRequest` for anything we did not issue.
+
+    `shape` names each key's type: int, str, or date and datetime for keys written in ISO
+    8601 (they stay text in the key, checked to parse)."""
     if cursor is None:
         return None
     try:
@@ -53,6 +57,11 @@ def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey 
         if payload.get("v") != 1 or not isinstance(key, list) or len(key) != len(shape):
             raise ValueError(key)
         for value, kind in zip(key, shape, strict=True):
+            if kind in (date, datetime):
+                if type(value) is not str:
+                    raise ValueError(value)
+                kind.fromisoformat(value)  # ValueError unless it is one
+                continue
             # bool is an int to Python; a cursor never holds one.
             if type(value) is not kind or (kind is int and not 0 <= value < 2**63):
                 raise ValueError(value)
@@ -78,7 +87,7 @@ def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     """The `Link: <…>; rel="next"` header for a page, when there is a next page."""
     if next_cursor is None:
         return {}
-    next_url = request.url.include_query_params(cursor=next_cursor)
+    next_url = link_to(request, request.url.include_query_params(cursor=next_cursor))
     return {"Link": f'<{next_url}>; rel="next"'}
 
 

@@ -1,5 +1,11 @@
 """Rate limits per client address: anonymous readers, and callers that fail to authenticate.
 
+Failed authentications are counted per address *and* presented key prefix (the key's first
+characters, which `keys list` shows): a field team's valid key is not refused because
+someone behind the same satellite uplink mistyped or guessed other keys, while guessing any
+one key stays throttled. A guess that does not start with an existing key's prefix cannot
+succeed whatever its rest, so nothing is lost by not counting such guesses together.
+
 Counting is done by the `limits` library (moving windows, the same storage backends as
 Flask-Limiter and slowapi). slowapi itself is built around per-route decorators and its own
 429 handler; here the two limits hang off authentication (app.core.auth), which every API
@@ -20,14 +26,32 @@ from limits.strategies import MovingWindowRateLimiter
 from app.core.config import Settings
 from app.core.errors import TooManyRequests
 
+# As many characters as a key's stored prefix (app.keys: "hr_" and 7 more).
+KEY_PREFIX_CHARS = 10
+
+
+def _prefix_of(presented_key: str) -> str:
+    # Hex, so that whatever a client sends makes a plain storage key (no separators).
+    return presented_key[:KEY_PREFIX_CHARS].encode("utf-8", "replace").hex()
+
 
 class RateLimits:
     """The registry's two limits, counted per client address."""
 
-    def __init__(self, *, anonymous: str | None, failed_auth: str | None, storage_uri: str) -> None:
+    def __init__(
+        self,
+        *,
+        anonymous: str | None,
+        failed_auth: str | None,
+        storage_uri: str,
+        anonymous_reports: str | None = None,
+    ) -> None:
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
         self.anonymous: list[RateLimitItem] = parse_many(anonymous) if anonymous else []
         self.failed_auth: list[RateLimitItem] = parse_many(failed_auth) if failed_auth else []
+        self.anonymous_reports: list[RateLimitItem] = (
+            parse_many(anonymous_reports) if anonymous_reports else []
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimits":
@@ -36,6 +60,7 @@ class RateLimits:
             anonymous=settings.rate_limit_anonymous,
             failed_auth=settings.rate_limit_failed_auth,
             storage_uri=settings.rate_limit_storage_uri,
+            anonymous_reports=settings.rate_limit_anonymous_reports,
         )
 
     def count_anonymous_request(self, client: str) -> None:
@@ -49,24 +74,38 @@ class RateLimits:
                     "Wait, or ask the registry for a partner key.",
                 )
 
-    def refuse_locked_out(self, client: str) -> None:
-        """`TooManyRequests` while the address has used up its failed authentications."""
-        for item in self.failed_auth:
-            if not self.limiter.test(item, "failed-auth", client):
+    def count_anonymous_report(self, client: str) -> None:
+        """Count one printable or PDF report rendered for an anonymous address."""
+        for item in self.anonymous_reports:
+            if not self.limiter.hit(item, "anonymous-report", client):
                 raise self._refusal(
                     item,
-                    ("failed-auth", client),
-                    f"Too many failed authentications from your address (limit {item}); "
-                    "check the key and wait before trying again.",
+                    ("anonymous-report", client),
+                    f"Too many printable or PDF reports without an API key from your address "
+                    f"(limit {item}); the JSON and CSV reports are not limited so, or use a "
+                    "partner key.",
                 )
 
-    def count_failed_authentication(self, client: str) -> None:
-        """Remember one failed authentication from the address."""
+    def refuse_locked_out(self, client: str, presented_key: str) -> None:
+        """`TooManyRequests` while the address has used up its failed authentications with
+        keys that start like `presented_key`."""
+        identifiers = ("failed-auth", client, _prefix_of(presented_key))
         for item in self.failed_auth:
-            self.limiter.hit(item, "failed-auth", client)
+            if not self.limiter.test(item, *identifiers):
+                raise self._refusal(
+                    item,
+                    identifiers,
+                    f"Too many failed authentications from your address with keys starting "
+                    f"like this one (limit {item}); check the key and wait before trying again.",
+                )
+
+    def count_failed_authentication(self, client: str, presented_key: str) -> None:
+        """Remember one failed authentication from the address with this key's prefix."""
+        for item in self.failed_auth:
+            self.limiter.hit(item, "failed-auth", client, _prefix_of(presented_key))
 
     def _refusal(
-        self, item: RateLimitItem, identifiers: tuple[str, str], detail: str
+        self, item: RateLimitItem, identifiers: tuple[str, ...], detail: str
     ) -> TooManyRequests:
         stats = self.limiter.get_window_stats(item, *identifiers)
         wait = max(1, math.ceil(stats.reset_time - time.time()))

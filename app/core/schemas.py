@@ -16,11 +16,21 @@ from app.core.time import as_utc, today_utc
 _TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 
+def is_noncharacter(char: str) -> bool:
+    """Whether Unicode reserves this code point never to be a character (U+FDD0–U+FDEF,
+    and the last two of every plane, such as U+FFFE and U+FFFF): XML 1.0 refuses the plane-0
+    ones, so one in a name would make every OAI-PMH response carrying it unparseable."""
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def _no_controls(allowed: frozenset[str]) -> Any:
     def check(value: str) -> str:
         for char in value:
-            if unicodedata.category(char) == "Cc" and char not in allowed:
+            if unicodedata.category(char) in ("Cc", "Cs") and char not in allowed:
                 raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
+            if is_noncharacter(char):
+                raise ValueError(f"must not contain noncharacters (found U+{ord(char):04X})")
         return value
 
     return check
@@ -107,6 +117,11 @@ AsOf = Annotated[
         description="The date the condition held (YYYY-MM-DD): judged on every record "
         "verified now, by when things were observed. Omitted: today."
     ),
+    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
+]
+CompareTo = Annotated[
+    date | None,
+    Query(description="An earlier date (on or before `as_of`) to list changes since."),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
 

@@ -7,11 +7,14 @@ A crash between writing a file and committing its row leaves a file without a ro
 row without a file); `heritage-registry media check --repair` removes such orphans.
 """
 
+import hashlib
 import logging
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -21,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.config import Settings
+from app.core.errors import STORAGE_RETRY_AFTER_SECONDS, ServiceUnavailable, storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +96,17 @@ class LocalStorage:
         # Write beside the target and rename: a reader never sees half a file, and a crash
         # leaves only a dot-file that `list` ignores.
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             with partial.open("wb") as out:
                 write(out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, target)
+        except OSError as error:
+            log.error("cannot write %s to %s: %s", key, self.description, error)
+            raise storage_failure(error, "photo storage") from None
         finally:
             partial.unlink(missing_ok=True)
 
@@ -139,13 +146,9 @@ class LocalStorage:
                 )
 
     def check(self) -> None:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / f".ready-{uuid.uuid4().hex}"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as error:
-            raise StorageError(f"the media folder {self.root} is not writable: {error}") from None
+        problem = folder_problem(self.root)
+        if problem is not None:
+            raise StorageError(f"the media folder {self.root} {problem}")
 
 
 class S3Storage:
@@ -182,35 +185,55 @@ class S3Storage:
 
     def put_file(self, key: str, source: Path, *, content_type: str) -> None:
         # upload_file switches to a multipart upload for large files.
-        self.client.upload_file(
-            str(source), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
-        )
+        with self._failures_answered():
+            self.client.upload_file(
+                str(source), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
+            )
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
-        )
+        with self._failures_answered():
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+            )
+
+    @contextmanager
+    def _failures_answered(self) -> Iterator[None]:
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+            # The bucket is unreachable, refuses or throttles: boto3 already retried.
+            log.error("cannot write to %s: %s", self.description, error)
+            raise ServiceUnavailable(
+                "The server's photo storage is not answering; nothing was stored or sent. "
+                f"Retry in {STORAGE_RETRY_AFTER_SECONDS} seconds.",
+                headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+            ) from None
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
+        with self._failures_answered():
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
         return True
 
     def open(self, key: str) -> BinaryIO:
         from botocore.exceptions import ClientError
 
-        try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-                raise MissingFile(key) from None
-            raise
+        with self._failures_answered():
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    raise MissingFile(key) from None
+                raise
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
@@ -234,6 +257,82 @@ class S3Storage:
             raise StorageError(f"the S3 bucket {self.bucket} is not reachable: {error}") from None
 
 
+# Bytes written to probe a folder: enough to fail on a full volume, which still takes an
+# empty file (a name costs no block).
+PROBE_BYTES = 64 * 1024
+
+
+def folder_problem(folder: Path) -> str | None:
+    """What keeps files from being written in `folder` now ("is full…"), or None."""
+    probe = folder / f".ready-{uuid.uuid4().hex}"
+    try:
+        with probe.open("wb") as out:
+            out.write(b"\0" * PROBE_BYTES)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as error:
+        return f"cannot be written to ({error.strerror or error})"
+    finally:
+        with suppress(OSError):
+            probe.unlink(missing_ok=True)
+    return None
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder the service writes to, and the setting that names it."""
+
+    name: str
+    setting: str
+    path: Path
+    configured: bool = True
+
+
+def writable_folders(settings: Settings) -> list[Folder]:
+    """Every local folder the service writes files to."""
+    folders = []
+    if settings.storage_backend == "local":
+        folders.append(Folder("photo storage", "HERITAGE_MEDIA_ROOT", settings.media_root))
+    spool = settings.upload_temp_dir
+    folders.append(
+        Folder(
+            "upload folder",
+            "HERITAGE_UPLOAD_TEMP_DIR",
+            spool or Path(tempfile.gettempdir()),
+            configured=spool is not None,
+        )
+    )
+    folders.append(
+        Folder(
+            "resumable upload folder",
+            "HERITAGE_RESUMABLE_UPLOADS_DIR",
+            settings.resumable_uploads_dir,
+        )
+    )
+    return folders
+
+
+class StartupError(RuntimeError):
+    """A setting names a folder the service cannot use; the message names the setting."""
+
+
+def prepare_folders(settings: Settings) -> None:
+    """Create every configured folder (with its parents); `StartupError` naming the setting
+    when one cannot be, so a wrong path stops the service at start instead of failing each
+    upload later."""
+    for folder in writable_folders(settings):
+        if not folder.configured:
+            continue
+        try:
+            folder.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StartupError(
+                f"{folder.setting}={folder.path} cannot be created: "
+                f"{error.strerror or error}. Point {folder.setting} at a folder the service "
+                "may write to."
+            ) from None
+
+
 def make_storage(settings: Settings) -> Storage:
     """The storage backend the settings choose."""
     if settings.storage_backend == "s3":
@@ -249,6 +348,52 @@ def make_storage(settings: Settings) -> Storage:
             key_prefix=settings.s3_key_prefix,
         )
     return LocalStorage(settings.media_root)
+
+
+class IntegrityFailure(StorageError):
+    """A stored file's bytes no longer match the hash recorded when it was stored."""
+
+
+def iter_verified(
+    handle: BinaryIO,
+    *,
+    sha256: str,
+    byte_size: int,
+    on_mismatch: Callable[[str], None],
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[bytes]:
+    """A stored file's bytes in chunks, hashed on the way; closes it at the end.
+
+    The last chunk is held back until the whole file has been hashed: when the bytes differ
+    from `sha256` (or from `byte_size`), `on_mismatch` is told why and the stream ends with
+    `IntegrityFailure` before the last chunk, so the client receives fewer bytes than the
+    announced Content-Length and discards the response instead of keeping altered bytes
+    under the original's ETag.
+    """
+    digest = hashlib.sha256()
+    received = 0
+    held: bytes | None = None
+    try:
+        while chunk := handle.read(chunk_size):
+            received += len(chunk)
+            if received > byte_size:
+                break
+            digest.update(chunk)
+            if held is not None:
+                yield held
+            held = chunk
+        if received != byte_size:
+            problem = f"{received if received < byte_size else 'more'} bytes, not {byte_size}"
+        elif digest.hexdigest() != sha256:
+            problem = "bytes that do not match the recorded SHA-256"
+        else:
+            if held is not None:
+                yield held
+            return
+        on_mismatch(problem)
+        raise IntegrityFailure(problem)
+    finally:
+        handle.close()
 
 
 def iter_file(handle: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:

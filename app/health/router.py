@@ -1,12 +1,14 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
+from typing import Any
+
 from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.dependencies import DatabaseDep, StorageDep
+from app.core.dependencies import DatabaseDep, SettingsDep, StorageDep
 from app.core.errors import ServiceUnavailable
-from app.core.storage import StorageError
+from app.core.storage import StorageError, folder_problem, writable_folders
 
 router = APIRouter(tags=["health"])
 
@@ -19,8 +21,11 @@ async def read_liveness() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def read_readiness(database: DatabaseDep, storage: StorageDep) -> dict[str, str]:
-    """The database answers and the file storage takes writes; 503 otherwise."""
+def read_readiness(
+    database: DatabaseDep, storage: StorageDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """The database answers and every storage takes writes; 503 naming each one that does
+    not (by its setting: paths are not shown)."""
     try:
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -29,10 +34,28 @@ def read_readiness(database: DatabaseDep, storage: StorageDep) -> dict[str, str]
             f"The database is not reachable: {type(error).__name__}.",
             headers={"Retry-After": "5"},
         ) from None
-    try:
-        storage.check()
-    except StorageError as error:
+    failing = []
+    folders = writable_folders(settings)
+    if settings.storage_backend != "local":
+        try:
+            storage.check()
+        except StorageError:
+            failing.append({"storage": "photo storage", "setting": "HERITAGE_S3_BUCKET",
+                            "problem": "is not reachable"})  # fmt: skip
+    for folder in folders:
+        problem = folder_problem(folder.path)
+        if problem is not None:
+            failing.append({"storage": folder.name, "setting": folder.setting, "problem": problem})
+    if failing:
+        summary = "; ".join(f"{f['storage']} ({f['setting']}) {f['problem']}" for f in failing)
         raise ServiceUnavailable(
-            f"The file storage is not usable: {error}.", headers={"Retry-After": "5"}
-        ) from None
-    return {"status": "ready", "database": database.backend}
+            f"Storage the service writes to is not usable: {summary}.",
+            headers={"Retry-After": "5"},
+            storage=failing,
+        )
+    return {
+        "status": "ready",
+        "database": database.backend,
+        "storage": {folder.name: "writable" for folder in folders}
+        | ({"photo storage": "reachable"} if settings.storage_backend != "local" else {}),
+    }

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.auth import get_caller
 from app.core.dependencies import ReadSessionDep
-from app.core.http import etag_for
+from app.core.http import etag_for, public_base_url
 from app.iiif import service
 from app.monuments.dependencies import MonumentDep
 
@@ -22,7 +22,7 @@ def read_monument_manifest(
 ) -> Response:
     """The monument's photos as a IIIF Presentation 3 manifest."""
     manifest = service.monument_manifest(
-        session=session, monument=monument, base_url=str(request.base_url)
+        session=session, monument=monument, base_url=public_base_url(request)
     )
     body = manifest.json().encode("utf-8")
     etag = etag_for(body)

@@ -7,6 +7,7 @@ thumbnail as the canvas thumbnail, its caption as label and its capture time as 
 from iiif_prezi3 import Manifest
 from sqlmodel import Session, select
 
+from app.core.actors import shown_actor
 from app.monuments.models import Monument
 from app.photos.images import PREVIEW_BOX, THUMBNAIL_BOX, fit_within
 from app.photos.models import Photo
@@ -52,8 +53,10 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
         width, height = _shown_size(photo)
         preview_width, preview_height = fit_within(width, height, PREVIEW_BOX)
         thumb_width, thumb_height = fit_within(width, height, THUMBNAIL_BOX)
+        uploader = shown_actor(photo.uploaded_by, photo.uploaded_by_key_id, names=False)
         metadata = [
-            {"label": {"en": ["Uploaded by"]}, "value": _language_map(photo.uploaded_by)},
+            # Manifests are public: the uploading team by role and key, never by name.
+            {"label": {"en": ["Uploaded by"]}, "value": _language_map(uploader)},
             {"label": {"en": ["SHA-256 of the original"]}, "value": _language_map(photo.sha256)},
         ]
         if photo.taken_at:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.core.auth import limit_anonymous_reader
 from app.core.config import Settings
 from app.core.dependencies import ReadSessionDep, SettingsDep
+from app.core.http import public_base_url
 from app.oai import schemas, service
 
 # Harvesters are anonymous readers: their requests count against the same limit.
@@ -44,7 +45,7 @@ Arguments = Annotated[list[tuple[str, str]], Depends(oai_arguments)]
 def _answer(
     request: Request, session: Session, settings: Settings, arguments: list[tuple[str, str]]
 ) -> Response:
-    base_url = str(request.base_url).rstrip("/")
+    base_url = public_base_url(request)
     repository = service.Repository(
         name=settings.oai_repository_name,
         base_url=base_url,

@@ -1,5 +1,6 @@
 """OAI-PMH responses as XML (the protocol's wire format), built with the standard library."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -121,6 +122,25 @@ def _identify(parent: ET.Element, identity: Identity) -> None:
         ET.SubElement(scheme, _q(OAI_IDENTIFIER, name)).text = value
 
 
+# What XML 1.0 allows in text and attributes (its `Char` production); the rest (control
+# characters, lone surrogates, U+FFFE and U+FFFF) makes a document strict parsers refuse.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value: str | None) -> str | None:
+    return value if value is None else _NOT_XML.sub("\ufffd", value)
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Replace whatever XML 1.0 cannot carry, in stored text written before the input checks
+    refused it, or in the arguments a request echoes."""
+    for element in root.iter():
+        element.text = _xml_text(element.text)
+        element.tail = _xml_text(element.tail)
+        for name, value in element.attrib.items():
+            element.attrib[name] = _xml_text(value)
+
+
 def render(answer: Answer, *, base_url: str) -> bytes:
     """The XML document answering one request."""
     root = ET.Element("OAI-PMH", {"xmlns": OAI, _q(XSI, "schemaLocation"): f"{OAI} {OAI_SCHEMA}"})
@@ -158,4 +178,5 @@ def render(answer: Answer, *, base_url: str) -> bytes:
         for record in answer.items:
             _record(element, record)
         _token(element, answer.token)
+    _xml_safe(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

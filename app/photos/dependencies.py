@@ -146,6 +146,7 @@ def get_image_rules(settings: SettingsDep) -> service.ImageRules:
         max_pixels=settings.max_image_pixels,
         min_side=settings.min_image_side,
         mismatch_metres=settings.photo_mismatch_metres,
+        max_decode_bytes=settings.max_decode_bytes,
     )
 
 

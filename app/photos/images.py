@@ -6,21 +6,30 @@ accepted formats, `422` for an accepted format that cannot be used (empty, trunc
 corrupt, too many pixels, too small).
 """
 
+import ctypes
 import hashlib
 import io
 import logging
 import math
 import re
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 from PIL.ExifTags import GPS, IFD, Base
 
-from app.core.errors import RegistryError, Unprocessable, UnsupportedMediaType
+from app.core.errors import (
+    RegistryError,
+    ServiceUnavailable,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from app.core.time import as_utc
 
 log = logging.getLogger(__name__)
@@ -79,11 +88,84 @@ PREVIEW_BOX = 1600
 DERIVATIVE_TYPE = "image/jpeg"
 
 
-def configure_pillow(*, max_pixels: int) -> None:
-    """Process-wide Pillow settings: the pixel limit, with its warning treated as an error."""
+def configure_pillow(*, max_pixels: int, max_decode_bytes: int | None = None) -> None:
+    """Process-wide Pillow settings: the pixel limit, with its warning treated as an error,
+    and the memory that decoding may take at once in this process."""
+    global _BUDGET
     Image.MAX_IMAGE_PIXELS = max_pixels
     # Pillow only warns between one and two times the limit; a bomb is a bomb.
     warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    if HEIF_FORMATS:
+        # Only the primary picture is decoded: no depth maps or auxiliary images (memory),
+        # and never an embedded thumbnail in its place, which a crafted file could make
+        # show another picture than the original.
+        pillow_heif.options.THUMBNAILS = False
+        pillow_heif.options.DEPTH_IMAGES = False
+        pillow_heif.options.AUX_IMAGES = False
+    if max_decode_bytes is not None:
+        _BUDGET = DecodeBudget(max_decode_bytes)
+    _return_large_buffers_at_once()
+
+
+# glibc's mallopt parameter for the size from which allocations are mapped on their own.
+_M_MMAP_THRESHOLD = -3
+
+
+def _return_large_buffers_at_once() -> None:
+    """Make glibc give every large buffer back to the system as soon as it is freed.
+
+    By default glibc raises its mmap threshold (up to 32 MiB) each time a large buffer is
+    freed, so later decoder buffers (Pillow's 16 MiB blocks, libheif's planes) come from
+    per-thread heaps that keep the memory after the decode: four uploads on four threads
+    would leave four decodes' worth of memory behind. A fixed threshold turns that off.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc (musl, macOS)
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+
+
+class DecodeBudget:
+    """The bytes of memory the decoders of this process may hold at once.
+
+    Each decode reserves its estimated cost before it starts and gives it back when done;
+    one that does not fit waits for others to finish (at most `wait_seconds`, then 503),
+    so four worst-case uploads at once cost what one does, not four times as much.
+    """
+
+    def __init__(self, total_bytes: int, *, wait_seconds: float = 60.0) -> None:
+        self.total_bytes = total_bytes
+        self.wait_seconds = wait_seconds
+        self.in_use = 0
+        self._condition = threading.Condition()
+
+    @contextmanager
+    def reserve(self, cost: int) -> Iterator[None]:
+        """Hold `cost` bytes of the budget while the block runs."""
+        cost = min(cost, self.total_bytes)
+        with self._condition:
+            if not self._condition.wait_for(
+                lambda: self.in_use + cost <= self.total_bytes, timeout=self.wait_seconds
+            ):
+                raise ServiceUnavailable(
+                    "The server is decoding other large images right now; nothing was "
+                    f"stored. Send the photo again in {BUSY_RETRY_SECONDS} seconds.",
+                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+                )
+            self.in_use += cost
+        try:
+            yield
+        finally:
+            with self._condition:
+                self.in_use -= cost
+                self._condition.notify_all()
+
+
+BUSY_RETRY_SECONDS = 10
+DEFAULT_MAX_DECODE_BYTES = 224 * 1024 * 1024
+_BUDGET = DecodeBudget(DEFAULT_MAX_DECODE_BYTES)
 
 
 @dataclass(frozen=True)
@@ -238,8 +320,9 @@ def _to_display_colours(image: Image.Image) -> Image.Image:
 
 
 def _derivative(image: Image.Image, box: int, quality: int) -> tuple[Image.Image, Derivative]:
-    resized = image.copy()
-    resized.thumbnail((box, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    resized = image.copy() if max(image.size) > box else image
+    if resized is not image:
+        resized.thumbnail((box, box), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     # Nothing of the original's metadata (EXIF, GPS, XMP, ICC, comments) goes along.
     resized.info = {}
     out = io.BytesIO()
@@ -265,14 +348,173 @@ def _sniff(path: Path) -> str:
     return "not an image this service reads"
 
 
+# --- what decoding costs -------------------------------------------------------------------
+# Decoding is the one step whose memory grows with the picture, and the declared size of a
+# picture is free to choose: a 38-byte lossless WebP declares 16000×4000 pixels. So the cost
+# is estimated from the header before a pixel is decoded, and refused or waited for.
+#
+# Figures per pixel of the declared size, checked by tests/photos/test_decode_budget.py
+# (which fails if a decoder takes more than its estimate):
+# - Pillow keeps 1 byte per pixel in modes 1, L and P, 2 in I;16 and 4 in every other mode
+#   (RGB is stored as RGBX); scaling LA and RGBA first makes a premultiplied copy.
+# - libwebp (Pillow's WebPAnimDecoder, used for every WebP) keeps the canvas and the
+#   previous canvas, 4 bytes each, and hands Pillow a copy: 12 more.
+# - libheif keeps its YCbCr planes, then an interleaved 8-bit RGB(A) copy that Pillow copies.
+# - A progressive JPEG keeps every DCT coefficient of the full-size picture (2 bytes per
+#   sample, by its chroma subsampling), however small the scale it is decoded at.
+# Only the first frame of a multi-frame file (MPO, multi-page TIFF, animated WebP or PNG,
+# HEIF sequence) is decoded, so a file's cost is one frame's: seeking to later frames is
+# what would decode them, and nothing here seeks.
+_WEBP_CANVASES = 12.0
+_HEIF_CHROMA_SHARE = {400: 0.0, 420: 0.25, 422: 0.5, 444: 1.0}
+# Modes that Pillow cannot scale (or only by nearest neighbour) are converted at full size
+# first, at the cost of the converted copy.
+_CONVERT_FIRST = {
+    "1": "L",
+    "PA": "RGBA",
+    "I;16": "I",
+    "I;16L": "I",
+    "I;16B": "I",
+    "I;16N": "I",
+}
+_PREMULTIPLIED = frozenset({"LA", "RGBA"})
+REDUCING_GAP = 3.0
+# Derivatives, colour conversion, JPEG encoders and the interpreter's own allocations.
+_FIXED_COST = 16 * 1024 * 1024
+
+
+def _working_mode(image: Image.Image) -> str:
+    """The mode the decoded picture is scaled in."""
+    if image.mode == "P":
+        return "RGBA" if "transparency" in image.info else "RGB"
+    return _CONVERT_FIRST.get(image.mode, image.mode)
+
+
+def _decoder_overhead(image: Image.Image) -> float:
+    """Bytes per declared pixel that the decoder holds besides Pillow's own picture."""
+    if image.format == "WEBP":
+        return _WEBP_CANVASES
+    if image.format == "HEIF":
+        sample = 1 if (image.info.get("bit_depth") or 8) <= 8 else 2
+        chroma = _HEIF_CHROMA_SHARE.get(image.info.get("chroma"), 1.0)
+        alpha = "A" in image.mode
+        rgb = 4 if alpha else 3
+        planes = sample * (1 + 2 * chroma + (1 if alpha else 0))
+        # Decoding holds the planes and the RGB copy; loading, the RGB copy and Pillow's 4.
+        return max(planes + rgb, rgb + 4) - 4 + 0.5
+    if image.format in ("JPEG", "MPO", "PNG", "TIFF"):
+        return 0.0
+    return 4.0  # a format added later without a measurement: assume a full copy
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _coefficient_bytes(image: Image.Image, width: int, height: int) -> int:
+    """What libjpeg keeps of a progressive JPEG: each component's full-size coefficients."""
+    layers = getattr(image, "layer", None) or [("", 1, 1, 0)] * 3
+    most_h = max(layer[1] for layer in layers) or 1
+    most_v = max(layer[2] for layer in layers) or 1
+    total = 0
+    for _, h_samples, v_samples, _ in layers:
+        blocks_x = math.ceil(width * h_samples / most_h / 8)
+        blocks_y = math.ceil(height * v_samples / most_v / 8)
+        total += blocks_x * blocks_y * 64 * 2
+    return total
+
+
+def _resize_cost(width: int, height: int, bytes_per_pixel: int, box: int) -> int:
+    """Memory of Pillow's `resize(…, reducing_gap=REDUCING_GAP)` to fit `box`: the reduced
+    copy, the horizontal pass and the result."""
+    target_w, target_h = fit_within(width, height, box)
+    factor_x = max(1, int(width / target_w / REDUCING_GAP))
+    factor_y = max(1, int(height / target_h / REDUCING_GAP))
+    reduced_w, reduced_h = math.ceil(width / factor_x), math.ceil(height / factor_y)
+    reduced = reduced_w * reduced_h if factor_x > 1 or factor_y > 1 else 0
+    return (reduced + target_w * reduced_h + target_w * target_h) * bytes_per_pixel
+
+
+def decode_cost(image: Image.Image, declared: tuple[int, int]) -> int:
+    """Bytes of memory that decoding `image` (opened, drafted, not loaded) and scaling it to
+    the preview will hold at its peak."""
+    width, height = image.size  # after `draft`, the scale it will be decoded at
+    declared_pixels = declared[0] * declared[1]
+    cost = width * height * _bytes_per_pixel(image.mode)
+    cost += int(declared_pixels * _decoder_overhead(image))
+    if image.format in ("JPEG", "MPO") and image.info.get("progressive"):
+        cost += _coefficient_bytes(image, *declared)
+    mode = _working_mode(image)
+    if mode != image.mode:
+        cost += width * height * _bytes_per_pixel(mode)
+    if max(width, height) > PREVIEW_BOX:
+        if mode in _PREMULTIPLIED:
+            cost += width * height * 4
+        cost += _resize_cost(width, height, _bytes_per_pixel(mode), PREVIEW_BOX)
+    return cost + _FIXED_COST
+
+
+def _refuse_if_over_budget(cost: int, max_decode_bytes: int, size: tuple[int, int]) -> None:
+    if cost > max_decode_bytes:
+        mib = 1024 * 1024
+        raise Unprocessable(
+            f"Decoding this {size[0]}×{size[1]} image would take about {cost // mib} MiB of "
+            f"memory, more than the {max_decode_bytes // mib} MiB allowed for one image (a "
+            "decompression bomb, or a picture to reduce or save as JPEG first)."
+        )
+
+
+def _scaled_for_preview(image: Image.Image) -> Image.Image:
+    """The decoded picture, scaled to fit the preview box, in a mode that can be scaled well."""
+    mode = _working_mode(image)
+    working = image.convert(mode) if mode != image.mode else image
+    if max(working.size) <= PREVIEW_BOX:
+        return working.copy() if working is image else working
+    size = fit_within(*working.size, PREVIEW_BOX)
+    return working.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+
+
+# The transposition that makes a picture upright, by its EXIF orientation (as ImageOps does).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image, orientation: int | None) -> Image.Image:
+    """The (already scaled) picture turned as the camera's orientation tag says."""
+    method = _UPRIGHT.get(orientation or 1)
+    return image if method is None else image.transpose(method)
+
+
 def process(
-    path: Path, *, max_pixels: int, min_side: int = 1, use_draft: bool = True
+    path: Path,
+    *,
+    max_pixels: int,
+    min_side: int = 1,
+    use_draft: bool = True,
+    max_decode_bytes: int | None = None,
 ) -> ProcessedImage:
     """Verify an image file and make its derivatives; raise 415 or 422 if it is unusable.
 
     JPEGs are decoded at a reduced scale (Pillow's draft mode) no smaller than the preview
     needs: decoding the whole file still proves it is complete, at a fraction of the cost.
+    Every other format is decoded once at full size and scaled down at once; no full-size
+    copy is made after that. What decoding will cost is estimated from the header first:
+    past `max_decode_bytes` the file is refused (422), and the process-wide decode budget
+    makes concurrent decodes wait for each other (503 if that takes too long).
     """
+    budget = _BUDGET
+    limit = min(max_decode_bytes or budget.total_bytes, budget.total_bytes)
     if path.stat().st_size == 0:
         raise Unprocessable("The file is empty (0 bytes); attach the photo itself.")
     # Pillow pads truncated files into "valid" images when this process-wide flag is on, and
@@ -293,11 +535,19 @@ def process(
                     "pixels on each side to show anything."
                 )
             image_format = image.format or ""
-            facts = read_exif(image)
             if use_draft and image_format in ("JPEG", "MPO"):
                 image.draft("RGB", fit_within(width, height, PREVIEW_BOX))
-            image.load()
-            pixels = _to_display_colours(ImageOps.exif_transpose(image))
+            cost = decode_cost(image, (width, height))
+            _refuse_if_over_budget(cost, limit, (width, height))
+            with budget.reserve(cost):
+                # Within the budget: a PNG's EXIF may follow its pixels, so Pillow decodes
+                # them to look for it.
+                facts = read_exif(image)
+                image.load()
+                scaled = _scaled_for_preview(image)
+                # The decoder's buffers go now, before the small picture is worked on.
+                image.close()
+                pixels = _to_display_colours(_upright(scaled, facts.orientation))
     except RegistryError:
         raise
     except UnidentifiedImageError:

@@ -14,7 +14,7 @@ from app.core.dependencies import (
 )
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
-from app.core.storage import Storage, iter_file
+from app.core.storage import Storage, iter_verified
 from app.monuments.dependencies import MonumentDep
 from app.photos import service
 from app.photos.dependencies import (
@@ -121,6 +121,7 @@ def answer_upload(
             outcome,
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(outcome.photo.id, []),
+            names_visible=caller.sees_names,
         ),
         status_code=outcome.status_code,
         headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
@@ -140,14 +141,20 @@ def list_photos(
     photos = service.list_photos(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
-    exact = caller.sees_exact_locations
+    exact, names = caller.sees_exact_locations, caller.sees_names
     cited = service.citations(session=session, photos=photos)
     return page_response(
         request,
         photos,
         limit=limit,
         present=lambda page: [
-            service.present(photo, monument, exact_locations=exact, cited=cited.get(photo.id, []))
+            service.present(
+                photo,
+                monument,
+                exact_locations=exact,
+                cited=cited.get(photo.id, []),
+                names_visible=names,
+            )
             for photo in page
         ],
     )
@@ -166,6 +173,7 @@ def read_photo(
             loaded.monument,
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(loaded.photo.id, []),
+            names_visible=caller.sees_names,
         ),
     )
 
@@ -195,7 +203,15 @@ def _send_file(
         sha256=stored.sha256,
         byte_size=stored.byte_size,
         content_type=stored.content_type,
-        open_body=lambda: iter_file(service.open_file(storage=storage, file=stored)),
+        # Evidence: the bytes are checked against their recorded hash as they are sent.
+        open_body=lambda: iter_verified(
+            service.open_file(storage=storage, file=stored),
+            sha256=stored.sha256,
+            byte_size=stored.byte_size,
+            on_mismatch=lambda problem: service.report_altered_file(
+                loaded.photo, kind, stored, problem
+            ),
+        ),
         cache_control=cache_control,
         content_disposition=content_disposition(
             disposition, service.download_name(loaded.photo, kind)

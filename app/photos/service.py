@@ -2,8 +2,9 @@
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, BinaryIO, Literal
 
@@ -13,8 +14,9 @@ from sqlmodel import Session, select
 
 from app.assessments import service as assessments
 from app.audit import service as audit
+from app.core import instrumentation
 from app.core import storage as files
-from app.core.actors import Caller
+from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.multipart import ReceivedFile
 from app.core.storage import Storage
@@ -26,6 +28,8 @@ from app.photos.models import Photo, PhotoSource, PhotoUploadKey
 from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
 from app.sources import service as sources
 from app.sources.models import Source
+
+log = logging.getLogger(__name__)
 
 PHOTOS_URL = "/api/v1/photos"
 FileKind = Literal["original", "preview", "thumbnail"]
@@ -40,6 +44,8 @@ class ImageRules:
     max_pixels: int
     min_side: int
     mismatch_metres: float
+    # None: the process-wide decode budget (app.photos.images.configure_pillow).
+    max_decode_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,13 @@ def _replay(
 def check_assessment(
     session: Session, *, assessment_id: int, monument_id: int, actor: Caller
 ) -> None:
-    """`Unprocessable` unless the assessment is visible to the actor and of this monument."""
+    """`Unprocessable` unless the assessment is visible to the actor and of this monument;
+    `Conflict` once it was reviewed, `Forbidden` unless the actor may edit it.
+
+    A photo attached to an assessment is part of what its reviewer judged: evidence can be
+    added while the assessment is a draft or awaits review, by its author or by staff,
+    never to a verified (or rejected) one, which would change it without any review.
+    """
     problem = None
     try:
         assessment = assessments.get_assessment(
@@ -155,6 +167,18 @@ def check_assessment(
             errors=[
                 {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
             ],
+        )
+    if assessment.status in assessments.REVIEWED:
+        raise Conflict(
+            f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "
+            "with it and can no longer change. Upload the photo to the monument without an "
+            "assessment_id, or attach it to a new assessment that supersedes this one."
+        )
+    if actor.role not in assessments.REVIEWER_ROLES and not assessments.is_author(
+        assessment, actor
+    ):
+        raise Forbidden(
+            f"Only the author of assessment {assessment_id} or staff may attach evidence to it."
         )
 
 
@@ -179,7 +203,12 @@ def add_photo(
     files are written before the row, so a crash never leaves a row without its files, and a
     rollback removes the files this request wrote.
     """
-    processed = images.process(upload.path, max_pixels=rules.max_pixels, min_side=rules.min_side)
+    processed = images.process(
+        upload.path,
+        max_pixels=rules.max_pixels,
+        min_side=rules.min_side,
+        max_decode_bytes=rules.max_decode_bytes,
+    )
     fingerprint = _fingerprint(monument_id, upload.sha256, fields)
     # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
     monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
@@ -329,9 +358,15 @@ def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[So
 
 
 def present(
-    photo: Photo, monument: Monument, *, exact_locations: bool, cited: Sequence[Source]
+    photo: Photo,
+    monument: Monument,
+    *,
+    exact_locations: bool,
+    cited: Sequence[Source],
+    names_visible: bool = False,
 ) -> PhotoRead:
-    """The photo as a caller sees it: GPS and distance withheld for a sensitive monument."""
+    """The photo as a caller sees it: GPS and distance withheld for a sensitive monument,
+    its uploader named only to staff (`names_visible`), else by role and key."""
     withheld = location_withheld(monument, exact_locations=exact_locations)
     url = f"{PHOTOS_URL}/{photo.id}"
     return PhotoRead(
@@ -364,7 +399,7 @@ def present(
         location_mismatch=None if withheld else photo.location_mismatch,
         location_withheld=withheld,
         original_available=not withheld,
-        uploaded_by=photo.uploaded_by,
+        uploaded_by=shown_actor(photo.uploaded_by, photo.uploaded_by_key_id, names=names_visible),
         source_ids=[source.id for source in cited],
         sources=[sources.summarise(source) for source in cited],
         links=PhotoLinks(
@@ -374,10 +409,20 @@ def present(
 
 
 def present_upload(
-    outcome: UploadOutcome, *, exact_locations: bool, cited: Sequence[Source]
+    outcome: UploadOutcome,
+    *,
+    exact_locations: bool,
+    cited: Sequence[Source],
+    names_visible: bool = False,
 ) -> PhotoUploaded:
     """The answer to an upload: the photo, and whether it was already there."""
-    read = present(outcome.photo, outcome.monument, exact_locations=exact_locations, cited=cited)
+    read = present(
+        outcome.photo,
+        outcome.monument,
+        exact_locations=exact_locations,
+        cited=cited,
+        names_visible=names_visible,
+    )
     return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
 
 
@@ -415,6 +460,20 @@ def stored_file(loaded: LoadedPhoto, kind: FileKind, *, exact_locations: bool) -
 def open_file(*, storage: Storage, file: StoredFile) -> BinaryIO:
     """The stored bytes; a missing file is a server-side inconsistency, not the caller's."""
     return storage.open(file.key)
+
+
+def report_altered_file(photo: Photo, kind: FileKind, file: StoredFile, problem: str) -> None:
+    """Record that a stored file was found altered while being served (an integrity event
+    for the operators: the evidence must be restored from a backup)."""
+    instrumentation.count_mismatch(kind)
+    log.error(
+        "integrity failure: the %s of photo %s (%s) has %s; the response was cut off. "
+        "Restore the file from a backup; `heritage-registry media check` lists every one.",
+        kind,
+        photo.id,
+        file.key,
+        problem,
+    )
 
 
 def download_name(photo: Photo, kind: FileKind) -> str:
@@ -456,36 +515,79 @@ def delete_photo(*, session: Session, storage: Storage, photo: Photo, actor: Cal
 
 @dataclass(frozen=True)
 class MediaReport:
-    """Rows whose files are missing, files no row references, and the orphans removed."""
+    """Rows whose files are missing or altered, files no row references, and the orphans
+    removed."""
 
     missing: list[tuple[int, str]]
     orphans: list[str]
     removed: list[str]
+    # (photo id, key, what is wrong): a size or SHA-256 that is not the one recorded.
+    altered: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether every row has its files and every orphan left is being dealt with."""
-        return not self.missing and set(self.orphans) <= set(self.removed)
+        """Whether every row has its files intact and every orphan left is dealt with."""
+        return not self.missing and not self.altered and set(self.orphans) <= set(self.removed)
+
+
+@dataclass(frozen=True)
+class _Expected:
+    photo_id: int
+    sha256: str
+    byte_size: int
+
+
+def _rehash(storage: Storage, key: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(key) as handle:
+        while block := handle.read(files.CHUNK_SIZE):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_media(
-    *, session: Session, storage: Storage, repair: bool, grace: timedelta
+    *, session: Session, storage: Storage, repair: bool, grace: timedelta, quick: bool = False
 ) -> MediaReport:
     """Compare the rows with the stored files; with `repair`, remove orphan files.
 
-    Only orphans older than `grace` are removed: a younger one may be an upload whose row is
-    not committed yet. Missing files cannot be repaired here; the report names their rows.
+    Every stored file is read again and hashed against the SHA-256 its row recorded (with
+    `quick`, only its size is compared), so bytes altered on the volume are found. Only
+    orphans older than `grace` are removed: a younger one may be an upload whose row is not
+    committed yet. Missing and altered files cannot be repaired here; the report names them.
     """
-    referenced: dict[str, int] = {}
+    expected: dict[str, _Expected] = {}
     rows = session.exec(
-        select(Photo.id, Photo.original_key, Photo.preview_key, Photo.thumbnail_key)
+        select(
+            Photo.id,
+            Photo.original_key,
+            Photo.sha256,
+            Photo.byte_size,
+            Photo.preview_key,
+            Photo.preview_sha256,
+            Photo.preview_byte_size,
+            Photo.thumbnail_key,
+            Photo.thumbnail_sha256,
+            Photo.thumbnail_byte_size,
+        )
     )
-    for photo_id, *keys in rows:
-        for key in keys:
-            referenced.setdefault(key, photo_id)
+    for photo_id, *files_of_photo in rows:
+        for index in range(0, len(files_of_photo), 3):
+            key, sha256, byte_size = files_of_photo[index : index + 3]
+            expected.setdefault(key, _Expected(photo_id, sha256, byte_size))
     stored = {item.key: item for item in storage.list()}
-    missing = sorted((photo_id, key) for key, photo_id in referenced.items() if key not in stored)
-    orphans = sorted(key for key in stored if key not in referenced)
+    missing = sorted((e.photo_id, key) for key, e in expected.items() if key not in stored)
+    orphans = sorted(key for key in stored if key not in expected)
+    altered = []
+    for key, wanted in sorted(expected.items()):
+        if key not in stored:
+            continue
+        if stored[key].size != wanted.byte_size:
+            problem = f"{stored[key].size} bytes, not the {wanted.byte_size} recorded"
+        elif not quick and _rehash(storage, key) != wanted.sha256:
+            problem = "bytes that do not match the recorded SHA-256"
+        else:
+            continue
+        altered.append((wanted.photo_id, key, problem))
     removed = []
     if repair:
         cutoff = utc_now() - grace
@@ -493,4 +595,4 @@ def check_media(
             if stored[key].modified_at <= cutoff:
                 storage.delete(key)
                 removed.append(key)
-    return MediaReport(missing=missing, orphans=orphans, removed=removed)
+    return MediaReport(missing=missing, orphans=orphans, removed=removed, altered=altered)

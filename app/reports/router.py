@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import CallerDep, get_caller
+from app.core.auth import CallerDep, get_caller, limit_anonymous_report
 from app.core.dependencies import ReadSessionDep, StorageDep, TimeAxesDep
 from app.core.errors import NotAcceptable
 from app.core.http import etag_for, resource_response
@@ -57,6 +57,8 @@ def read_state_of_conservation(
     """The property's UNESCO-style state-of-conservation report: conditions on the `as_of`
     date (default today), as the registry knew them at `known_at` (default now)."""
     chosen = _negotiate(format, request.headers.get("accept", "*/*"))
+    if chosen in ("html", "pdf"):
+        limit_anonymous_report(request, caller)
     report = service.state_of_conservation(
         session=session,
         site=site,
@@ -72,7 +74,10 @@ def read_state_of_conservation(
         "Vary": "Authorization, Accept",
         "Cache-Control": "no-cache",
         "Content-Disposition": f'inline; filename="{rendered.file_name}"',
+        "X-Content-Type-Options": "nosniff",
     }
+    if chosen == "html":
+        headers["Content-Security-Policy"] = formats.REPORT_CSP
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from app.core.auth import StaffDep, get_caller
+from app.core.actors import Caller
+from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
@@ -21,8 +22,10 @@ from app.sites.dependencies import LockedSiteDep, SiteDep
 router = APIRouter(prefix="/api/v1", tags=["restoration"], dependencies=[Depends(get_caller)])
 
 
-def _read(session: Session, restoration: RestorationAssessment) -> RestorationRead:
-    return service.present_one(session=session, restoration=restoration)
+def _read(session: Session, restoration: RestorationAssessment, caller: Caller) -> RestorationRead:
+    return service.present_one(
+        session=session, restoration=restoration, names_visible=caller.sees_names
+    )
 
 
 def _page(
@@ -32,6 +35,7 @@ def _page(
     *,
     limit: int,
     latest_approved: int | None,
+    caller: Caller,
 ) -> Response:
     cited = service.citations(session=session, restorations=restorations)
     return page_response(
@@ -39,16 +43,23 @@ def _page(
         restorations,
         limit=limit,
         present=lambda page: [
-            service.present(r, latest_approved=latest_approved, cited=cited.get(r.id, []))
+            service.present(
+                r,
+                latest_approved=latest_approved,
+                cited=cited.get(r.id, []),
+                names_visible=caller.sees_names,
+            )
             for r in page
         ],
     )
 
 
-def _created(request: Request, session: Session, restoration: RestorationAssessment) -> Response:
+def _created(
+    request: Request, session: Session, restoration: RestorationAssessment, caller: Caller
+) -> Response:
     return resource_response(
         request,
-        _read(session, restoration),
+        _read(session, restoration, caller),
         status_code=201,
         headers={"Location": f"{router.prefix}/restoration-assessments/{restoration.id}"},
     )
@@ -59,6 +70,7 @@ def _created(request: Request, session: Session, restoration: RestorationAssessm
 )
 def list_restoration_assessments(
     request: Request,
+    caller: CallerDep,
     monument: MonumentDep,
     session: ReadSessionDep,
     limit: Limit = 50,
@@ -69,7 +81,7 @@ def list_restoration_assessments(
         session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
-    return _page(request, session, restorations, limit=limit, latest_approved=latest)
+    return _page(request, session, restorations, limit=limit, latest_approved=latest, caller=caller)
 
 
 @router.post(
@@ -93,12 +105,13 @@ def create_restoration_assessment(
         fields=restoration_in.model_dump(),
         actor=caller,
     )
-    return _created(request, session, restoration)
+    return _created(request, session, restoration, caller)
 
 
 @router.get("/sites/{site_id}/restoration-assessments", response_model=Page[RestorationRead])
 def list_site_restoration_assessments(
     request: Request,
+    caller: CallerDep,
     site: SiteDep,
     session: ReadSessionDep,
     limit: Limit = 50,
@@ -108,7 +121,7 @@ def list_site_restoration_assessments(
     restorations = service.list_for_site(
         session=session, site_id=site.id, after_id=decode_cursor(cursor), limit=limit
     )
-    return _page(request, session, restorations, limit=limit, latest_approved=None)
+    return _page(request, session, restorations, limit=limit, latest_approved=None, caller=caller)
 
 
 @router.post(
@@ -128,15 +141,15 @@ def create_site_restoration_assessment(
     restoration = service.create_restoration(
         session=session, site_id=site.id, fields=restoration_in.model_dump(), actor=caller
     )
-    return _created(request, session, restoration)
+    return _created(request, session, restoration, caller)
 
 
 @router.get("/restoration-assessments/{restoration_id}", response_model=RestorationRead)
 def read_restoration_assessment(
-    request: Request, restoration: RestorationDep, session: ReadSessionDep
+    request: Request, caller: CallerDep, restoration: RestorationDep, session: ReadSessionDep
 ) -> Response:
     """One restoration assessment."""
-    return resource_response(request, _read(session, restoration))
+    return resource_response(request, _read(session, restoration, caller))
 
 
 @router.patch("/restoration-assessments/{restoration_id}", response_model=RestorationRead)
@@ -149,8 +162,8 @@ def update_restoration_assessment(
     session: WriteSessionDep,
 ) -> Response:
     """Edit it or change its status (staff, admin); needs `If-Match`."""
-    require_if_match(request, _read(session, restoration))
+    require_if_match(request, _read(session, restoration, caller))
     restoration = service.update_restoration(
         session=session, restoration=restoration, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(session, restoration))
+    return resource_response(request, _read(session, restoration, caller))

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
-from app.core.actors import Caller
+from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
@@ -366,12 +366,20 @@ def citations(*, session: Session, restorations: Sequence[Any]) -> dict[int, lis
 
 
 def present(
-    restoration: Any, *, latest_approved: int | None, cited: Sequence[Source] = ()
+    restoration: Any,
+    *,
+    latest_approved: int | None,
+    cited: Sequence[Source] = (),
+    names_visible: bool = False,
 ) -> RestorationRead:
-    """A restoration record (a model or a row), citing these sources, as the API shows it."""
+    """A restoration record (a model or a row), citing these sources, as the API shows it;
+    its author by name only when `names_visible` (staff), else by role and key."""
     values = read_values(restoration)
     values["source_ids"] = [source.id for source in cited]
     values["sources"] = [sources.summarise(source) for source in cited]
+    values["author"] = shown_actor(
+        restoration.author, restoration.author_key_id, names=names_visible
+    )
     thousandths = values.pop("estimated_cost_thousandths")
     currency = values.pop("estimated_cost_currency")
     values["estimated_cost"] = (
@@ -383,12 +391,19 @@ def present(
     return RestorationRead.model_validate(values)
 
 
-def present_one(*, session: Session, restoration: RestorationAssessment) -> RestorationRead:
+def present_one(
+    *, session: Session, restoration: RestorationAssessment, names_visible: bool = False
+) -> RestorationRead:
     """A restoration record as the API shows it, knowing whether it is the plan, with the
     sources it cites."""
     latest = latest_approved_id(session=session, monument_id=restoration.monument_id)
     cited = citations(session=session, restorations=[restoration])
-    return present(restoration, latest_approved=latest, cited=cited.get(restoration.id, []))
+    return present(
+        restoration,
+        latest_approved=latest,
+        cited=cited.get(restoration.id, []),
+        names_visible=names_visible,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Damage assessments on the web pages: the form, submitting, and the review queue."""
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -12,6 +13,7 @@ from app.catalogue import service as catalogue
 from app.core.actors import Caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.errors import Conflict, Forbidden, RegistryError, Unprocessable
+from app.core.http import link_to
 from app.core.pagination import CursorParam, decode_key_cursor, next_page_cursor
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
@@ -90,7 +92,7 @@ def _review_page(
     status_code: int = 200,
 ) -> Response:
     queue = assessments.list_awaiting_review(
-        session=session, after=decode_key_cursor(cursor, (str, int)), limit=PAGE_SIZE
+        session=session, after=decode_key_cursor(cursor, (datetime, int)), limit=PAGE_SIZE
     )
     shown = list(queue[:PAGE_SIZE])
     next_cursor = next_page_cursor(
@@ -128,6 +130,7 @@ def _review_page(
                     monument_rows[assessment.monument_id],
                     exact_locations=caller.sees_exact_locations,
                     cited=evidence_sources.get(photo.id, []),
+                    names_visible=caller.sees_names,
                 )
                 for photo in evidence.get(assessment.id, [])
             ],
@@ -141,7 +144,9 @@ def _review_page(
         status_code=status_code,
         items=items,
         refused=refused or {},
-        next_url=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        next_url=link_to(request, request.url.include_query_params(cursor=next_cursor))
+        if next_cursor
+        else None,
     )
 
 

@@ -9,7 +9,9 @@ from sqlmodel import Session
 from app.assessments import service as assessments
 from app.catalogue import service as catalogue
 from app.core.actors import Caller
+from app.core.auth import limit_anonymous_report
 from app.core.dependencies import ReadSessionDep, StorageDep
+from app.core.http import link_to
 from app.core.pagination import CursorParam, decode_cursor, next_page_cursor
 from app.core.time import TimeAxes, today_utc
 from app.monuments.dependencies import MonumentDep
@@ -17,6 +19,7 @@ from app.monuments.models import Monument
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
+from app.reports.formats import REPORT_CSP
 from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
 from app.sites import service as sites
@@ -91,7 +94,9 @@ def list_monuments(
         given=given,
         errors=errors,
         site_names=site_names,
-        next_url=str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        next_url=link_to(request, request.url.include_query_params(cursor=next_cursor))
+        if next_cursor
+        else None,
         **views.CHOICES,
     )
 
@@ -155,6 +160,7 @@ def read_site_report(
 ) -> Response:
     """The site's state-of-conservation report (the API's HTML or PDF), as the page's user
     may see it."""
+    limit_anonymous_report(request, caller)
     report = reports.state_of_conservation(
         session=session,
         site=site,
@@ -170,7 +176,8 @@ def read_site_report(
             "Content-Disposition": f'inline; filename="{rendered.file_name}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
-        },
+        }
+        | ({"Content-Security-Policy": REPORT_CSP} if format == "html" else {}),
     )
 
 
@@ -220,16 +227,25 @@ def _monument_page(
         more_history=len(history) > HISTORY_LIMIT,
         photos=[
             photos.present(
-                photo, monument, exact_locations=exact, cited=photo_sources.get(photo.id, [])
+                photo,
+                monument,
+                exact_locations=exact,
+                cited=photo_sources.get(photo.id, []),
+                names_visible=caller.sees_names,
             )
             for photo in gallery[:PHOTO_PAGE]
         ],
         next_photos_url=(
-            str(request.url.include_query_params(photos=next_photos)) if next_photos else None
+            link_to(request, request.url.include_query_params(photos=next_photos))
+            if next_photos
+            else None
         ),
         restorations=[
             restorations.present(
-                opinion, latest_approved=latest, cited=opinion_sources.get(opinion.id, [])
+                opinion,
+                latest_approved=latest,
+                cited=opinion_sources.get(opinion.id, []),
+                names_visible=caller.sees_names,
             )
             for opinion in opinions[:RESTORATION_LIMIT]
         ],
@@ -266,6 +282,7 @@ def read_photo(
             loaded.monument,
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(loaded.photo.id, []),
+            names_visible=caller.sees_names,
         ),
         monument=loaded.monument,
     )

@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException
 from app.assessments.dependencies import assessment_loader
 from app.assessments.models import DamageAssessment
 from app.core.actors import ANONYMOUS, Caller, Role
-from app.core.auth import require_roles
+from app.core.auth import limit_anonymous_reader, require_roles
 from app.core.browser_sessions import (
     COOKIE_NAME,
     CSRF_FIELD,
@@ -32,6 +32,7 @@ from app.core.errors import BadRequest, Forbidden
 from app.core.time import TimeAxes
 from app.keys import service as keys
 from app.photos.dependencies import PhotoUpload, upload_monument_checker, upload_receiver
+from app.ui import service
 from app.ui.schemas import TimeAxesFilters
 
 # The roles of the API routes each page stands for (tests/ui/test_access_matrix.py checks
@@ -63,16 +64,23 @@ BrowserSessionDep = Annotated[BrowserSession | None, Depends(get_browser_session
 
 def get_ui_caller(request: Request, database: DatabaseDep, browser: BrowserSessionDep) -> Caller:
     """The key the session was signed in with, looked up afresh (in a short read of its own,
-    as for API keys); anonymous without one, or once the key is revoked."""
+    as for API keys); anonymous without one, once the key is revoked, or once the session
+    was signed out (a copied cookie included). Anonymous pages count against the API's
+    anonymous limit."""
     caller = ANONYMOUS
     if browser is not None and browser.key_id is not None:
         with database.session(write=False) as session:
+            ended = service.session_ended(session=session, browser=browser)
             api_key = keys.find_active_key_by_id(session=session, key_id=browser.key_id)
-        if api_key is not None and hmac.compare_digest(
-            key_check(api_key.key_hash), browser.key_check or ""
+        if (
+            not ended
+            and api_key is not None
+            and hmac.compare_digest(key_check(api_key.key_hash), browser.key_check or "")
         ):
             caller = Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
     request.state.ui_caller = caller
+    if caller.role is None:
+        limit_anonymous_reader(request)
     return caller
 
 

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from app.core.actors import ANONYMOUS, Caller
+from app.core.actors import ANONYMOUS, Caller, shown_actor
 from app.core.browser_sessions import (
     COOKIE_NAME,
     COOKIE_PATH,
@@ -70,6 +70,8 @@ def _environment() -> Environment:
         assessor_roles=ASSESSOR_ROLES,
         uploader_roles=UPLOADER_ROLES,
         staff_roles=STAFF_ROLES,
+        # Who did what: by name to staff, by role and key to everyone else.
+        shown_actor=shown_actor,
     )
     return environment
 

@@ -36,7 +36,10 @@ def upload_page(
         request,
         "upload.html",
         monument=monument,
-        assessments=list(reversed(linkable[:HISTORY_LIMIT])),
+        # Evidence goes only to an assessment still in review (see photos.check_assessment).
+        assessments=[
+            a for a in reversed(linkable[:HISTORY_LIMIT]) if a.status not in assessments.REVIEWED
+        ],
         max_upload_bytes=settings.max_upload_bytes,
         accepted=ACCEPTED,
     )

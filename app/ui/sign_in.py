@@ -4,10 +4,11 @@ from fastapi import APIRouter, Request, Response
 
 from app.core.auth import client_address
 from app.core.browser_sessions import new_session
-from app.core.dependencies import ReadSessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.rate_limits import RateLimits
 from app.keys import service as keys
-from app.ui.dependencies import CheckedFormDep, UiCallerDep
+from app.ui import service
+from app.ui.dependencies import BrowserSessionDep, CheckedFormDep, UiCallerDep
 from app.ui.pages import clear_session_cookie, redirect, render, safe_next, set_session_cookie
 
 router = APIRouter()
@@ -22,17 +23,16 @@ def sign_in_form(request: Request, caller: UiCallerDep, next: str | None = None)
 @router.post("/sign-in")
 def sign_in(request: Request, form: CheckedFormDep, session: ReadSessionDep) -> Response:
     """Start a session for a valid, unrevoked key; the cookie never holds the key itself."""
-    secret = form.get("api_key")
+    sent = form.get("api_key")
+    secret = sent.strip() if isinstance(sent, str) else ""
     target = safe_next(form.get("next") if isinstance(form.get("next"), str) else None)
     # Keys guessed through this form count against the same limit as on the API.
     limits: RateLimits = request.app.state.rate_limits
     client = client_address(request)
-    limits.refuse_locked_out(client)
-    api_key = None
-    if isinstance(secret, str) and secret.strip():
-        api_key = keys.find_active_key(session=session, secret=secret.strip())
+    limits.refuse_locked_out(client, secret)
+    api_key = keys.find_active_key(session=session, secret=secret) if secret else None
     if api_key is None:
-        limits.count_failed_authentication(client)
+        limits.count_failed_authentication(client, secret)
         return render(
             request,
             "sign_in.html",
@@ -46,8 +46,19 @@ def sign_in(request: Request, form: CheckedFormDep, session: ReadSessionDep) -> 
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, form: CheckedFormDep) -> Response:
-    """End the session in this browser."""
+def sign_out(
+    request: Request,
+    form: CheckedFormDep,
+    session: WriteSessionDep,
+    browser: BrowserSessionDep,
+) -> Response:
+    """End the session: in this browser, and for any copy of its cookie."""
+    if browser is not None and browser.signed_in:
+        service.end_session(
+            session=session,
+            browser=browser,
+            max_age_seconds=request.app.state.session_codec.max_age_seconds,
+        )
     response = redirect("/ui/?notice=signed-out")
     clear_session_cookie(request, response)
     return response

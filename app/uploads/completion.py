@@ -24,6 +24,7 @@ def image_rules(settings: Settings) -> photos.ImageRules:
         max_pixels=settings.max_image_pixels,
         min_side=settings.min_image_side,
         mismatch_metres=settings.photo_mismatch_metres,
+        max_decode_bytes=settings.max_decode_bytes,
     )
 
 
@@ -57,6 +58,10 @@ def finish(
             )
             return finished
     except RegistryError as error:
+        if error.status >= 500:
+            # The server was busy or its storage failed: the bytes stay, and the client's
+            # next HEAD (or GET) tries again.
+            raise
         with transactions.write() as session:
             refused = service.record_refusal(
                 session=session, upload=upload, error=error, owner=owner, root=root, expiry=expiry

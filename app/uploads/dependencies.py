@@ -4,6 +4,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -14,7 +15,13 @@ from starlette.requests import ClientDisconnect
 
 from app.core.config import Settings
 from app.core.dependencies import ReceiveThenWriteDep, SettingsDep
-from app.core.errors import BadRequest, ContentTooLarge, PreconditionFailed, UnsupportedMediaType
+from app.core.errors import (
+    BadRequest,
+    ContentTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    storage_failure,
+)
 from app.photos.dependencies import UploaderDep
 from app.uploads import service
 from app.uploads.models import Upload
@@ -93,7 +100,7 @@ class ChunkTarget:
 
 
 def _offset(raw: str | None) -> int:
-    if raw is None or not re.fullmatch(r"\d{1,18}", raw.strip()):
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
         raise BadRequest("Upload-Offset must be the number of bytes already sent (HEAD says).")
     return int(raw)
 
@@ -122,7 +129,9 @@ def check_chunk_target(
     service.check_chunk(
         upload,
         offset=offset,
-        declared_size=int(declared) if declared and declared.isdigit() else None,
+        declared_size=int(declared)
+        if declared and re.fullmatch(r"[0-9]{1,18}", declared)
+        else None,
     )
     return ChunkTarget(
         token=upload.token,
@@ -155,6 +164,8 @@ async def receive_chunk(
         raise service.StoredProblem(
             {"status": 410, "slug": "gone", "detail": "This upload was removed meanwhile."}
         ) from None
+    except OSError as error:
+        raise storage_failure(error, "resumable upload folder") from None
 
     def write(chunks: list[bytes]) -> None:
         for block in chunks:
@@ -176,16 +187,21 @@ async def receive_chunk(
                 if pending_size >= WRITE_BUFFER:
                     chunks, pending, pending_size = pending, [], 0
                     await run_in_threadpool(write, chunks)
+        except OSError as error:
+            raise storage_failure(error, "resumable upload folder") from None
         except ClientDisconnect:
             if target.checksum is not None:
                 raise BadRequest(
                     "The client closed the connection before the chunk ended; a chunk with a "
                     "checksum is kept only whole."
                 ) from None
-        await run_in_threadpool(write, pending)
-        await run_in_threadpool(spool.flush)
-        await run_in_threadpool(os.fsync, spool.fileno())
-        await run_in_threadpool(spool.close)
+        try:
+            await run_in_threadpool(write, pending)
+            await run_in_threadpool(spool.flush)
+            await run_in_threadpool(os.fsync, spool.fileno())
+            await run_in_threadpool(spool.close)
+        except OSError as error:
+            raise storage_failure(error, "resumable upload folder") from None
         if hasher is not None and hasher.digest() != target.checksum.digest:
             raise ChecksumMismatch(
                 f"The {target.checksum.algorithm} checksum of the {size} bytes received does "
@@ -194,7 +210,8 @@ async def receive_chunk(
             )
         yield service.ReceivedChunk(token=target.token, offset=target.offset, path=path, size=size)
     finally:
-        spool.close()
+        with suppress(OSError):  # a full volume fails the close's flush too
+            spool.close()
         path.unlink(missing_ok=True)
 
 

@@ -5,6 +5,7 @@ extensions. A GET on an upload (not part of tus) tells its state as JSON, with t
 became or the problem it was refused with.
 """
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -80,7 +81,9 @@ def _length(raw: str | None, defer: str | None) -> int:
         raise BadRequest(
             "Upload-Defer-Length is not supported: declare the file's size in Upload-Length."
         )
-    if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 18:
+    # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses or
+    # reads as another number.
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
         raise BadRequest("Upload-Length must be the size of the photo file in bytes.")
     return int(raw)
 
@@ -157,6 +160,10 @@ def create_upload(
         root=settings.resumable_uploads_dir,
         max_bytes=settings.max_upload_bytes,
         expiry=expiry(settings),
+        open_limits=service.OpenUploadLimits(
+            uploads=settings.max_open_uploads_per_key,
+            bytes=settings.max_open_upload_bytes_per_key,
+        ),
     )
     return Response(
         status_code=201,

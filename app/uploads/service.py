@@ -8,6 +8,7 @@ A complete upload goes through `photos.add_photo`, the very function behind the 
 upload: same checks, hashing, EXIF, derivatives, dedupe and audit.
 """
 
+import math
 import os
 import secrets
 import shutil
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
@@ -29,7 +30,9 @@ from app.core.errors import (
     Gone,
     NotFound,
     RegistryError,
+    TooManyRequests,
     Unprocessable,
+    storage_failure,
 )
 from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
 from app.core.storage import CHUNK_SIZE, Storage
@@ -107,6 +110,46 @@ def _metadata_problem(key: str, message: str, kind: str) -> Unprocessable:
     )
 
 
+@dataclass(frozen=True)
+class OpenUploadLimits:
+    """How much one key may have in flight: open uploads, and the bytes they declare."""
+
+    uploads: int
+    bytes: int
+
+
+def _check_open_uploads(
+    session: Session, *, owner: Caller, length: int, limits: OpenUploadLimits
+) -> None:
+    """`TooManyRequests` when another upload of `length` bytes would take the key past its
+    limits: without them, one key could reserve the volume with a hundred 100 MiB uploads."""
+    now = utc_now()
+    count, declared, first_expiry = session.exec(
+        select(
+            func.count(Upload.id), func.sum(Upload.upload_length), func.min(Upload.expires_at)
+        ).where(
+            Upload.api_key_id == owner.key_id,
+            Upload.state == UploadState.receiving,
+            Upload.expires_at > now,
+        )
+    ).one()
+    if count >= limits.uploads:
+        problem = f"this key has {count} resumable uploads open, the most allowed"
+    elif (declared or 0) + length > limits.bytes:
+        problem = (
+            f"this key's open resumable uploads declare {declared} bytes; {length} more "
+            f"would pass the {limits.bytes} allowed"
+        )
+    else:
+        return
+    wait = max(1, math.ceil((first_expiry - now).total_seconds())) if first_expiry else 60
+    raise TooManyRequests(
+        f"Too many uploads in flight: {problem}. Finish or terminate (DELETE) one first; "
+        "an abandoned one expires on its own.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
 def create_upload(
     *,
     session: Session,
@@ -118,6 +161,7 @@ def create_upload(
     root: Path,
     max_bytes: int,
     expiry: timedelta,
+    open_limits: OpenUploadLimits | None = None,
 ) -> Upload:
     """A new, empty upload of `length` bytes for a photo of the monument.
 
@@ -131,6 +175,8 @@ def create_upload(
         )
     if length == 0:
         raise Unprocessable("Upload-Length is 0: an empty file is no photo; send the image.")
+    if open_limits is not None:
+        _check_open_uploads(session, owner=owner, length=length, limits=open_limits)
     try:
         monuments.get_monument(session=session, monument_id=monument_id)
     except (NotFound, Gone) as error:
@@ -157,9 +203,12 @@ def create_upload(
         expires_at=now + expiry,
     )
     folder = folder_of(root, upload.token)
-    folder.mkdir(parents=True)
-    session.info.setdefault(_MADE, []).append(folder)
-    data_path(root, upload.token).touch()
+    try:
+        folder.mkdir(parents=True)
+        session.info.setdefault(_MADE, []).append(folder)
+        data_path(root, upload.token).touch()
+    except OSError as error:
+        raise storage_failure(error, "resumable upload folder") from None
     session.add(upload)
     session.flush()
     audit.record_write(session=session, actor=owner, action="create", entity=upload)
@@ -241,7 +290,11 @@ def append_chunk(
     # Checked again under the lock: another request may have added bytes meanwhile.
     check_chunk(upload, offset=chunk.offset, declared_size=chunk.size)
     if chunk.size:
-        _append(data_path(root, upload.token), chunk.path, chunk.offset)
+        try:
+            _append(data_path(root, upload.token), chunk.path, chunk.offset)
+        except OSError as error:
+            # The offset is not committed: the client resends from the last one it was told.
+            raise storage_failure(error, "resumable upload folder") from None
         now = utc_now()
         upload.upload_offset += chunk.size
         upload.updated_at = now

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import AdminDep, get_caller
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import ReadSessionDep, SettingsDep, WriteSessionDep
 from app.core.http import JsonBody, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.webhooks import service
@@ -27,14 +27,17 @@ def create_webhook(
     _: JsonBody,
     webhook_in: WebhookCreate,
     session: WriteSessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Subscribe a URL to event types (admin); the answer holds the signing secret, once."""
+    """Subscribe a URL to event types (admin); the answer holds the signing secret, once.
+    The URL's host must resolve to public addresses (or be allowed by name)."""
     subscription, secret = service.create_subscription(
         session=session,
         url=webhook_in.url,
         event_types=webhook_in.event_types,
         description=webhook_in.description,
         actor=caller,
+        allowed_hosts=settings.webhook_allowed_hosts,
     )
     created = WebhookCreated(**_read(subscription).model_dump(), secret=secret)
     return resource_response(

@@ -52,7 +52,9 @@ EventTypes = Annotated[
         min_length=1,
         max_length=50,
         examples=[["monument.*", "damage_assessment.verify"]],
-        description="Event types `<entity>.<action>`, `<entity>.*` or `*`.",
+        description="Event types `<entity>.<action>`, `<entity>.*` or `*`. The wildcards "
+        "cover what the public changes feed shows (verified assessments, never drafts); "
+        "name review events such as `damage_assessment.submit` to receive them.",
     ),
     AfterValidator(_event_types),
 ]

@@ -11,7 +11,7 @@ the lease has passed: no event is lost, and a receiver may see one twice (same
 import base64
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Gone, NotFound
+from app.core.errors import Gone, NotFound, Unprocessable
 from app.core.time import utc_now
+from app.webhooks import receivers
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the Standard Webhooks prefix, not a secret)
@@ -55,8 +56,20 @@ def create_subscription(
     event_types: list[str],
     description: str | None,
     actor: Caller,
+    allowed_hosts: Iterable[str] = (),
 ) -> tuple[WebhookSubscription, str]:
-    """A new subscription and its signing secret (returned now, never shown again)."""
+    """A new subscription and its signing secret (returned now, never shown again).
+
+    `Unprocessable` unless the URL's host resolves to public addresses only, or is one of
+    `allowed_hosts` (see app.webhooks.receivers)."""
+    try:
+        receivers.check_url(url, allowed_hosts)
+    except receivers.ReceiverRefused as refused:
+        message = f"{refused.reason[0].upper()}{refused.reason[1:]}."
+        raise Unprocessable(
+            f"The webhook URL cannot be used: {message}",
+            errors=[{"loc": ["body", "url"], "msg": refused.reason, "type": "receiver_refused"}],
+        ) from None
     secret = new_secret()
     subscription = WebhookSubscription(
         url=url, event_types=event_types, description=description, secret=secret

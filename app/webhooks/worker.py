@@ -6,14 +6,18 @@ Deliveries are signed per the Standard Webhooks specification with the `standard
 library: `webhook-id`, `webhook-timestamp` and `webhook-signature` headers.
 """
 
+import functools
 import http.client
 import logging
 import math
+import ssl
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from standardwebhooks.webhooks import Webhook
@@ -21,7 +25,7 @@ from standardwebhooks.webhooks import Webhook
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.time import utc_now
-from app.webhooks import service
+from app.webhooks import receivers, service
 from app.webhooks.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -48,10 +52,58 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_RefuseRedirects)
+def _checked(connection_class: type, allowed_hosts: tuple[str, ...]) -> Callable[..., Any]:
+    """Connections of `connection_class` whose socket goes only to checked addresses."""
+
+    def connection(host: str, **options: Any) -> http.client.HTTPConnection:
+        made = connection_class(host, **options)
+        made._create_connection = functools.partial(
+            receivers.connect_checked, allowed_hosts=allowed_hosts
+        )
+        return made
+
+    return connection
 
 
-def send(claim: service.Claim, *, timeout: float) -> service.Outcome:
+class _CheckedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, allowed_hosts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.allowed_hosts = allowed_hosts
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_checked(http.client.HTTPConnection, self.allowed_hosts), req)
+
+
+class _CheckedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, allowed_hosts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.allowed_hosts = allowed_hosts
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = _checked(http.client.HTTPSConnection, self.allowed_hosts)
+        return self.do_open(connection, req, context=self._context)
+
+
+@functools.lru_cache(maxsize=8)
+def _opener(allowed_hosts: tuple[str, ...]) -> urllib.request.OpenerDirector:
+    # No proxy from the environment: the addresses checked must be the ones connected to.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _CheckedHTTP(allowed_hosts),
+        _CheckedHTTPS(allowed_hosts),
+        _RefuseRedirects,
+    )
+
+
+# What the delivery log says of a failure: fixed phrases, never what a receiver (or whatever
+# answered at its address) sent back, so the log cannot be used to read other services.
+NO_ANSWER = "no answer: the connection failed or timed out"
+TLS_FAILED = "the TLS handshake or certificate check failed"
+
+
+def send(
+    claim: service.Claim, *, timeout: float, allowed_hosts: Iterable[str] = ()
+) -> service.Outcome:
     """POST one delivery; any 2xx is success, anything else (or no answer) a failure."""
     request = urllib.request.Request(  # noqa: S310  (the URL was checked to be http(s))
         claim.url,
@@ -60,15 +112,26 @@ def send(claim: service.Claim, *, timeout: float) -> service.Outcome:
         method="POST",
     )
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener(tuple(sorted(allowed_hosts))).open(request, timeout=timeout) as response:
             return service.Outcome(status_code=response.status)
     except urllib.error.HTTPError as error:
-        excerpt = error.read(200).decode("utf-8", errors="replace").strip()
-        reason = f"HTTP {error.code}" + (f": {excerpt}" if excerpt else "")
-        return service.Outcome(status_code=error.code, error=reason)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
-        return service.Outcome(status_code=None, error=f"{type(error).__name__}: {reason}")
+        error.close()
+        return service.Outcome(status_code=error.code, error=f"HTTP {error.code}")
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, receivers.ReceiverRefused):
+            return service.Outcome(status_code=None, error=error.reason.reason)
+        return _failure(error.reason)
+    except (http.client.HTTPException, OSError, ValueError) as error:
+        return _failure(error)
+
+
+def _failure(error: object) -> service.Outcome:
+    if isinstance(error, receivers.ReceiverRefused):
+        return service.Outcome(status_code=None, error=error.reason)
+    # The operators' log gets the kind of failure; the delivery log a fixed phrase.
+    log.info("webhook delivery failed: %s", type(error).__name__)
+    reason = TLS_FAILED if isinstance(error, ssl.SSLError) else NO_ANSWER
+    return service.Outcome(status_code=None, error=reason)
 
 
 @dataclass
@@ -102,7 +165,11 @@ def deliver_next(*, database: Database, settings: Settings) -> Attempt | None:
         )
     if claim is None:
         return None
-    outcome = send(claim, timeout=settings.webhook_timeout_seconds)
+    outcome = send(
+        claim,
+        timeout=settings.webhook_timeout_seconds,
+        allowed_hosts=settings.webhook_allowed_hosts,
+    )
     policy = service.RetryPolicy(
         max_attempts=settings.webhook_max_attempts,
         base_seconds=settings.webhook_retry_base_seconds,

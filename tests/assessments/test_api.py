@@ -1,5 +1,6 @@
 """Damage assessments: the review workflow, immutability, and the condition it yields."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
@@ -49,7 +50,10 @@ def test_field_team_records_a_draft_that_the_public_cannot_see(client, auth, dat
     assert response.status_code == 201, response.text
     draft = response.json()
     assert draft["status"] == "draft"
-    assert draft["author"].startswith("field:test field")
+    # Named to staff only; the team itself (like any non-staff reader) sees role and key.
+    assert re.fullmatch(r"field \(key \d+\)", draft["author"])
+    staff_view = client.get(url(draft["id"]), headers=auth("staff")).json()
+    assert staff_view["author"].startswith("field:test field")
     assert response.headers["location"] == url(draft["id"])
     assert client.get(url(draft["id"]), headers=auth("field")).status_code == 200
     assert client.get(url(draft["id"])).status_code == 404

@@ -104,6 +104,17 @@ class TestTampering:
         )
         assert self.verify(client, auth)["first_broken"] == target.id
 
+    def test_an_erased_state_snapshot(self, client, auth, database, chain):
+        target = next(e for e in chain if e.entity_type == "monument")
+        self.tamper(database, "UPDATE audit_event SET state = NULL WHERE id = :id", id=target.id)
+        assert self.verify(client, auth)["first_broken"] == target.id
+
+    def test_a_deletion_keeps_no_snapshot_and_verifies(self, client, auth, database, chain):
+        monument_id = next(e for e in chain if e.entity_type == "monument").entity_id
+        url = f"/api/v1/monuments/{monument_id}"
+        assert client.delete(url, headers=auth("admin")).status_code == 204
+        assert self.verify(client, auth)["ok"] is True
+
     def test_a_deleted_row(self, client, auth, database, chain):
         removed, following = chain[4], chain[5]
         self.tamper(database, "DELETE FROM audit_event WHERE id = :id", id=removed.id)

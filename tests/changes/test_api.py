@@ -327,3 +327,12 @@ def test_restoration_and_photo_changes_are_published_with_current_etags(client, 
     assert approved["etag"] == client.get(approved["href"]).headers["etag"]
     assert uploaded["href"] == f"/api/v1/photos/{photo['id']}"
     assert uploaded["etag"] == client.get(uploaded["href"], headers=auth("partner")).headers["etag"]
+
+
+def test_an_entity_type_repeated_a_thousand_times_is_one_filter(client, database):
+    create_site(database)
+    once = client.get("/api/v1/changes", params={"entity": "site"})
+    repeated = client.get("/api/v1/changes", params=[("entity", "site")] * 1000)
+
+    assert repeated.status_code == 200, repeated.text
+    assert repeated.json() == once.json()

@@ -17,14 +17,17 @@ def test_ready_when_database_and_media_folder_work(client, database):
 
 
 def test_not_ready_when_media_folder_is_not_writable(settings, tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the media folder should be")
-    app = create_app(settings.model_copy(update={"media_root": blocker}))
+    media = tmp_path / "media"
+    app = create_app(settings.model_copy(update={"media_root": media}))
     with TestClient(app) as client:
+        media.rmdir()  # after start-up: a volume gone, a file where the folder was
+        media.write_text("a file where the media folder should be")
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert "media folder" in response.json()["detail"]
+    assert "photo storage (HERITAGE_MEDIA_ROOT) cannot be written to" in response.json()["detail"]
+    assert [f["setting"] for f in response.json()["storage"]] == ["HERITAGE_MEDIA_ROOT"]
+    assert str(tmp_path) not in response.text  # no paths on an open probe
 
 
 def test_not_ready_when_database_is_unreachable(tmp_path):
@@ -53,3 +56,15 @@ def test_reads_and_writes_answer_503_with_retry_after_while_the_database_is_unre
         assert response.headers["retry-after"] == "5"
         assert "database is not available" in response.json()["detail"]
     assert alive.status_code == 200
+
+
+def test_the_documentation_pages_load_nothing_from_other_sites(client):
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(url.startswith("/") for url in assets), assets
+        for url in assets:
+            assert client.get(url).status_code == 200, url
+        assert "cdn.jsdelivr.net" not in html and "fonts.googleapis.com" not in html

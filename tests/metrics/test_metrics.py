@@ -1,7 +1,9 @@
 """GET /metrics: the Prometheus text format, by route template and status, uploads, webhook
 deliveries, the audit chain's length."""
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
@@ -9,8 +11,8 @@ from app.webhooks import service as webhooks
 from tests.factories import TEST_ACTOR, create_monument, create_site
 
 
-def scrape(client) -> dict[tuple[str, tuple], float]:
-    response = client.get("/metrics")
+def scrape(client, headers: dict | None = None) -> dict[tuple[str, tuple], float]:
+    response = client.get("/metrics", headers=headers or {"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -18,6 +20,23 @@ def scrape(client) -> dict[tuple[str, tuple], float]:
         for family in text_string_to_metric_families(response.text)
         for sample in family.samples
     }
+
+
+TOKEN = "scraper-token-for-tests-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _scraper_token(settings, monkeypatch):
+    """The test app's settings with a scraper token (settings are shared by the session)."""
+    monkeypatch.setattr(settings, "metrics_token", SecretStr(TOKEN))
+
+
+def test_metrics_are_for_the_scraper_and_admins_only(client, auth, database):
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=auth("partner")).status_code == 403
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers=auth("admin")).status_code == 200
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
 def value(samples, name: str, **labels) -> float:
@@ -83,6 +102,7 @@ def test_the_audit_chain_and_webhook_deliveries_are_read_from_the_database(clien
             event_types=["*"],
             description=None,
             actor=TEST_ACTOR,
+            allowed_hosts=["127.0.0.1"],
         )
     create_site(database)  # one change: one delivery waiting
 

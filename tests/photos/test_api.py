@@ -95,7 +95,7 @@ def test_a_field_team_photo_keeps_its_bytes_camera_facts_and_position(api, auth,
     assert photo["original_filename"] == "IMG_0042.jpg"
     assert photo["caption"] == "East gate after the explosion"
     assert (photo["photographer"], photo["license"]) == ("Khaled", "CC-BY-4.0")
-    assert photo["uploaded_by"].startswith("field:test field")
+    assert re.fullmatch(r"field \(key \d+\)", photo["uploaded_by"])  # names: staff only
     assert photo["camera"] == {
         "taken_at": "2016-03-27T10:15:00+03:00",
         "make": "Canon",
@@ -495,20 +495,20 @@ def test_a_photo_can_document_an_assessment_of_its_own_monument(local_api, auth,
     site_id = create_site(database)
     temple = create_monument(database, site_id)
     arch = create_monument(database, site_id, name="Arch of Triumph", type="arch")
-    assessment_id = create_assessment(database, temple, status="verified")
+    assessment_id = create_assessment(database, temple, status="submitted")
 
     linked = upload(
         local_api.client,
         temple,
         jpeg_bytes(),
-        headers=auth("field"),
+        headers=auth("staff"),
         assessment_id=str(assessment_id),
     )
     wrong = upload(
         local_api.client,
         arch,
         jpeg_bytes(),
-        headers=auth("field"),
+        headers=auth("staff"),
         assessment_id=str(assessment_id),
     )
 
@@ -516,6 +516,42 @@ def test_a_photo_can_document_an_assessment_of_its_own_monument(local_api, auth,
     assert linked.json()["assessment_id"] == assessment_id
     assert wrong.status_code == 422
     assert f"not of monument {arch}" in wrong.json()["detail"]
+
+
+def test_evidence_is_never_added_to_a_reviewed_or_someone_elses_assessment(
+    local_api, auth, database, api_keys
+):
+    from app.core.actors import Caller
+    from app.keys import service as keys
+    from app.keys.models import Role
+
+    temple = create_monument(database)
+    verified = create_assessment(database, temple, status="verified")
+    rejected = create_assessment(database, temple, status="rejected")
+    with database.session(write=False) as session:
+        field_key = keys.find_active_key(session=session, secret=api_keys["field"])
+    field = Caller(role=Role.field, key_id=field_key.id, name=field_key.name)
+    own_draft = create_assessment(database, temple, author=field)
+
+    def attach(assessment_id: int, role: str, picture: tuple[int, int]):
+        data = jpeg_bytes(two_colour_image(picture))
+        return upload(
+            local_api.client, temple, data, headers=auth(role), assessment_id=str(assessment_id)
+        )
+
+    # (Field teams do not see others' rejected assessments at all.)
+    for assessment_id, roles in ((verified, ("field", "staff", "admin")), (rejected, ("staff",))):
+        for role in roles:
+            refused = attach(assessment_id, role, (320, 240))
+            assert refused.status_code == 409, refused.text
+            assert "can no longer change" in refused.json()["detail"]
+    # Someone else's draft is not the field team's to document (it is not even visible).
+    others_draft = create_assessment(database, temple)
+    assert attach(others_draft, "field", (321, 240)).status_code == 422
+    # The author's own draft and staff on any unreviewed one are fine.
+    assert attach(own_draft, "field", (322, 240)).status_code == 201
+    assert attach(others_draft, "staff", (323, 240)).status_code == 201
+    assert count_rows(database, Photo) == 2
 
 
 def test_photos_are_listed_a_page_at_a_time(local_api, auth, database):

@@ -87,3 +87,39 @@ def test_repair_removes_uploads_left_half_received_by_a_killed_server(
     assert "unfinished upload" in repaired.stdout
     assert not stale.exists()
     assert in_flight.exists() and unrelated.exists()
+
+
+def _tamper(path, *, keep_length: bool) -> None:
+    data = bytearray(path.read_bytes())
+    if keep_length:
+        data[len(data) // 2] ^= 0xFF  # one altered byte, the size unchanged
+        path.write_bytes(bytes(data))
+    else:
+        path.write_bytes(bytes(data[:-10]))
+
+
+def test_media_check_hashes_every_file_again_and_quick_compares_sizes(
+    local_api, auth, database, database_url, media_root
+):
+    monument_id = create_monument(database)
+    field = auth("field")
+    retouched = upload(local_api.client, monument_id, jpeg_bytes(), headers=field).json()
+    cut = upload(
+        local_api.client, monument_id, jpeg_bytes(two_colour_image((500, 300))), headers=field
+    ).json()
+    _tamper(next(media_root.glob(f"originals/*/{retouched['sha256']}")), keep_length=True)
+    preview = next(media_root.glob("previews/*/*.jpg"))
+    _tamper(preview, keep_length=False)
+
+    full = run_media_check(database_url, media_root)
+    quick = run_media_check(database_url, media_root, "--quick")
+
+    assert full.returncode == 1
+    assert f"altered  photo {retouched['id']}: originals/" in full.stdout
+    assert "do not match the recorded SHA-256" in full.stdout
+    assert f"previews/{preview.parent.name}/{preview.name} has" in full.stdout
+    assert "2 altered file(s) (SHA-256 checked)" in " ".join(full.stdout.split())
+    # Sizes only: the altered byte passes, the shortened preview does not.
+    assert quick.returncode == 1
+    assert "originals/" not in quick.stdout and f"previews/{preview.parent.name}" in quick.stdout
+    assert cut["id"]

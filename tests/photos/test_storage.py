@@ -1,12 +1,17 @@
 """Both storage backends behind one interface, and files that follow their transaction."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
 
 from app.core import storage as files
 from app.core.storage import LocalStorage, MissingFile, S3Storage, Storage, make_storage
+from app.photos.models import Photo
+from tests.factories import create_monument
 from tests.photos.conftest import s3_settings
+from tests.photos.pictures import jpeg_bytes, two_colour_image
+from tests.photos.test_api import upload
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -102,3 +107,29 @@ def test_files_are_deleted_only_once_the_deleting_transaction_commits(storage, d
         files.delete_after_commit(session, storage, "old/file")
         assert storage.exists("old/file")
     assert not storage.exists("old/file")
+
+
+def test_an_altered_file_is_cut_off_while_served_and_logged_as_an_integrity_failure(
+    api, auth, database, caplog
+):
+    monument_id = create_monument(database)
+    original = jpeg_bytes(two_colour_image((900, 700)))
+    photo = upload(api.client, monument_id, original, headers=auth("field")).json()
+    altered = bytearray(original)
+    altered[len(altered) // 2] ^= 0xFF
+    with database.session(write=False) as session:
+        key = session.get(Photo, photo["id"]).original_key
+    api.storage.put_bytes(key, bytes(altered), content_type="image/jpeg")
+
+    with caplog.at_level(logging.ERROR, logger="app.photos.service"):
+        response = api.client.get(photo["links"]["original"], headers=auth("staff"))
+
+    # The response announced the original's length and hash, and ends short of them: the
+    # client never holds the altered bytes as the evidence.
+    assert response.headers["etag"] == f'"{photo["sha256"]}"'
+    assert len(response.content) < int(response.headers["content-length"])
+    assert response.content != bytes(altered)
+    assert f"integrity failure: the original of photo {photo['id']}" in caplog.text
+    # The untouched derivatives are served whole.
+    preview = api.client.get(photo["links"]["preview"])
+    assert len(preview.content) == int(preview.headers["content-length"])

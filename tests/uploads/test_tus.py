@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import select
 from tusclient.client import TusClient
@@ -422,7 +423,6 @@ def test_a_complete_file_that_is_no_image_is_refused_as_a_multipart_upload_would
 
 
 def test_an_idle_upload_expires_and_clean_removes_it(auth, database, settings):
-    from fastapi.testclient import TestClient
 
     from app.main import create_app
     from tests.keys.test_cli import SCRIPT
@@ -576,3 +576,64 @@ def test_an_upload_whose_photo_was_not_made_yet_is_finished_by_the_next_head(
     assert head.headers["Link"] == f'</api/v1/photos/{photo.id}>; rel="related"'
     assert photo.sha256 == hashlib.sha256(original).hexdigest()
     assert client.get(url, headers=field).json()["state"] == "complete"
+
+
+def test_superscript_digits_in_upload_length_are_a_400(live_server, api_keys, database):
+    # Latin-1 superscripts pass str.isdigit() but not int(); HTTP clients will not send
+    # them, so the requests are written by hand.
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server)
+    for length in (b"\xb2", b"1\xb3", b"\xb9\xb2\xb3"):
+        request = (
+            b"POST /api/v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+            + f"Authorization: Bearer {api_keys['field']}\r\n".encode()
+            + b"Upload-Length: " + length + b"\r\nUpload-Metadata: monument_id MQ==\r\n"
+            + b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )  # fmt: skip
+        with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+            sock.sendall(request)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+        assert b"application/problem+json" in head
+        assert b"Upload-Length must be the size" in body
+
+
+def test_one_key_cannot_hold_unlimited_uploads_open(client, auth, database, settings):
+    monument_id = str(create_monument(database))
+    field, staff = auth("field"), auth("staff")
+    hundred_mib = 100 * 1024 * 1024
+
+    answers = [create(client, field, hundred_mib, monument_id=monument_id) for _ in range(25)]
+
+    statuses = [a.status_code for a in answers]
+    assert statuses == [201] * settings.max_open_uploads_per_key + [429] * 5
+    refused = answers[-1]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "Finish or terminate" in refused.json()["detail"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert count_rows(database, Upload) == settings.max_open_uploads_per_key
+    # Another key is not held up; ending one upload frees its place.
+    assert create(client, staff, hundred_mib, monument_id=monument_id).status_code == 201
+    ended = client.delete(answers[0].headers["location"], headers={**TUS, **field})
+    assert ended.status_code == 204
+    assert create(client, field, hundred_mib, monument_id=monument_id).status_code == 201
+
+
+def test_the_bytes_one_key_may_declare_in_open_uploads_are_limited(
+    app, settings, auth, database, monkeypatch
+):
+    monkeypatch.setattr(settings, "max_open_upload_bytes_per_key", 250_000)
+    monument_id = str(create_monument(database))
+    field = auth("field")
+    with TestClient(app) as client:
+        first = create(client, field, 200_000, monument_id=monument_id)
+        second = create(client, field, 100_000, monument_id=monument_id)
+        small = create(client, field, 50_000, monument_id=monument_id)
+    assert [first.status_code, second.status_code, small.status_code] == [201, 429, 201]
+    assert "would pass the 250000 allowed" in second.json()["detail"]

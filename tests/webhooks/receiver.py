@@ -11,6 +11,7 @@ class Receiver:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []  # statuses for the next requests; 204 after them
         self.gate: threading.Event | None = None  # while set up, requests wait for it
+        self.body = b""  # what every answer carries
         self._arrived = threading.Semaphore(0)
         self._lock = threading.Lock()
         receiver = self
@@ -27,8 +28,9 @@ class Receiver:
                     gate.wait(timeout=60)
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Length", "0")
+                    self.send_header("Content-Length", str(len(receiver.body)))
                     self.end_headers()
+                    self.wfile.write(receiver.body)
                 except OSError:
                     pass  # the worker went away while we held its request
 
