@@ -31,15 +31,26 @@ def run_migrations_online() -> None:
     """Run the migrations against the database."""
     engine = make_engine(database_url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename): with foreign keys on, dropping
+            # the old table would cascade deletes into the rows that refer to it (citations).
+            # Off for the run (a pragma that only takes effect outside a transaction, hence
+            # on the driver's connection before any begins), and every reference checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=metadata,
             # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows with broken references: {broken}")
     engine.dispose()
 
 

@@ -151,6 +151,7 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
         media_root=tmp_path_factory.mktemp("media"),
         rate_limit_anonymous=None,
         rate_limit_failed_auth=None,
+        rate_limit_anonymous_reports=None,
         resumable_uploads_dir=tmp_path_factory.mktemp("uploads"),
         # The webhook tests' receivers listen on 127.0.0.1, named so; any other spelling of
         # a local address (localhost, 2130706433, [::1]…) stays refused.

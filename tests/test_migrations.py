@@ -177,6 +177,16 @@ def test_free_text_sources_become_source_records_linked_to_their_rows(scratch_da
     finally:
         database.engine.dispose()
 
+    # Undoing 0012 rebuilds damage_assessment on SQLite: its citations must survive that.
+    migrations.downgrade(scratch_database_url, "0011")
+    engine = make_engine(scratch_database_url)
+    try:
+        with engine.connect() as connection:
+            links = connection.exec_driver_sql("SELECT count(*) FROM damage_assessment_source")
+            assert links.scalar_one() == 3
+    finally:
+        engine.dispose()
+
     migrations.downgrade(scratch_database_url, "0009")
     assert not {"source", "damage_assessment_source"} & table_names(scratch_database_url)
     engine = make_engine(scratch_database_url)

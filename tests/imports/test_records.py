@@ -257,10 +257,13 @@ def test_load_demo_imports_the_bundled_records_once(database, settings):
     events = count_rows(database, AuditEvent)
     second = load_demo()
 
+    monuments = count_rows(database, Monument)
+    assert monuments > 10
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "Palmyra demo data:" in first.stdout and "monuments: 11 added" in first.stdout
+    assert "Palmyra demo data:" in first.stdout
+    assert f"monuments: {monuments} added" in first.stdout
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "monuments: 0 added, 0 updated, 11 unchanged" in second.stdout
+    assert f"monuments: 0 added, 0 updated, {monuments} unchanged" in second.stdout
     assert count_rows(database, AuditEvent) == events
 
 

@@ -60,7 +60,7 @@ def report_waits(client, site_id: int, **params) -> dict[str, int]:
 
 
 def patch(client, auth, restoration_id: int, changes: dict) -> dict:
-    etag = client.get(url(restoration_id)).headers["etag"]
+    etag = client.get(url(restoration_id), headers=auth("staff")).headers["etag"]
     response = client.patch(
         url(restoration_id), json=changes, headers=auth("staff") | {"If-Match": etag}
     )

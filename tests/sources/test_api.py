@@ -105,7 +105,9 @@ def test_update_needs_the_current_etag_and_is_audited(client, auth, database):
     with database.session(write=False) as session:
         assert session.get(Source, source_id).language == "fr"
         actions = session.exec(
-            select(AuditEvent.action).where(AuditEvent.entity_type == "source")
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "source")
+            .order_by(AuditEvent.id)
         ).all()
     assert actions == ["create", "update"]
 
