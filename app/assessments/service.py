@@ -606,14 +606,21 @@ def to_read(
     return values
 
 
+def citations(
+    *, session: Session, assessments: Sequence[DamageAssessment]
+) -> dict[int, list[Source]]:
+    """The sources each of these assessments cites (one query)."""
+    return sources.cited_by(
+        session=session, owner=CITING, owner_ids=[assessment.id for assessment in assessments]
+    )
+
+
 def present(
     *, session: Session, assessments: Sequence[DamageAssessment], names_visible: bool = False
 ) -> list[AssessmentRead]:
     """Assessments as the API shows them, with the sources each cites (one query); authors
     and reviewers named only when `names_visible` (staff)."""
-    cited = sources.cited_by(
-        session=session, owner=CITING, owner_ids=[assessment.id for assessment in assessments]
-    )
+    cited = citations(session=session, assessments=assessments)
     return [
         AssessmentRead.model_validate(
             to_read(assessment, cited.get(assessment.id, []), names_visible=names_visible)

@@ -128,12 +128,18 @@ def read_site(
     statements = restorations.list_for_site(
         session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
     )
+    statement_sources = restorations.citations(session=session, restorations=statements)
     return render(
         request,
         "site.html",
         site=site,
         statements=[
-            restorations.present(statement, latest_approved=None)
+            restorations.present(
+                statement,
+                latest_approved=None,
+                cited=statement_sources.get(statement.id, []),
+                names_visible=caller.sees_names,
+            )
             for statement in statements[:RESTORATION_LIMIT]
         ],
         monuments=shown,
@@ -213,6 +219,7 @@ def _monument_page(
     )
     latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
     next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
+    assessment_sources = assessments.citations(session=session, assessments=history)
     photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
     opinion_sources = restorations.citations(
         session=session, restorations=opinions[:RESTORATION_LIMIT]
@@ -225,6 +232,7 @@ def _monument_page(
         # Newest observation first: the top of the timeline is what is known now.
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
+        assessment_sources=assessment_sources,
         photos=[
             photos.present(
                 photo,

@@ -21,6 +21,7 @@ from tests.factories import (
     create_photo,
     create_restoration,
     create_site,
+    create_source,
     statement_fields,
 )
 from tests.photos.pictures import BEL, DAMASCUS, exif, jpeg_bytes
@@ -597,3 +598,21 @@ def test_a_forged_review_cursor_is_a_clear_refusal(client, signed_in):
 
     assert response.status_code == 400
     assert "cursor" in response.text
+
+
+def test_the_monument_page_names_the_sources_of_each_record(client, database):
+    bel = create_monument(database, create_site(database))
+    unosat = create_source(database, title="UNOSAT analysis of the Temple of Bel")
+    seen = create_assessment(
+        database, bel, status="verified", damage_level="destroyed", source_ids=[unosat]
+    )
+    lesovoi = create_source(database, title="Lesovoi to TASS", url="https://example.org/tass")
+    opinion = create_restoration(database, bel, source_ids=[lesovoi])
+
+    page = client.get(f"/ui/monuments/{bel}").text
+
+    timeline = page.split(f'id="assessment-{seen}"')[1].split('id="photos-heading"')[0]
+    assert "UNOSAT analysis of the Temple of Bel" in timeline
+    card = page.split(f'id="restoration-{opinion}"')[1]
+    link = '<a href="https://example.org/tass" rel="noreferrer"><bdi dir="auto">Lesovoi to TASS'
+    assert link in card
