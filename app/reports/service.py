@@ -319,6 +319,9 @@ def state_of_conservation(
     )
 
 
+_SOURCE_FIELDS = [name for name in ReportSource.model_fields if name != "number"]
+
+
 def _cite(
     session: Session, entries: list[MonumentEntry], statements: list[StatementEntry]
 ) -> list[ReportSource]:
@@ -348,9 +351,9 @@ def _cite(
     def cite(found: list[Any]) -> list[int]:
         for source in found:
             if source.id not in numbered:
-                numbered[source.id] = ReportSource.model_validate(
-                    {**source.model_dump(), "number": len(numbered) + 1}
-                )
+                # Read field by field: a stored kind comes back as text, not as its enum.
+                fields = {name: getattr(source, name) for name in _SOURCE_FIELDS}
+                numbered[source.id] = ReportSource(**fields, number=len(numbered) + 1)
         return list(dict.fromkeys(source.id for source in found))
 
     for statement in statements:
