@@ -43,6 +43,7 @@ from app.metrics.router import router as metrics_router
 from app.oai.router import router as oai_router
 from app.photos import images
 from app.photos.dependencies import upload_body_limit
+from app.photos.evidence_router import router as evidence_router
 from app.photos.router import router as photos_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)
+    app.include_router(evidence_router)
     app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(sources_router)

@@ -1,11 +1,17 @@
 """Every table of the registry, imported in one place so Alembic sees the whole schema."""
 
-from app.assessments.models import DamageAssessment, DamageAssessmentSource
+from app.assessments.models import DamageAssessment, DamageAssessmentSource, ImagePair
 from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
-from app.photos.models import Photo, PhotoSource, PhotoUploadKey
+from app.photos.models import (
+    EvidenceItem,
+    EvidenceItemSource,
+    Photo,
+    PhotoSource,
+    PhotoUploadKey,
+)
 from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
 from app.sources.models import Source
@@ -19,6 +25,9 @@ __all__ = [
     "DamageAssessment",
     "DamageAssessmentSource",
     "EndedSession",
+    "EvidenceItem",
+    "EvidenceItemSource",
+    "ImagePair",
     "Monument",
     "Photo",
     "PhotoSource",

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps, UTCDateTime
@@ -120,3 +120,32 @@ class DamageAssessmentSource(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
     )
     position: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class ImagePair(Timestamps, table=True):
+    """Two images of one monument from above, before and after, and the damage assessment
+    they support: their acquisition dates bound when the damage was done."""
+
+    __tablename__ = "image_pair"
+    __table_args__ = (
+        UniqueConstraint("before_id", "after_id", "assessment_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
+    )
+    # Evidence items (app.photos); named by table so this layer does not import photos.
+    before_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("evidence_item.id"), nullable=False, index=True)
+    )
+    after_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("evidence_item.id"), nullable=False, index=True)
+    )
+    assessment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("damage_assessment.id"), index=True),
+    )
+    created_by: str = Field(sa_column=Column(String(300), nullable=False))
+    created_by_key_id: int | None = Field(default=None, sa_column=Column(Integer))

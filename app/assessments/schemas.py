@@ -142,6 +142,11 @@ class DamageWindow(BaseModel):
         description="When the damage happened, as the first observation's source states it."
     )
     event_to: date | None
+    image_pair_id: int | None = Field(
+        default=None,
+        description="The before/after image pair (POST /api/v1/monuments/{id}/image-pairs) "
+        "whose acquisition dates bound event_from and event_to.",
+    )
 
 
 class CurrentCondition(BaseModel):

@@ -32,6 +32,7 @@ from app.assessments.models import (
     DamageAssessment,
     DamageAssessmentSource,
     DamageLevel,
+    ImagePair,
 )
 from app.assessments.schemas import AssessmentRead, CurrentCondition
 from app.core.actors import Caller, Role, shown_actor
@@ -289,6 +290,14 @@ def _history_query(
             assessment.method,
             assessment.confidence,
             assessment.causes,
+            # The before/after pair whose dates bound the window, cited by it.
+            select(ImagePair.id)
+            .where(ImagePair.assessment_id == assessment.id)
+            .order_by(ImagePair.id)
+            .limit(1)
+            .correlate(assessment)
+            .scalar_subquery()
+            .label("image_pair_id"),
         )
         .where(*counted)
         .order_by(
@@ -377,6 +386,7 @@ def derive_condition(history: Sequence[Any]) -> dict[str, Any] | None:
             "by_assessment_id": first.assessment_id,
             "event_from": first.event_from,
             "event_to": first.event_to,
+            "image_pair_id": first.image_pair_id,
         }
     disputed: set[int] = set()
     for first_row, second_row in combinations(history, 2):
@@ -518,6 +528,46 @@ def _record(
         owner=CITING,
         before=before,
     )
+
+
+def bound_event_window(
+    *,
+    session: Session,
+    assessment: DamageAssessment,
+    after: date,
+    by: date,
+    actor: Caller,
+) -> DamageAssessment:
+    """Narrow when the damage happened to what a before/after pair of images shows: after
+    the day of the before image, by the day of the after one (a window already narrower
+    stays). `Unprocessable` when the after image is later than the observation itself."""
+    if by > assessment.observed_on:
+        detail = (
+            f"The after image ({by}) is later than assessment {assessment.id}'s observation "
+            f"({assessment.observed_on}): it cannot bound when that damage happened."
+        )
+        raise Unprocessable(
+            detail,
+            errors=[{"loc": ["body", "after_id"], "msg": detail, "type": "invalid_event_window"}],
+        )
+    before = _state(session, assessment)
+    start = max(filter(None, (assessment.event_from, after)))
+    end = min(filter(None, (assessment.event_to, by)))
+    if start > end:
+        detail = (
+            f"The pair ({after} to {by}) does not overlap assessment {assessment.id}'s damage "
+            f"window ({assessment.event_from} to {assessment.event_to})."
+        )
+        raise Unprocessable(
+            detail,
+            errors=[{"loc": ["body", "before_id"], "msg": detail, "type": "invalid_event_window"}],
+        )
+    if (start, end) != (assessment.event_from, assessment.event_to):
+        assessment.event_from, assessment.event_to = start, end
+        assessment.updated_at = utc_now()
+        session.flush()
+        _record(session, actor, "update", assessment, before)
+    return assessment
 
 
 def update_assessment(

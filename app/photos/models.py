@@ -1,6 +1,8 @@
 """Photo evidence: originals kept byte for byte, their EXIF facts and their derivatives."""
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import CreatedAt, Timestamps, UTCDateTime
+from app.core.db import CreatedAt, JSONDocument, Timestamps, UTCDateTime
 
 
 class Photo(Timestamps, table=True):
@@ -104,6 +106,85 @@ class PhotoSource(SQLModel, table=True):
 
     photo_id: int = Field(
         sa_column=Column(Integer, ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class EvidenceKind(StrEnum):
+    """What an evidence item is: how it was made decides which facts it carries."""
+
+    ground_photo = "ground_photo"
+    drone_image = "drone_image"
+    satellite_image = "satellite_image"
+    video_frame = "video_frame"
+    document_scan = "document_scan"
+
+
+# The kinds a before/after pair is made of: images from above, comparable over time.
+PAIRABLE_KINDS = frozenset({EvidenceKind.satellite_image, EvidenceKind.drone_image})
+
+
+class EvidenceItem(Timestamps, table=True):
+    """One piece of evidence about a monument: an uploaded image (its `photo`), or a record
+    of a published one (a satellite image seen at its publisher, never copied here).
+
+    Every photo has exactly one; a record without a photo points to where the image is
+    published (`source_url`). Kind-specific facts are null where they do not apply.
+    """
+
+    __tablename__ = "evidence_item"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
+    )
+    assessment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("damage_assessment.id"), index=True),
+    )
+    kind: EvidenceKind = Field(sa_column=Column(String(20), nullable=False, index=True))
+    photo_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("photo.id", ondelete="CASCADE"), unique=True, nullable=True
+        ),
+    )
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    # When the image was acquired (UTC); a photo's own `taken_at` when it has one.
+    acquired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sensor: str | None = Field(default=None, sa_column=Column(String(200)))
+    provider: str | None = Field(default=None, sa_column=Column(String(300)))
+    resolution_m: float | None = Field(default=None, sa_column=Column(Float))
+    cloud_cover_percent: float | None = Field(default=None, sa_column=Column(Float))
+    # A GeoJSON Polygon (WGS 84): where a satellite or drone image covers the ground.
+    footprint: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument))
+    licence: str | None = Field(default=None, sa_column=Column(String(100)))
+    # Where the image is published, for a record of an image not held here.
+    source_url: str | None = Field(default=None, sa_column=Column(String(2000)))
+    video_source: str | None = Field(default=None, sa_column=Column(String(2000)))
+    # Position in the video, HH:MM:SS[.fff].
+    timecode: str | None = Field(default=None, sa_column=Column(String(20)))
+    altitude_m: float | None = Field(default=None, sa_column=Column(Float))
+    heading_deg: float | None = Field(default=None, sa_column=Column(Float))
+    # The STAC Item it was registered from, as received (null otherwise).
+    stac_item: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument))
+    created_by: str = Field(sa_column=Column(String(300), nullable=False))
+    created_by_key_id: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class EvidenceItemSource(SQLModel, table=True):
+    """A source an evidence item cites, and where it comes in its list of sources."""
+
+    __tablename__ = "evidence_item_source"
+
+    evidence_item_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_item.id", ondelete="CASCADE"), primary_key=True
+        )
     )
     source_id: int = Field(
         sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)

@@ -16,7 +16,7 @@ from app.core.http import content_disposition, file_response, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.storage import Storage, iter_verified
 from app.monuments.dependencies import MonumentDep
-from app.photos import service
+from app.photos import evidence, service
 from app.photos.dependencies import (
     IdempotencyKey,
     ImageRulesDep,
@@ -114,6 +114,7 @@ def answer_upload(
             actor=caller,
         )
         cited = service.citations(session=session, photos=[outcome.photo])
+        items = evidence.items_of_photos(session=session, photo_ids=[outcome.photo.id])
     instrumentation.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
@@ -122,6 +123,7 @@ def answer_upload(
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(outcome.photo.id, []),
             names_visible=caller.sees_names,
+            item=items.get(outcome.photo.id),
         ),
         status_code=outcome.status_code,
         headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
@@ -143,6 +145,7 @@ def list_photos(
     )
     exact, names = caller.sees_exact_locations, caller.sees_names
     cited = service.citations(session=session, photos=photos)
+    items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
     return page_response(
         request,
         photos,
@@ -154,6 +157,7 @@ def list_photos(
                 exact_locations=exact,
                 cited=cited.get(photo.id, []),
                 names_visible=names,
+                item=items.get(photo.id),
             )
             for photo in page
         ],
@@ -166,6 +170,7 @@ def read_photo(
 ) -> Response:
     """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
     cited = service.citations(session=session, photos=[loaded.photo])
+    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
     return resource_response(
         request,
         service.present(
@@ -174,6 +179,7 @@ def read_photo(
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(loaded.photo.id, []),
             names_visible=caller.sees_names,
+            item=items.get(loaded.photo.id),
         ),
     )
 

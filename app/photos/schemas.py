@@ -1,8 +1,9 @@
 """Request and response bodies for photos."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from geojson_pydantic import Polygon
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from app.core.schemas import InputModel, LongText, Name, ResourceRead, ShortText, UtcMoment
@@ -23,6 +24,23 @@ def _id_list(value: Any) -> Any:
     return value
 
 
+# --- evidence kinds, before/after pairs ------------------------------------------------------
+
+EvidenceKindName = Literal[
+    "ground_photo", "drone_image", "satellite_image", "video_frame", "document_scan"
+]
+TIMECODE = r"^\d{1,3}:[0-5]\d:[0-5]\d(\.\d{1,3})?$"
+Timecode = Annotated[
+    str,
+    Field(
+        pattern=TIMECODE,
+        examples=["00:01:23.500"],
+        description="Position of the frame in the video, HH:MM:SS[.fff].",
+    ),
+]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+
+
 class PhotoFields(InputModel):
     """The form fields sent with the file (multipart/form-data), all optional."""
 
@@ -41,6 +59,23 @@ class PhotoFields(InputModel):
         default=None,
         description="Ids of the source records the photo comes from, comma-separated: `3,7`.",
     )
+    # What kind of evidence the file is, and the facts of its kind (see EvidenceFacts).
+    kind: EvidenceKindName = Field(
+        default="ground_photo",
+        description="ground_photo, drone_image, satellite_image, video_frame or document_scan.",
+    )
+    video_source: Url | None = Field(
+        default=None, description="video_frame: the video the frame is from (its URL)."
+    )
+    timecode: Timecode | None = None
+    sensor: Annotated[ShortText, Field(max_length=200)] | None = Field(
+        default=None, description="satellite_image or drone_image: the sensor or platform."
+    )
+    provider: Annotated[ShortText, Field(max_length=300)] | None = None
+    resolution_m: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
+    cloud_cover_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    altitude_m: Annotated[float, Field(ge=-500, le=100_000, allow_inf_nan=False)] | None = None
+    heading_deg: Annotated[float, Field(ge=0, lt=360, allow_inf_nan=False)] | None = None
 
 
 class PhotoLinks(BaseModel):
@@ -100,6 +135,12 @@ class PhotoRead(ResourceRead):
     source_ids: list[int] = Field(description="The source records it cites, in order.")
     sources: list[SourceSummary]
     links: PhotoLinks
+    kind: str = Field(
+        default="ground_photo", description="What kind of evidence the image is (EvidenceKind)."
+    )
+    evidence_id: int | None = Field(
+        default=None, description="Its evidence item: /api/v1/evidence/{evidence_id}."
+    )
 
 
 class PhotoUploaded(PhotoRead):
@@ -108,3 +149,89 @@ class PhotoUploaded(PhotoRead):
     duplicate: bool = Field(
         description="True when these bytes were already a photo of this monument (200)."
     )
+
+
+class EvidenceFacts(InputModel):
+    """What is known of an evidence item beyond its file; which fields apply depends on
+    its kind (a satellite image's sensor, a video frame's timecode, a drone's altitude)."""
+
+    kind: EvidenceKindName = "ground_photo"
+    title: LongText | None = None
+    acquired_at: Annotated[UtcMoment, AfterValidator(_past_utc)] | None = Field(
+        default=None, description="When the image was acquired (ISO 8601; UTC if no offset)."
+    )
+    sensor: Annotated[ShortText, Field(max_length=200, examples=["Pléiades-1A"])] | None = None
+    provider: Annotated[ShortText, Field(max_length=300)] | None = None
+    resolution_m: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
+    cloud_cover_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    footprint: Polygon | None = Field(
+        default=None, description="GeoJSON Polygon (WGS 84) the image covers."
+    )
+    licence: Annotated[ShortText, Field(max_length=100)] | None = None
+    source_url: Url | None = Field(
+        default=None, description="Where the image is published (for an image not held here)."
+    )
+    video_source: Url | None = Field(default=None, description="The video the frame is from.")
+    timecode: Timecode | None = None
+    altitude_m: Annotated[float, Field(ge=-500, le=100_000, allow_inf_nan=False)] | None = None
+    heading_deg: Annotated[float, Field(ge=0, lt=360, allow_inf_nan=False)] | None = None
+
+
+class EvidenceCreate(EvidenceFacts):
+    """A record of an evidence item held elsewhere (a published satellite image)."""
+
+    kind: EvidenceKindName
+    assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    source_ids: SourceIds | None = None
+
+
+class EvidenceRead(ResourceRead):
+    """An evidence item as the caller may see it."""
+
+    monument_id: int
+    assessment_id: int | None
+    kind: str
+    photo_id: int | None = Field(description="The uploaded file, when the registry holds one.")
+    title: str | None
+    acquired_at: datetime | None
+    sensor: str | None
+    provider: str | None
+    resolution_m: float | None
+    cloud_cover_percent: float | None
+    footprint: dict[str, Any] | None = Field(
+        description="null when absent, or withheld (sensitive monument)."
+    )
+    location_withheld: bool
+    licence: str | None
+    source_url: str | None
+    video_source: str | None
+    timecode: str | None
+    altitude_m: float | None
+    heading_deg: float | None
+    sha256: str | None = Field(description="SHA-256 of the held file, if any.")
+    created_by: str
+    source_ids: list[int]
+    sources: list[SourceSummary]
+    links: dict[str, str]
+
+
+class ImagePairCreate(InputModel):
+    """Two images of the monument from above, before and after, and what they support."""
+
+    before_id: Annotated[int, Field(ge=1, le=2**31 - 1, description="Evidence item id.")]
+    after_id: Annotated[int, Field(ge=1, le=2**31 - 1, description="Evidence item id.")]
+    assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
+        default=None,
+        description="The damage assessment whose damage window the pair's dates bound.",
+    )
+
+
+class ImagePairRead(ResourceRead):
+    """A before/after pair."""
+
+    monument_id: int
+    before_id: int
+    after_id: int
+    assessment_id: int | None
+    before_acquired_at: datetime
+    after_acquired_at: datetime

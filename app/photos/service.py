@@ -23,8 +23,8 @@ from app.core.storage import Storage
 from app.core.time import utc_now
 from app.monuments import service as monuments
 from app.monuments.models import Monument
-from app.photos import images
-from app.photos.models import Photo, PhotoSource, PhotoUploadKey
+from app.photos import evidence, images
+from app.photos.models import EvidenceItem, Photo, PhotoSource, PhotoUploadKey
 from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
 from app.sources import service as sources
 from app.sources.models import Source
@@ -210,6 +210,10 @@ def add_photo(
         max_decode_bytes=rules.max_decode_bytes,
     )
     fingerprint = _fingerprint(monument_id, upload.sha256, fields)
+    # The facts of its kind are checked before any lock or write; the camera's time counts
+    # as the acquisition time when the uploader gives none.
+    facts = {**fields, "acquired_at": fields.get("taken_at") or processed.exif.taken_at}
+    evidence.check_facts(facts, has_file=True)
     # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
     monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
     replayed = _replay(
@@ -291,6 +295,9 @@ def add_photo(
     session.flush()
     sources.cite(session=session, owner=CITING, owner_id=photo.id, source_ids=[s.id for s in cited])
     sources.record_write(session=session, actor=actor, action="create", entity=photo, owner=CITING)
+    evidence.add_for_photo(
+        session=session, photo=photo, monument=monument, facts=facts, actor=actor
+    )
     _remember_key(
         session,
         actor=actor,
@@ -364,6 +371,7 @@ def present(
     exact_locations: bool,
     cited: Sequence[Source],
     names_visible: bool = False,
+    item: EvidenceItem | None = None,
 ) -> PhotoRead:
     """The photo as a caller sees it: GPS and distance withheld for a sensitive monument,
     its uploader named only to staff (`names_visible`), else by role and key."""
@@ -405,6 +413,8 @@ def present(
         links=PhotoLinks(
             original=f"{url}/original", preview=f"{url}/preview", thumbnail=f"{url}/thumbnail"
         ),
+        kind=str(item.kind) if item is not None else "ground_photo",
+        evidence_id=item.id if item is not None else None,
     )
 
 
@@ -414,6 +424,7 @@ def present_upload(
     exact_locations: bool,
     cited: Sequence[Source],
     names_visible: bool = False,
+    item: EvidenceItem | None = None,
 ) -> PhotoUploaded:
     """The answer to an upload: the photo, and whether it was already there."""
     read = present(
@@ -422,6 +433,7 @@ def present_upload(
         exact_locations=exact_locations,
         cited=cited,
         names_visible=names_visible,
+        item=item,
     )
     return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
 
