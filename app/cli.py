@@ -24,6 +24,7 @@ media_cli = typer.Typer(help="Check photo files against the database.", no_args_
 uploads_cli = typer.Typer(help="Resumable uploads in progress.", no_args_is_help=True)
 import_cli = typer.Typer(help="Import inventories and folders of photos.", no_args_is_help=True)
 export_cli = typer.Typer(help="Export offline bundles for field teams.", no_args_is_help=True)
+evidence_cli = typer.Typer(help="Check signed evidence packages.", no_args_is_help=True)
 docs_cli = typer.Typer(help="Print the pages of docs/ made from the code.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
@@ -31,6 +32,7 @@ cli.add_typer(media_cli, name="media")
 cli.add_typer(uploads_cli, name="uploads")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
+cli.add_typer(evidence_cli, name="evidence")
 cli.add_typer(docs_cli, name="docs")
 console = Console()
 
@@ -125,6 +127,40 @@ def verify_audit() -> None:
     print(json.dumps(asdict(report)))
     if not report.ok:
         raise typer.Exit(1)
+
+
+@evidence_cli.command("verify")
+def verify_evidence(
+    package_file: Annotated[
+        Path, typer.Argument(metavar="PACKAGE.zip", help="An evidence package (a zip).")
+    ],
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The signer's public key (base64, from /api/v1/signing-keys) to pin; "
+            "without it the key the package names is used and printed."
+        ),
+    ] = None,
+) -> None:
+    """Check a package offline: its signature, every file's SHA-256 and its RO-Crate
+    metadata; exit 1 naming each file that does not match."""
+    from app.evidence import package
+
+    if not package_file.is_file():
+        console.print(f"[red]{package_file}: no such file[/red]")
+        raise typer.Exit(2)
+    with package_file.open("rb") as stream:
+        result = package.verify(stream, trusted_key=public_key)
+    for problem in result.problems:
+        console.print(f"[red]FAIL[/red] {problem}", highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+    console.print(
+        f"OK: {result.files_checked} files match the manifest signed by key "
+        f"{result.key_id}; audit chain head {result.audit_chain_head}.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @media_cli.command("check")

@@ -36,6 +36,7 @@ from app.core.instrumentation import ObservedRequests
 from app.core.logs import configure_logging, install_request_ids
 from app.core.rate_limits import RateLimits
 from app.core.storage import make_storage, prepare_folders
+from app.evidence.router import router as evidence_package_router
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
 from app.keys import service as keys
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessments_router)
     app.include_router(photos_router)
     app.include_router(evidence_router)
+    app.include_router(evidence_package_router)
     app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(sources_router)

@@ -149,6 +149,7 @@ def settings(database_url: str, tmp_path_factory) -> Settings:
     return Settings(
         database_url=database_url,
         media_root=tmp_path_factory.mktemp("media"),
+        signing_key_file=tmp_path_factory.mktemp("keys") / "signing-key.pem",
         rate_limit_anonymous=None,
         rate_limit_failed_auth=None,
         rate_limit_anonymous_reports=None,

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         description="Folder for photo originals and derivatives (with "
         "`HERITAGE_STORAGE_BACKEND=local`)",
     )
+    signing_key_file: Path = Field(
+        default=Path("./data/keys/evidence-signing-key.pem"),
+        description="Ed25519 private key (PEM) that signs evidence packages; created on first "
+        "use, readable by the registry only. Its public key is at /api/v1/signing-keys",
+    )
     max_json_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,
