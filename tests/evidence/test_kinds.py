@@ -91,9 +91,7 @@ def test_a_video_frame_without_its_timecode_is_refused_and_nothing_is_stored(
 
 def test_a_fact_of_another_kind_is_refused(client, auth, database):
     monument_id = create_monument(database)
-    response = upload(
-        client, monument_id, jpeg_bytes(), headers=auth("field"), timecode="00:00:01"
-    )
+    response = upload(client, monument_id, jpeg_bytes(), headers=auth("field"), timecode="00:00:01")
     assert response.status_code == 422
     assert "timecode applies to video_frame" in response.json()["detail"]
 
