@@ -7,6 +7,7 @@ pointing to where it is published.
 
 from collections.abc import Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pystac
@@ -94,6 +95,25 @@ def footprint_contains(footprint: dict[str, Any], lat: float, lon: float) -> boo
     """Whether a GeoJSON Polygon covers the point: inside its outer ring, in none of its holes."""
     outer, *holes = [[tuple(p[:2]) for p in ring] for ring in footprint["coordinates"]]
     return _inside((lon, lat), outer) and not any(_inside((lon, lat), h) for h in holes)
+
+
+def footprint_of_geotiff(path: Path) -> dict[str, Any] | None:
+    """The ground a GeoTIFF covers, as a GeoJSON Polygon in WGS 84, read with rasterio from
+    its georeference; None when the file has none (a plain TIFF) or is not a TIFF."""
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rasterio.warp import transform_geom
+
+    try:
+        with rasterio.open(path) as dataset:
+            if dataset.crs is None or dataset.transform.is_identity:
+                return None
+            left, bottom, right, top = dataset.bounds
+            ring = [[left, bottom], [right, bottom], [right, top], [left, top], [left, bottom]]
+            polygon = {"type": "Polygon", "coordinates": [ring]}
+            return dict(transform_geom(dataset.crs, "EPSG:4326", polygon))
+    except RasterioError:
+        return None
 
 
 def check_footprint(footprint: dict[str, Any] | None, monument: Monument) -> None:

@@ -213,7 +213,10 @@ def add_photo(
     # The facts of its kind are checked before any lock or write; the camera's time counts
     # as the acquisition time when the uploader gives none.
     facts = {**fields, "acquired_at": fields.get("taken_at") or processed.exif.taken_at}
-    evidence.check_facts(facts, has_file=True)
+    kind = evidence.check_facts(facts, has_file=True)
+    if kind in evidence.PAIRABLE_KINDS and processed.content_type == "image/tiff":
+        # A GeoTIFF says where it is: its footprint must then contain the monument.
+        facts["footprint"] = evidence.footprint_of_geotiff(upload.path)
     # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
     monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
     replayed = _replay(

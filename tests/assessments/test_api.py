@@ -244,6 +244,7 @@ def test_current_condition_follows_the_latest_observation_not_the_latest_review(
             "by_assessment_id": destroyed,
             "event_from": None,
             "event_to": None,
+            "image_pair_id": None,
         },
         "disputed": False,
         "disputed_assessment_ids": [],
@@ -405,6 +406,7 @@ def test_damage_window_runs_from_the_last_lesser_observation_to_the_first_that_s
         "by_assessment_id": destroyed,
         "event_from": None,
         "event_to": None,
+        "image_pair_id": None,
     }
     window = condition(client, monument_id, as_of="2015-08-30")["damage_window"]
     assert (window["after_assessment_id"], window["by_assessment_id"]) == (moderate, severe)
