@@ -265,3 +265,60 @@ def create_source(database: Database, **overrides: Any) -> int:
     fields = SourceCreate.model_validate(source_fields(**overrides)).model_dump()
     with database.session(write=True) as session:
         return sources.create_source(session=session, fields=fields, actor=TEST_ACTOR).id
+
+
+def footprint_around(lat: float, lon: float, half: float = 0.004) -> dict[str, Any]:
+    """A GeoJSON Polygon, a square around a point whose first corner is the point's
+    longitude and a latitude just north of it (so the exact digits are in it)."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lon, lat + half],
+                [lon - half, lat],
+                [lon, lat - half],
+                [lon + half, lat],
+                [lon, lat + half],
+            ]
+        ],
+    }
+
+
+def satellite_fields(**overrides: Any) -> dict[str, Any]:
+    """A record of a published satellite image of the Temple of Bel (monument_fields)."""
+    return {
+        "kind": "satellite_image",
+        "title": "Temple of Bel from above",
+        "acquired_at": "2015-08-31T08:00:00Z",
+        "provider": "Test Imaging",
+        "footprint": footprint_around(34.54738, 38.27393),
+        "source_url": "https://example.org/scenes/bel",
+    } | overrides
+
+
+def stac_item_fields(**overrides: Any) -> dict[str, Any]:
+    """A STAC Item of a scene over the Temple of Bel."""
+    return {
+        "type": "Feature",
+        "stac_version": "1.1.0",
+        "id": "bel-scene",
+        "geometry": footprint_around(34.54738, 38.27393),
+        "bbox": [38.26993, 34.54338, 38.27793, 34.55138],
+        "properties": {"datetime": "2015-08-31T08:00:00Z", "platform": "test-sat-1"},
+        "links": [],
+        "assets": {},
+    } | overrides
+
+
+def create_satellite_item(database: Database, monument_id: int, acquired_at: str) -> int:
+    """Store a satellite image record of the monument; returns its evidence id."""
+    from app.photos import evidence
+    from app.photos.schemas import EvidenceCreate
+
+    fields = EvidenceCreate.model_validate(
+        satellite_fields(acquired_at=acquired_at, source_url=f"https://example.org/{acquired_at}")
+    ).model_dump(exclude_none=True)
+    with database.session(write=True) as session:
+        return evidence.create_item(
+            session=session, monument_id=monument_id, fields=fields, actor=TEST_ACTOR
+        ).id

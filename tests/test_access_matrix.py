@@ -24,12 +24,16 @@ from tests.factories import (
     create_monument,
     create_photo,
     create_restoration,
+    create_satellite_item,
     create_site,
     create_source,
+    footprint_around,
     monument_fields,
     restoration_fields,
+    satellite_fields,
     site_fields,
     source_fields,
+    stac_item_fields,
     statement_fields,
 )
 
@@ -98,6 +102,17 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("PATCH", "/api/v1/uploads/{upload_id}"): UPLOADERS,
     ("DELETE", "/api/v1/uploads/{upload_id}"): UPLOADERS,
     ("GET", "/api/v1/uploads/{upload_id}"): UPLOADERS,
+    ("POST", "/api/v1/monuments/{monument_id}/evidence"): UPLOADERS,
+    ("POST", "/api/v1/monuments/{monument_id}/evidence/stac"): UPLOADERS,
+    ("GET", "/api/v1/monuments/{monument_id}/evidence"): ANYONE,
+    ("GET", "/api/v1/evidence/{evidence_id}"): ANYONE,
+    # Footprints of sensitive monuments are withheld: tests/evidence/test_kinds.py.
+    ("GET", "/api/v1/evidence/{evidence_id}/stac"): ANYONE,
+    ("POST", "/api/v1/monuments/{monument_id}/image-pairs"): UPLOADERS,
+    ("GET", "/api/v1/monuments/{monument_id}/image-pairs"): ANYONE,
+    # Of a verified assessment; sensitive originals by hash only: tests/evidence.
+    ("GET", "/api/v1/assessments/{assessment_id}/evidence-package"): ANYONE,
+    ("GET", "/api/v1/signing-keys"): ANYONE,
     # OAI-PMH is public data for harvesters: no key is needed, and none is checked.
     ("GET", "/iiif/monuments/{monument_id}/manifest"): ANYONE,
     ("GET", "/oai"): OPEN,
@@ -123,6 +138,7 @@ def test_every_route_has_a_policy(app):
 ASSESSMENT_STATE = {
     ("GET", "/api/v1/assessments/{assessment_id}"): "verified",
     ("POST", "/api/v1/assessments/{assessment_id}/review"): "submitted",
+    ("GET", "/api/v1/assessments/{assessment_id}/evidence-package"): "verified",
 }
 
 
@@ -184,7 +200,11 @@ def arrange(method: str, path: str, database, field_author: Caller, storage) -> 
         "source_id": create_source(database),
         "photo_id": create_photo(database, storage, monument_id) if "{photo_id}" in path else None,
         "webhook_id": None,
+        "evidence_id": None,
     }
+    if "{evidence_id}" in path or "image-pairs" in path:
+        ids["evidence_id"] = create_satellite_item(database, monument_id, "2015-08-27T08:00:00Z")
+        ids["after_id"] = create_satellite_item(database, monument_id, "2015-08-31T08:00:00Z")
     if "{webhook_id}" in path:
         with database.session(write=True) as session:
             ids["webhook_id"] = webhooks.create_subscription(
@@ -231,6 +251,12 @@ def request_for(method: str, path: str, ids: dict, database, uploader: Caller, s
             restorable_percent_min=None, restorable_percent_max=None
         ),
         ("POST", "/api/v1/webhooks"): {"url": "https://127.0.0.1/hook", "event_types": ["*"]},
+        ("POST", "/api/v1/monuments/{monument_id}/evidence"): satellite_fields(),
+        ("POST", "/api/v1/monuments/{monument_id}/evidence/stac"): stac_item_fields(),
+        ("POST", "/api/v1/monuments/{monument_id}/image-pairs"): {
+            "before_id": ids.get("evidence_id"),
+            "after_id": ids.get("after_id"),
+        },
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
     if path == "/oai":
@@ -425,6 +451,11 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
             "source_id": create_source(database),
             "webhook_id": 1,
             "upload_id": "not-theirs",
+            "evidence_id": client.post(
+                f"/api/v1/monuments/{monument_id}/evidence",
+                json=satellite_fields(footprint=footprint_around(EXACT_LAT, EXACT_LON)),
+                headers=staff,
+            ).json()["id"],
         }
         # Staff do see the exact position: the digits are there to be leaked.
         exact = client.get(f"/api/v1/monuments/{monument_id}", headers=staff).text
@@ -453,6 +484,8 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
         assert f"/api/v1/reports/sites/{site_id}/state-of-conservation" in shown
         assert "/oai" in shown and "/api/v1/changes" in shown
         assert f"/api/v1/sites/{site_id}/bundle" in shown
+        assert f"/api/v1/evidence/{ids['evidence_id']}/stac" in shown
+        assert f"/api/v1/assessments/{assessment['id']}/evidence-package" in shown
     finally:
         logging.getLogger().removeHandler(handler)
     logged = log_lines.getvalue()

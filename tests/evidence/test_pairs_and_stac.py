@@ -142,7 +142,7 @@ def test_an_uploaded_geotiff_is_georeferenced_and_must_show_the_monument(
     )
     assert response.status_code == 201, response.text
     item = client.get(f"/api/v1/evidence/{response.json()['evidence_id']}").json()
-    west, south, east, north = BEL_BOUNDS
+    west, south, _, _ = BEL_BOUNDS
     assert item["footprint"]["coordinates"][0][0] == pytest.approx([west, south])
     elsewhere = geotiff(tmp_path / "damascus.tif", DAMASCUS_BOUNDS).read_bytes()
     refused = upload(
