@@ -47,12 +47,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import AssessmentStatus, DamageAssessment
+from app.assessments.models import AssessmentStatus, DamageAssessment, ImagePair
 from app.assessments.schemas import AssessmentCreate
 from app.core.actors import Caller
 from app.core.errors import RegistryError
 from app.imports.schemas import (
     AssessmentRecordRefs,
+    EvidenceRecordRefs,
+    ImagePairRecordRefs,
     MonumentFields,
     MonumentRecordRefs,
     RestorationRecordRefs,
@@ -63,6 +65,9 @@ from app.imports.service import Problem
 from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.models import Monument
+from app.photos import evidence
+from app.photos.models import EvidenceItem
+from app.photos.schemas import EvidenceCreate, ImagePairCreate
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment, RestorationStatus
 from app.restoration.schemas import RestorationCreate
@@ -108,14 +113,35 @@ KINDS: dict[str, Kind] = {
             RestorationRecordRefs,
             {"source_ids": "sources"},
         ),
+        Kind(
+            "evidence_items",
+            EvidenceCreate,
+            EvidenceRecordRefs,
+            {"source_ids": "sources"},
+        ),
+        Kind(
+            "image_pairs",
+            ImagePairCreate,
+            ImagePairRecordRefs,
+            {"before_id": "before", "after_id": "after", "assessment_id": "assessment"},
+        ),
     )
 }
 # Which kind each reference names.
-REFERRED = {"site": "sites", "monument": "monuments", "monuments": "monuments"}
+REFERRED = {
+    "site": "sites",
+    "monument": "monuments",
+    "monuments": "monuments",
+    "assessment": "damage_assessments",
+    "before": "evidence_items",
+    "after": "evidence_items",
+}
 REFERRED_TABLES: dict[str, type] = {
     "sources": Source,
     "sites": Site,
     "monuments": Monument,
+    "damage_assessments": DamageAssessment,
+    "evidence_items": EvidenceItem,
 }
 REVIEW_ORDER = (AssessmentStatus.draft, AssessmentStatus.submitted, AssessmentStatus.verified)
 REVIEW_NOTE = "Transcribed from the cited sources by the import of records."
@@ -242,6 +268,11 @@ def _stand_ins(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
     if "site_id" in kind.replaced:
         site = values.get("site")
         stand_ins["site_id"] = site if isinstance(site, int) and 1 <= site < 2**31 else 1
+    for name in ("assessment_id", "before_id", "after_id"):
+        if name in kind.replaced:
+            stand_ins[name] = 1 if name != "assessment_id" else None
+    if "before_id" in kind.replaced:
+        stand_ins["after_id"] = 2
     if "source_ids" in kind.replaced:
         cited = values.get("sources")
         count = len(cited) if isinstance(cited, list) else 0
@@ -278,7 +309,7 @@ def _references(checked: Checked) -> Iterator[tuple[str, str, Any]]:
     refs = checked.refs
     for source in getattr(refs, "sources", []):
         yield "sources", "sources", source
-    for name in ("site", "monument"):
+    for name in ("site", "monument", "assessment", "before", "after"):
         value = getattr(refs, name, None)
         if value is not None:
             yield name, REFERRED[name], value
@@ -715,6 +746,67 @@ class _Store:
             )
         self.tally("restoration_assessments", "updated" if changes else "unchanged")
         return found.id
+
+    def evidence_items(self, checked: Checked) -> int:
+        refs = checked.refs
+        monument_id = self.resolve("monuments", refs.monument)
+        cited = self.cited(refs)
+        wanted = checked.fields.model_dump(exclude_none=True) | {
+            "source_ids": [s.id for s in cited]
+        }
+        # The same published image of the same monument is the same record.
+        found = self.session.scalars(
+            select(EvidenceItem)
+            .where(
+                EvidenceItem.monument_id == monument_id,
+                EvidenceItem.kind == wanted["kind"],
+                EvidenceItem.source_url == wanted.get("source_url"),
+                EvidenceItem.photo_id.is_(None),
+            )
+            .order_by(EvidenceItem.id)
+            .limit(1)
+        ).first()
+        if found is not None:
+            self.tally("evidence_items", "unchanged")
+            return found.id
+        item = evidence.create_item(
+            session=self.session, monument_id=monument_id, fields=wanted, actor=self.actor
+        )
+        self.tally("evidence_items", "added")
+        return item.id
+
+    def image_pairs(self, checked: Checked) -> int:
+        refs = checked.refs
+        monument_id = self.resolve("monuments", refs.monument)
+        before = self.resolve("evidence_items", refs.before)
+        after = self.resolve("evidence_items", refs.after)
+        assessment_id = (
+            self.resolve("damage_assessments", refs.assessment)
+            if refs.assessment is not None
+            else None
+        )
+        found = self.session.scalars(
+            select(ImagePair).where(
+                ImagePair.before_id == before,
+                ImagePair.after_id == after,
+                ImagePair.assessment_id == assessment_id
+                if assessment_id is not None
+                else ImagePair.assessment_id.is_(None),
+            )
+        ).first()
+        if found is not None:
+            self.tally("image_pairs", "unchanged")
+            return found.id
+        pair = evidence.create_pair(
+            session=self.session,
+            monument_id=monument_id,
+            before_id=before,
+            after_id=after,
+            assessment_id=assessment_id,
+            actor=self.actor,
+        )
+        self.tally("image_pairs", "added")
+        return pair.id
 
 
 def _problem_field(error: RegistryError) -> str | None:

@@ -107,3 +107,23 @@ class RestorationRecordRefs(InputModel):
                 "give exactly one of `monument`, a non-empty list of `monuments`, or `site`"
             )
         return self
+
+
+class EvidenceRecordRefs(InputModel):
+    """What an evidence item record has beside `EvidenceCreate`: its monument and its
+    sources, by key (an image pair names the assessment the item supports)."""
+
+    key: RecordKey | None = None
+    monument: Reference
+    sources: References = []
+
+
+class ImagePairRecordRefs(InputModel):
+    """What an image pair record is: its monument, its before and after evidence items and
+    the assessment whose damage window they bound, by key."""
+
+    key: RecordKey | None = None
+    monument: Reference
+    before: Reference
+    after: Reference
+    assessment: Reference | None = None

@@ -6,6 +6,7 @@ pointing to where it is published.
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,15 @@ def _invalid(field: str, message: str, kind: str = "invalid_evidence") -> Unproc
 
 def check_facts(facts: dict[str, Any], *, has_file: bool) -> EvidenceKind:
     """The kind the facts describe, once each fact fits it; `Unprocessable` naming the first
-    that does not (a timecode on a satellite image, a video frame without its timecode)."""
+    that does not (a timecode on a satellite image, a video frame without its timecode).
+    A day alone (`acquired_on`) becomes its midnight, UTC, marked as known to the day."""
     kind = EvidenceKind(facts.get("kind") or EvidenceKind.ground_photo)
+    if facts.get("acquired_on") is not None:
+        day = facts.pop("acquired_on")
+        facts["acquired_at"] = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        facts["acquired_precision"] = "day"
+    elif facts.get("acquired_at") is not None:
+        facts.setdefault("acquired_precision", "instant")
     for name, kinds in KIND_FACTS.items():
         if facts.get(name) is not None and kind not in kinds:
             allowed = " or ".join(sorted(kinds))
@@ -145,6 +153,8 @@ def new_item(
         photo_id=photo.id if photo is not None else None,
         title=facts.get("title") or (photo.caption if photo is not None else None),
         acquired_at=facts.get("acquired_at") or (photo.taken_at if photo is not None else None),
+        acquired_precision=facts.get("acquired_precision")
+        or (("instant" if photo.taken_at else None) if photo is not None else None),
         sensor=facts.get("sensor"),
         provider=facts.get("provider"),
         resolution_m=facts.get("resolution_m"),
@@ -229,6 +239,7 @@ def facts_from_stac(document: dict[str, Any]) -> dict[str, Any]:
         "kind": EvidenceKind.satellite_image,
         "title": common.title or item.id,
         "acquired_at": as_utc(acquired),
+        "acquired_precision": "instant",
         "sensor": sensor[:200] if sensor else None,
         "provider": providers[:300] if providers else None,
         "resolution_m": common.gsd,
@@ -281,11 +292,19 @@ def to_stac(item: EvidenceItem, *, withheld: bool) -> dict[str, Any]:
     }
     if item.sensor:
         properties["platform"] = item.sensor
+    moment = item.acquired_at
+    if item.acquired_precision == "day" and moment is not None:
+        # Only the day is known: STAC says so with a range and no single datetime.
+        properties["start_datetime"] = moment.isoformat().replace("+00:00", "Z")
+        properties["end_datetime"] = (
+            (moment + timedelta(days=1, seconds=-1)).isoformat().replace("+00:00", "Z")
+        )
+        moment = None
     stac = pystac.Item(
         id=f"heritage-evidence-{item.id}",
         geometry=geometry,
         bbox=bbox,
-        datetime=item.acquired_at,
+        datetime=moment,
         properties={k: v for k, v in properties.items() if v is not None},
     )
     stac.add_link(pystac.Link(rel="self", target=f"{EVIDENCE_URL}/{item.id}/stac"))
@@ -373,6 +392,7 @@ def present(
         photo_id=item.photo_id,
         title=item.title,
         acquired_at=item.acquired_at,
+        acquired_precision=item.acquired_precision,
         sensor=item.sensor,
         provider=item.provider,
         resolution_m=item.resolution_m,
@@ -424,6 +444,13 @@ def create_pair(
             raise _invalid(field, f"Evidence item {evidence_id} has no acquisition time.")
         items[field] = item
     before, after = items["before_id"], items["after_id"]
+    by_day = "day" in (before.acquired_precision, after.acquired_precision)
+    if by_day and before.acquired_at.date() >= after.acquired_at.date():
+        raise _invalid(
+            "after_id",
+            f"The after image ({after.acquired_at:%Y-%m-%d}) must be of a later day than the "
+            f"before image ({before.acquired_at:%Y-%m-%d}): one is known only to the day.",
+        )
     if before.acquired_at >= after.acquired_at:
         raise _invalid(
             "after_id",

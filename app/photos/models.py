@@ -156,6 +156,9 @@ class EvidenceItem(Timestamps, table=True):
     title: str | None = Field(default=None, sa_column=Column(Text))
     # When the image was acquired (UTC); a photo's own `taken_at` when it has one.
     acquired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # `day` when only the day is published (acquired_at is then its midnight, UTC);
+    # `instant` when the time is known; null without an acquisition time.
+    acquired_precision: str | None = Field(default=None, sa_column=Column(String(10)))
     sensor: str | None = Field(default=None, sa_column=Column(String(200)))
     provider: str | None = Field(default=None, sa_column=Column(String(300)))
     resolution_m: float | None = Field(default=None, sa_column=Column(Float))

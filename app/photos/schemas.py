@@ -4,9 +4,17 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Polygon
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
-from app.core.schemas import InputModel, LongText, Name, ResourceRead, ShortText, UtcMoment
+from app.core.schemas import (
+    InputModel,
+    LongText,
+    Name,
+    PastDate,
+    ResourceRead,
+    ShortText,
+    UtcMoment,
+)
 from app.core.time import utc_now
 from app.sources.schemas import SourceIds, SourceSummary
 
@@ -160,6 +168,11 @@ class EvidenceFacts(InputModel):
     acquired_at: Annotated[UtcMoment, AfterValidator(_past_utc)] | None = Field(
         default=None, description="When the image was acquired (ISO 8601; UTC if no offset)."
     )
+    acquired_on: PastDate | None = Field(
+        default=None,
+        description="The day it was acquired, when only the day is published (instead of "
+        "acquired_at).",
+    )
     sensor: Annotated[ShortText, Field(max_length=200, examples=["Pléiades-1A"])] | None = None
     provider: Annotated[ShortText, Field(max_length=300)] | None = None
     resolution_m: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
@@ -184,6 +197,12 @@ class EvidenceCreate(EvidenceFacts):
     assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     source_ids: SourceIds | None = None
 
+    @model_validator(mode="after")
+    def _one_acquisition_time(self) -> "EvidenceCreate":
+        if self.acquired_at is not None and self.acquired_on is not None:
+            raise ValueError("give acquired_at (a moment) or acquired_on (a day), not both")
+        return self
+
 
 class EvidenceRead(ResourceRead):
     """An evidence item as the caller may see it."""
@@ -194,6 +213,10 @@ class EvidenceRead(ResourceRead):
     photo_id: int | None = Field(description="The uploaded file, when the registry holds one.")
     title: str | None
     acquired_at: datetime | None
+    acquired_precision: str | None = Field(
+        description="`day` when only the day is known (acquired_at is its midnight, UTC), "
+        "`instant` when the time is; null when unknown."
+    )
     sensor: str | None
     provider: str | None
     resolution_m: float | None

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("photo_id", sa.Integer(), nullable=True),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acquired_precision", sa.String(length=10), nullable=True),
         sa.Column("sensor", sa.String(length=200), nullable=True),
         sa.Column("provider", sa.String(length=300), nullable=True),
         sa.Column("resolution_m", sa.Float(), nullable=True),
@@ -140,8 +141,9 @@ def upgrade() -> None:
     # Every photo so far is a ground photo; its uploader made the item.
     op.execute(
         "INSERT INTO evidence_item (monument_id, assessment_id, kind, photo_id, acquired_at, "
-        "licence, created_by, created_by_key_id, created_at, updated_at) "
-        "SELECT monument_id, assessment_id, 'ground_photo', id, taken_at, license, "
+        "acquired_precision, licence, created_by, created_by_key_id, created_at, updated_at) "
+        "SELECT monument_id, assessment_id, 'ground_photo', id, taken_at, "
+        "CASE WHEN taken_at IS NULL THEN NULL ELSE 'instant' END, license, "
         "uploaded_by, uploaded_by_key_id, created_at, updated_at FROM photo ORDER BY id"
     )
 

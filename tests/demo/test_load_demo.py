@@ -59,7 +59,13 @@ def test_demo_loads_once_and_is_idempotent(database):
 
 def test_every_demo_record_cites_a_source_of_the_files(database):
     keys = {source["key"] for source in demo_records("sources")}
-    for kind in ("sites", "monuments", "damage_assessments", "restoration_assessments"):
+    for kind in (
+        "sites",
+        "monuments",
+        "damage_assessments",
+        "restoration_assessments",
+        "evidence_items",
+    ):
         for record in demo_records(kind):
             assert record["sources"], (kind, record)
             assert set(record["sources"]) <= keys, (kind, record)
