@@ -22,6 +22,7 @@ class FeedEntity(StrEnum):
     restoration_assessment = "restoration_assessment"
     photo = "photo"
     source = "source"
+    evidence_item = "evidence_item"
 
 
 RESTORATION_STATUS_ACTIONS = tuple(
@@ -37,6 +38,7 @@ ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.restoration_assessment: ("create", "update", *RESTORATION_STATUS_ACTIONS),
     FeedEntity.photo: ("create", "delete"),
     FeedEntity.source: ("create", "update"),
+    FeedEntity.evidence_item: ("create",),
 }
 
 # What anonymous callers, partners and field teams are shown of each entity type: the
@@ -49,6 +51,7 @@ PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.restoration_assessment: ACTIONS[FeedEntity.restoration_assessment],
     FeedEntity.photo: ACTIONS[FeedEntity.photo],
     FeedEntity.source: ACTIONS[FeedEntity.source],
+    FeedEntity.evidence_item: ACTIONS[FeedEntity.evidence_item],
 }
 
 _PATHS: dict[FeedEntity, str] = {
@@ -58,6 +61,7 @@ _PATHS: dict[FeedEntity, str] = {
     FeedEntity.restoration_assessment: "/api/v1/restoration-assessments/{id}",
     FeedEntity.photo: "/api/v1/photos/{id}",
     FeedEntity.source: "/api/v1/sources/{id}",
+    FeedEntity.evidence_item: "/api/v1/evidence/{id}",
 }
 
 # Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.

@@ -23,8 +23,9 @@ from app.changes.schemas import ChangeRead
 from app.core.actors import Caller
 from app.core.http import etag_for, render
 from app.monuments.models import Monument
+from app.photos import evidence
 from app.photos import service as photos
-from app.photos.models import Photo
+from app.photos.models import EvidenceItem, Photo
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
@@ -123,6 +124,7 @@ def current_etags(
         )
         rows = session.exec(query).all()
         cited = photos.citations(session=session, photos=[photo for photo, _ in rows])
+        items = evidence.items_of_photos(session=session, photo_ids=[p.id for p, _ in rows])
         for photo, monument in rows:
             shown = photos.present(
                 photo,
@@ -130,8 +132,34 @@ def current_etags(
                 exact_locations=caller.sees_exact_locations,
                 cited=cited.get(photo.id, []),
                 names_visible=caller.sees_names,
+                item=items.get(photo.id),
             )
             etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
+    evidence_ids = _ids(events, FeedEntity.evidence_item)
+    if evidence_ids:
+        query = (
+            select(EvidenceItem, Monument)
+            .join(Monument, Monument.id == EvidenceItem.monument_id)
+            .where(EvidenceItem.id.in_(evidence_ids), Monument.deleted_at.is_(None))
+        )
+        found = session.exec(query).all()
+        cited = evidence.citations(session=session, items=[item for item, _ in found])
+        held = {
+            photo.id: photo
+            for photo in session.exec(
+                select(Photo).where(Photo.id.in_([i.photo_id for i, _ in found if i.photo_id]))
+            )
+        }
+        for item, monument in found:
+            shown = evidence.present(
+                item,
+                monument,
+                exact_locations=caller.sees_exact_locations,
+                cited=cited.get(item.id, []),
+                photo=held.get(item.photo_id),
+                names_visible=caller.sees_names,
+            )
+            etags[FeedEntity.evidence_item, item.id] = etag_for(render(shown))
     source_ids = _ids(events, FeedEntity.source)
     if source_ids:
         for source in session.exec(select(Source).where(Source.id.in_(source_ids))):

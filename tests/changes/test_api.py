@@ -319,10 +319,13 @@ def test_restoration_and_photo_changes_are_published_with_current_etags(client, 
         ("restoration_assessment", "create"),
         ("restoration_assessment", "status:approved"),
         ("photo", "create"),
+        ("evidence_item", "create"),  # what kind of evidence the photo is
         ("restoration_assessment", "create"),
     ]
     assert all(item["monument_id"] == monument_id for item in items)
-    approved, uploaded = items[1], items[2]
+    approved, uploaded, kind = items[1], items[2], items[3]
+    assert kind["href"] == f"/api/v1/evidence/{photo['evidence_id']}"
+    assert kind["etag"] == client.get(kind["href"], headers=auth("partner")).headers["etag"]
     assert approved["href"] == f"/api/v1/restoration-assessments/{restoration['id']}"
     assert approved["etag"] == client.get(approved["href"]).headers["etag"]
     assert uploaded["href"] == f"/api/v1/photos/{photo['id']}"
