@@ -3,8 +3,9 @@ zip, for a field team that will have no network where it works.
 
 The zip holds `monuments.geojson` (RFC 7946, built with geojson-pydantic: one Point per
 monument with what `GET /api/v1/monuments/{id}` shows, current condition included, and the
-paths of its thumbnails), `site.json`, `thumbnails/<monument id>/<photo id>.jpg` and
-`manifest.json` (what is inside, with each thumbnail's SHA-256). Positions are what the
+paths of its thumbnails), `site.json`, `thumbnails/<monument id>/<photo id>.jpg`,
+`evidence.json` (every evidence item of every kind, as `GET /api/v1/evidence/{id}` shows it)
+and `manifest.json` (what is inside, with each thumbnail's SHA-256). Positions are what the
 reader may see: exact, or generalised for sensitive monuments.
 """
 
@@ -20,6 +21,7 @@ from app.catalogue import service as catalogue
 from app.core.storage import Storage
 from app.core.time import utc_now
 from app.monuments.models import Monument
+from app.photos import evidence
 from app.photos.models import Photo
 from app.sites.models import Site
 from app.sites.schemas import SiteRead
@@ -76,6 +78,22 @@ def write_bundle(
             for read, monument in zip(reads, rows, strict=True)
         ],
     )
+    # Every evidence item of every kind, as the reader may see it: a sensitive monument's
+    # footprints withheld as its positions are.
+    items = evidence.list_items(session=session, monument_ids=[m.id for m in rows])
+    monuments_by_id = {m.id: m for m in rows}
+    cited = evidence.citations(session=session, items=items)
+    held = {p.id: p for p in photos}
+    evidence_reads = [
+        evidence.present(
+            item,
+            monuments_by_id[item.monument_id],
+            exact_locations=exact_locations,
+            cited=cited.get(item.id, []),
+            photo=held.get(item.photo_id),
+        ).model_dump(mode="json")
+        for item in items
+    ]
     manifest = {
         "format_version": FORMAT_VERSION,
         "generated_at": utc_now().isoformat(),
@@ -85,12 +103,14 @@ def write_bundle(
         else "generalised for sensitive monuments (location_generalised: true)",
         "monuments": len(rows),
         "thumbnails": {thumbnail_path(p): p.thumbnail_sha256 for p in photos},
+        "evidence_items": len(evidence_reads),
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(
             "site.json", SiteRead.model_validate(site, from_attributes=True).model_dump_json()
         )
         bundle.writestr("monuments.geojson", collection.model_dump_json(exclude_none=True))
+        bundle.writestr("evidence.json", json.dumps(evidence_reads, indent=2, ensure_ascii=False))
         for photo in photos:
             with storage.open(photo.thumbnail_key) as source:
                 # JPEGs do not compress further: stored as they are.

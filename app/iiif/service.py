@@ -4,13 +4,15 @@ Each photo is a Canvas painted with its preview (metadata-free, so public), with
 thumbnail as the canvas thumbnail, its caption as label and its capture time as navDate.
 """
 
-from iiif_prezi3 import Manifest
+from iiif_prezi3 import CanvasRef, Manifest
 from sqlmodel import Session, select
 
+from app.assessments.models import ImagePair
 from app.core.actors import shown_actor
 from app.monuments.models import Monument
+from app.photos import evidence
 from app.photos.images import PREVIEW_BOX, THUMBNAIL_BOX, fit_within
-from app.photos.models import Photo
+from app.photos.models import EvidenceItem, Photo
 
 # EXIF orientations 5–8 are rotated by a quarter turn: the picture shows height × width.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
@@ -47,6 +49,7 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
     photos = session.exec(
         select(Photo).where(Photo.monument_id == monument.id).order_by(Photo.id)
     ).all()
+    items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
     for photo in photos:
         photo_url = f"{base_url}/api/v1/photos/{photo.id}"
         canvas_id = f"{manifest_id.removesuffix('/manifest')}/canvas/{photo.id}"
@@ -68,6 +71,7 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
             )
         if photo.license:
             metadata.append({"label": {"en": ["Licence"]}, "value": _language_map(photo.license)})
+        metadata += _evidence_metadata(items.get(photo.id))
         canvas = manifest.make_canvas(
             id=canvas_id,
             label=_language_map(photo.caption or f"Photo {photo.id}"),
@@ -94,4 +98,48 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
             width=preview_width,
             height=preview_height,
         )
+    _add_pair_ranges(session, manifest, monument, items, manifest_id.removesuffix("/manifest"))
     return manifest
+
+
+def _evidence_metadata(item: EvidenceItem | None) -> list[dict]:
+    """What kind of evidence a canvas is, and the facts of its kind (no position: a
+    footprint would place a sensitive monument)."""
+    if item is None:
+        return []
+    facts = {
+        "Evidence kind": str(item.kind),
+        "Sensor or platform": item.sensor,
+        "Provider": item.provider,
+        "Video": item.video_source,
+        "Timecode": item.timecode,
+    }
+    return [
+        {"label": {"en": [label]}, "value": _language_map(value)}
+        for label, value in facts.items()
+        if value
+    ]
+
+
+def _add_pair_ranges(
+    session: Session,
+    manifest: Manifest,
+    monument: Monument,
+    items: dict[int, EvidenceItem],
+    base: str,
+) -> None:
+    """A Range of two canvases for each before/after pair whose images are both held."""
+    canvas_of = {item.id: photo_id for photo_id, item in items.items()}
+    pairs = session.exec(
+        select(ImagePair).where(ImagePair.monument_id == monument.id).order_by(ImagePair.id)
+    ).all()
+    for pair in pairs:
+        if pair.before_id in canvas_of and pair.after_id in canvas_of:
+            manifest.make_range(
+                id=f"{base}/range/pair-{pair.id}",
+                label={"en": [f"Before and after (image pair {pair.id})"]},
+                items=[
+                    CanvasRef(id=f"{base}/canvas/{canvas_of[pair.before_id]}", type="Canvas"),
+                    CanvasRef(id=f"{base}/canvas/{canvas_of[pair.after_id]}", type="Canvas"),
+                ],
+            )

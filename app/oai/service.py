@@ -16,6 +16,8 @@ import base64
 import binascii
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,6 +32,7 @@ from app.assessments.schemas import CurrentCondition
 from app.core.db import UTCDateTime
 from app.core.time import utc_now
 from app.monuments.models import Monument
+from app.photos.models import EvidenceItem
 from app.sites.models import Site
 
 OAI_DC = "oai_dc"
@@ -361,13 +364,37 @@ def _condition_text(condition: CurrentCondition | None) -> str:
     )
 
 
-def _dublin_core(row: Any, repository: Repository) -> dict[str, list[str]]:
+def _evidence_by_monument(session: Session, monument_ids: Sequence[int]) -> dict[int, list]:
+    """Each monument's evidence items (id and kind), one query for a page of records."""
+    found: dict[int, list] = {}
+    if monument_ids:
+        rows = session.execute(
+            select(EvidenceItem.monument_id, EvidenceItem.id, EvidenceItem.kind)
+            .where(EvidenceItem.monument_id.in_(list(monument_ids)))
+            .order_by(EvidenceItem.id)
+        )
+        for monument_id, evidence_id, kind in rows:
+            found.setdefault(monument_id, []).append((evidence_id, kind))
+    return found
+
+
+def _evidence_text(evidence: Sequence[tuple[int, str]]) -> str:
+    counts = Counter(kind for _, kind in evidence)
+    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+    return f"Evidence items: {kinds}."
+
+
+def _dublin_core(
+    row: Any, repository: Repository, evidence: Sequence[tuple[int, str]] = ()
+) -> dict[str, list[str]]:
     monument: Monument = row[0]
     condition = assessments.condition_from_row(row)
     # The public position: rounded for sensitive monuments, exact for the others.
     point = f"name={monument.name}; east={monument.public_lon}; north={monument.public_lat}"
     descriptions = [monument.description] if monument.description else []
     descriptions.append(_condition_text(condition))
+    if evidence:
+        descriptions.append(_evidence_text(evidence))
     if monument.sensitive:
         descriptions.append(
             "The location is generalised (to within about "
@@ -380,12 +407,21 @@ def _dublin_core(row: Any, repository: Repository) -> dict[str, list[str]]:
         "date": [monument.period] if monument.period else [],
         "description": descriptions,
         "identifier": [f"{repository.base_url}/api/v1/monuments/{monument.id}"],
-        "relation": [f"{repository.base_url}/api/v1/sites/{monument.site_id}"],
+        "relation": [
+            f"{repository.base_url}/api/v1/sites/{monument.site_id}",
+            *(f"{repository.base_url}/api/v1/evidence/{item_id}" for item_id, _ in evidence),
+        ],
         "publisher": [repository.name],
     }
 
 
-def _record(row: Any, repository: Repository, *, with_metadata: bool) -> Record:
+def _record(
+    row: Any,
+    repository: Repository,
+    *,
+    with_metadata: bool,
+    evidence: Sequence[tuple[int, str]] = (),
+) -> Record:
     monument: Monument = row[0]
     deleted = monument.deleted_at is not None
     header = Header(
@@ -394,7 +430,7 @@ def _record(row: Any, repository: Repository, *, with_metadata: bool) -> Record:
         set_specs=(f"site-{monument.site_id}",),
         deleted=deleted,
     )
-    metadata = None if deleted or not with_metadata else _dublin_core(row, repository)
+    metadata = None if deleted or not with_metadata else _dublin_core(row, repository, evidence)
     return Record(header=header, dublin_core=metadata)
 
 
@@ -424,7 +460,11 @@ def _list_records(
     if not rows:
         raise OaiError("noRecordsMatch", "No record matches these arguments.")
     page = rows[: repository.page_size]
-    records = [_record(row, repository, with_metadata=with_metadata) for row in page]
+    evidence = _evidence_by_monument(session, [row[0].id for row in page]) if with_metadata else {}
+    records = [
+        _record(row, repository, with_metadata=with_metadata, evidence=evidence.get(row[0].id, []))
+        for row in page
+    ]
     return records, _token(
         query, last_id=page[-1][0].id, count=len(page), more=len(rows) > len(page), size=size
     )
@@ -506,7 +546,10 @@ def respond(
                     f"This repository disseminates only {', '.join(METADATA_FORMATS)}.",
                 )
             row = _one_record(session, repository, given["identifier"])
-            answer.result = _record(row, repository, with_metadata=True)
+            evidence = _evidence_by_monument(session, [row[0].id])
+            answer.result = _record(
+                row, repository, with_metadata=True, evidence=evidence.get(row[0].id, [])
+            )
         elif verb == "ListSets":
             answer.items, answer.token = _list_sets(session, repository, _list_query(verb, given))
         else:

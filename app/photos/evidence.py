@@ -87,6 +87,50 @@ def check_facts(facts: dict[str, Any], *, has_file: bool) -> EvidenceKind:
     return kind
 
 
+def check_assessment(
+    session: Session, *, assessment_id: int, monument_id: int, actor: Caller
+) -> None:
+    """`Unprocessable` unless the assessment is visible to the actor and of this monument;
+    `Conflict` once it was reviewed, `Forbidden` unless the actor may edit it.
+
+    A photo attached to an assessment is part of what its reviewer judged: evidence can be
+    added while the assessment is a draft or awaits review, by its author or by staff,
+    never to a verified (or rejected) one, which would change it without any review.
+    """
+    problem = None
+    try:
+        assessment = assessments.get_assessment(
+            session=session, assessment_id=assessment_id, caller=actor
+        )
+    except NotFound:
+        problem = f"assessment_id {assessment_id} names no damage assessment visible to you."
+    else:
+        if assessment.monument_id != monument_id:
+            problem = (
+                f"Assessment {assessment_id} is of monument {assessment.monument_id}, "
+                f"not of monument {monument_id}."
+            )
+    if problem:
+        raise Unprocessable(
+            problem,
+            errors=[
+                {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
+            ],
+        )
+    if assessment.status in assessments.REVIEWED:
+        raise Conflict(
+            f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "
+            "with it and can no longer change. Upload the photo to the monument without an "
+            "assessment_id, or attach it to a new assessment that supersedes this one."
+        )
+    if actor.role not in assessments.REVIEWER_ROLES and not assessments.is_author(
+        assessment, actor
+    ):
+        raise Forbidden(
+            f"Only the author of assessment {assessment_id} or staff may attach evidence to it."
+        )
+
+
 def _inside(point: tuple[float, float], ring: Sequence[Sequence[float]]) -> bool:
     """Whether a point (lon, lat) lies inside a closed ring (even-odd rule). Footprints are
     a few km across, so planar coordinates are close enough; a whole geometry library
@@ -188,12 +232,10 @@ def create_item(
     *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
 ) -> EvidenceItem:
     """A record of an evidence item held elsewhere (a published satellite image)."""
-    from app.photos import service as photos
-
     kind = check_facts(fields, has_file=False)
     monument = monuments.get_monument(session=session, monument_id=monument_id)
     if fields.get("assessment_id") is not None:
-        photos.check_assessment(
+        check_assessment(
             session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
         )
     cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
@@ -329,14 +371,18 @@ def list_items(
     *,
     session: Session,
     monument_id: int | None = None,
+    monument_ids: Sequence[int] | None = None,
     assessment_ids: Sequence[int] | None = None,
     after_id: int | None = None,
-    limit: int = 1000,
+    limit: int | None = None,
 ) -> Sequence[EvidenceItem]:
-    """Evidence items of a monument, or supporting some assessments, in id order."""
+    """Evidence items of a monument (or of several), or supporting some assessments, in
+    id order."""
     query = select(EvidenceItem)
     if monument_id is not None:
         query = query.where(EvidenceItem.monument_id == monument_id)
+    if monument_ids is not None:
+        query = query.where(EvidenceItem.monument_id.in_(list(monument_ids)))
     if assessment_ids is not None:
         photo_ids = select(Photo.id).where(Photo.assessment_id.in_(assessment_ids))
         query = query.where(
@@ -347,7 +393,9 @@ def list_items(
         )
     if after_id is not None:
         query = query.where(EvidenceItem.id > after_id)
-    return session.exec(query.order_by(EvidenceItem.id).limit(limit + 1)).all()
+    query = query.order_by(EvidenceItem.id)
+    # A page: one more than `limit`, to tell whether more follow; without one, all.
+    return session.exec(query if limit is None else query.limit(limit + 1)).all()
 
 
 def items_of_photos(*, session: Session, photo_ids: Sequence[int]) -> dict[int, EvidenceItem]:

@@ -12,7 +12,6 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.assessments import service as assessments
 from app.audit import service as audit
 from app.core import instrumentation
 from app.core import storage as files
@@ -24,6 +23,9 @@ from app.core.time import utc_now
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos import evidence, images
+
+# Where a photo may be attached (kept here by name: app.uploads checks it too).
+from app.photos.evidence import check_assessment
 from app.photos.models import EvidenceItem, Photo, PhotoSource, PhotoUploadKey
 from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
 from app.sources import service as sources
@@ -136,50 +138,6 @@ def _replay(
         monument=session.get(Monument, photo.monument_id),
         status_code=record.status_code,
     )
-
-
-def check_assessment(
-    session: Session, *, assessment_id: int, monument_id: int, actor: Caller
-) -> None:
-    """`Unprocessable` unless the assessment is visible to the actor and of this monument;
-    `Conflict` once it was reviewed, `Forbidden` unless the actor may edit it.
-
-    A photo attached to an assessment is part of what its reviewer judged: evidence can be
-    added while the assessment is a draft or awaits review, by its author or by staff,
-    never to a verified (or rejected) one, which would change it without any review.
-    """
-    problem = None
-    try:
-        assessment = assessments.get_assessment(
-            session=session, assessment_id=assessment_id, caller=actor
-        )
-    except NotFound:
-        problem = f"assessment_id {assessment_id} names no damage assessment visible to you."
-    else:
-        if assessment.monument_id != monument_id:
-            problem = (
-                f"Assessment {assessment_id} is of monument {assessment.monument_id}, "
-                f"not of monument {monument_id}."
-            )
-    if problem:
-        raise Unprocessable(
-            problem,
-            errors=[
-                {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
-            ],
-        )
-    if assessment.status in assessments.REVIEWED:
-        raise Conflict(
-            f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "
-            "with it and can no longer change. Upload the photo to the monument without an "
-            "assessment_id, or attach it to a new assessment that supersedes this one."
-        )
-    if actor.role not in assessments.REVIEWER_ROLES and not assessments.is_author(
-        assessment, actor
-    ):
-        raise Forbidden(
-            f"Only the author of assessment {assessment_id} or staff may attach evidence to it."
-        )
 
 
 def _key(folder: str, sha256: str, suffix: str = "") -> str:

@@ -87,7 +87,7 @@ def test_the_public_bundle_has_monuments_conditions_and_thumbnails_but_no_exact_
         photo_id = path.rsplit("/", 1)[1].removesuffix(".jpg")
         assert data == client.get(f"/api/v1/photos/{photo_id}/thumbnail").content
     assert sorted(bundle.namelist()) == sorted(
-        ["site.json", "monuments.geojson", "manifest.json", *thumbnails.values()]
+        ["site.json", "monuments.geojson", "evidence.json", "manifest.json", *thumbnails.values()]
     )
     manifest = json.loads(bundle.read("manifest.json"))
     assert manifest["site_id"] == ids["site"] and manifest["monuments"] == 2

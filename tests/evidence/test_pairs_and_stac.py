@@ -18,11 +18,11 @@ BEL_BOUNDS = (38.270, 34.544, 38.278, 34.551)
 DAMASCUS_BOUNDS = (36.270, 33.510, 36.280, 33.520)
 
 
-def geotiff(path, bounds=BEL_BOUNDS, *, crs="EPSG:4326"):
+def geotiff(path, bounds=BEL_BOUNDS, *, crs="EPSG:4326", shade=200):
     """A small RGB GeoTIFF, georeferenced to `bounds` (west, south, east, north)."""
     width = height = 64
     pixels = numpy.zeros((3, height, width), dtype="uint8")
-    pixels[0, :, : width // 2] = 200
+    pixels[0, :, : width // 2] = shade
     pixels[2, :, width // 2 :] = 120
     with rasterio.open(
         path,
