@@ -68,9 +68,10 @@ class PhotoFields(InputModel):
         description="Ids of the source records the photo comes from, comma-separated: `3,7`.",
     )
     # What kind of evidence the file is, and the facts of its kind (see EvidenceFacts).
-    kind: EvidenceKindName = Field(
-        default="ground_photo",
-        description="ground_photo, drone_image, satellite_image, video_frame or document_scan.",
+    kind: EvidenceKindName | None = Field(
+        default=None,
+        description="ground_photo (when not given), drone_image, satellite_image, video_frame "
+        "or document_scan.",
     )
     video_source: Url | None = Field(
         default=None, description="video_frame: the video the frame is from (its URL)."

@@ -281,6 +281,13 @@ def get_photo(*, session: Session, photo_id: int) -> LoadedPhoto:
     return LoadedPhoto(photo=photo, monument=monument)
 
 
+def get_many(*, session: Session, photo_ids: Sequence[int]) -> Sequence[Photo]:
+    """These photos, in id order (one query)."""
+    if not photo_ids:
+        return []
+    return session.exec(select(Photo).where(Photo.id.in_(list(photo_ids))).order_by(Photo.id)).all()
+
+
 def list_photos(
     *, session: Session, monument_id: int, after_id: int | None, limit: int
 ) -> Sequence[Photo]:

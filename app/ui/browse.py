@@ -16,6 +16,7 @@ from app.core.pagination import CursorParam, decode_cursor, next_page_cursor
 from app.core.time import TimeAxes, today_utc
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import Monument
+from app.photos import evidence
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
@@ -36,6 +37,7 @@ SITE_LIMIT = 200
 MAP_LIMIT = 500
 PHOTO_PAGE = 48
 RESTORATION_LIMIT = 50
+EVIDENCE_LIMIT = 100
 
 
 @router.get("/")
@@ -221,6 +223,10 @@ def _monument_page(
     next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
     assessment_sources = assessments.citations(session=session, assessments=history)
     photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
+    photo_items = evidence.items_of_photos(
+        session=session, photo_ids=[photo.id for photo in gallery[:PHOTO_PAGE]]
+    )
+    shown_evidence = _evidence_shown(session, caller, monument)
     opinion_sources = restorations.citations(
         session=session, restorations=opinions[:RESTORATION_LIMIT]
     )
@@ -240,8 +246,15 @@ def _monument_page(
                 exact_locations=exact,
                 cited=photo_sources.get(photo.id, []),
                 names_visible=caller.sees_names,
+                item=photo_items.get(photo.id),
             )
             for photo in gallery[:PHOTO_PAGE]
+        ],
+        evidence_items=shown_evidence,
+        evidence_by_id={item.id: item for item in shown_evidence},
+        image_pairs=[
+            evidence.present_pair(session, pair)
+            for pair in evidence.list_pairs(session=session, monument_id=monument.id)
         ],
         next_photos_url=(
             link_to(request, request.url.include_query_params(photos=next_photos))
@@ -260,6 +273,31 @@ def _monument_page(
         axes=axes,
         site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
     )
+
+
+def _evidence_shown(session: Session, caller: Caller, monument: Monument) -> list:
+    """The monument's evidence items of every kind as the caller may see them, with the
+    hash of each held file (provenance: kind, dates, sensor, hash, who recorded it)."""
+    items = evidence.list_items(session=session, monument_id=monument.id, limit=EVIDENCE_LIMIT)
+    items = items[:EVIDENCE_LIMIT]
+    cited = evidence.citations(session=session, items=items)
+    held = {
+        photo.id: photo
+        for photo in photos.get_many(
+            session=session, photo_ids=[i.photo_id for i in items if i.photo_id]
+        )
+    }
+    return [
+        evidence.present(
+            item,
+            monument,
+            exact_locations=caller.sees_exact_locations,
+            cited=cited.get(item.id, []),
+            photo=held.get(item.photo_id),
+            names_visible=caller.sees_names,
+        )
+        for item in items
+    ]
 
 
 @router.get("/monuments/{monument_id}")
@@ -282,6 +320,7 @@ def read_photo(
 ) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
     cited = photos.citations(session=session, photos=[loaded.photo])
+    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
     return render(
         request,
         "photo.html",
@@ -291,6 +330,7 @@ def read_photo(
             exact_locations=caller.sees_exact_locations,
             cited=cited.get(loaded.photo.id, []),
             names_visible=caller.sees_names,
+            item=items.get(loaded.photo.id),
         ),
         monument=loaded.monument,
     )

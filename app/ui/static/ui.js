@@ -31,3 +31,15 @@
   });
   dialog.addEventListener("close", function () { image.removeAttribute("src"); });
 })();
+
+// Before/after pairs: the slider uncovers the after image over the before one.
+(function () {
+  for (const swipe of document.querySelectorAll("[data-swipe]")) {
+    const after = swipe.querySelector(".swipe-after");
+    const slider = swipe.querySelector("input[type=range]");
+    if (!after || !slider) continue;
+    const show = function () { after.style.clipPath = "inset(0 0 0 " + slider.value + "%)"; };
+    slider.addEventListener("input", show);
+    show();
+  }
+})();
