@@ -27,7 +27,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict
-from app.core.storage import Storage
+from app.core.storage import MissingFile, Storage
 from app.core.time import utc_now
 from app.evidence import signing
 from app.monuments.models import Monument
@@ -65,8 +65,11 @@ def _file_name(photo: Photo) -> str:
 def _read_verified(storage: Storage, photo: Photo) -> bytes:
     """The original's bytes, refused when they no longer match the hash recorded at upload:
     a package must never vouch for altered evidence."""
-    with storage.open(photo.original_key) as stream:
-        data = stream.read()
+    try:
+        with storage.open(photo.original_key) as stream:
+            data = stream.read()
+    except MissingFile:
+        data = b""
     if _sha256(data) != photo.sha256:
         photos.report_altered_file(
             photo,
@@ -75,8 +78,9 @@ def _read_verified(storage: Storage, photo: Photo) -> bytes:
             "hash mismatch while packaging",
         )
         raise Conflict(
-            f"Photo {photo.id}'s stored original no longer matches the SHA-256 recorded at "
-            "upload; no package is made until it is restored (heritage-registry media check)."
+            f"Photo {photo.id}'s stored original is missing or no longer matches the SHA-256 "
+            "recorded at upload; no package is made until it is restored (heritage-registry "
+            "media check)."
         )
     return data
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pystac
+from pydantic import ValidationError
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
@@ -20,7 +21,6 @@ from app.assessments.models import DamageAssessment, ImagePair
 from app.audit import service as audit
 from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.core.time import as_utc, utc_now
 from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos.models import (
@@ -30,7 +30,7 @@ from app.photos.models import (
     EvidenceKind,
     Photo,
 )
-from app.photos.schemas import EvidenceRead, ImagePairRead
+from app.photos.schemas import EvidenceFacts, EvidenceRead, ImagePairRead
 from app.sources import service as sources
 from app.sources.models import Source
 
@@ -250,45 +250,63 @@ def create_item(
 # --- STAC ---------------------------------------------------------------------------------
 
 
+def _stac_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def facts_from_stac(document: dict[str, Any]) -> dict[str, Any]:
-    """The facts of a satellite image from a STAC Item (read with pystac); `Unprocessable`
-    naming what the item lacks."""
+    """The facts of a satellite image from a STAC Item (read with pystac), checked by the
+    same rules as a record sent as JSON; `Unprocessable` naming what the item lacks."""
     try:
         item = pystac.Item.from_dict(document, preserve_dict=True)
+        common = item.common_metadata
+        acquired = item.datetime or common.start_datetime
+        geometry = item.geometry
+        platform = _stac_text(common.platform) or _stac_text(common.constellation)
+        instruments = [i for i in (common.instruments or []) if _stac_text(i)]
+        providers = [p.name for p in (common.providers or []) if _stac_text(p.name)]
+        links = [link.href for link in item.links if link.rel == "self"]
+        assets = [asset.href for asset in item.assets.values()]
+        properties = {
+            "title": _stac_text(common.title) or _stac_text(item.id),
+            "gsd": common.gsd,
+            "cloud": item.properties.get("eo:cloud_cover"),
+            "license": _stac_text(common.license),
+        }
     except Exception as error:  # pystac raises KeyError, TypeError, STACError... for bad input
         raise _invalid(
-            "stac_item", f"Not a readable STAC Item: {error!r}.", "invalid_stac"
+            "stac_item", f"Not a readable STAC Item: {error!r}."[:500], "invalid_stac"
         ) from None
-    geometry = item.geometry
-    if not geometry or geometry.get("type") != "Polygon":
+    if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
         raise _invalid("geometry", "The STAC Item needs a Polygon geometry: the footprint.")
-    acquired = item.datetime or item.common_metadata.start_datetime
     if acquired is None:
         raise _invalid("properties.datetime", "The STAC Item needs its acquisition datetime.")
-    common = item.common_metadata
-    platform = common.platform or (common.constellation or None)
-    sensor = ", ".join(filter(None, [platform, *(common.instruments or [])])) or None
-    providers = ", ".join(p.name for p in (common.providers or []) if p.name) or None
-    source_url = next(
-        (link.href for link in item.links if link.rel == "self" and link.href.startswith("http")),
-        None,
-    ) or next(
-        (a.href for a in item.assets.values() if a.href.startswith(("http://", "https://"))),
-        None,
-    )
-    cloud = item.properties.get("eo:cloud_cover")
-    return {
-        "kind": EvidenceKind.satellite_image,
-        "title": common.title or item.id,
-        "acquired_at": as_utc(acquired),
-        "acquired_precision": "instant",
+    sensor = ", ".join(filter(None, [platform, *instruments])) or None
+    web = [
+        h for h in [*links, *assets] if isinstance(h, str) and h.startswith(("http://", "https://"))
+    ]
+    facts = {
+        "kind": "satellite_image",
+        "title": properties["title"],
+        "acquired_at": acquired,
         "sensor": sensor[:200] if sensor else None,
-        "provider": providers[:300] if providers else None,
-        "resolution_m": common.gsd,
-        "cloud_cover_percent": float(cloud) if isinstance(cloud, int | float) else None,
-        "footprint": {"type": "Polygon", "coordinates": geometry["coordinates"]},
-        "licence": (common.license or None) and common.license[:100],
-        "source_url": source_url[:2000] if source_url else None,
+        "provider": ", ".join(providers)[:300] or None,
+        "resolution_m": properties["gsd"],
+        "cloud_cover_percent": properties["cloud"],
+        "footprint": {"type": "Polygon", "coordinates": geometry.get("coordinates")},
+        "licence": properties["license"][:100] if properties["license"] else None,
+        "source_url": web[0] if web and len(web[0]) <= 2000 else None,
+    }
+    # The same checks as `POST /api/v1/monuments/{id}/evidence`: a STAC Item is no way
+    # around them (a negative gsd, a polygon of three points, a datetime in the future).
+    try:
+        checked = EvidenceFacts.model_validate({k: v for k, v in facts.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _invalid(where or "stac_item", f"{where}: {first['msg']}", "invalid_stac") from None
+    return checked.model_dump(exclude_none=True) | {
+        "acquired_precision": "instant",
         "stac_item": document,
     }
 
@@ -296,13 +314,9 @@ def facts_from_stac(document: dict[str, Any]) -> dict[str, Any]:
 def register_stac(
     *, session: Session, monument_id: int, document: dict[str, Any], actor: Caller
 ) -> EvidenceItem:
-    """A satellite evidence item from a STAC Item; its footprint must contain the monument."""
+    """A satellite evidence item from a STAC Item; its footprint must contain the monument.
+    Without a web link, the stored item itself is the record of where it comes from."""
     facts = facts_from_stac(document)
-    if facts["source_url"] is None:
-        # The item itself is the published record when it links nowhere on the web.
-        facts["source_url"] = f"urn:stac:{document.get('id', '')}"[:2000]
-    if facts["acquired_at"] > utc_now():
-        raise _invalid("properties.datetime", "The acquisition datetime is in the future.")
     monument = monuments.get_monument(session=session, monument_id=monument_id)
     item = new_item(monument=monument, facts=facts, kind=EvidenceKind.satellite_image, actor=actor)
     session.add(item)

@@ -177,3 +177,21 @@ def test_the_signing_key_is_made_once_and_kept(client, settings):
     assert first == second
     assert settings.signing_key_file.exists()
     assert settings.signing_key_file.stat().st_mode & 0o077 == 0
+
+
+def test_an_altered_original_stops_the_package(client, auth, database, media_root):
+    monument_id = create_monument(database)
+    assessment_id = create_assessment(database, monument_id, status="submitted")
+    photo = upload(
+        client, monument_id, jpeg_bytes(), headers=auth("staff"), assessment_id=str(assessment_id)
+    ).json()
+    client.post(
+        f"/api/v1/assessments/{assessment_id}/review",
+        json={"decision": "verify", "note": "checked"},
+        headers=auth("staff"),
+    )
+    (original,) = [p for p in media_root.rglob(photo["sha256"]) if "originals" in p.parts]
+    original.write_bytes(original.read_bytes() + b"\0")
+    response = client.get(f"/api/v1/assessments/{assessment_id}/evidence-package")
+    assert response.status_code == 409
+    assert f"Photo {photo['id']}" in response.json()["detail"]

@@ -107,7 +107,20 @@ def test_a_stac_item_elsewhere_or_unreadable_is_refused(client, auth, database, 
     refused = client.post(url, json=elsewhere, headers=auth("field"))
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["type"] == "location_mismatch"
-    for broken in ({"type": "Feature"}, {"not": "stac"}, []):
+    good = stac_item_for(geotiff(tmp_path / "bel.tif"))
+    negative_gsd = good | {"properties": good["properties"] | {"gsd": -1}}
+    open_ring = good | {"geometry": {"type": "Polygon", "coordinates": [[[38.27, 34.54]] * 2]}}
+    future = good | {"properties": good["properties"] | {"datetime": "2999-01-01T00:00:00Z"}}
+    odd_providers = good | {"properties": good["properties"] | {"providers": [1, "x"]}}
+    for broken in (
+        {"type": "Feature"},
+        {"not": "stac"},
+        [],
+        negative_gsd,
+        open_ring,
+        future,
+        odd_providers,
+    ):
         answer = client.post(url, json=broken, headers=auth("field"))
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
