@@ -4,7 +4,7 @@ from app.assessments.models import DamageAssessment, DamageAssessmentSource
 from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
-from app.monuments.models import Monument
+from app.monuments.models import Monument, MonumentIdentifier, MonumentName
 from app.photos.models import Photo, PhotoSource, PhotoUploadKey
 from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
@@ -20,6 +20,8 @@ __all__ = [
     "DamageAssessmentSource",
     "EndedSession",
     "Monument",
+    "MonumentIdentifier",
+    "MonumentName",
     "Photo",
     "PhotoSource",
     "PhotoUploadKey",

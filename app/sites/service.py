@@ -10,6 +10,7 @@ from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import utc_now
+from app.names import service as names
 from app.sites.models import Site
 
 
@@ -62,7 +63,12 @@ def _flush_unique(session: Session, site: Site) -> None:
 
 def create_site(*, session: Session, fields: dict[str, Any], actor: Caller) -> Site:
     """A new site from validated fields."""
-    site = Site(**fields)
+    stored = {key: value for key, value in fields.items() if key != "names"}
+    stored["identifiers"] = names.plain(fields.get("identifiers")) or []
+    site = Site(**stored)
+    site.names = names.resolve_names(
+        name=site.name, names=names.plain(fields.get("names")), alt_names=None, previous=[]
+    )
     _check_site(site)
     _flush_unique(session, site)
     audit.record_write(session=session, actor=actor, action="create", entity=site)
@@ -72,8 +78,19 @@ def create_site(*, session: Session, fields: dict[str, Any], actor: Caller) -> S
 def update_site(*, session: Session, site: Site, changes: dict[str, Any], actor: Caller) -> Site:
     """Apply validated changes to a site."""
     before = audit.snapshot(site)
+    previous = list(site.names)
     for field, value in changes.items():
-        setattr(site, field, value)
+        if field == "identifiers":
+            site.identifiers = names.plain(value) or []
+        elif field != "names":
+            setattr(site, field, value)
+    if {"name", "names"} & changes.keys():
+        site.names = names.resolve_names(
+            name=site.name,
+            names=names.plain(changes.get("names")),
+            alt_names=None,
+            previous=previous,
+        )
     _check_site(site)
     site.updated_at = utc_now()
     _flush_unique(session, site)

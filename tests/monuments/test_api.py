@@ -222,6 +222,7 @@ class TestListFilters:
                 database,
                 other_site,
                 name="Theatre of Bosra",
+                alt_names=[],
                 type="theatre",
                 lat=32.5177,
                 lon=36.4814,
