@@ -1,6 +1,6 @@
 """Request and response bodies for monuments."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, model_validator
 
@@ -14,7 +14,7 @@ from app.core.schemas import (
     ShortText,
 )
 from app.monuments.models import MonumentType
-from app.names.schemas import Identifiers, Names
+from app.names.schemas import Identifiers, Names, with_whole_lists
 
 AltNames = Annotated[
     list[Name],
@@ -60,6 +60,10 @@ class MonumentCreate(InputModel):
 
 class MonumentUpdate(PatchModel):
     """Changes to a monument; absent fields are kept."""
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent (names and identifiers whole)."""
+        return with_whole_lists(self, super().changes())
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
         {

@@ -2,7 +2,7 @@
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -31,7 +31,7 @@ def _script(value: str) -> str:
 
 Script = Annotated[
     str,
-    Field(max_length=4, examples=["Arab"], description="ISO 15924 script code."),
+    Field(max_length=20, examples=["Arab"], description="ISO 15924 script code."),
     AfterValidator(_script),
 ]
 
@@ -179,3 +179,13 @@ class MatchedName(BaseModel):
     value: str
     lang: str
     kind: str
+
+
+def with_whole_lists(model: BaseModel, changes: dict[str, Any]) -> dict[str, Any]:
+    """A patch's changes with `names` and `identifiers` dumped whole: leaving out unset fields
+    must not drop a name's default kind or an identifier's derived uri."""
+    for field in ("names", "identifiers"):
+        items = getattr(model, field, None)
+        if field in changes and items is not None:
+            changes[field] = [item.model_dump() for item in items]
+    return changes

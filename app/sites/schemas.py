@@ -1,7 +1,7 @@
 """Request and response bodies for sites."""
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,7 @@ from app.core.schemas import (
     PatchModel,
     ResourceRead,
 )
-from app.names.schemas import IdentifierRead, Identifiers, Names, PlaceNameRead
+from app.names.schemas import IdentifierRead, Identifiers, Names, PlaceNameRead, with_whole_lists
 
 # The World Heritage List's first inscriptions were in 1978.
 Year = Annotated[int, Field(ge=1978, le=date.today().year + 1)]
@@ -39,6 +39,10 @@ class SiteCreate(InputModel):
 
 class SiteUpdate(PatchModel):
     """Changes to a site; absent fields are kept."""
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent (names and identifiers whole)."""
+        return with_whole_lists(self, super().changes())
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
         {"name", "names", "identifiers", "country"}
