@@ -10,6 +10,7 @@ from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
+from app.core.linked_data import linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.core.schemas import QueryText, UtcMoment
 from app.monuments import service as monuments
@@ -151,6 +152,10 @@ def read_monument(
 ) -> Response:
     """One monument and its condition at `as_of` and `known_at` (default: now); sensitive
     coordinates are rounded for anonymous and partner callers."""
+    if wants_linked_data(request):
+        return linked_data_response(
+            request, "monument", session=session, monument_id=monument_id, caller=caller, axes=axes
+        )
     # No MonumentDep: the service answers from its cache without loading the row.
     document = service.read_document(
         session=session,
@@ -158,7 +163,8 @@ def read_monument(
         exact_locations=caller.sees_exact_locations,
         axes=axes,
     )
-    return document_response(request, document)
+    # The same URL answers JSON-LD to those who ask for it: caches must key on Accept.
+    return document_response(request, document, headers={"Vary": "Accept"})
 
 
 @router.patch("/{monument_id}", response_model=MonumentRead)

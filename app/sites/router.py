@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import StaffDep, get_caller
+from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.linked_data import linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import QueryText
 from app.sites import service
@@ -53,9 +54,15 @@ def create_site(
 
 
 @router.get("/{site_id}", response_model=SiteRead)
-def read_site(request: Request, site: SiteDep) -> Response:
-    """One site."""
-    return resource_response(request, _read(site))
+def read_site(
+    request: Request, caller: CallerDep, site: SiteDep, session: ReadSessionDep
+) -> Response:
+    """One site (as CIDOC-CRM JSON-LD with `Accept: application/ld+json`)."""
+    if wants_linked_data(request):
+        return linked_data_response(
+            request, "site", session=session, site_id=site.id, caller=caller
+        )
+    return resource_response(request, _read(site), headers={"Vary": "Accept"})
 
 
 @router.patch("/{site_id}", response_model=SiteRead)
