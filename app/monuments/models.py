@@ -11,6 +11,11 @@ from app.core.db import JSONDocument, Timestamps, UTCDateTime
 from app.core.time import utc_now
 
 
+def _no_items() -> list[dict[str, Any]]:
+    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
+    return []
+
+
 class MonumentType(StrEnum):
     """Kinds of structure, as heritage inventories classify them."""
 
@@ -58,12 +63,12 @@ class Monument(Timestamps, table=True):
     )
     # Every name with its language and kind ({value, lang, script?, kind}).
     names: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     # Identifiers in other datasets ({scheme, value, uri}); filtered through
     # `monument_identifier`.
     identifiers: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     type: MonumentType = Field(sa_column=Column(String(40), nullable=False, index=True))
     period: str | None = Field(default=None, sa_column=Column(String(500)))

@@ -8,6 +8,11 @@ from sqlmodel import Field
 from app.core.db import JSONDocument, Timestamps
 
 
+def _no_items() -> list[dict[str, Any]]:
+    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
+    return []
+
+
 class Site(Timestamps, table=True):
     """A heritage property (a UNESCO World Heritage property where it is one)."""
 
@@ -18,11 +23,11 @@ class Site(Timestamps, table=True):
     name: str = Field(sa_column=Column(String(300), nullable=False))
     # Every name with its language and kind ({value, lang, script?, kind}).
     names: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     # Identifiers in other datasets ({scheme, value, uri}).
     identifiers: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     country: str = Field(sa_column=Column(String(2), nullable=False, index=True))
     whc_id: int | None = Field(default=None, sa_column=Column(Integer, unique=True))

@@ -191,3 +191,57 @@ def test_oai_titles_carry_their_language(client, database):
     assert ("Temple de Bêl", "fr") in titles
     identifiers = [element.text for element in root.iter(f"{DC}identifier")]
     assert "https://sws.geonames.org/8383565/" in identifiers
+
+
+def test_iiif_labels_are_language_maps_and_identifiers_are_see_also(client, database):
+    from iiif_prezi3 import Manifest
+
+    with database.session(write=True) as session:
+        report = records.import_records(
+            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
+        )
+    bel = report.ids["monuments", "temple_of_bel"]
+    document = client.get(f"/iiif/monuments/{bel}/manifest").json()
+    Manifest(**document)
+    assert document["label"] == {
+        "en": ["Temple of Bel", "Sanctuary of Bel"],
+        "ar": ["معبد بل"],
+        "ar-Latn": ["Ma'bad Bal"],
+        "fr": ["Temple de Bêl"],
+    }
+    assert [item["id"] for item in document["seeAlso"]] == ["https://sws.geonames.org/8383565/"]
+
+
+def test_the_report_geojson_and_the_bundle_carry_names_and_identifiers(client, database):
+    import io
+    import json as json_module
+    import zipfile
+
+    with database.session(write=True) as session:
+        report = records.import_records(
+            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
+        )
+    site = report.ids["sites", "palmyra"]
+    bel = report.ids["monuments", "temple_of_bel"]
+    response = client.get(
+        f"/api/v1/reports/sites/{site}/state-of-conservation",
+        headers={"Accept": "application/geo+json"},
+    )
+    assert response.status_code == 200
+    [feature] = [f for f in response.json()["features"] if f["id"] == bel]
+    assert {
+        "scheme": "geonames",
+        "value": "8383565",
+        "uri": "https://sws.geonames.org/8383565/",
+    } in (feature["properties"]["identifiers"])
+    assert {"value": "معبد بل", "lang": "ar", "script": None, "kind": "alternative"} in (
+        feature["properties"]["names"]
+    )
+    bundle = client.get(f"/api/v1/sites/{site}/bundle")
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".geojson")]
+        collection = json_module.loads(archive.read(name))
+    [feature] = [f for f in collection["features"] if f["properties"]["id"] == bel]
+    assert feature["properties"]["identifiers"][0]["value"] == "8383565"
+    assert feature["properties"]["names"][1]["lang"] == "ar"
