@@ -102,7 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wiring.connect()
     install_key_lookup(app, keys.find_active_caller)
     install_linked_data(
-        app, {"monument": linked_data.monument_document, "site": linked_data.site_document}
+        app,
+        {
+            "monument": linked_data.monument_document,
+            "site": linked_data.site_document,
+            "assessment": linked_data.assessment_document,
+            "photo": linked_data.photo_document,
+        },
     )
     app.state.settings = settings
     app.state.database = Database(

@@ -10,7 +10,7 @@ from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
-from app.core.linked_data import linked_data_response, wants_linked_data
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.core.schemas import QueryText, UtcMoment
 from app.monuments import service as monuments
@@ -164,7 +164,7 @@ def read_monument(
         axes=axes,
     )
     # The same URL answers JSON-LD to those who ask for it: caches must key on Accept.
-    return document_response(request, document, headers={"Vary": "Accept"})
+    return document_response(request, document, headers=VARY_ACCEPT)
 
 
 @router.patch("/{monument_id}", response_model=MonumentRead)

@@ -14,6 +14,9 @@ from app.core.errors import NotAcceptable
 from app.core.http import public_base_url
 
 LD_MEDIA_TYPE = "application/ld+json"
+# On both answers of a URL that also answers JSON-LD: caches must key on Accept, and on the
+# caller's key as every read does (sensitive positions depend on the role).
+VARY_ACCEPT = {"Vary": "Authorization, Accept"}
 
 Builder = Callable[..., dict[str, Any]]
 
@@ -56,4 +59,4 @@ def linked_data_response(request: Request, kind: str, **arguments: Any) -> Respo
         raise NotAcceptable(f"No JSON-LD is offered for this {kind}; ask for application/json.")
     document = builders[kind](base_url=public_base_url(request), **arguments)
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(body, media_type=LD_MEDIA_TYPE, headers={"Vary": "Accept"})
+    return Response(body, media_type=LD_MEDIA_TYPE, headers=VARY_ACCEPT)

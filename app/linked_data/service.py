@@ -55,6 +55,8 @@ CONTEXT: dict[str, Any] = {
     "documented_in": {"@id": "crm:P70i_is_documented_in", "@container": "@set"},
     "subject_of": {"@id": "crm:P129i_is_subject_of", "@container": "@set"},
     "access_point": {"@id": "la:access_point", "@type": "@id"},
+    "represents": {"@id": "crm:P138_represents", "@type": "@id"},
+    "documents": {"@id": "crm:P70_documents", "@type": "@id"},
 }
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 
@@ -270,6 +272,49 @@ def site_document(
                 break
             after = page[499].id
     return {"@context": CONTEXT, "@graph": graph}
+
+
+def assessment_document(
+    *, session: Session, assessment_id: int, caller: Caller, base_url: str
+) -> dict[str, Any]:
+    """One damage assessment (if the caller may read it) as an E14 Condition Assessment."""
+    assessment = assessments.get_assessment(
+        session=session, assessment_id=assessment_id, caller=caller
+    )
+    cited = assessments.citations(session=session, assessments=[assessment])
+    shown = photos.list_for_assessments(
+        session=session, assessment_ids=[assessment.id], limit_each=100
+    )
+    node = _assessment(
+        assessment,
+        monument_id=f"{base_url}/api/v1/monuments/{assessment.monument_id}",
+        cited=cited.get(assessment.id, []),
+        evidence=shown.get(assessment.id, []),
+        base_url=base_url,
+    )
+    return {"@context": CONTEXT, "@graph": [node]}
+
+
+def photo_document(*, session: Session, photo_id: int, base_url: str) -> dict[str, Any]:
+    """A photo as a visual item that represents its monument and documents its assessment.
+    Only what every caller may read: no position, no uploader."""
+    loaded = photos.get_photo(session=session, photo_id=photo_id)
+    photo = loaded.photo
+    url = f"{base_url}/api/v1/photos/{photo.id}"
+    node: dict[str, Any] = {
+        "id": url,
+        "type": "crm:E36_Visual_Item",
+        "_label": photo.caption or f"Photo {photo.id}",
+        "represents": f"{base_url}/api/v1/monuments/{photo.monument_id}",
+        "access_point": f"{url}/preview",
+        "documented_in": [
+            _source(source, base_url)
+            for source in photos.citations(session=session, photos=[photo]).get(photo.id, [])
+        ],
+    }
+    if photo.assessment_id is not None:
+        node["documents"] = f"{base_url}/api/v1/assessments/{photo.assessment_id}"
+    return {"@context": CONTEXT, "@graph": [node]}
 
 
 def turtle(document: dict[str, Any]) -> bytes:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.linked_data import linked_data_response, wants_linked_data
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import QueryText
 from app.sites import service
@@ -62,7 +62,7 @@ def read_site(
         return linked_data_response(
             request, "site", session=session, site_id=site.id, caller=caller
         )
-    return resource_response(request, _read(site), headers={"Vary": "Accept"})
+    return resource_response(request, _read(site), headers=VARY_ACCEPT)
 
 
 @router.patch("/{site_id}", response_model=SiteRead)

@@ -122,3 +122,31 @@ def test_an_unknown_site_or_monument_is_a_problem_in_json_ld_too(client, demo):
     response = client.get("/api/v1/sites/999999/export.ttl")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_assessment_answers_json_ld_and_drafts_stay_hidden(client, auth, app, database):
+    from tests.factories import create_assessment, create_monument, create_photo
+
+    monument = create_monument(database)
+    verified = create_assessment(database, monument, status="verified")
+    draft = create_assessment(database, monument)
+    response = client.get(f"/api/v1/assessments/{verified}", headers=LD)
+    assert response.status_code == 200
+    assert "Accept" in response.headers["vary"] and "Authorization" in response.headers["vary"]
+    graph = graph_of(response.json())
+    [node] = graph.subjects(RDF.type, CRM["E14_Condition_Assessment"])
+    concerned = str(graph.value(node, CRM["P34_concerned"]))
+    assert concerned.endswith(f"/api/v1/monuments/{monument}")
+    assert client.get(f"/api/v1/assessments/{draft}", headers=LD).status_code == 404
+    assert client.get(f"/api/v1/assessments/{draft}", headers=LD | auth("staff")).status_code == 200
+
+    photo = create_photo(database, app.state.storage, monument)
+    response = client.get(f"/api/v1/photos/{photo}", headers=LD)
+    assert response.status_code == 200
+    graph = graph_of(response.json())
+    [item] = graph.subjects(RDF.type, CRM["E36_Visual_Item"])
+    assert str(graph.value(item, CRM["P138_represents"])).endswith(f"/api/v1/monuments/{monument}")
+    # The JSON answer is unchanged and says it varies by Accept too.
+    plain = client.get(f"/api/v1/photos/{photo}")
+    assert plain.headers["content-type"] == "application/json"
+    assert "Accept" in plain.headers["vary"]

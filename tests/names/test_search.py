@@ -105,3 +105,12 @@ def test_a_cursor_from_another_listing_is_refused(client, demo):
 )
 def test_search_keys_fold_arabic_forms_diacritics_and_punctuation(written, key):
     assert search_key(written) == key
+
+
+def test_the_web_page_search_shows_the_name_that_matched_in_its_language(client, demo):
+    page = client.get("/ui/monuments", params={"q": "الاغورا"})
+    assert page.status_code == 200
+    assert f'data-monument-id="{demo["agora"]}"' in page.text
+    assert 'Found by <bdi dir="auto" class="alt-name" lang="ar">الآغورا</bdi>' in page.text
+    bel = client.get(f"/ui/monuments/{demo['temple_of_bel']}").text
+    assert '<bdi dir="auto" class="alt-name" lang="fr">Temple de Bêl</bdi>' in bel
