@@ -59,7 +59,11 @@ def _set_names(
         alt_names=changes.get("alt_names"),
         previous=previous,
     )
-    monument.alt_names = names.alternative_values(monument.name, monument.names)
+    if changes.get("names") is not None:
+        monument.alt_names = names.alternative_values(monument.name, monument.names)
+    elif "alt_names" in changes:
+        # Older clients get back exactly the alternative names they sent.
+        monument.alt_names = list(changes["alt_names"])
 
 
 def _index(session: Session, monument: Monument) -> None:
