@@ -17,6 +17,7 @@ from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
+from app.names import service as names
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 router = APIRouter(
@@ -91,7 +92,7 @@ def list_monuments(
         restoration_status=restoration_status,
         priority=priority,
         prerequisite=prerequisite,
-        identifier=service.parse_identifier(identifier) if identifier is not None else None,
+        identifier=names.parse_identifier(identifier) if identifier is not None else None,
     )
     exact = caller.sees_exact_locations
     # A ranked search resumes after a (score, id) pair, every other listing after an id.

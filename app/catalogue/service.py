@@ -25,7 +25,7 @@ from app.core.http import render
 from app.core.time import NOW, TimeAxes, as_utc
 from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentIdentifier, MonumentName, MonumentType
-from app.names.schemas import IdentifierScheme, MatchedName, check_identifier
+from app.names.schemas import MatchedName
 from app.names.text import search_key
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
@@ -124,23 +124,6 @@ def _name_scores(session: Session, text: str) -> Any:
         # PostgreSQL's pg_trgm GIN index serves LIKE '%key%' (shorter keys scan).
         found = found.where(name_key.like(f"%{key}%"))
     return found.group_by(MonumentName.monument_id).subquery("name_match")
-
-
-def parse_identifier(value: str) -> tuple[str, str]:
-    """`scheme:value` as a pair, or `BadRequest` saying what is wrong."""
-    scheme, separator, identifier = value.partition(":")
-    try:
-        if not separator:
-            raise ValueError("identifier must be scheme:value, e.g. wikidata:Q5859")
-        known = IdentifierScheme(scheme.strip())
-    except ValueError as error:
-        choices = ", ".join(item.value for item in IdentifierScheme)
-        message = str(error) if not separator else f"unknown scheme {scheme!r}; use {choices}"
-        raise BadRequest(f"{message}.") from None
-    try:
-        return known.value, check_identifier(known, identifier)
-    except ValueError as error:
-        raise BadRequest(f"{error}.") from None
 
 
 def parse_bbox(text: str) -> BoundingBox:

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from app.core.errors import BadRequest
+from app.names.schemas import IdentifierScheme, check_identifier
 from app.names.text import detect_language
 
 
@@ -52,3 +54,20 @@ def alternative_values(name: str, names: list[dict[str, Any]]) -> list[str]:
         if entry["value"] != name and entry["value"] not in values:
             values.append(entry["value"])
     return values
+
+
+def parse_identifier(value: str) -> tuple[str, str]:
+    """`scheme:value` as a pair, or `BadRequest` saying what is wrong."""
+    scheme, separator, identifier = value.partition(":")
+    try:
+        if not separator:
+            raise ValueError("identifier must be scheme:value, e.g. wikidata:Q5859")
+        known = IdentifierScheme(scheme.strip())
+    except ValueError as error:
+        choices = ", ".join(item.value for item in IdentifierScheme)
+        message = str(error) if not separator else f"unknown scheme {scheme!r}; use {choices}"
+        raise BadRequest(f"{message}.") from None
+    try:
+        return known.value, check_identifier(known, identifier)
+    except ValueError as error:
+        raise BadRequest(f"{error}.") from None

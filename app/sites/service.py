@@ -1,8 +1,10 @@
 """Reading and writing sites."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -22,13 +24,33 @@ def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Sit
     return site
 
 
+def _has_identifier(session: Session, scheme: str, value: str) -> Any:
+    """A condition on `site.identifiers` (a JSON list): the site carries scheme:value.
+    Sites are few, so the list is searched in place rather than kept in a table."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = json.dumps([{"scheme": scheme, "value": value}])
+        return text("site.identifiers @> CAST(:wanted AS jsonb)").bindparams(wanted=wanted)
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(site.identifiers) AS item "
+        "WHERE json_extract(item.value, '$.scheme') = :scheme "
+        "AND json_extract(item.value, '$.value') = :value)"
+    ).bindparams(scheme=scheme, value=value)
+
+
 def list_sites(
-    *, session: Session, country: str | None, after_id: int | None, limit: int
+    *,
+    session: Session,
+    country: str | None,
+    after_id: int | None,
+    limit: int,
+    identifier: tuple[str, str] | None = None,
 ) -> Sequence[Site]:
     """Sites in id order, after a cursor; one more than `limit` to tell if a page follows."""
     query = select(Site).order_by(Site.id).limit(limit + 1)
     if country:
         query = query.where(Site.country == country.upper())
+    if identifier is not None:
+        query = query.where(_has_identifier(session, *identifier))
     if after_id is not None:
         query = query.where(Site.id > after_id)
     return session.exec(query).all()

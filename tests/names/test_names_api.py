@@ -245,3 +245,39 @@ def test_the_report_geojson_and_the_bundle_carry_names_and_identifiers(client, d
     [feature] = [f for f in collection["features"] if f["properties"]["id"] == bel]
     assert feature["properties"]["identifiers"][0]["value"] == "8383565"
     assert feature["properties"]["names"][1]["lang"] == "ar"
+
+
+def test_sites_carry_names_and_identifiers_and_filter_by_them(client, auth, database):
+    body = {
+        "name": "Site of Palmyra",
+        "names": [
+            {"value": "Site of Palmyra", "lang": "en", "kind": "preferred"},
+            {"value": "تدمر", "lang": "ar", "kind": "preferred"},
+        ],
+        "identifiers": [
+            {"scheme": "whc", "value": "23"},
+            {"scheme": "pleiades", "value": "668331"},
+        ],
+        "country": "SY",
+    }
+    response = client.post("/api/v1/sites", json=body, headers=auth("staff"))
+    assert response.status_code == 201, response.text
+    site = response.json()
+    other = client.post(
+        "/api/v1/sites", json={"name": "Bosra", "country": "SY"}, headers=auth("staff")
+    ).json()
+    assert other["names"] == [
+        {"value": "Bosra", "lang": "und", "script": None, "kind": "preferred"}
+    ]
+    assert site["identifiers"][1]["uri"] == "https://pleiades.stoa.org/places/668331"
+    for value, expected in (
+        ("whc:23", [site["id"]]),
+        ("pleiades:668331", [site["id"]]),
+        ("whc:24", []),
+        ("geonames:23", []),
+    ):
+        found = client.get("/api/v1/sites", params={"identifier": value})
+        assert found.status_code == 200, found.text
+        assert [item["id"] for item in found.json()["items"]] == expected, value
+    bad = client.get("/api/v1/sites", params={"identifier": "whc"})
+    assert bad.status_code == 400 and "scheme:value" in bad.json()["detail"]
