@@ -33,6 +33,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
+from app.core.linked_data import install_linked_data
 from app.core.logs import configure_logging, install_request_ids
 from app.core.rate_limits import RateLimits
 from app.core.storage import make_storage, prepare_folders
@@ -40,6 +41,8 @@ from app.evidence.router import router as evidence_package_router
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
 from app.keys import service as keys
+from app.linked_data import service as linked_data
+from app.linked_data.router import router as linked_data_router
 from app.metrics.router import router as metrics_router
 from app.oai.router import router as oai_router
 from app.photos import images
@@ -100,6 +103,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     wiring.connect()
     install_key_lookup(app, keys.find_active_caller)
+    install_linked_data(
+        app,
+        {
+            "monument": linked_data.monument_document,
+            "site": linked_data.site_document,
+            "assessment": linked_data.assessment_document,
+            "photo": linked_data.photo_document,
+        },
+    )
     app.state.settings = settings
     app.state.database = Database(
         make_engine(settings.database_url, echo=settings.database_echo),
@@ -137,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(sites_router)
     app.include_router(bundles_router)
+    app.include_router(linked_data_router)
     app.include_router(monuments_router)
     app.include_router(assessments_router)
     app.include_router(photos_router)

@@ -4,7 +4,7 @@ from app.assessments.models import DamageAssessment, DamageAssessmentSource, Ima
 from app.audit.models import AuditEvent
 from app.core.db import metadata
 from app.keys.models import ApiKey
-from app.monuments.models import Monument
+from app.monuments.models import Monument, MonumentIdentifier, MonumentName
 from app.photos.models import (
     EvidenceItem,
     EvidenceItemSource,
@@ -29,6 +29,8 @@ __all__ = [
     "EvidenceItemSource",
     "ImagePair",
     "Monument",
+    "MonumentIdentifier",
+    "MonumentName",
     "Photo",
     "PhotoSource",
     "PhotoUploadKey",

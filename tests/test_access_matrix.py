@@ -55,6 +55,8 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("PATCH", "/api/v1/sites/{site_id}"): STAFF,
     # Open to all; sensitive positions in it follow the caller's role (tests/bundles).
     ("GET", "/api/v1/sites/{site_id}/bundle"): ANYONE,
+    # Open to all; sensitive positions in it follow the caller's role (tests/linked_data).
+    ("GET", "/api/v1/sites/{site_id}/export.ttl"): ANYONE,
     ("GET", "/api/v1/monuments"): ANYONE,
     ("POST", "/api/v1/monuments"): STAFF,
     ("GET", "/api/v1/monuments/{monument_id}"): ANYONE,

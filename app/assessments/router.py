@@ -19,6 +19,7 @@ from app.core.actors import Caller, Role
 from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
 from app.core.dependencies import ReadSessionDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 
@@ -95,8 +96,13 @@ def create_assessment(
 def read_assessment(
     request: Request, caller: CallerDep, assessment: AssessmentDep, session: ReadSessionDep
 ) -> Response:
-    """One assessment (drafts only to their author and staff)."""
-    return resource_response(request, _read(session, assessment, caller))
+    """One assessment (drafts only to their author and staff); as a CIDOC-CRM condition
+    assessment with `Accept: application/ld+json`."""
+    if wants_linked_data(request):
+        return linked_data_response(
+            request, "assessment", session=session, assessment_id=assessment.id, caller=caller
+        )
+    return resource_response(request, _read(session, assessment, caller), headers=VARY_ACCEPT)
 
 
 @router.patch("/assessments/{assessment_id}", response_model=AssessmentRead)

@@ -10,12 +10,14 @@ from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
+from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.core.schemas import QueryText, UtcMoment
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
+from app.names import service as names
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 router = APIRouter(
@@ -33,7 +35,13 @@ def list_monuments(
     type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Text in any name."),
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Text in any name, in any language: case, accents, Arabic letter "
+            "forms and punctuation are ignored. Results are ranked (exact name first) and "
+            "carry `matched_name`.",
+        ),
         QueryText,
     ] = None,
     bbox: Annotated[
@@ -59,10 +67,20 @@ def list_monuments(
             "record about the monument or about its whole site."
         ),
     ] = None,
+    identifier: Annotated[
+        str | None,
+        Query(
+            max_length=250,
+            description="scheme:value, e.g. wikidata:Q5859 or geonames:8383565; schemes: "
+            "wikidata, geonames, pleiades, whc, eamena, getty_tgn, local.",
+        ),
+        QueryText,
+    ] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
-    """Monuments matching every given filter, in a stable order, a page at a time."""
+    """Monuments matching every given filter, in a stable order (with `q`, best match
+    first), a page at a time."""
     filters = service.MonumentFilters(
         site_id=site_id,
         type=type,
@@ -74,13 +92,17 @@ def list_monuments(
         restoration_status=restoration_status,
         priority=priority,
         prerequisite=prerequisite,
+        identifier=names.parse_identifier(identifier) if identifier is not None else None,
     )
     exact = caller.sees_exact_locations
+    # A ranked search resumes after a (score, id) pair, every other listing after an id.
+    after = decode_key_cursor(cursor, (int, int) if q else (int,))
     found = service.list_monuments(
         session=session,
         filters=filters,
         exact_locations=exact,
-        after_id=decode_cursor(cursor),
+        after_id=int(after[-1]) if after else None,
+        after_score=int(after[0]) if after and q else None,
         limit=limit,
     )
     return page_response(
@@ -88,8 +110,9 @@ def list_monuments(
         found,
         limit=limit,
         present=lambda page: service.present_many(
-            session=session, monuments=page, exact_locations=exact, axes=axes
+            session=session, monuments=page, exact_locations=exact, axes=axes, search=q
         ),
+        sort_key=(lambda row: service.search_cursor_key(row, q)) if q else (lambda row: (row.id,)),
     )
 
 
@@ -130,6 +153,10 @@ def read_monument(
 ) -> Response:
     """One monument and its condition at `as_of` and `known_at` (default: now); sensitive
     coordinates are rounded for anonymous and partner callers."""
+    if wants_linked_data(request):
+        return linked_data_response(
+            request, "monument", session=session, monument_id=monument_id, caller=caller, axes=axes
+        )
     # No MonumentDep: the service answers from its cache without loading the row.
     document = service.read_document(
         session=session,
@@ -137,7 +164,8 @@ def read_monument(
         exact_locations=caller.sees_exact_locations,
         axes=axes,
     )
-    return document_response(request, document)
+    # The same URL answers JSON-LD to those who ask for it: caches must key on Accept.
+    return document_response(request, document, headers=VARY_ACCEPT)
 
 
 @router.patch("/{monument_id}", response_model=MonumentRead)

@@ -6,6 +6,7 @@ from pydantic import Field
 from app.assessments.schemas import CurrentCondition
 from app.core.schemas import ResourceRead
 from app.monuments.models import MonumentType
+from app.names.schemas import IdentifierRead, MatchedName, PlaceNameRead
 from app.restoration.schemas import RestorationOutlook, RestorationSummary
 
 
@@ -14,7 +15,13 @@ class MonumentRead(ResourceRead):
 
     site_id: int
     name: str
-    alt_names: list[str]
+    alt_names: list[str] = Field(description="Every other name, untagged (see `names`).")
+    names: list[PlaceNameRead] = Field(
+        description="Every name with its BCP 47 language and kind, the preferred one first."
+    )
+    identifiers: list[IdentifierRead] = Field(
+        description="The monument's identifiers in other datasets."
+    )
     type: MonumentType
     period: str | None
     lat: float
@@ -32,6 +39,10 @@ class MonumentRead(ResourceRead):
     latest_restoration: RestorationSummary | None = Field(
         description="The most recent restoration record about the monument (any kind, any "
         "status); null when none. Kept for older clients: `restoration` says which is the plan."
+    )
+    matched_name: MatchedName | None = Field(
+        default=None,
+        description="With `q`: the name that matched, the closest match first; else null.",
     )
     restoration: RestorationOutlook = Field(
         description="The plan of record (the latest approved technical assessment of the "

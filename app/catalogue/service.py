@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, func, literal, or_
+from sqlalchemy import text as sql
 from sqlmodel import Session, select
 
 from app.assessments import service as assessments
@@ -23,7 +24,9 @@ from app.core.errors import BadRequest, NotFound
 from app.core.http import render
 from app.core.time import NOW, TimeAxes, as_utc
 from app.monuments import service as monuments
-from app.monuments.models import Monument, MonumentType
+from app.monuments.models import Monument, MonumentIdentifier, MonumentName, MonumentType
+from app.names.schemas import MatchedName
+from app.names.text import search_key
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 from app.restoration.schemas import RestorationOutlook, RestorationSummary
@@ -53,6 +56,74 @@ class MonumentFilters:
     restoration_status: RestorationStatus | None = None
     priority: Priority | None = None
     prerequisite: Prerequisite | None = None
+    identifier: tuple[str, str] | None = None
+
+
+# A search ranks each monument by its best-matching name: how the name matches (below),
+# then the name's position (the preferred name first); `score` packs both in one integer,
+# which a page's cursor carries.
+EXACT, PREFIX, WHOLE_WORDS, WORD_START, INSIDE = range(5)
+POSITIONS = 1000  # more than the names a record may have
+
+
+def _rank(key: str, name_key: str) -> int | None:
+    if name_key == key:
+        return EXACT
+    if name_key.startswith(key):
+        return PREFIX
+    if f" {key} " in f" {name_key} ":
+        return WHOLE_WORDS
+    if f" {key}" in f" {name_key}":
+        return WORD_START
+    return INSIDE if key in name_key else None
+
+
+def match_name(monument: Monument, text: str) -> tuple[int, MatchedName] | None:
+    """The monument's best match for a search and its score, as the search query ranks it."""
+    key = search_key(text)
+    best: tuple[int, MatchedName] | None = None
+    for position, entry in enumerate(monument.names):
+        rank = _rank(key, search_key(entry["value"])[:1200]) if key else None
+        if rank is None:
+            continue
+        score = rank * POSITIONS + position
+        if best is None or score < best[0]:
+            name = MatchedName(value=entry["value"], lang=entry["lang"], kind=entry["kind"])
+            best = (score, name)
+    return best
+
+
+def _name_scores(session: Session, text: str) -> Any:
+    """Monument ids whose names match `text`, each with its best score (see `match_name`)."""
+    key = search_key(text)
+    name_key = MonumentName.search_key
+    padded = literal(" ") + name_key + literal(" ")
+    rank = case(
+        (name_key == key, EXACT),
+        (name_key.like(f"{key}%"), PREFIX),
+        (padded.like(f"% {key} %"), WHOLE_WORDS),
+        ((literal(" ") + name_key).like(f"% {key}%"), WORD_START),
+        else_=INSIDE,
+    )
+    found = select(
+        MonumentName.monument_id,
+        func.min(rank * POSITIONS + MonumentName.position).label("score"),
+    )
+    # Keys hold no % or _ (punctuation is gone), so LIKE patterns need no escaping.
+    if session.get_bind().dialect.name == "sqlite" and len(key) >= 3:
+        # The FTS5 trigram index finds a key of three characters or more inside any name.
+        phrase = '"' + key.replace('"', '""') + '"'
+        found = found.where(
+            MonumentName.id.in_(
+                select(sql("rowid"))
+                .select_from(sql("monument_name_fts"))
+                .where(sql("monument_name_fts MATCH :phrase").bindparams(phrase=phrase))
+            )
+        )
+    else:
+        # PostgreSQL's pg_trgm GIN index serves LIKE '%key%' (shorter keys scan).
+        found = found.where(name_key.like(f"%{key}%"))
+    return found.group_by(MonumentName.monument_id).subquery("name_match")
 
 
 def parse_bbox(text: str) -> BoundingBox:
@@ -82,15 +153,30 @@ def list_monuments(
     exact_locations: bool,
     after_id: int | None,
     limit: int,
+    after_score: int | None = None,
 ) -> list[Monument]:
-    """Monuments matching the filters in id order after a cursor; one more than `limit`."""
+    """Monuments matching the filters in id order after a cursor (with `text`: best match
+    first, then id, after the cursor's score and id); one more than `limit`."""
     query = select(Monument).where(*recorded_at(filters.axes))
     if filters.site_id is not None:
         query = query.where(Monument.site_id == filters.site_id)
     if filters.type is not None:
         query = query.where(Monument.type == filters.type)
+    scores = None
     if filters.text:
-        query = query.where(Monument.search_text.contains(filters.text.casefold(), autoescape=True))
+        if not search_key(filters.text):
+            return []  # nothing but punctuation: no name can match it
+        scores = _name_scores(session, filters.text)
+        query = query.join(scores, scores.c.monument_id == Monument.id)
+    if filters.identifier is not None:
+        scheme, value = filters.identifier
+        query = query.where(
+            Monument.id.in_(
+                select(MonumentIdentifier.monument_id).where(
+                    MonumentIdentifier.scheme == scheme, MonumentIdentifier.value == value
+                )
+            )
+        )
     if filters.updated_since is not None:
         query = query.where(Monument.updated_at >= as_utc(filters.updated_since))
     if filters.bbox is not None:
@@ -129,9 +215,18 @@ def list_monuments(
         query = query.where(
             restorations.monument_waits_on(session=session, prerequisite=filters.prerequisite)
         )
-    if after_id is not None:
-        query = query.where(Monument.id > after_id)
-    return list(session.scalars(query.order_by(Monument.id).limit(limit + 1)).all())
+    if scores is not None:
+        if after_id is not None:
+            score = after_score or 0
+            query = query.where(
+                or_(scores.c.score > score, and_(scores.c.score == score, Monument.id > after_id))
+            )
+        query = query.order_by(scores.c.score, Monument.id)
+    else:
+        if after_id is not None:
+            query = query.where(Monument.id > after_id)
+        query = query.order_by(Monument.id)
+    return list(session.scalars(query.limit(limit + 1)).all())
 
 
 _STORED_READ_FIELDS = tuple(
@@ -146,10 +241,12 @@ def present(
     condition: CurrentCondition | None,
     restoration: RestorationSummary | None,
     outlook: RestorationOutlook,
+    search: str | None = None,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
     stored = {field: getattr(monument, field) for field in _STORED_READ_FIELDS}
+    match = match_name(monument, search) if search else None
     return MonumentRead.model_validate(
         {
             **stored,
@@ -162,6 +259,7 @@ def present(
             "current_condition": condition,
             "latest_restoration": restoration,
             "restoration": outlook,
+            "matched_name": match[1] if match else None,
         }
     )
 
@@ -183,9 +281,11 @@ def present_many(
     monuments: Sequence[Monument],
     exact_locations: bool,
     axes: TimeAxes = NOW,
+    search: str | None = None,
 ) -> list[MonumentRead]:
     """Monuments as a caller sees them, with their condition, restoration outlook and
-    latest restoration record at `axes`: two queries, whatever the number of monuments."""
+    latest restoration record at `axes` (and the name `search` matched): two queries,
+    whatever the number of monuments."""
     ids = [monument.id for monument in monuments]
     conditions = assessments.current_conditions(session=session, monument_ids=ids, axes=axes)
     restoration = restorations.for_monuments(
@@ -198,9 +298,16 @@ def present_many(
             condition=conditions.get(monument.id),
             restoration=restoration[monument.id].latest,
             outlook=restoration[monument.id].outlook,
+            search=search,
         )
         for monument in monuments
     ]
+
+
+def search_cursor_key(monument: Monument, search: str) -> tuple[int, int]:
+    """Where a ranked search resumes after this monument: its score, then its id."""
+    match = match_name(monument, search)
+    return (match[0] if match else 0, monument.id or 0)
 
 
 def present_one(

@@ -29,13 +29,38 @@ def _language_map(text: str) -> dict[str, list[str]]:
     return {"none": [text]}
 
 
+def _names_map(monument: Monument) -> dict[str, list[str]]:
+    """Every name of the monument by language (BCP 47), the display name first; `none` for
+    names whose language is not known."""
+    names = monument.names or [{"value": monument.name, "lang": "und"}]
+    labels: dict[str, list[str]] = {}
+    for name in sorted(names, key=lambda name: name["value"] != monument.name):
+        labels.setdefault("none" if name["lang"] == "und" else name["lang"], []).append(
+            name["value"]
+        )
+    return labels
+
+
+def _see_also(monument: Monument) -> list[dict[str, str]]:
+    # The monument in other datasets (Wikidata, GeoNames, Pleiades…), where they have URIs.
+    return [
+        {
+            "id": item["uri"],
+            "type": "Dataset",
+            "label": {"none": [f"{item['scheme']}:{item['value']}"]},
+        }
+        for item in monument.identifiers
+        if item.get("uri")
+    ]
+
+
 def monument_manifest(*, session: Session, monument: Monument, base_url: str) -> Manifest:
     """The manifest of every photo of the monument, oldest upload first."""
     base_url = base_url.rstrip("/")
     manifest_id = f"{base_url}/iiif/monuments/{monument.id}/manifest"
     manifest = Manifest(
         id=manifest_id,
-        label=_language_map(monument.name),
+        label=_names_map(monument),
         summary=_language_map(f"Photographic evidence of {monument.name} ({monument.type})."),
         homepage=[
             {
@@ -46,6 +71,8 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
             }
         ],
     )
+    if see_also := _see_also(monument):
+        manifest.seeAlso = see_also
     photos = session.exec(
         select(Photo).where(Photo.monument_id == monument.id).order_by(Photo.id)
     ).all()

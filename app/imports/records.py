@@ -65,6 +65,7 @@ from app.imports.service import Problem
 from app.keys.models import Role
 from app.monuments import service as monuments
 from app.monuments.models import Monument
+from app.names import service as names
 from app.photos import evidence
 from app.photos.models import EvidenceItem
 from app.photos.schemas import EvidenceCreate, ImagePairCreate
@@ -420,6 +421,18 @@ class _Skip(Exception):
     """A record that names a record which could not be stored (already reported)."""
 
 
+def _as_stored(wanted: dict[str, Any]) -> dict[str, Any]:
+    """Names and identifiers in the form the row holds them, so that an unchanged record
+    compares equal; a record with `names` leaves `alt_names` to follow from them."""
+    if wanted.get("names") is None:
+        wanted.pop("names", None)
+    else:
+        wanted["names"] = names.plain(wanted["names"])
+        wanted.pop("alt_names", None)
+    wanted["identifiers"] = names.plain(wanted.get("identifiers")) or []
+    return wanted
+
+
 def _differences(row: Any, wanted: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in wanted.items() if getattr(row, name) != value}
 
@@ -489,7 +502,7 @@ class _Store:
         return source.id
 
     def sites(self, checked: Checked) -> int:
-        wanted = checked.fields.model_dump()
+        wanted = _as_stored(checked.fields.model_dump())
         wanted["description"] = _description(wanted["description"], self.cited(checked.refs))
         if wanted["whc_id"] is not None:
             query = select(Site).where(Site.whc_id == wanted["whc_id"])
@@ -510,7 +523,9 @@ class _Store:
 
     def monuments(self, checked: Checked) -> int:
         refs = checked.refs
-        wanted = checked.fields.model_dump() | {"site_id": self.resolve("sites", refs.site)}
+        wanted = _as_stored(checked.fields.model_dump()) | {
+            "site_id": self.resolve("sites", refs.site)
+        }
         wanted["description"] = _description(wanted["description"], self.cited(refs))
         query = select(Monument).where(
             Monument.site_id == wanted["site_id"],

@@ -29,8 +29,11 @@ class MonumentFields(MonumentCreate):
     external_id: ExternalId | None = None
 
 
-# Columns (CSV) or properties (GeoJSON) an inventory may have.
-COLUMNS: tuple[str, ...] = tuple(ImportedMonument.model_fields)
+# Columns (CSV) or properties (GeoJSON) an inventory may have: flat values only; names with
+# languages and identifiers are lists of objects, given through the API or YAML records.
+COLUMNS: tuple[str, ...] = tuple(
+    field for field in ImportedMonument.model_fields if field not in ("names", "identifiers")
+)
 
 
 # --- records (YAML): what the importer reads beside each record's API fields ----------------

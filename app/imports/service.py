@@ -206,7 +206,8 @@ def read_monuments(path: Path, problems: list[Problem]) -> list[SourceRow]:
 
 
 def _changes(monument: Monument, wanted: ImportedMonument) -> dict[str, Any]:
-    fields = wanted.model_dump(exclude={"external_id"})
+    # An inventory carries no names with languages nor identifiers: those stay as they are.
+    fields = wanted.model_dump(exclude={"external_id", "names", "identifiers"})
     return {name: value for name, value in fields.items() if getattr(monument, name) != value}
 
 

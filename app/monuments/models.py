@@ -2,12 +2,18 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps, UTCDateTime
 from app.core.time import utc_now
+
+
+def _no_items() -> list[dict[str, Any]]:
+    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
+    return []
 
 
 class MonumentType(StrEnum):
@@ -51,8 +57,18 @@ class Monument(Timestamps, table=True):
         sa_column=Column(Integer, ForeignKey("site.id"), nullable=False, index=True)
     )
     name: str = Field(sa_column=Column(String(300), nullable=False))
+    # Kept for older clients: every name but `name`, untagged (see `names`).
     alt_names: list[str] = Field(
         default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
+    # Every name with its language and kind ({value, lang, script?, kind}).
+    names: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+    )
+    # Identifiers in other datasets ({scheme, value, uri}); filtered through
+    # `monument_identifier`.
+    identifiers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     type: MonumentType = Field(sa_column=Column(String(40), nullable=False, index=True))
     period: str | None = Field(default=None, sa_column=Column(String(500)))
@@ -77,3 +93,39 @@ class Monument(Timestamps, table=True):
         default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=True
     )
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MonumentName(SQLModel, table=True):
+    """One name of a monument with its search key: what `q=` searches, one row per name.
+
+    Derived from `Monument.names` on every write. SQLite indexes `search_key` in the FTS5
+    table `monument_name_fts` (trigram tokenizer, kept by triggers), PostgreSQL in a
+    `pg_trgm` GIN index: both find a key anywhere inside a name.
+    """
+
+    __tablename__ = "monument_name"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    value: str = Field(sa_column=Column(String(300), nullable=False))
+    lang: str = Field(sa_column=Column(String(35), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    search_key: str = Field(sa_column=Column(String(1200), nullable=False))
+
+
+class MonumentIdentifier(SQLModel, table=True):
+    """One identifier of a monument, for `?identifier=scheme:value`; derived on every write."""
+
+    __tablename__ = "monument_identifier"
+    __table_args__ = (Index(None, "scheme", "value"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
+    )
+    scheme: str = Field(sa_column=Column(String(20), nullable=False))
+    value: str = Field(sa_column=Column(String(200), nullable=False))

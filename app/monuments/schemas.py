@@ -1,8 +1,8 @@
 """Request and response bodies for monuments."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.core.schemas import (
     InputModel,
@@ -14,6 +14,7 @@ from app.core.schemas import (
     ShortText,
 )
 from app.monuments.models import MonumentType
+from app.names.schemas import Identifiers, Names, with_whole_lists
 
 AltNames = Annotated[
     list[Name],
@@ -26,12 +27,23 @@ PrecisionMetres = Annotated[
 SiteRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
+def one_way_of_naming(model: "MonumentCreate | MonumentUpdate") -> None:
+    """Refuse `names` and `alt_names` together: they would say two things about the same names."""
+    sent = model.model_fields_set
+    if "names" in sent and "alt_names" in sent:
+        raise ValueError(
+            "send names (with languages) or alt_names (untagged, kept for older clients), not both"
+        )
+
+
 class MonumentCreate(InputModel):
     """A new monument."""
 
     site_id: SiteRef
     name: Name
     alt_names: AltNames = []
+    names: Names | None = None
+    identifiers: Identifiers = []
     type: MonumentType
     period: ShortText | None = Field(default=None, examples=["1st century AD (dedicated 32 AD)"])
     lat: Latitude
@@ -40,17 +52,39 @@ class MonumentCreate(InputModel):
     sensitive: bool = False
     description: LongText | None = None
 
+    @model_validator(mode="after")
+    def _one_way_of_naming(self) -> "MonumentCreate":
+        one_way_of_naming(self)
+        return self
+
 
 class MonumentUpdate(PatchModel):
     """Changes to a monument; absent fields are kept."""
 
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent (names and identifiers whole)."""
+        return with_whole_lists(self, super().changes())
+
     required_fields: ClassVar[frozenset[str]] = frozenset(
-        {"site_id", "name", "alt_names", "type", "lat", "lon", "location_precision_m", "sensitive"}
+        {
+            "site_id",
+            "name",
+            "alt_names",
+            "names",
+            "identifiers",
+            "type",
+            "lat",
+            "lon",
+            "location_precision_m",
+            "sensitive",
+        }
     )
 
     site_id: SiteRef | None = None
     name: Name | None = None
     alt_names: AltNames | None = None
+    names: Names | None = None
+    identifiers: Identifiers | None = None
     type: MonumentType | None = None
     period: ShortText | None = None
     lat: Latitude | None = None
@@ -58,3 +92,8 @@ class MonumentUpdate(PatchModel):
     location_precision_m: PrecisionMetres | None = None
     sensitive: bool | None = None
     description: LongText | None = None
+
+    @model_validator(mode="after")
+    def _one_way_of_naming(self) -> "MonumentUpdate":
+        one_way_of_naming(self)
+        return self

@@ -3,13 +3,16 @@
 import math
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Gone, NotFound, Unprocessable
 from app.core.time import utc_now
-from app.monuments.models import Monument
+from app.monuments.models import Monument, MonumentIdentifier, MonumentName
+from app.names import service as names
+from app.names.text import search_key
 from app.sites.models import Site
 
 METRES_PER_DEGREE = 111_320.0
@@ -44,6 +47,47 @@ def _derive_columns(monument: Monument, *, grid_degrees: float) -> None:
     monument.search_text = _search_text(monument.name, monument.alt_names)
 
 
+def _set_names(
+    monument: Monument,
+    changes: dict[str, Any],
+    previous: list[dict[str, Any]],
+) -> None:
+    """`names` and `alt_names` in step, from whichever of them the caller sent."""
+    monument.names = names.resolve_names(
+        name=monument.name,
+        names=names.plain(changes.get("names")),
+        alt_names=changes.get("alt_names"),
+        previous=previous,
+    )
+    if changes.get("names") is not None:
+        monument.alt_names = names.alternative_values(monument.name, monument.names)
+    elif "alt_names" in changes:
+        # Older clients get back exactly the alternative names they sent.
+        monument.alt_names = list(changes["alt_names"])
+
+
+def _index(session: Session, monument: Monument) -> None:
+    """The search and identifier rows of a monument, rewritten from its stored lists."""
+    session.execute(delete(MonumentName).where(MonumentName.monument_id == monument.id))
+    session.execute(delete(MonumentIdentifier).where(MonumentIdentifier.monument_id == monument.id))
+    session.add_all(
+        MonumentName(
+            monument_id=monument.id,
+            position=position,
+            value=entry["value"],
+            lang=entry["lang"],
+            kind=entry["kind"],
+            search_key=search_key(entry["value"])[:1200],
+        )
+        for position, entry in enumerate(monument.names)
+    )
+    session.add_all(
+        MonumentIdentifier(monument_id=monument.id, scheme=item["scheme"], value=item["value"])
+        for item in monument.identifiers
+    )
+    session.flush()
+
+
 def _require_site(session: Session, site_id: int) -> None:
     if session.get(Site, site_id) is None:
         raise Unprocessable(
@@ -67,10 +111,14 @@ def create_monument(
 ) -> Monument:
     """A new monument from validated fields."""
     _require_site(session, fields["site_id"])
-    monument = Monument(**fields, public_lat=0, public_lon=0, public_precision_m=0, search_text="")
+    stored = {key: value for key, value in fields.items() if key not in ("names", "alt_names")}
+    stored["identifiers"] = names.plain(fields.get("identifiers")) or []
+    monument = Monument(**stored, public_lat=0, public_lon=0, public_precision_m=0, search_text="")
+    _set_names(monument, fields, previous=[])
     _derive_columns(monument, grid_degrees=grid_degrees)
     session.add(monument)
     session.flush()
+    _index(session, monument)
     audit.record_write(session=session, actor=actor, action="create", entity=monument)
     return monument
 
@@ -87,12 +135,19 @@ def update_monument(
     before = audit.snapshot(monument)
     if "site_id" in changes and changes["site_id"] != monument.site_id:
         _require_site(session, changes["site_id"])
+    previous = list(monument.names)
     for field, value in changes.items():
-        setattr(monument, field, value)
+        if field == "identifiers":
+            monument.identifiers = names.plain(value) or []
+        elif field not in ("names", "alt_names"):
+            setattr(monument, field, value)
+    if {"name", "names", "alt_names"} & changes.keys():
+        _set_names(monument, changes, previous)
     _derive_columns(monument, grid_degrees=grid_degrees)
     monument.updated_at = utc_now()
     session.add(monument)
     session.flush()
+    _index(session, monument)
     audit.record_write(
         session=session, actor=actor, action="update", entity=monument, before=before
     )

@@ -12,6 +12,7 @@ OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 DC = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML = "http://www.w3.org/XML/1998/namespace"
 OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
 XML_MEDIA_TYPE = "text/xml"
@@ -81,8 +82,13 @@ def _record(parent: ET.Element, record: Record) -> None:
         {_q(XSI, "schemaLocation"): f"{OAI_DC} {OAI_DC_SCHEMA}"},
     )
     for name in DC_ELEMENTS:
-        for value in record.dublin_core.get(name, []):
-            ET.SubElement(dc, _q(DC, name)).text = value
+        for position, value in enumerate(record.dublin_core.get(name, [])):
+            element = ET.SubElement(dc, _q(DC, name))
+            element.text = value
+            if name == "title" and position < len(record.title_languages):
+                language = record.title_languages[position]
+                if language is not None:
+                    element.set(_q(XML, "lang"), language)
 
 
 def _token(parent: ET.Element, token: ResumptionToken | None) -> None:

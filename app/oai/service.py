@@ -114,6 +114,8 @@ class Record:
 
     header: Header
     dublin_core: dict[str, list[str]] | None
+    # The language (BCP 47) of each title, in order; None where it is not known.
+    title_languages: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,6 +366,15 @@ def _condition_text(condition: CurrentCondition | None) -> str:
     )
 
 
+def _titles(monument: Monument) -> list[dict[str, str]]:
+    """Every name of the monument, the display name first; untagged names read as `und`."""
+    names = monument.names or [{"value": monument.name, "lang": "und"}] + [
+        {"value": value, "lang": "und"} for value in monument.alt_names
+    ]
+    first = [name for name in names if name["value"] == monument.name][:1]
+    return first + [name for name in names if name not in first]
+
+
 def _evidence_by_monument(session: Session, monument_ids: Sequence[int]) -> dict[int, list]:
     """Each monument's evidence items (id and kind), one query for a page of records."""
     found: dict[int, list] = {}
@@ -401,12 +412,19 @@ def _dublin_core(
             f"{monument.public_precision_m:.0f} m) to protect the monument from looting."
         )
     return {
-        "title": [monument.name, *monument.alt_names],
+        "title": [name["value"] for name in _titles(monument)],
         "type": [monument.type.replace("_", " "), "PhysicalObject"],
         "coverage": [f"{row.site_name}, {_country(row.site_country)}", point],
         "date": [monument.period] if monument.period else [],
         "description": descriptions,
-        "identifier": [f"{repository.base_url}/api/v1/monuments/{monument.id}"],
+        "identifier": [
+            f"{repository.base_url}/api/v1/monuments/{monument.id}",
+            # Its identifiers in other datasets, as URIs where the scheme has them.
+            *(
+                item.get("uri") or f"{item['scheme']}:{item['value']}"
+                for item in monument.identifiers
+            ),
+        ],
         "relation": [
             f"{repository.base_url}/api/v1/sites/{monument.site_id}",
             *(f"{repository.base_url}/api/v1/evidence/{item_id}" for item_id, _ in evidence),
@@ -430,8 +448,14 @@ def _record(
         set_specs=(f"site-{monument.site_id}",),
         deleted=deleted,
     )
-    metadata = None if deleted or not with_metadata else _dublin_core(row, repository, evidence)
-    return Record(header=header, dublin_core=metadata)
+    if deleted or not with_metadata:
+        return Record(header=header, dublin_core=None)
+    languages = tuple(None if name["lang"] == "und" else name["lang"] for name in _titles(monument))
+    return Record(
+        header=header,
+        dublin_core=_dublin_core(row, repository, evidence),
+        title_languages=languages,
+    )
 
 
 def _list_records(

@@ -13,6 +13,7 @@ from app.core.dependencies import (
     WriteSessionDep,
 )
 from app.core.http import content_disposition, file_response, resource_response
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.storage import Storage, iter_verified
 from app.monuments.dependencies import MonumentDep
@@ -168,7 +169,10 @@ def list_photos(
 def read_photo(
     request: Request, caller: CallerDep, loaded: PhotoDep, session: ReadSessionDep
 ) -> Response:
-    """A photo's metadata; GPS and distance are withheld for sensitive monuments."""
+    """A photo's metadata; GPS and distance are withheld for sensitive monuments. As a
+    CIDOC-CRM visual item with `Accept: application/ld+json`."""
+    if wants_linked_data(request):
+        return linked_data_response(request, "photo", session=session, photo_id=loaded.photo.id)
     cited = service.citations(session=session, photos=[loaded.photo])
     items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
     return resource_response(
@@ -181,6 +185,7 @@ def read_photo(
             names_visible=caller.sees_names,
             item=items.get(loaded.photo.id),
         ),
+        headers=VARY_ACCEPT,
     )
 
 

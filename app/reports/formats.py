@@ -178,7 +178,12 @@ def to_geojson(report: StateOfConservationReport) -> FeatureCollection:
             type="Feature",
             id=entry.id,
             geometry=Point(type="Point", coordinates=(entry.lon, entry.lat)),
-            properties=_flat(report, entry),
+            # The flat row, and the names and identifiers whole (lists a CSV cannot hold).
+            properties=_flat(report, entry)
+            | {
+                "names": [name.model_dump() for name in entry.names],
+                "identifiers": [item.model_dump() for item in entry.identifiers],
+            },
         )
         for entry in report.monuments
     ]

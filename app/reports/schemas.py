@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from app.assessments.models import AssessmentMethod, Confidence, DamageCause, DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.monuments.models import MonumentType
+from app.names.schemas import IdentifierRead, PlaceNameRead
 from app.restoration.models import (
     Approach,
     Feasibility,
@@ -91,6 +92,10 @@ class MonumentEntry(BaseModel):
     id: int
     name: str
     alt_names: list[str]
+    names: list[PlaceNameRead] = Field(default=[], description="Every name with its language.")
+    identifiers: list[IdentifierRead] = Field(
+        default=[], description="Its identifiers in other datasets."
+    )
     type: MonumentType
     period: str | None
     lat: float

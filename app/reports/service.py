@@ -126,6 +126,8 @@ def _entry(
         "id": monument.id,
         "name": monument.name,
         "alt_names": monument.alt_names,
+        "names": monument.names,
+        "identifiers": monument.identifiers,
         "type": monument.type,
         "period": monument.period,
         "lat": monument.public_lat if generalised else monument.lat,

@@ -1,9 +1,16 @@
 """Heritage properties that group monuments."""
 
+from typing import Any
+
 from sqlalchemy import Column, Float, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import Timestamps
+from app.core.db import JSONDocument, Timestamps
+
+
+def _no_items() -> list[dict[str, Any]]:
+    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
+    return []
 
 
 class Site(Timestamps, table=True):
@@ -14,6 +21,14 @@ class Site(Timestamps, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(300), nullable=False))
+    # Every name with its language and kind ({value, lang, script?, kind}).
+    names: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+    )
+    # Identifiers in other datasets ({scheme, value, uri}).
+    identifiers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+    )
     country: str = Field(sa_column=Column(String(2), nullable=False, index=True))
     whc_id: int | None = Field(default=None, sa_column=Column(Integer, unique=True))
     inscribed_year: int | None = Field(default=None, sa_column=Column(Integer))

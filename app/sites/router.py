@@ -4,11 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.core.auth import StaffDep, get_caller
+from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
 from app.core.schemas import QueryText
+from app.names import service as names
 from app.sites import service
 from app.sites.dependencies import LockedSiteDep, SiteDep
 from app.sites.models import Site
@@ -26,12 +28,21 @@ def list_sites(
     request: Request,
     session: ReadSessionDep,
     country: Annotated[str | None, Query(min_length=2, max_length=2), QueryText] = None,
+    identifier: Annotated[
+        str | None,
+        Query(max_length=250, description="scheme:value, e.g. whc:23 or pleiades:668331."),
+        QueryText,
+    ] = None,
     limit: Limit = 50,
     cursor: CursorParam = None,
 ) -> Response:
     """Sites in a stable order, a page at a time."""
     sites = service.list_sites(
-        session=session, country=country, after_id=decode_cursor(cursor), limit=limit
+        session=session,
+        country=country,
+        after_id=decode_cursor(cursor),
+        limit=limit,
+        identifier=names.parse_identifier(identifier) if identifier is not None else None,
     )
     return page_response(
         request, sites, limit=limit, present=lambda page: [_read(site) for site in page]
@@ -53,9 +64,15 @@ def create_site(
 
 
 @router.get("/{site_id}", response_model=SiteRead)
-def read_site(request: Request, site: SiteDep) -> Response:
-    """One site."""
-    return resource_response(request, _read(site))
+def read_site(
+    request: Request, caller: CallerDep, site: SiteDep, session: ReadSessionDep
+) -> Response:
+    """One site (as CIDOC-CRM JSON-LD with `Accept: application/ld+json`)."""
+    if wants_linked_data(request):
+        return linked_data_response(
+            request, "site", session=session, site_id=site.id, caller=caller
+        )
+    return resource_response(request, _read(site), headers=VARY_ACCEPT)
 
 
 @router.patch("/{site_id}", response_model=SiteRead)

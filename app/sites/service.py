@@ -1,8 +1,10 @@
 """Reading and writing sites."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -10,6 +12,7 @@ from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.time import utc_now
+from app.names import service as names
 from app.sites.models import Site
 
 
@@ -21,13 +24,33 @@ def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Sit
     return site
 
 
+def _has_identifier(session: Session, scheme: str, value: str) -> Any:
+    """A condition on `site.identifiers` (a JSON list): the site carries scheme:value.
+    Sites are few, so the list is searched in place rather than kept in a table."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = json.dumps([{"scheme": scheme, "value": value}])
+        return text("site.identifiers @> CAST(:wanted AS jsonb)").bindparams(wanted=wanted)
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(site.identifiers) AS item "
+        "WHERE json_extract(item.value, '$.scheme') = :scheme "
+        "AND json_extract(item.value, '$.value') = :value)"
+    ).bindparams(scheme=scheme, value=value)
+
+
 def list_sites(
-    *, session: Session, country: str | None, after_id: int | None, limit: int
+    *,
+    session: Session,
+    country: str | None,
+    after_id: int | None,
+    limit: int,
+    identifier: tuple[str, str] | None = None,
 ) -> Sequence[Site]:
     """Sites in id order, after a cursor; one more than `limit` to tell if a page follows."""
     query = select(Site).order_by(Site.id).limit(limit + 1)
     if country:
         query = query.where(Site.country == country.upper())
+    if identifier is not None:
+        query = query.where(_has_identifier(session, *identifier))
     if after_id is not None:
         query = query.where(Site.id > after_id)
     return session.exec(query).all()
@@ -62,7 +85,12 @@ def _flush_unique(session: Session, site: Site) -> None:
 
 def create_site(*, session: Session, fields: dict[str, Any], actor: Caller) -> Site:
     """A new site from validated fields."""
-    site = Site(**fields)
+    stored = {key: value for key, value in fields.items() if key != "names"}
+    stored["identifiers"] = names.plain(fields.get("identifiers")) or []
+    site = Site(**stored)
+    site.names = names.resolve_names(
+        name=site.name, names=names.plain(fields.get("names")), alt_names=None, previous=[]
+    )
     _check_site(site)
     _flush_unique(session, site)
     audit.record_write(session=session, actor=actor, action="create", entity=site)
@@ -72,8 +100,19 @@ def create_site(*, session: Session, fields: dict[str, Any], actor: Caller) -> S
 def update_site(*, session: Session, site: Site, changes: dict[str, Any], actor: Caller) -> Site:
     """Apply validated changes to a site."""
     before = audit.snapshot(site)
+    previous = list(site.names)
     for field, value in changes.items():
-        setattr(site, field, value)
+        if field == "identifiers":
+            site.identifiers = names.plain(value) or []
+        elif field != "names":
+            setattr(site, field, value)
+    if {"name", "names"} & changes.keys():
+        site.names = names.resolve_names(
+            name=site.name,
+            names=names.plain(changes.get("names")),
+            alt_names=None,
+            previous=previous,
+        )
     _check_site(site)
     site.updated_at = utc_now()
     _flush_unique(session, site)

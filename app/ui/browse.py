@@ -12,7 +12,7 @@ from app.core.actors import Caller
 from app.core.auth import limit_anonymous_report
 from app.core.dependencies import ReadSessionDep, StorageDep
 from app.core.http import link_to
-from app.core.pagination import CursorParam, decode_cursor, next_page_cursor
+from app.core.pagination import CursorParam, decode_cursor, decode_key_cursor, next_page_cursor
 from app.core.time import TimeAxes, today_utc
 from app.monuments.dependencies import MonumentDep
 from app.monuments.models import Monument
@@ -68,21 +68,31 @@ def list_monuments(
     shown, next_cursor = [], None
     if chosen is not None:
         exact = caller.sees_exact_locations
+        search = chosen.q
+        # A ranked search resumes after a (score, id) pair, every other listing after an id.
+        after = decode_key_cursor(cursor, (int, int) if search else (int,))
         found = catalogue.list_monuments(
             session=session,
             filters=catalogue.MonumentFilters(
                 site_id=chosen.site_id,
                 type=chosen.type,
-                text=chosen.q,
+                text=search,
                 damage_level=chosen.damage_level,
             ),
             exact_locations=exact,
-            after_id=decode_cursor(cursor),
+            after_id=int(after[-1]) if after else None,
+            after_score=int(after[0]) if after and search else None,
             limit=PAGE_SIZE,
         )
-        next_cursor = next_page_cursor(found, limit=PAGE_SIZE)
+        next_cursor = next_page_cursor(
+            found,
+            limit=PAGE_SIZE,
+            sort_key=(lambda row: catalogue.search_cursor_key(row, search))
+            if search
+            else (lambda row: (row.id,)),
+        )
         shown = catalogue.present_many(
-            session=session, monuments=found[:PAGE_SIZE], exact_locations=exact
+            session=session, monuments=found[:PAGE_SIZE], exact_locations=exact, search=search
         )
     site_names = {
         site.id: site.name

@@ -41,7 +41,8 @@ def test_manifest_lists_each_photo_as_a_valid_canvas(client, auth, database):
     document = response.json()
     assert document["@context"] == "http://iiif.io/api/presentation/3/context.json"
     Manifest(**document)  # the iiif-prezi3 model accepts it: it is valid Presentation 3
-    assert document["label"] == {"none": ["Temple of Bel"]}
+    # Names by language: the Arabic one detected from its script, the other not known.
+    assert document["label"] == {"none": ["Temple of Bel"], "ar": ["معبد بل"]}
     canvases = document["items"]
     assert [c["label"] for c in canvases] == [
         {"none": ["The gate, from the west"]},

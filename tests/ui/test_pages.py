@@ -91,7 +91,7 @@ def test_a_wrong_filter_is_shown_beside_its_field(client, palmyra):
 def test_arabic_names_are_isolated_right_to_left(client, palmyra):
     page = client.get(f"/ui/monuments/{palmyra['arch']}").text
 
-    assert '<bdi dir="auto" class="alt-name">قوس النصر</bdi>' in page
+    assert '<bdi dir="auto" class="alt-name" lang="ar">قوس النصر</bdi>' in page
 
 
 def test_the_site_map_colours_each_monument_by_its_condition(client, palmyra):
