@@ -6,6 +6,15 @@ from app.core.db import metadata
 from app.keys.models import ApiKey
 from app.monuments.models import Monument
 from app.photos.models import Photo, PhotoSource, PhotoUploadKey
+from app.property.models import (
+    Benchmark,
+    CommitteeDecision,
+    CorrectiveMeasure,
+    Mission,
+    MonumentComponent,
+    PropertyAttribute,
+    PropertyFactor,
+)
 from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
 from app.sources.models import Source
@@ -16,13 +25,20 @@ from app.webhooks.models import WebhookDelivery, WebhookSubscription
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "Benchmark",
+    "CommitteeDecision",
+    "CorrectiveMeasure",
     "DamageAssessment",
     "DamageAssessmentSource",
     "EndedSession",
+    "Mission",
     "Monument",
+    "MonumentComponent",
     "Photo",
     "PhotoSource",
     "PhotoUploadKey",
+    "PropertyAttribute",
+    "PropertyFactor",
     "RestorationAssessment",
     "RestorationAssessmentSource",
     "Site",

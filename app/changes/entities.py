@@ -22,7 +22,25 @@ class FeedEntity(StrEnum):
     restoration_assessment = "restoration_assessment"
     photo = "photo"
     source = "source"
+    property_attribute = "property_attribute"
+    property_factor = "property_factor"
+    corrective_measure = "corrective_measure"
+    benchmark = "benchmark"
+    committee_decision = "committee_decision"
+    mission = "mission"
+    monument_component = "monument_component"
 
+
+# The property layer (app/property): public, like the sites they describe.
+PROPERTY_ENTITIES = (
+    FeedEntity.property_attribute,
+    FeedEntity.property_factor,
+    FeedEntity.corrective_measure,
+    FeedEntity.benchmark,
+    FeedEntity.committee_decision,
+    FeedEntity.mission,
+    FeedEntity.monument_component,
+)
 
 RESTORATION_STATUS_ACTIONS = tuple(
     f"status:{status}" for status in ("proposed", "approved", "in_progress", "completed", "on_hold")
@@ -37,6 +55,7 @@ ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.restoration_assessment: ("create", "update", *RESTORATION_STATUS_ACTIONS),
     FeedEntity.photo: ("create", "delete"),
     FeedEntity.source: ("create", "update"),
+    **{entity: ("create", "update") for entity in PROPERTY_ENTITIES},
 }
 
 # What anonymous callers, partners and field teams are shown of each entity type: the
@@ -49,6 +68,7 @@ PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.restoration_assessment: ACTIONS[FeedEntity.restoration_assessment],
     FeedEntity.photo: ACTIONS[FeedEntity.photo],
     FeedEntity.source: ACTIONS[FeedEntity.source],
+    **{entity: ACTIONS[entity] for entity in PROPERTY_ENTITIES},
 }
 
 _PATHS: dict[FeedEntity, str] = {
@@ -58,6 +78,13 @@ _PATHS: dict[FeedEntity, str] = {
     FeedEntity.restoration_assessment: "/api/v1/restoration-assessments/{id}",
     FeedEntity.photo: "/api/v1/photos/{id}",
     FeedEntity.source: "/api/v1/sources/{id}",
+    FeedEntity.property_attribute: "/api/v1/attributes/{id}",
+    FeedEntity.property_factor: "/api/v1/factors/{id}",
+    FeedEntity.corrective_measure: "/api/v1/corrective-measures/{id}",
+    FeedEntity.benchmark: "/api/v1/benchmarks/{id}",
+    FeedEntity.committee_decision: "/api/v1/decisions/{id}",
+    FeedEntity.mission: "/api/v1/missions/{id}",
+    FeedEntity.monument_component: "/api/v1/components/{id}",
 }
 
 # Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.

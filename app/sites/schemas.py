@@ -1,9 +1,12 @@
 """Request and response bodies for sites."""
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from geojson_pydantic import MultiPolygon, Polygon
+from pydantic import AfterValidator, Field
+from shapely.geometry import shape
+from shapely.validation import explain_validity
 
 from app.core.schemas import (
     CountryCode,
@@ -20,6 +23,39 @@ from app.core.schemas import (
 Year = Annotated[int, Field(ge=1978, le=date.today().year + 1)]
 WhcId = Annotated[int, Field(ge=1, le=1_000_000, description="UNESCO World Heritage Centre id")]
 
+CRITERIA = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+Criterion = Literal["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+
+
+def _criteria_in_order(criteria: list[str]) -> list[str]:
+    if len(set(criteria)) != len(criteria):
+        raise ValueError("must not name a criterion twice")
+    return sorted(criteria, key=CRITERIA.index)
+
+
+def _valid_area(geometry: Polygon | MultiPolygon) -> dict[str, Any]:
+    # GeoJSON's structure is checked by geojson-pydantic; shapely checks that the rings make
+    # an area (closed, not self-intersecting), which the structure alone cannot tell.
+    document = geometry.model_dump(exclude_none=True)
+    area = shape(document)
+    if not area.is_valid:
+        raise ValueError(f"is not a valid area: {explain_validity(area)}")
+    if area.is_empty or area.area == 0:
+        raise ValueError("encloses no area")
+    return document
+
+
+Criteria = Annotated[
+    list[Criterion],
+    Field(max_length=10, description='World Heritage criteria, e.g. ["i", "ii", "iv"].'),
+    AfterValidator(_criteria_in_order),
+]
+Area = Annotated[
+    Polygon | MultiPolygon,
+    AfterValidator(_valid_area),
+    Field(description="A GeoJSON Polygon or MultiPolygon (longitude, latitude)."),
+]
+
 
 class SiteCreate(InputModel):
     """A new site."""
@@ -32,12 +68,15 @@ class SiteCreate(InputModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     description: LongText | None = None
+    criteria: Criteria = []
+    boundary: Area | None = None
+    buffer_zone: Area | None = None
 
 
 class SiteUpdate(PatchModel):
     """Changes to a site; absent fields are kept."""
 
-    required_fields: ClassVar[frozenset[str]] = frozenset({"name", "country"})
+    required_fields: ClassVar[frozenset[str]] = frozenset({"name", "country", "criteria"})
 
     name: Name | None = None
     country: CountryCode | None = None
@@ -47,6 +86,9 @@ class SiteUpdate(PatchModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     description: LongText | None = None
+    criteria: Criteria | None = None
+    boundary: Area | None = None
+    buffer_zone: Area | None = None
 
 
 class SiteRead(ResourceRead):
@@ -60,3 +102,6 @@ class SiteRead(ResourceRead):
     lat: float | None
     lon: float | None
     description: str | None
+    criteria: list[str]
+    boundary: dict[str, Any] | None
+    buffer_zone: dict[str, Any] | None
