@@ -249,6 +249,47 @@ def condition_query(
     return select(ranked).where(ranked.c.rank == 1)
 
 
+def component_conditions(
+    *,
+    session: Session,
+    axes: TimeAxes = NOW,
+    monument_ids: Collection[int] | Select,
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """Per monument, per component: its level from the latest counted assessment that judged
+    it ({damage_level, observed_on, assessment_id, note}); a component no assessment judged
+    is absent. Counted as the monument's own condition is (verified, observed by `as_of`,
+    known by `known_at`, not superseded)."""
+    assessment = aliased(DamageAssessment, name="assessment")
+    correction = aliased(DamageAssessment, name="correction")
+    counted = _counted(
+        assessment,
+        correction,
+        as_of=axes.as_of,
+        known_by=axes.known_by,
+        monument_ids=monument_ids,
+    )
+    rows = session.execute(
+        select(
+            assessment.monument_id,
+            assessment.id,
+            assessment.observed_on,
+            assessment.component_conditions,
+        )
+        .where(*counted)
+        .order_by(assessment.observed_on, assessment.reviewed_at, assessment.id)
+    ).all()
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for monument_id, assessment_id, observed_on, judged in rows:
+        for item in judged or []:
+            found.setdefault(monument_id, {})[item["component_id"]] = {
+                "damage_level": item["damage_level"],
+                "observed_on": observed_on,
+                "assessment_id": assessment_id,
+                "note": item.get("note"),
+            }
+    return found
+
+
 def condition_from_row(row: Any) -> CurrentCondition | None:
     """A condition from a row carrying the columns of `condition_query` (None if unassessed)."""
     if row.assessment_id is None:
