@@ -615,6 +615,9 @@ class _Store:
         monument_id = self.resolve("monuments", refs.monument)
         cited = self.cited(refs)
         wanted = checked.fields.model_dump() | {"source_ids": [s.id for s in cited]}
+        if wanted["disturbances"] and not wanted["causes"]:
+            # The service takes the causes from the disturbances' agents; so does the match.
+            wanted["causes"] = list(dict.fromkeys(d["cause_agent"] for d in wanted["disturbances"]))
         wanted["component_conditions"] = [
             {
                 "component_id": self.resolve("components", level.component),
