@@ -24,6 +24,7 @@ from app.core.http import render
 from app.core.time import NOW, TimeAxes, as_utc
 from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentType
+from app.property import service as property_records
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 from app.restoration.schemas import RestorationOutlook, RestorationSummary
@@ -146,6 +147,7 @@ def present(
     condition: CurrentCondition | None,
     restoration: RestorationSummary | None,
     outlook: RestorationOutlook,
+    components: list[dict[str, Any]] | None = None,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
@@ -162,6 +164,7 @@ def present(
             "current_condition": condition,
             "latest_restoration": restoration,
             "restoration": outlook,
+            "components": components or [],
         }
     )
 
@@ -191,6 +194,7 @@ def present_many(
     restoration = restorations.for_monuments(
         session=session, monuments=[(m.id, m.site_id) for m in monuments], axes=axes
     )
+    parts = _components(session, ids, axes)
     return [
         present(
             monument,
@@ -198,9 +202,31 @@ def present_many(
             condition=conditions.get(monument.id),
             restoration=restoration[monument.id].latest,
             outlook=restoration[monument.id].outlook,
+            components=parts.get(monument.id),
         )
         for monument in monuments
     ]
+
+
+def _components(session: Session, ids: list[int], axes: TimeAxes) -> dict[int, list[dict]]:
+    """Each monument's components with their own levels (two queries for all monuments)."""
+    found = property_records.components_of_monuments(session=session, monument_ids=ids)
+    if not found:
+        return {}
+    judged = assessments.component_conditions(session=session, axes=axes, monument_ids=ids)
+    parts: dict[int, list[dict]] = {}
+    for component in found:
+        state = judged.get(component.monument_id, {}).get(component.id, {})
+        parts.setdefault(component.monument_id, []).append(
+            {
+                "id": component.id,
+                "name": component.name,
+                "damage_level": state.get("damage_level"),
+                "observed_on": state.get("observed_on"),
+                "assessment_id": state.get("assessment_id"),
+            }
+        )
+    return parts
 
 
 def present_one(

@@ -97,6 +97,19 @@ def list_components(
     return session.exec(query).all()
 
 
+def components_of_monuments(
+    *, session: Session, monument_ids: Sequence[int]
+) -> Sequence[MonumentComponent]:
+    """The components of these monuments, in the order they were recorded."""
+    if not monument_ids:
+        return []
+    return session.exec(
+        select(MonumentComponent)
+        .where(MonumentComponent.monument_id.in_(monument_ids))  # type: ignore[attr-defined]
+        .order_by(MonumentComponent.id)
+    ).all()
+
+
 def components_of_site(*, session: Session, site_id: int) -> Sequence[MonumentComponent]:
     """Every component of a site's monuments."""
     return session.exec(

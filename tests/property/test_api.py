@@ -233,6 +233,11 @@ def test_a_components_destruction_shows_under_its_monument(client, auth, databas
     )
     report = client.get(f"/api/v1/reports/sites/{site_id}/state-of-conservation").json()
 
+    read = client.get(f"/api/v1/monuments/{temple}").json()
+    assert [(c["name"], c["damage_level"]) for c in read["components"]] == [
+        ("Cella", "destroyed"),
+        ("Gateway", "no_visible_damage"),
+    ]
     bel = next(m for m in report["monuments"] if m["id"] == temple)
     assert [(c["name"], c["damage_level"]) for c in bel["components"]] == [
         ("Cella", "destroyed"),
