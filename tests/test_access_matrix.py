@@ -106,6 +106,7 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
             (("PATCH", f"/api/v1/{kind}/{{{parameter}}}"), STAFF),
         )
     },
+    ("POST", "/api/v1/sites/{site_id}/factors/derived"): STAFF,
     ("GET", "/api/v1/monuments/{monument_id}/components"): ANYONE,
     ("POST", "/api/v1/monuments/{monument_id}/components"): STAFF,
     ("GET", "/api/v1/components/{component_id}"): ANYONE,

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, RootModel, create_model
 
 from app.core.schemas import (
     InputModel,
@@ -182,6 +182,10 @@ class FactorRead(ResourceRead):
     attribute_ids: list[int]
     source_ids: list[int]
     confirmed: bool
+
+
+class FactorList(RootModel[list[FactorRead]]):
+    """Factors, as a JSON array."""
 
 
 class CorrectiveMeasureRead(ResourceRead):

@@ -323,3 +323,36 @@ def test_a_monument_body_is_not_a_site_record(client, auth, database):
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
+
+
+def test_factors_derived_from_verified_disturbances_count_once_staff_confirm_them(
+    client, auth, database
+):
+    site_id = create_site(database)
+    monument_id = create_monument(database, site_id)
+    create_assessment(database, monument_id, status="verified")  # explosives, deliberately
+    create_assessment(database, monument_id, causes=["looting"])  # a draft proposes nothing
+    url = f"/api/v1/sites/{site_id}/factors/derived"
+    report_url = f"/api/v1/reports/sites/{site_id}/state-of-conservation"
+
+    assert client.post(url, headers=auth("field")).status_code == 403
+    proposed = client.post(url, headers=auth("staff"))
+
+    assert proposed.status_code == 201, proposed.text
+    assert sorted((f["code"], f["confirmed"], f["monument_ids"][0]) for f in proposed.json()) == [
+        ("deliberate_destruction_of_heritage", False, monument_id),
+        ("war", False, monument_id),
+    ]
+    assert client.get(report_url).json()["factors"] == []
+
+    war = next(f for f in proposed.json() if f["code"] == "war")
+    etag = client.get(f"/api/v1/factors/{war['id']}").headers["etag"]
+    confirmed = client.patch(
+        f"/api/v1/factors/{war['id']}",
+        json={"confirmed": True},
+        headers=auth("staff") | {"If-Match": etag},
+    )
+    assert confirmed.status_code == 200
+    assert [f["code"] for f in client.get(report_url).json()["factors"]] == ["war"]
+    # Proposed once: a second run finds both recorded already.
+    assert client.post(url, headers=auth("staff")).json() == []
