@@ -5,6 +5,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, Field
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -37,8 +38,20 @@ def _valid_area(geometry: Polygon | MultiPolygon) -> dict[str, Any]:
     # GeoJSON's structure is checked by geojson-pydantic; shapely checks that the rings make
     # an area (closed, not self-intersecting), which the structure alone cannot tell.
     document = geometry.model_dump(exclude_none=True)
-    area = shape(document)
-    if not area.is_valid:
+    rings = [document["coordinates"]] if document["type"] == "Polygon" else document["coordinates"]
+    for ring in (ring for polygon in rings for ring in polygon):
+        for position in ring:
+            lon, lat = position[0], position[1]
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(
+                    f"has a position outside longitude -180..180, latitude -90..90: {position}"
+                )
+    try:
+        area = shape(document)
+        valid = area.is_valid
+    except (GEOSException, ValueError) as error:
+        raise ValueError(f"is not a valid area: {error}") from None
+    if not valid:
         raise ValueError(f"is not a valid area: {explain_validity(area)}")
     if area.is_empty or area.area == 0:
         raise ValueError("encloses no area")

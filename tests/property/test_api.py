@@ -60,6 +60,13 @@ def test_a_site_takes_its_criteria_in_order_and_a_boundary_checked_by_shapely(cl
     assert "Self-intersection" in crossed.text
     assert crossed.json()["errors"][0]["loc"][:2] == ["body", "boundary"]
 
+    far = {"type": "Polygon", "coordinates": [[[0, 0], [500, 0], [500, 1], [0, 0]]]}
+    outside = client.post(
+        "/api/v1/sites", json=site_fields(name="Bosra", boundary=far), headers=auth("staff")
+    )
+    assert outside.status_code == 422
+    assert "longitude -180..180" in outside.text
+
     unknown = client.post(
         "/api/v1/sites", json=site_fields(name="Bosra", criteria=["xi"]), headers=auth("staff")
     )
