@@ -210,7 +210,11 @@ def present_many(
 
 def _components(session: Session, ids: list[int], axes: TimeAxes) -> dict[int, list[dict]]:
     """Each monument's components with their own levels (two queries for all monuments)."""
-    found = property_records.components_of_monuments(session=session, monument_ids=ids)
+    found = [
+        c
+        for c in property_records.components_of_monuments(session=session, monument_ids=ids)
+        if axes.known_by is None or c.created_at < axes.known_by
+    ]
     if not found:
         return {}
     judged = assessments.component_conditions(session=session, axes=axes, monument_ids=ids)

@@ -402,7 +402,11 @@ def _property_layer(
     # Current first, then potential: a potential factor is never listed or counted as current.
     factors.sort(key=lambda f: (f.status != FactorStatus.current, f.id))
     by_monument = {entry.id: entry for entry in entries}
-    components = property_records.components_of_site(session=session, site_id=site.id)
+    components = [
+        c
+        for c in property_records.components_of_site(session=session, site_id=site.id)
+        if known_by is None or c.created_at < known_by
+    ]
     judged = assessments.component_conditions(
         session=session, axes=axes, monument_ids=list(by_monument)
     )
