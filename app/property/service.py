@@ -223,10 +223,16 @@ def create_component(
     return component
 
 
+def columns(row: SQLModel) -> dict[str, Any]:
+    """A row's stored columns, read field by field (a stored enum comes back as text, which
+    `model_dump` would warn about)."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
+
+
 def factor_fields(factor: PropertyFactor) -> dict[str, Any]:
     """A factor's columns with its names in the standard list."""
     standard = standard_factors()[factor.code]
-    return factor.model_dump() | {
+    return columns(factor) | {
         "name": standard.name,
         "primary_code": standard.primary_code,
         "primary_name": standard.primary_name,

@@ -330,7 +330,7 @@ def state_of_conservation(
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(
             {
-                **site.model_dump(),
+                **property_records.columns(site),
                 "monuments_outside_boundary": property_records.monuments_outside(
                     site=site, monuments=rows.monuments
                 ),
@@ -440,7 +440,7 @@ def _property_layer(
         affecting = [f for f in factors if attribute.id in f.attribute_ids]
         attributes.append(
             ReportAttribute(
-                **attribute.model_dump(),
+                **property_records.columns(attribute),
                 worst_damage_level=max(found, key=assessments.LEVEL_RANK.__getitem__)
                 if found
                 else UNASSESSED,
@@ -459,11 +459,11 @@ def _property_layer(
     return _PropertyLayer(
         factors=[ReportFactor.model_validate(property_records.factor_fields(f)) for f in factors],
         measures=[
-            ReportMeasure.model_validate(m.model_dump()) for m in recorded(CorrectiveMeasure)
+            ReportMeasure.model_validate(property_records.columns(m)) for m in recorded(CorrectiveMeasure)
         ],
-        benchmarks=[ReportBenchmark.model_validate(b.model_dump()) for b in recorded(Benchmark)],
-        decisions=[ReportDecision.model_validate(d.model_dump()) for d in decisions],
-        missions=[ReportMission.model_validate(m.model_dump()) for m in missions],
+        benchmarks=[ReportBenchmark.model_validate(property_records.columns(b)) for b in recorded(Benchmark)],
+        decisions=[ReportDecision.model_validate(property_records.columns(d)) for d in decisions],
+        missions=[ReportMission.model_validate(property_records.columns(m)) for m in missions],
         attributes=attributes,
     )
 
