@@ -459,13 +459,19 @@ def _property_layer(
     return _PropertyLayer(
         factors=[ReportFactor.model_validate(property_records.factor_fields(f)) for f in factors],
         measures=[
-            ReportMeasure.model_validate(property_records.columns(m)) for m in recorded(CorrectiveMeasure)
+            ReportMeasure.model_validate(property_records.columns(m))
+            for m in recorded(CorrectiveMeasure)
         ],
-        benchmarks=[ReportBenchmark.model_validate(property_records.columns(b)) for b in recorded(Benchmark)],
+        benchmarks=[
+            ReportBenchmark.model_validate(property_records.columns(b)) for b in recorded(Benchmark)
+        ],
         decisions=[ReportDecision.model_validate(property_records.columns(d)) for d in decisions],
         missions=[ReportMission.model_validate(property_records.columns(m)) for m in missions],
         attributes=attributes,
     )
+
+
+_SOURCE_FIELDS = [name for name in ReportSource.model_fields if name != "number"]
 
 
 def _cite(
@@ -500,9 +506,9 @@ def _cite(
     def cite(found: list[Any]) -> list[int]:
         for source in found:
             if source.id not in numbered:
-                numbered[source.id] = ReportSource.model_validate(
-                    {**source.model_dump(), "number": len(numbered) + 1}
-                )
+                # Read field by field: a stored kind comes back as text, not as its enum.
+                fields = {name: getattr(source, name) for name in _SOURCE_FIELDS}
+                numbered[source.id] = ReportSource(**fields, number=len(numbered) + 1)
         return list(dict.fromkeys(source.id for source in found))
 
     # The property's sections come first in the report, so their sources are numbered first.

@@ -1,13 +1,12 @@
 """Sources: where a statement or an observation comes from, as records that evidence cites."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import Column, Date, Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.core.db import UTCDateTime
-from app.core.time import utc_now
+from app.core.db import Timestamps
 
 
 class SourceKind(StrEnum):
@@ -23,7 +22,7 @@ class SourceKind(StrEnum):
     other = "other"
 
 
-class Source(SQLModel, table=True):
+class Source(Timestamps, table=True):
     """A published or recorded source: a report, an article, an image analysis, a statement."""
 
     __tablename__ = "source"
@@ -47,5 +46,3 @@ class Source(SQLModel, table=True):
     language: str | None = Field(default=None, sa_column=Column(String(35)))
     licence: str | None = Field(default=None, sa_column=Column(String(100)))
     notes: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

@@ -8,11 +8,15 @@ server process never holds more than 400 MB, however many arrive together.
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.conftest import serve_live
 from tests.factories import create_monument
 from tests.photos.worst_images import GIANTS, WORST_ACCEPTED
+
+# It serves the app under uvicorn, so `make test-fast` leaves it out.
+pytestmark = pytest.mark.live_server
 
 MB = 1_000_000
 PEAK_LIMIT = 400 * MB

@@ -6,7 +6,12 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.conftest import serve_live
+
+# It serves the app under uvicorn, so `make test-fast` leaves it out.
+pytestmark = pytest.mark.live_server
 
 TIMEOUTS = {
     "HERITAGE_BODY_IDLE_TIMEOUT_SECONDS": "1",
