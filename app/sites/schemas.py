@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from geojson_pydantic import MultiPolygon, Polygon
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PlainSerializer
 from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.validation import explain_validity
@@ -34,7 +34,7 @@ def _criteria_in_order(criteria: list[str]) -> list[str]:
     return sorted(criteria, key=CRITERIA.index)
 
 
-def _valid_area(geometry: Polygon | MultiPolygon) -> dict[str, Any]:
+def _valid_area(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     # GeoJSON's structure is checked by geojson-pydantic; shapely checks that the rings make
     # an area (closed, not self-intersecting), which the structure alone cannot tell.
     document = geometry.model_dump(exclude_none=True)
@@ -55,7 +55,7 @@ def _valid_area(geometry: Polygon | MultiPolygon) -> dict[str, Any]:
         raise ValueError(f"is not a valid area: {explain_validity(area)}")
     if area.is_empty or area.area == 0:
         raise ValueError("encloses no area")
-    return document
+    return geometry
 
 
 Criteria = Annotated[
@@ -66,6 +66,8 @@ Criteria = Annotated[
 Area = Annotated[
     Polygon | MultiPolygon,
     AfterValidator(_valid_area),
+    # Stored and sent as the GeoJSON it was given (no `bbox: null` added).
+    PlainSerializer(lambda geometry: geometry.model_dump(exclude_none=True), return_type=dict),
     Field(description="A GeoJSON Polygon or MultiPolygon (longitude, latitude)."),
 ]
 
