@@ -49,6 +49,7 @@ from app.photos import images
 from app.photos.dependencies import upload_body_limit
 from app.photos.evidence_router import router as evidence_router
 from app.photos.router import router as photos_router
+from app.property.router import router as property_router
 from app.reports.router import router as reports_router
 from app.restoration.router import router as restoration_router
 from app.sites.router import router as sites_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router)
     app.include_router(restoration_router)
     app.include_router(sources_router)
+    app.include_router(property_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
     app.include_router(changes_router)

@@ -12,6 +12,15 @@ from app.photos.models import (
     PhotoSource,
     PhotoUploadKey,
 )
+from app.property.models import (
+    Benchmark,
+    CommitteeDecision,
+    CorrectiveMeasure,
+    Mission,
+    MonumentComponent,
+    PropertyAttribute,
+    PropertyFactor,
+)
 from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
 from app.sites.models import Site
 from app.sources.models import Source
@@ -22,18 +31,25 @@ from app.webhooks.models import WebhookDelivery, WebhookSubscription
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "Benchmark",
+    "CommitteeDecision",
+    "CorrectiveMeasure",
     "DamageAssessment",
     "DamageAssessmentSource",
     "EndedSession",
     "EvidenceItem",
     "EvidenceItemSource",
     "ImagePair",
+    "Mission",
     "Monument",
+    "MonumentComponent",
     "MonumentIdentifier",
     "MonumentName",
     "Photo",
     "PhotoSource",
     "PhotoUploadKey",
+    "PropertyAttribute",
+    "PropertyFactor",
     "RestorationAssessment",
     "RestorationAssessmentSource",
     "Site",

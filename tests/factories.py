@@ -322,3 +322,78 @@ def create_satellite_item(database: Database, monument_id: int, acquired_at: str
         return evidence.create_item(
             session=session, monument_id=monument_id, fields=fields, actor=TEST_ACTOR
         ).id
+
+
+# --- the property layer ---------------------------------------------------------------------
+
+# A valid body for each kind of record of the property layer (POST /api/v1/sites/{id}/<kind>).
+PROPERTY_BODIES: dict[str, dict[str, Any]] = {
+    "attributes": {"name": "The Temple of Bel ensemble"},
+    "factors": {"code": "war", "status": "current", "since": "2011-03-01", "note": "Conflict."},
+    "corrective-measures": {
+        "text": "Emergency consolidation of the portico of the Temple of Bel.",
+        "responsible_body": "DGAM",
+        "status": "planned",
+    },
+    "benchmarks": {"text": "A recovery action plan agreed with the State Party."},
+    "decisions": {
+        "session": "37th session (Phnom Penh, 2013)",
+        "code": "37 COM 7B.57",
+        "decided_on": "2013-06-20",
+        "url": "http://whc.unesco.org/en/decisions/5069/",
+    },
+    "missions": {
+        "type": "rapid_assessment",
+        "started_on": "2016-04-23",
+        "ended_on": "2016-04-27",
+        "organisations": ["UNESCO World Heritage Centre"],
+    },
+}
+# The model each kind is stored as, by the path segment.
+PROPERTY_TABLES = {
+    "attributes": "PropertyAttribute",
+    "factors": "PropertyFactor",
+    "corrective-measures": "CorrectiveMeasure",
+    "benchmarks": "Benchmark",
+    "decisions": "CommitteeDecision",
+    "missions": "Mission",
+}
+
+
+def create_property_record(database: Database, site_id: int, kind: str, **overrides: Any) -> int:
+    """Store one record of the property layer of a site; returns its id."""
+    from app.property import models, schemas
+    from app.property import service as property_records
+    from app.sites.models import Site
+
+    bodies = {
+        "attributes": schemas.AttributeCreate,
+        "factors": schemas.FactorCreate,
+        "corrective-measures": schemas.CorrectiveMeasureCreate,
+        "benchmarks": schemas.BenchmarkCreate,
+        "decisions": schemas.DecisionCreate,
+        "missions": schemas.MissionCreate,
+    }
+    fields = bodies[kind].model_validate(PROPERTY_BODIES[kind] | overrides).model_dump()
+    with database.session(write=True) as session:
+        return property_records.create_record(
+            session=session,
+            site=session.get(Site, site_id),
+            model=getattr(models, PROPERTY_TABLES[kind]),
+            fields=fields,
+            actor=TEST_ACTOR,
+        ).id
+
+
+def create_component(database: Database, monument_id: int, name: str = "Cella") -> int:
+    """Store a component of a monument; returns its id."""
+    from app.monuments.models import Monument
+    from app.property import service as property_records
+
+    with database.session(write=True) as session:
+        return property_records.create_component(
+            session=session,
+            monument=session.get(Monument, monument_id),
+            fields={"name": name, "description": None, "source_ids": []},
+            actor=TEST_ACTOR,
+        ).id

@@ -18,11 +18,14 @@ from app.keys import service as keys
 from app.keys.models import Role
 from app.webhooks import service as webhooks
 from tests.factories import (
+    PROPERTY_BODIES,
     TEST_ACTOR,
     assessment_fields,
     create_assessment,
+    create_component,
     create_monument,
     create_photo,
+    create_property_record,
     create_restoration,
     create_satellite_item,
     create_site,
@@ -43,6 +46,16 @@ ADMIN = frozenset({"admin"})
 ASSESSORS = frozenset({"admin", "staff", "field"})
 UPLOADERS = frozenset({"admin", "staff", "field"})
 OPEN = "open"  # probes: no authentication at all
+
+# The kinds of record of a property (the path segment) and their id's path parameter.
+PROPERTY_PARAMETERS = {
+    "attributes": "attribute_id",
+    "factors": "factor_id",
+    "corrective-measures": "measure_id",
+    "benchmarks": "benchmark_id",
+    "decisions": "decision_id",
+    "missions": "mission_id",
+}
 
 POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/healthz"): OPEN,
@@ -87,6 +100,23 @@ POLICY: dict[tuple[str, str], frozenset | str] = {
     ("GET", "/api/v1/sources/{source_id}"): ANYONE,
     ("PATCH", "/api/v1/sources/{source_id}"): STAFF,
     ("GET", "/api/v1/reports/sites/{site_id}/state-of-conservation"): ANYONE,
+    # The property layer (app/property): staff write, all roles read.
+    ("GET", "/api/v1/standard-factors"): ANYONE,
+    **{
+        rule: allowed
+        for kind, parameter in PROPERTY_PARAMETERS.items()
+        for rule, allowed in (
+            (("GET", f"/api/v1/sites/{{site_id}}/{kind}"), ANYONE),
+            (("POST", f"/api/v1/sites/{{site_id}}/{kind}"), STAFF),
+            (("GET", f"/api/v1/{kind}/{{{parameter}}}"), ANYONE),
+            (("PATCH", f"/api/v1/{kind}/{{{parameter}}}"), STAFF),
+        )
+    },
+    ("POST", "/api/v1/sites/{site_id}/factors/derived"): STAFF,
+    ("GET", "/api/v1/monuments/{monument_id}/components"): ANYONE,
+    ("POST", "/api/v1/monuments/{monument_id}/components"): STAFF,
+    ("GET", "/api/v1/components/{component_id}"): ANYONE,
+    ("PATCH", "/api/v1/components/{component_id}"): STAFF,
     ("GET", "/api/v1/reports/summary"): ANYONE,
     ("GET", "/api/v1/audit"): STAFF,
     ("GET", "/api/v1/audit/verify"): STAFF,
@@ -203,10 +233,13 @@ def arrange(method: str, path: str, database, field_author: Caller, storage) -> 
         "photo_id": create_photo(database, storage, monument_id) if "{photo_id}" in path else None,
         "webhook_id": None,
         "evidence_id": None,
+        "component_id": create_component(database, monument_id),
     }
     if "{evidence_id}" in path or "image-pairs" in path:
         ids["evidence_id"] = create_satellite_item(database, monument_id, "2015-08-27T08:00:00Z")
         ids["after_id"] = create_satellite_item(database, monument_id, "2015-08-31T08:00:00Z")
+    for kind, parameter in PROPERTY_PARAMETERS.items():
+        ids[parameter] = create_property_record(database, site_id, kind)
     if "{webhook_id}" in path:
         with database.session(write=True) as session:
             ids["webhook_id"] = webhooks.create_subscription(
@@ -258,6 +291,16 @@ def request_for(method: str, path: str, ids: dict, database, uploader: Caller, s
         ("POST", "/api/v1/monuments/{monument_id}/image-pairs"): {
             "before_id": ids.get("evidence_id"),
             "after_id": ids.get("after_id"),
+        },
+        ("POST", "/api/v1/monuments/{monument_id}/components"): {"name": "Gateway"},
+        ("PATCH", "/api/v1/components/{component_id}"): {"description": "Stands."},
+        **{
+            ("POST", f"/api/v1/sites/{{site_id}}/{kind}"): PROPERTY_BODIES[kind]
+            for kind in PROPERTY_PARAMETERS
+        },
+        **{
+            ("PATCH", f"/api/v1/{kind}/{{{parameter}}}"): {"source_ids": []}
+            for kind, parameter in PROPERTY_PARAMETERS.items()
         },
     }.get((method, path))
     request = {"method": method, "url": url, "json": body, "headers": {"If-Match": "*"}}
@@ -458,7 +501,12 @@ def test_sensitive_coordinates_reach_no_anonymous_or_partner_reader_nor_any_log(
                 json=satellite_fields(footprint=footprint_around(EXACT_LAT, EXACT_LON)),
                 headers=staff,
             ).json()["id"],
+            "component_id": create_component(database, monument_id),
         }
+        for kind, parameter in PROPERTY_PARAMETERS.items():
+            # Attributes and factors name the sensitive monument: only its id may show.
+            links = {"monument_ids": [monument_id]} if kind in ("attributes", "factors") else {}
+            ids[parameter] = create_property_record(database, site_id, kind, **links)
         # Staff do see the exact position: the digits are there to be leaked.
         exact = client.get(f"/api/v1/monuments/{monument_id}", headers=staff).text
         assert all(digits in exact for digits in EXACT_DIGITS[:2])

@@ -447,3 +447,127 @@ def test_0011_carries_restoration_records_forward_and_back(scratch_database_url)
 
     migrations.upgrade(url)
     assert schema_differences(url) == []
+
+
+def _assessments(database_url: str) -> dict[int, dict]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT * FROM damage_assessment ORDER BY id")
+            ).mappings()
+            return {row["id"]: dict(row) for row in rows}
+    finally:
+        engine.dispose()
+
+
+def _json(value):
+    # SQLite hands JSON columns back as text through a plain SELECT.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_0015_carries_each_cause_into_a_disturbance_and_back(scratch_database_url):
+    """From 0013 with data in it: each recorded cause becomes a disturbance (its category,
+    the cause as agent, the extent as a range of one, the confidence as certainty); an
+    assessment without causes gets none; the downgrade keeps causes and extent as they were."""
+    from sqlalchemy import MetaData
+
+    url = scratch_database_url
+    migrations.upgrade(url, "0013")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    stamps = {"created_at": NOW, "updated_at": NOW}
+    with engine.begin() as connection:
+        connection.execute(
+            tables.tables["site"].insert().values(id=1, name="Palmyra", country="SY", **stamps)
+        )
+        connection.execute(
+            tables.tables["monument"]
+            .insert()
+            .values(
+                id=1,
+                site_id=1,
+                name="Temple of Bel",
+                alt_names=[],
+                type="temple",
+                lat=34.547,
+                lon=38.274,
+                location_precision_m=50,
+                sensitive=False,
+                public_lat=34.547,
+                public_lon=38.274,
+                public_precision_m=50,
+                search_text="temple of bel",
+                **stamps,
+            )
+        )
+        base = {
+            "monument_id": 1,
+            "observed_on": date(2015, 8, 31),
+            "method": "satellite_imagery",
+            "source": "UNOSAT",
+            "damage_level": "destroyed",
+            "status": "verified",
+            "author": "migration test",
+            **stamps,
+        }
+        connection.execute(
+            tables.tables["damage_assessment"].insert(),
+            [
+                base
+                | {
+                    "id": 1,
+                    "causes": ["deliberate_destruction", "explosives"],
+                    "extent_percent": 90,
+                    "confidence": "high",
+                },
+                base
+                | {"id": 2, "causes": ["looting"], "extent_percent": None, "confidence": "low"},
+                base | {"id": 3, "causes": [], "extent_percent": 40, "confidence": "medium"},
+            ],
+        )
+    engine.dispose()
+    before = _assessments(url)
+
+    migrations.upgrade(url)
+
+    after = _assessments(url)
+    assert _json(after[1]["disturbances"]) == [
+        {
+            "cause_category": "conflict",
+            "cause_agent": "deliberate_destruction",
+            "effect": None,
+            "extent_percent": {"min": 90, "max": 90},
+            "certainty": "high",
+        },
+        {
+            "cause_category": "conflict",
+            "cause_agent": "explosives",
+            "effect": None,
+            "extent_percent": {"min": 90, "max": 90},
+            "certainty": "high",
+        },
+    ]
+    assert _json(after[2]["disturbances"]) == [
+        {
+            "cause_category": "looting",
+            "cause_agent": "looting",
+            "effect": None,
+            "extent_percent": None,
+            "certainty": "low",
+        }
+    ]
+    assert _json(after[3]["disturbances"]) == []
+    for row_id, row in before.items():
+        assert _json(after[row_id]["causes"]) == _json(row["causes"])
+        assert after[row_id]["extent_percent"] == row["extent_percent"]
+    assert schema_differences(url) == []
+
+    migrations.downgrade(url, "0013")
+
+    undone = _assessments(url)
+    assert "disturbances" not in undone[1]
+    assert {i: (_json(r["causes"]), r["extent_percent"]) for i, r in undone.items()} == {
+        i: (_json(r["causes"]), r["extent_percent"]) for i, r in before.items()
+    }

@@ -48,6 +48,58 @@ class DamageCause(StrEnum):
     other = "other"
 
 
+# EAMENA-style disturbance causes: a category, and the agents within it. The agents are the
+# words of `DamageCause`, so an assessment's `causes` are the agents of its disturbances and
+# the words recorded before disturbances existed keep their meaning (migration 0015).
+DISTURBANCE_CAUSES: dict[str, tuple[str, ...]] = {
+    "conflict": ("deliberate_destruction", "explosives", "military_activity"),
+    "looting": ("looting", "illegal_excavation"),
+    "vandalism": ("vandalism",),
+    "fire": ("fire",),
+    "natural": ("earthquake", "flooding", "weathering"),
+    "development": ("development_pressure",),
+    "management": ("neglect", "inappropriate_restoration"),
+    "other": ("other",),
+}
+CAUSE_CATEGORY: dict[str, str] = {
+    agent: category for category, agents in DISTURBANCE_CAUSES.items() for agent in agents
+}
+
+
+class OverallCondition(StrEnum):
+    """EAMENA's overall condition of a place."""
+
+    good = "good"
+    fair = "fair"
+    poor = "poor"
+    very_bad = "very_bad"
+    destroyed = "destroyed"
+    unknown = "unknown"
+
+
+class DisturbanceEffect(StrEnum):
+    """What a disturbance did to the fabric."""
+
+    collapse = "collapse"
+    partial_collapse = "partial_collapse"
+    cracking = "cracking"
+    burning = "burning"
+    looting_pits = "looting_pits"
+    displacement = "displacement"
+    surface_loss = "surface_loss"
+    graffiti = "graffiti"
+    unknown = "unknown"
+
+
+class ThreatProbability(StrEnum):
+    """How likely a threat is to act."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    unknown = "unknown"
+
+
 class Confidence(StrEnum):
     """How sure the assessor is."""
 
@@ -90,6 +142,19 @@ class DamageAssessment(Timestamps, table=True):
     extent_percent: int | None = Field(default=None, sa_column=Column(Integer))
     causes: list[str] = Field(default_factory=list, sa_column=Column(JSONDocument, nullable=False))
     confidence: Confidence = Field(sa_column=Column(String(10), nullable=False))
+    overall_condition: OverallCondition | None = Field(default=None, sa_column=Column(String(20)))
+    # EAMENA-style condition: [{cause_category, cause_agent, effect, extent_percent:
+    # {min, max}, certainty}], [{type, probability, note}], and the levels of the monument's
+    # components this assessment judges: [{component_id, damage_level, note}].
+    disturbances: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
+    threats: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
+    component_conditions: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
     notes: str | None = Field(default=None, sa_column=Column(Text))
     status: AssessmentStatus = Field(
         default=AssessmentStatus.draft, sa_column=Column(String(20), nullable=False)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.assessments import service
+from app.assessments import factors, service
 from app.assessments.dependencies import AssessmentDep, LockedAssessmentDep
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import (
@@ -22,6 +22,9 @@ from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
+from app.property import service as property_records
+from app.property.schemas import FactorList, FactorRead
+from app.sites.dependencies import LockedSiteDep
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], dependencies=[Depends(get_caller)])
 
@@ -149,3 +152,18 @@ def review_assessment(
         actor=caller,
     )
     return resource_response(request, _read(session, assessment, caller))
+
+
+@router.post("/sites/{site_id}/factors/derived", status_code=201, response_model=list[FactorRead])
+def derive_site_factors(
+    request: Request, caller: StaffDep, site: LockedSiteDep, session: WriteSessionDep
+) -> Response:
+    """Propose the factors the verified disturbances of the site's monuments point to
+    (staff, admin): each is recorded current and unconfirmed, and is reported only once
+    staff confirm it with `PATCH /api/v1/factors/{factor_id}` and `confirmed: true`."""
+    proposed = factors.derive_factors(session=session, site=site, actor=caller)
+    return resource_response(
+        request,
+        FactorList(root=[property_records.present(factor) for factor in proposed]),
+        status_code=201,
+    )

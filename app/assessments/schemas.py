@@ -3,14 +3,25 @@
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.assessments.models import (
+    DISTURBANCE_CAUSES,
     AssessmentMethod,
     AssessmentStatus,
     Confidence,
     DamageCause,
     DamageLevel,
+    DisturbanceEffect,
+    OverallCondition,
+    ThreatProbability,
 )
 from app.core.schemas import (
     Citation,
@@ -19,6 +30,7 @@ from app.core.schemas import (
     PastDate,
     PatchModel,
     ResourceRead,
+    ShortText,
     distinct_items,
 )
 from app.sources.schemas import SourceIds, SourceSummary
@@ -30,6 +42,63 @@ Causes = Annotated[
     AfterValidator(distinct_items),
 ]
 AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+CauseCategory = Literal[tuple(DISTURBANCE_CAUSES)]  # type: ignore[valid-type]
+
+
+class ExtentRange(InputModel):
+    """A share of the structure, as a range: {"min": 40, "max": 60}; one figure: min = max."""
+
+    min: ExtentPercent
+    max: ExtentPercent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ExtentRange":
+        if self.max < self.min:
+            raise ValueError("max must not be below min")
+        return self
+
+
+class Disturbance(InputModel):
+    """An EAMENA-style disturbance: what caused it (a category and an agent within it), what
+    it did, how much of the structure it affected, and how sure the assessor is of it."""
+
+    cause_category: CauseCategory = Field(description="conflict, looting, natural, …")
+    cause_agent: DamageCause = Field(description="An agent of that category, e.g. explosives.")
+    effect: DisturbanceEffect | None = None
+    extent_percent: ExtentRange | None = None
+    certainty: Confidence
+
+    @model_validator(mode="after")
+    def _agent_of_category(self) -> "Disturbance":
+        agents = DISTURBANCE_CAUSES[self.cause_category]
+        if self.cause_agent not in agents:
+            raise ValueError(
+                f"cause_agent {self.cause_agent.value!r} is not of the category "
+                f"{self.cause_category!r}, whose agents are {', '.join(agents)}"
+            )
+        return self
+
+
+class Threat(InputModel):
+    """A threat to the monument, with its probability."""
+
+    type: DamageCause = Field(description="What threatens, in the words of the causes.")
+    probability: ThreatProbability
+    note: ShortText | None = None
+
+
+class ComponentCondition(InputModel):
+    """The level of damage of one component of the monument (its cella, its gateway)."""
+
+    component_id: AssessmentRef
+    damage_level: DamageLevel
+    note: ShortText | None = None
+
+
+Disturbances = Annotated[list[Disturbance], Field(max_length=50)]
+Threats = Annotated[list[Threat], Field(max_length=50)]
+ComponentConditions = Annotated[list[ComponentCondition], Field(max_length=100)]
 
 
 EventDate = Annotated[
@@ -58,6 +127,16 @@ class AssessmentCreate(InputModel):
     extent_percent: ExtentPercent | None = None
     causes: Causes = []
     confidence: Confidence
+    overall_condition: OverallCondition | None = None
+    disturbances: Disturbances = Field(
+        default=[],
+        description="EAMENA-style disturbances. Left out, `causes` and `extent_percent` "
+        "become one disturbance each; given, `causes` are their agents.",
+    )
+    threats: Threats = []
+    component_conditions: ComponentConditions = Field(
+        default=[], description="The levels of the monument's components this judges."
+    )
     notes: LongText | None = None
     supersedes: AssessmentRef | None = Field(
         default=None, description="The verified assessment this one corrects."
@@ -78,7 +157,18 @@ class AssessmentUpdate(PatchModel):
     """Changes to a draft assessment; absent fields are kept."""
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
-        {"observed_on", "method", "source", "source_ids", "damage_level", "causes", "confidence"}
+        {
+            "observed_on",
+            "method",
+            "source",
+            "source_ids",
+            "damage_level",
+            "causes",
+            "confidence",
+            "disturbances",
+            "threats",
+            "component_conditions",
+        }
     )
 
     observed_on: PastDate | None = None
@@ -91,6 +181,10 @@ class AssessmentUpdate(PatchModel):
     extent_percent: ExtentPercent | None = None
     causes: Causes | None = None
     confidence: Confidence | None = None
+    overall_condition: OverallCondition | None = None
+    disturbances: Disturbances | None = None
+    threats: Threats | None = None
+    component_conditions: ComponentConditions | None = None
     notes: LongText | None = None
     supersedes: AssessmentRef | None = None
 
@@ -117,6 +211,10 @@ class AssessmentRead(ResourceRead):
     extent_percent: int | None
     causes: list[DamageCause]
     confidence: Confidence
+    overall_condition: OverallCondition | None
+    disturbances: list[dict]
+    threats: list[dict]
+    component_conditions: list[dict]
     notes: str | None
     status: AssessmentStatus
     supersedes: int | None

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.assessments.models import (
+    CAUSE_CATEGORY,
     AssessmentStatus,
     DamageAssessment,
     DamageAssessmentSource,
@@ -40,6 +41,7 @@ from app.core.db import UTCDateTime
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
+from app.property import service as property_records
 from app.sources import service as sources
 from app.sources.models import Source
 
@@ -248,6 +250,47 @@ def condition_query(
     return select(ranked).where(ranked.c.rank == 1)
 
 
+def component_conditions(
+    *,
+    session: Session,
+    axes: TimeAxes = NOW,
+    monument_ids: Collection[int] | Select,
+) -> dict[int, dict[int, dict[str, Any]]]:
+    """Per monument, per component: its level from the latest counted assessment that judged
+    it ({damage_level, observed_on, assessment_id, note}); a component no assessment judged
+    is absent. Counted as the monument's own condition is (verified, observed by `as_of`,
+    known by `known_at`, not superseded)."""
+    assessment = aliased(DamageAssessment, name="assessment")
+    correction = aliased(DamageAssessment, name="correction")
+    counted = _counted(
+        assessment,
+        correction,
+        as_of=axes.as_of,
+        known_by=axes.known_by,
+        monument_ids=monument_ids,
+    )
+    rows = session.execute(
+        select(
+            assessment.monument_id,
+            assessment.id,
+            assessment.observed_on,
+            assessment.component_conditions,
+        )
+        .where(*counted)
+        .order_by(assessment.observed_on, assessment.reviewed_at, assessment.id)
+    ).all()
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for monument_id, assessment_id, observed_on, judged in rows:
+        for item in judged or []:
+            found.setdefault(monument_id, {})[item["component_id"]] = {
+                "damage_level": item["damage_level"],
+                "observed_on": observed_on,
+                "assessment_id": assessment_id,
+                "note": item.get("note"),
+            }
+    return found
+
+
 def condition_from_row(row: Any) -> CurrentCondition | None:
     """A condition from a row carrying the columns of `condition_query` (None if unassessed)."""
     if row.assessment_id is None:
@@ -437,11 +480,80 @@ def _check_supersedes(session: Session, monument_id: int, superseded_id: int | N
         )
 
 
-def _apply(assessment: DamageAssessment, fields: dict[str, Any]) -> None:
+def _apply(session: Session, assessment: DamageAssessment, fields: dict[str, Any]) -> None:
+    fields = _with_disturbances(assessment, fields)
     for field, value in fields.items():
         if field != "source_ids":
             setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
     _check_event_window(assessment)
+    if "component_conditions" in fields:
+        _check_components(session, assessment)
+
+
+def _with_disturbances(assessment: DamageAssessment, fields: dict[str, Any]) -> dict[str, Any]:
+    """Keep `causes` and `disturbances` telling the same story: given disturbances, the
+    causes are their agents; given only causes, each becomes a disturbance (as 0015 carried
+    the causes recorded before it), with the extent as a range of one and the confidence as
+    its certainty."""
+    fields = dict(fields)
+    disturbances = fields.get("disturbances")
+    if disturbances:
+        agents = list(dict.fromkeys(d["cause_agent"] for d in disturbances))
+        if "causes" in fields and fields["causes"] and set(fields["causes"]) != set(agents):
+            detail = (
+                "causes must name the agents of the disturbances "
+                f"({', '.join(agents)}), or be left out to be taken from them."
+            )
+            raise Unprocessable(
+                detail, errors=[{"loc": ["body", "causes"], "msg": detail, "type": "mismatch"}]
+            )
+        fields["causes"] = agents
+    elif "causes" in fields:
+        extent = fields.get("extent_percent", assessment.extent_percent)
+        certainty = fields.get("confidence") or assessment.confidence
+        fields["disturbances"] = [
+            {
+                "cause_category": CAUSE_CATEGORY[str(cause)],
+                "cause_agent": str(cause),
+                "effect": None,
+                "extent_percent": None if extent is None else {"min": extent, "max": extent},
+                "certainty": str(certainty),
+            }
+            for cause in fields["causes"]
+        ]
+    elif "disturbances" in fields:
+        fields["causes"] = []
+    return fields
+
+
+def _check_components(session: Session, assessment: DamageAssessment) -> None:
+    """An assessment judges only components of its own monument, each once."""
+    own = {
+        component.id
+        for component in property_records.list_components(
+            session=session, monument_id=assessment.monument_id
+        )
+    }
+    seen: set[int] = set()
+    errors = []
+    for index, judged in enumerate(assessment.component_conditions):
+        component_id = judged["component_id"]
+        if component_id not in own or component_id in seen:
+            problem = "is judged twice" if component_id in seen else "is not a part of it"
+            errors.append(
+                {
+                    "loc": ["body", "component_conditions", index, "component_id"],
+                    "msg": f"component {component_id} {problem}",
+                    "type": "unknown_component",
+                }
+            )
+        seen.add(component_id)
+    if errors:
+        raise Unprocessable(
+            "component_conditions must name components of this monument, each once "
+            f"(GET /api/v1/monuments/{assessment.monument_id}/components).",
+            errors=errors,
+        )
 
 
 def _check_event_window(assessment: DamageAssessment) -> None:
@@ -496,7 +608,7 @@ def create_assessment(
         author=actor.label,
         author_key_id=actor.key_id,
     )
-    _apply(assessment, {**fields, "source": assessment.source})
+    _apply(session, assessment, {**fields, "source": assessment.source})
     session.add(assessment)
     session.flush()
     sources.cite(
@@ -581,7 +693,7 @@ def update_assessment(
     if "source_ids" in changes:
         sources.require_sources(session=session, source_ids=changes["source_ids"])
     before = _state(session, assessment)
-    _apply(assessment, changes)
+    _apply(session, assessment, changes)
     assessment.updated_at = utc_now()
     session.flush()
     if "source_ids" in changes:

@@ -1,13 +1,27 @@
 """A monument as readers see it: stored fields, the location they may see, and what is
 derived from its evidence."""
 
-from pydantic import Field
+from datetime import date
 
+from pydantic import BaseModel, Field
+
+from app.assessments.models import DamageLevel
 from app.assessments.schemas import CurrentCondition
 from app.core.schemas import ResourceRead
 from app.monuments.models import MonumentType
 from app.names.schemas import IdentifierRead, MatchedName, PlaceNameRead
 from app.restoration.schemas import RestorationOutlook, RestorationSummary
+
+
+class ComponentState(BaseModel):
+    """A part of the monument and its own level, from the latest verified assessment that
+    judged it (null level: none has)."""
+
+    id: int
+    name: str
+    damage_level: DamageLevel | None
+    observed_on: date | None
+    assessment_id: int | None
 
 
 class MonumentRead(ResourceRead):
@@ -47,4 +61,7 @@ class MonumentRead(ResourceRead):
     restoration: RestorationOutlook = Field(
         description="The plan of record (the latest approved technical assessment of the "
         "monument), the spread of every opinion about it and its site, and what it waits on.",
+    )
+    components: list[ComponentState] = Field(
+        default=[], description="Its parts (cella, gateway…), each with its own condition."
     )

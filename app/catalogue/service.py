@@ -27,6 +27,7 @@ from app.monuments import service as monuments
 from app.monuments.models import Monument, MonumentIdentifier, MonumentName, MonumentType
 from app.names.schemas import MatchedName
 from app.names.text import search_key
+from app.property import service as property_records
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 from app.restoration.schemas import RestorationOutlook, RestorationSummary
@@ -242,6 +243,7 @@ def present(
     restoration: RestorationSummary | None,
     outlook: RestorationOutlook,
     search: str | None = None,
+    components: list[dict[str, Any]] | None = None,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
     generalised = monument.sensitive and not exact_locations
@@ -260,6 +262,7 @@ def present(
             "latest_restoration": restoration,
             "restoration": outlook,
             "matched_name": match[1] if match else None,
+            "components": components or [],
         }
     )
 
@@ -291,6 +294,7 @@ def present_many(
     restoration = restorations.for_monuments(
         session=session, monuments=[(m.id, m.site_id) for m in monuments], axes=axes
     )
+    parts = _components(session, ids, axes)
     return [
         present(
             monument,
@@ -299,6 +303,7 @@ def present_many(
             restoration=restoration[monument.id].latest,
             outlook=restoration[monument.id].outlook,
             search=search,
+            components=parts.get(monument.id),
         )
         for monument in monuments
     ]
@@ -308,6 +313,31 @@ def search_cursor_key(monument: Monument, search: str) -> tuple[int, int]:
     """Where a ranked search resumes after this monument: its score, then its id."""
     match = match_name(monument, search)
     return (match[0] if match else 0, monument.id or 0)
+
+
+def _components(session: Session, ids: list[int], axes: TimeAxes) -> dict[int, list[dict]]:
+    """Each monument's components with their own levels (two queries for all monuments)."""
+    found = [
+        c
+        for c in property_records.components_of_monuments(session=session, monument_ids=ids)
+        if axes.known_by is None or c.created_at < axes.known_by
+    ]
+    if not found:
+        return {}
+    judged = assessments.component_conditions(session=session, axes=axes, monument_ids=ids)
+    parts: dict[int, list[dict]] = {}
+    for component in found:
+        state = judged.get(component.monument_id, {}).get(component.id, {})
+        parts.setdefault(component.monument_id, []).append(
+            {
+                "id": component.id,
+                "name": component.name,
+                "damage_level": state.get("damage_level"),
+                "observed_on": state.get("observed_on"),
+                "assessment_id": state.get("assessment_id"),
+            }
+        )
+    return parts
 
 
 def present_one(

@@ -23,7 +23,25 @@ class FeedEntity(StrEnum):
     photo = "photo"
     source = "source"
     evidence_item = "evidence_item"
+    property_attribute = "property_attribute"
+    property_factor = "property_factor"
+    corrective_measure = "corrective_measure"
+    benchmark = "benchmark"
+    committee_decision = "committee_decision"
+    mission = "mission"
+    monument_component = "monument_component"
 
+
+# The property layer (app/property): public, like the sites they describe.
+PROPERTY_ENTITIES = (
+    FeedEntity.property_attribute,
+    FeedEntity.property_factor,
+    FeedEntity.corrective_measure,
+    FeedEntity.benchmark,
+    FeedEntity.committee_decision,
+    FeedEntity.mission,
+    FeedEntity.monument_component,
+)
 
 RESTORATION_STATUS_ACTIONS = tuple(
     f"status:{status}" for status in ("proposed", "approved", "in_progress", "completed", "on_hold")
@@ -39,6 +57,7 @@ ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.photo: ("create", "delete"),
     FeedEntity.source: ("create", "update"),
     FeedEntity.evidence_item: ("create",),
+    **{entity: ("create", "update") for entity in PROPERTY_ENTITIES},
 }
 
 # What anonymous callers, partners and field teams are shown of each entity type: the
@@ -52,6 +71,7 @@ PUBLIC_ACTIONS: dict[FeedEntity, tuple[str, ...]] = {
     FeedEntity.photo: ACTIONS[FeedEntity.photo],
     FeedEntity.source: ACTIONS[FeedEntity.source],
     FeedEntity.evidence_item: ACTIONS[FeedEntity.evidence_item],
+    **{entity: ACTIONS[entity] for entity in PROPERTY_ENTITIES},
 }
 
 _PATHS: dict[FeedEntity, str] = {
@@ -62,6 +82,13 @@ _PATHS: dict[FeedEntity, str] = {
     FeedEntity.photo: "/api/v1/photos/{id}",
     FeedEntity.source: "/api/v1/sources/{id}",
     FeedEntity.evidence_item: "/api/v1/evidence/{id}",
+    FeedEntity.property_attribute: "/api/v1/attributes/{id}",
+    FeedEntity.property_factor: "/api/v1/factors/{id}",
+    FeedEntity.corrective_measure: "/api/v1/corrective-measures/{id}",
+    FeedEntity.benchmark: "/api/v1/benchmarks/{id}",
+    FeedEntity.committee_decision: "/api/v1/decisions/{id}",
+    FeedEntity.mission: "/api/v1/missions/{id}",
+    FeedEntity.monument_component: "/api/v1/components/{id}",
 }
 
 # Webhook event types, `<entity type>.<action>`, e.g. `monument.update`.

@@ -26,6 +26,7 @@ from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos import service as photos
 from app.photos.models import EvidenceItem, Photo
+from app.property import service as property_records
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
@@ -166,6 +167,11 @@ def current_etags(
             etags[FeedEntity.source, source.id] = etag_for(
                 render(SourceRead.model_validate(source, from_attributes=True))
             )
+    for entity_type, model in property_records.ENTITY_MODELS.items():
+        record_ids = _ids(events, FeedEntity(entity_type))
+        if record_ids:
+            for record in session.exec(select(model).where(model.id.in_(record_ids))):
+                etags[entity_type, record.id] = etag_for(render(property_records.present(record)))
     return etags
 
 

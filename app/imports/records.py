@@ -53,10 +53,14 @@ from app.core.actors import Caller
 from app.core.errors import RegistryError
 from app.imports.schemas import (
     AssessmentRecordRefs,
+    AttributeRecordRefs,
+    ComponentRecordRefs,
     EvidenceRecordRefs,
+    FactorRecordRefs,
     ImagePairRecordRefs,
     MonumentFields,
     MonumentRecordRefs,
+    PropertyRecordRefs,
     RestorationRecordRefs,
     SiteRecordRefs,
     SourceRecordRefs,
@@ -69,6 +73,17 @@ from app.names import service as names
 from app.photos import evidence
 from app.photos.models import EvidenceItem
 from app.photos.schemas import EvidenceCreate, ImagePairCreate
+from app.property import schemas as property_schemas
+from app.property import service as property_records
+from app.property.models import (
+    Benchmark,
+    CommitteeDecision,
+    CorrectiveMeasure,
+    Mission,
+    MonumentComponent,
+    PropertyAttribute,
+    PropertyFactor,
+)
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment, RestorationStatus
 from app.restoration.schemas import RestorationCreate
@@ -103,10 +118,16 @@ KINDS: dict[str, Kind] = {
         # `MonumentFields` is `MonumentCreate` plus an optional `external_id`.
         Kind("monuments", MonumentFields, MonumentRecordRefs, {"site_id": "site"}),
         Kind(
+            "components",
+            property_schemas.ComponentCreate,
+            ComponentRecordRefs,
+            {"source_ids": "sources"},
+        ),
+        Kind(
             "damage_assessments",
             AssessmentCreate,
             AssessmentRecordRefs,
-            {"source_ids": "sources"},
+            {"source_ids": "sources", "component_conditions": "component_levels"},
         ),
         Kind(
             "restoration_assessments",
@@ -126,7 +147,53 @@ KINDS: dict[str, Kind] = {
             ImagePairRecordRefs,
             {"before_id": "before", "after_id": "after", "assessment_id": "assessment"},
         ),
+        Kind(
+            "attributes",
+            property_schemas.AttributeCreate,
+            AttributeRecordRefs,
+            {"source_ids": "sources", "monument_ids": "monuments", "component_ids": "components"},
+        ),
+        Kind(
+            "factors",
+            property_schemas.FactorCreate,
+            FactorRecordRefs,
+            {"source_ids": "sources", "monument_ids": "monuments", "attribute_ids": "attributes"},
+        ),
+        Kind(
+            "corrective_measures",
+            property_schemas.CorrectiveMeasureCreate,
+            PropertyRecordRefs,
+            {"source_ids": "sources"},
+        ),
+        Kind(
+            "benchmarks",
+            property_schemas.BenchmarkCreate,
+            PropertyRecordRefs,
+            {"source_ids": "sources"},
+        ),
+        Kind(
+            "decisions",
+            property_schemas.DecisionCreate,
+            PropertyRecordRefs,
+            {"source_ids": "sources"},
+        ),
+        Kind(
+            "missions",
+            property_schemas.MissionCreate,
+            PropertyRecordRefs,
+            {"source_ids": "sources"},
+        ),
     )
+}
+# The property layer's kinds: the model each stores, and the fields a stored row is matched
+# on (with its site), so that re-running the files changes nothing.
+PROPERTY_KINDS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "attributes": (PropertyAttribute, ("name",)),
+    "factors": (PropertyFactor, ("code",)),
+    "corrective_measures": (CorrectiveMeasure, ("text",)),
+    "benchmarks": (Benchmark, ("text",)),
+    "decisions": (CommitteeDecision, ("code",)),
+    "missions": (Mission, ("type", "started_on")),
 }
 # Which kind each reference names.
 REFERRED = {
@@ -143,6 +210,8 @@ REFERRED_TABLES: dict[str, type] = {
     "monuments": Monument,
     "damage_assessments": DamageAssessment,
     "evidence_items": EvidenceItem,
+    "components": MonumentComponent,
+    "attributes": PropertyAttribute,
 }
 REVIEW_ORDER = (AssessmentStatus.draft, AssessmentStatus.submitted, AssessmentStatus.verified)
 REVIEW_NOTE = "Transcribed from the cited sources by the import of records."
@@ -274,10 +343,11 @@ def _stand_ins(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
             stand_ins[name] = 1 if name != "assessment_id" else None
     if "before_id" in kind.replaced:
         stand_ins["after_id"] = 2
-    if "source_ids" in kind.replaced:
-        cited = values.get("sources")
-        count = len(cited) if isinstance(cited, list) else 0
-        stand_ins["source_ids"] = list(range(1, min(count, 50) + 1))
+    for api_field, instead in kind.replaced.items():
+        if api_field.endswith("_ids"):
+            named = values.get(instead)
+            count = len(named) if isinstance(named, list) else 0
+            stand_ins[api_field] = list(range(1, min(count, 50) + 1))
     return stand_ins
 
 
@@ -316,6 +386,11 @@ def _references(checked: Checked) -> Iterator[tuple[str, str, Any]]:
             yield name, REFERRED[name], value
     for monument in getattr(refs, "monuments", None) or []:
         yield "monuments", "monuments", monument
+    for name in ("components", "attributes"):
+        for reference in getattr(refs, name, None) or []:
+            yield name, name, reference
+    for level in getattr(refs, "component_levels", None) or []:
+        yield "component_levels", "components", level.component
 
 
 def _stored(session: Session, kind: str, row_id: int) -> bool:
@@ -556,11 +631,47 @@ class _Store:
             self.tally("monuments", "unchanged")
         return monument.id
 
+    def components(self, checked: Checked) -> int:
+        refs = checked.refs
+        monument = monuments.get_monument(
+            session=self.session, monument_id=self.resolve("monuments", refs.monument)
+        )
+        wanted = checked.fields.model_dump() | {"source_ids": [s.id for s in self.cited(refs)]}
+        query = select(MonumentComponent).where(
+            MonumentComponent.monument_id == monument.id,
+            MonumentComponent.name == wanted["name"],
+        )
+        component = self.session.scalars(query.order_by(MonumentComponent.id).limit(1)).first()
+        if component is None:
+            component = property_records.create_component(
+                session=self.session, monument=monument, fields=wanted, actor=self.actor
+            )
+            self.tally("components", "added")
+        elif changes := _differences(component, wanted):
+            property_records.update_record(
+                session=self.session, record=component, changes=changes, actor=self.actor
+            )
+            self.tally("components", "updated")
+        else:
+            self.tally("components", "unchanged")
+        return component.id
+
     def damage_assessments(self, checked: Checked) -> int:
         refs = checked.refs
         monument_id = self.resolve("monuments", refs.monument)
         cited = self.cited(refs)
         wanted = checked.fields.model_dump() | {"source_ids": [s.id for s in cited]}
+        if wanted["disturbances"] and not wanted["causes"]:
+            # The service takes the causes from the disturbances' agents; so does the match.
+            wanted["causes"] = list(dict.fromkeys(d["cause_agent"] for d in wanted["disturbances"]))
+        wanted["component_conditions"] = [
+            {
+                "component_id": self.resolve("components", level.component),
+                "damage_level": level.damage_level,
+                "note": level.note,
+            }
+            for level in refs.component_levels
+        ]
         target = REVIEW_ORDER.index(AssessmentStatus(refs.status))
         found = self._matching_assessment(monument_id, wanted)
         if found is None:
@@ -614,6 +725,11 @@ class _Store:
             name: wanted[name]
             for name in ("extent_percent", "causes", "confidence", "notes")
             if getattr(found, name) != wanted[name]
+        } | {
+            name: wanted[name]
+            for name in ("overall_condition", "disturbances", "threats", "component_conditions")
+            if (name in given or (name == "component_conditions" and "component_levels" in given))
+            and getattr(found, name) != wanted[name]
         }
         if found.supersedes_id != wanted["supersedes"]:
             changes["supersedes"] = wanted["supersedes"]
@@ -824,6 +940,37 @@ class _Store:
         return pair.id
 
 
+def _store_property_record(store: "_Store", name: str, checked: Checked) -> int:
+    """An attribute, factor, corrective measure, benchmark, decision or mission: matched
+    to what its site holds on `PROPERTY_KINDS`' fields, added or updated through the service."""
+    model, matched_on = PROPERTY_KINDS[name]
+    refs = checked.refs
+    site = store.session.get(Site, store.resolve("sites", refs.site))
+    wanted = checked.fields.model_dump() | {"source_ids": [s.id for s in store.cited(refs)]}
+    links = (("monument_ids", "monuments"), ("component_ids", "components"),
+             ("attribute_ids", "attributes"))  # fmt: skip
+    for link, kind in links:
+        if link in wanted:
+            wanted[link] = [store.resolve(kind, r) for r in getattr(refs, kind)]
+    query = select(model).where(model.site_id == site.id)
+    for column in matched_on:
+        query = query.where(getattr(model, column) == wanted[column])
+    found = store.session.scalars(query.order_by(model.id).limit(1)).first()
+    if found is None:
+        found = property_records.create_record(
+            session=store.session, site=site, model=model, fields=wanted, actor=store.actor
+        )
+        store.tally(name, "added")
+    elif changes := _differences(found, wanted):
+        property_records.update_record(
+            session=store.session, record=found, changes=changes, actor=store.actor
+        )
+        store.tally(name, "updated")
+    else:
+        store.tally(name, "unchanged")
+    return found.id
+
+
 def _problem_field(error: RegistryError) -> str | None:
     for detail in error.extra.get("errors") or []:
         parts = [str(part) for part in detail.get("loc", ()) if part != "body"]
@@ -850,7 +997,10 @@ def store_records(
             progress(1)
             try:
                 with session.begin_nested():
-                    row_id = getattr(store, name)(one)
+                    if name in PROPERTY_KINDS:
+                        row_id = _store_property_record(store, name, one)
+                    else:
+                        row_id = getattr(store, name)(one)
             except _Skip:
                 continue  # it names a record whose problem is reported already
             except RegistryError as error:

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from app.core.schemas import InputModel, Name, PastDate, distinct_items
+from app.assessments.models import DamageLevel
+from app.core.schemas import InputModel, Name, PastDate, ShortText, distinct_items
 from app.monuments.schemas import MonumentCreate
 from app.restoration.models import RestorationStatus
 
@@ -74,12 +75,22 @@ class MonumentRecordRefs(InputModel):
     sources: References = []
 
 
+class ComponentLevel(InputModel):
+    """A component's level in an assessment record, naming the component by its key."""
+
+    component: Reference
+    damage_level: DamageLevel
+    note: ShortText | None = None
+
+
 class AssessmentRecordRefs(InputModel):
-    """What a damage assessment record has beside `AssessmentCreate`."""
+    """What a damage assessment record has beside `AssessmentCreate`: `component_levels`
+    instead of `component_conditions` (components named by key)."""
 
     key: RecordKey | None = None
     monument: Reference
     sources: References = []
+    component_levels: Annotated[list[ComponentLevel], Field(max_length=100)] = []
     status: Literal["draft", "submitted", "verified"] = Field(
         default="draft", description="How far through review the import takes it."
     )
@@ -121,6 +132,14 @@ class EvidenceRecordRefs(InputModel):
     sources: References = []
 
 
+class ComponentRecordRefs(InputModel):
+    """What a component record has beside `ComponentCreate`: its monument."""
+
+    key: RecordKey | None = None
+    monument: Reference
+    sources: References = []
+
+
 class ImagePairRecordRefs(InputModel):
     """What an image pair record is: its monument, its before and after evidence items and
     the assessment whose damage window they bound, by key."""
@@ -130,3 +149,25 @@ class ImagePairRecordRefs(InputModel):
     before: Reference
     after: Reference
     assessment: Reference | None = None
+
+
+class PropertyRecordRefs(InputModel):
+    """What a record of the property layer has beside its API body: its site."""
+
+    key: RecordKey | None = None
+    site: Reference
+    sources: References = []
+
+
+class AttributeRecordRefs(PropertyRecordRefs):
+    """An attribute record: the monuments and components that carry it, by key."""
+
+    monuments: References = []
+    components: References = []
+
+
+class FactorRecordRefs(PropertyRecordRefs):
+    """A factor record: the monuments and attributes it affects, by key."""
+
+    monuments: References = []
+    attributes: References = []

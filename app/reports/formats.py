@@ -254,6 +254,9 @@ def to_html(report: StateOfConservationReport, thumbnails: dict[int, str] | None
             colours=LEVEL_COLOURS,
             thumbnails=thumbnails or {},
             references={source.id: source.number for source in report.sources},
+            monument_names={m.id: m.name for m in report.monuments},
+            component_names={c.id: c.name for m in report.monuments for c in m.components},
+            attribute_names={a.id: a.name for a in report.attributes},
         )
     )
 

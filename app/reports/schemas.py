@@ -1,7 +1,7 @@
 """The shape of reports: the state-of-conservation report and the registry summary."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -9,6 +9,7 @@ from app.assessments.models import AssessmentMethod, Confidence, DamageCause, Da
 from app.assessments.schemas import CurrentCondition
 from app.monuments.models import MonumentType
 from app.names.schemas import IdentifierRead, PlaceNameRead
+from app.property.models import BenchmarkStatus, FactorStatus, MeasureStatus, MissionType
 from app.restoration.models import (
     Approach,
     Feasibility,
@@ -33,6 +34,102 @@ class PropertyInfo(BaseModel):
     whc_id: int | None
     inscribed_year: int | None
     danger_list_year: int | None
+    criteria: list[str] = Field(default=[], description="World Heritage criteria, (i)-(x).")
+    description: str | None = None
+    boundary: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry.")
+    buffer_zone: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry.")
+    monuments_outside_boundary: list[int] = Field(
+        default=[], description="Monuments whose recorded position lies outside the boundary."
+    )
+
+
+class ReportFactor(BaseModel):
+    """A factor affecting the property (standard list), current or potential."""
+
+    id: int
+    code: str
+    name: str
+    primary_code: str
+    primary_name: str
+    status: FactorStatus
+    since: date | None
+    note: str | None
+    monument_ids: list[int]
+    attribute_ids: list[int]
+    source_ids: list[int]
+
+
+class ReportMeasure(BaseModel):
+    """A corrective measure and its progress."""
+
+    id: int
+    text: str
+    responsible_body: str | None
+    status: MeasureStatus
+    started_on: date | None
+    due_on: date | None
+    completed_on: date | None
+    source_ids: list[int]
+
+
+class ReportBenchmark(BaseModel):
+    """An item of the Desired state of conservation."""
+
+    id: int
+    text: str
+    status: BenchmarkStatus
+    evidence: str | None
+    source_ids: list[int]
+
+
+class ReportDecision(BaseModel):
+    """A decision of the World Heritage Committee."""
+
+    id: int
+    session: str
+    code: str
+    decided_on: date | None
+    text: str | None
+    url: str | None
+    source_ids: list[int]
+
+
+class ReportMission(BaseModel):
+    """A mission to the property."""
+
+    id: int
+    type: MissionType
+    started_on: date | None
+    ended_on: date | None
+    organisations: list[str]
+    findings: str | None
+    source_ids: list[int]
+
+
+class ReportAttribute(BaseModel):
+    """An attribute carrying Outstanding Universal Value, and the condition of what carries
+    it: the worst level among its monuments and components."""
+
+    id: int
+    name: str
+    description: str | None
+    monument_ids: list[int]
+    component_ids: list[int]
+    worst_damage_level: DamageLevel | Literal["unassessed"]
+    current_factor_codes: list[str]
+    potential_factor_codes: list[str]
+    source_ids: list[int]
+
+
+class ComponentEntry(BaseModel):
+    """A part of a monument and its own level, from the latest assessment that judged it."""
+
+    id: int
+    name: str
+    damage_level: DamageLevel | None
+    observed_on: date | None
+    assessment_id: int | None
+    note: str | None
 
 
 class ConditionEntry(CurrentCondition):
@@ -107,6 +204,13 @@ class MonumentEntry(BaseModel):
     waiting_on: list[Prerequisite] = Field(
         description="Prerequisites open on an open record about the monument or the property."
     )
+    components: list[ComponentEntry] = Field(
+        default=[], description="Its parts, each with its own level where judged."
+    )
+    current_factor_codes: list[str] = Field(default=[], description="Current factors on it.")
+    potential_factor_codes: list[str] = Field(
+        default=[], description="Potential factors on it (never counted as current)."
+    )
     source_ids: list[int] = Field(
         default=[],
         description="The sources of its condition (and when it was reached) and of its plan of "
@@ -171,7 +275,14 @@ class ReportSummary(BaseModel):
     monuments: int
     by_damage_level: DamageLevelCounts
     destroyed_or_severe_share: float = Field(ge=0, le=1)
-    factors: list[Factor]
+    factors: list[Factor] = Field(
+        description="Damage causes of the monuments' current conditions, and what they affect."
+    )
+    factors_current: int = Field(default=0, description="Confirmed current factors.")
+    factors_potential: int = Field(default=0, description="Potential factors.")
+    corrective_measures_open: int = Field(default=0, description="Planned or in progress.")
+    benchmarks_met: int = 0
+    benchmarks: int = 0
     restoration_needs: RestorationNeeds
 
 
@@ -220,6 +331,17 @@ class StateOfConservationReport(BaseModel):
         description="Restoration records about the property as a whole (recorded once, on "
         "the site; never a monument's plan of record), oldest first."
     )
+    factors: list[ReportFactor] = Field(
+        default=[], description="Factors affecting the property: current, then potential."
+    )
+    corrective_measures: list[ReportMeasure] = []
+    benchmarks: list[ReportBenchmark] = Field(
+        default=[],
+        description="The Desired state of conservation for removal from the Danger List.",
+    )
+    decisions: list[ReportDecision] = Field(default=[], description="Oldest first.")
+    missions: list[ReportMission] = Field(default=[], description="Oldest first.")
+    attributes: list[ReportAttribute] = []
     monuments: list[MonumentEntry]
     summary: ReportSummary
     comparison: Comparison | None

@@ -28,10 +28,23 @@ from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
 from app.monuments.models import Monument
 from app.photos.models import Photo
+from app.property import service as property_records
+from app.property.models import (
+    Benchmark,
+    BenchmarkStatus,
+    CommitteeDecision,
+    CorrectiveMeasure,
+    FactorStatus,
+    MeasureStatus,
+    Mission,
+    PropertyAttribute,
+    PropertyFactor,
+)
 from app.reports import formats
 from app.reports.schemas import (
     UNASSESSED,
     Comparison,
+    ComponentEntry,
     DamageLevelCounts,
     EvidenceEntry,
     Factor,
@@ -41,6 +54,12 @@ from app.reports.schemas import (
     PropertyInfo,
     Provenance,
     RegistrySummary,
+    ReportAttribute,
+    ReportBenchmark,
+    ReportDecision,
+    ReportFactor,
+    ReportMeasure,
+    ReportMission,
     ReportSource,
     ReportSummary,
     RestorationNeeds,
@@ -300,15 +319,37 @@ def state_of_conservation(
         StatementEntry.model_validate(restorations.read_values(statement))
         for statement in restorations.site_statements(session=session, site_id=site.id, axes=axes)
     ]
-    cited = _cite(session, entries, statements)
+    layer = _property_layer(session, site, axes, entries)
+    cited = _cite(session, entries, statements, layer.cited)
+    summary = _summarise(entries)
+    summary.factors_current = sum(f.status == FactorStatus.current for f in layer.factors)
+    summary.factors_potential = sum(f.status == FactorStatus.potential for f in layer.factors)
+    summary.corrective_measures_open = sum(
+        m.status in (MeasureStatus.planned, MeasureStatus.in_progress) for m in layer.measures
+    )
+    summary.benchmarks = len(layer.benchmarks)
+    summary.benchmarks_met = sum(b.status == BenchmarkStatus.met for b in layer.benchmarks)
     return StateOfConservationReport(
-        property=PropertyInfo.model_validate(site, from_attributes=True),
+        property=PropertyInfo.model_validate(
+            {
+                **property_records.columns(site),
+                "monuments_outside_boundary": property_records.monuments_outside(
+                    site=site, monuments=rows.monuments
+                ),
+            }
+        ),
+        factors=layer.factors,
+        corrective_measures=layer.measures,
+        benchmarks=layer.benchmarks,
+        decisions=layer.decisions,
+        missions=layer.missions,
+        attributes=layer.attributes,
         as_of=as_of,
         known_at=axes.known_at,
         notice=_empty_notice(entries, axes),
         property_statements=statements,
         monuments=entries,
-        summary=_summarise(entries),
+        summary=summary,
         comparison=comparison,
         sources=cited,
         provenance=Provenance(
@@ -321,11 +362,125 @@ def state_of_conservation(
     )
 
 
+@dataclass
+class _PropertyLayer:
+    factors: list[ReportFactor]
+    measures: list[ReportMeasure]
+    benchmarks: list[ReportBenchmark]
+    decisions: list[ReportDecision]
+    missions: list[ReportMission]
+    attributes: list[ReportAttribute]
+
+    @property
+    def cited(self) -> list[Any]:
+        """Its entries in the order the report prints them (attributes after missions)."""
+        return [
+            *self.factors,
+            *self.measures,
+            *self.benchmarks,
+            *self.decisions,
+            *self.missions,
+            *self.attributes,
+        ]
+
+
+def _property_layer(
+    session: Session, site: Site, axes: TimeAxes, entries: list[MonumentEntry]
+) -> _PropertyLayer:
+    """Sections 1-5 of the Committee's structure, and the components and factors of each
+    monument line. Records entered after `known_at` are left out, and so are factors since,
+    decisions taken and missions begun after `as_of`; a factor that staff have not confirmed
+    (derived from disturbances) is not reported."""
+    known_by, as_of = axes.known_by, axes.as_of or today_utc()
+
+    def recorded(model: type) -> list[Any]:
+        found = property_records.list_records(session=session, model=model, site_id=site.id)
+        return [r for r in found if known_by is None or r.created_at < known_by]
+
+    def by(day: date | None) -> bool:
+        return day is None or day <= as_of
+
+    factors = [f for f in recorded(PropertyFactor) if f.confirmed and by(f.since)]
+    # Current first, then potential: a potential factor is never listed or counted as current.
+    factors.sort(key=lambda f: (f.status != FactorStatus.current, f.id))
+    by_monument = {entry.id: entry for entry in entries}
+    components = [
+        c
+        for c in property_records.components_of_site(session=session, site_id=site.id)
+        if known_by is None or c.created_at < known_by
+    ]
+    judged = assessments.component_conditions(
+        session=session, axes=axes, monument_ids=list(by_monument)
+    )
+    levels: dict[int, Any] = {}
+    for component in components:
+        entry = by_monument.get(component.monument_id)
+        if entry is None:
+            continue
+        state = judged.get(component.monument_id, {}).get(component.id)
+        line = ComponentEntry(id=component.id, name=component.name, **(state or {
+            "damage_level": None, "observed_on": None, "assessment_id": None, "note": None
+        }))  # fmt: skip
+        entry.components.append(line)
+        levels[component.id] = line.damage_level
+    for factor in factors:
+        for monument_id in factor.monument_ids:
+            if monument_id in by_monument:
+                codes = (
+                    by_monument[monument_id].current_factor_codes
+                    if factor.status == FactorStatus.current
+                    else by_monument[monument_id].potential_factor_codes
+                )
+                codes.append(factor.code)
+    attributes = []
+    for attribute in recorded(PropertyAttribute):
+        found = [
+            by_monument[m].condition.damage_level
+            for m in attribute.monument_ids
+            if m in by_monument and by_monument[m].condition
+        ] + [levels[c] for c in attribute.component_ids if levels.get(c)]
+        affecting = [f for f in factors if attribute.id in f.attribute_ids]
+        attributes.append(
+            ReportAttribute(
+                **property_records.columns(attribute),
+                worst_damage_level=max(found, key=assessments.LEVEL_RANK.__getitem__)
+                if found
+                else UNASSESSED,
+                current_factor_codes=[
+                    f.code for f in affecting if f.status == FactorStatus.current
+                ],
+                potential_factor_codes=[
+                    f.code for f in affecting if f.status == FactorStatus.potential
+                ],
+            )
+        )
+    decisions = [d for d in recorded(CommitteeDecision) if by(d.decided_on)]
+    decisions.sort(key=lambda d: (d.decided_on or date.max, d.id))
+    missions = [m for m in recorded(Mission) if by(m.started_on)]
+    missions.sort(key=lambda m: (m.started_on or date.max, m.id))
+    return _PropertyLayer(
+        factors=[ReportFactor.model_validate(property_records.factor_fields(f)) for f in factors],
+        measures=[
+            ReportMeasure.model_validate(property_records.columns(m))
+            for m in recorded(CorrectiveMeasure)
+        ],
+        benchmarks=[
+            ReportBenchmark.model_validate(property_records.columns(b)) for b in recorded(Benchmark)
+        ],
+        decisions=[ReportDecision.model_validate(property_records.columns(d)) for d in decisions],
+        missions=[ReportMission.model_validate(property_records.columns(m)) for m in missions],
+        attributes=attributes,
+    )
+
+
 _SOURCE_FIELDS = [name for name in ReportSource.model_fields if name != "number"]
 
 
 def _cite(
-    session: Session, entries: list[MonumentEntry], statements: list[StatementEntry]
+    session: Session,
+    entries: list[MonumentEntry],
+    statements: list[StatementEntry],
+    property_entries: list[Any],
 ) -> list[ReportSource]:
     """Fill in what each line and each statement cites, and number the sources: each
     monument's condition rests on its assessment and on those bounding when it was reached,
@@ -358,6 +513,16 @@ def _cite(
                 numbered[source.id] = ReportSource(**fields, number=len(numbered) + 1)
         return list(dict.fromkeys(source.id for source in found))
 
+    # The property's sections come first in the report, so their sources are numbered first.
+    recorded = {
+        source.id: source
+        for source in sources.require_sources(
+            session=session,
+            source_ids=list(dict.fromkeys(i for e in property_entries for i in e.source_ids)),
+        )
+    }
+    for property_entry in property_entries:
+        property_entry.source_ids = cite([recorded[i] for i in property_entry.source_ids])
     for statement in statements:
         statement.source_ids = cite(by_restoration.get(statement.id, []))
     for entry in entries:

@@ -36,3 +36,10 @@ class Site(Timestamps, table=True):
     lat: float | None = Field(default=None, sa_column=Column(Float))
     lon: float | None = Field(default=None, sa_column=Column(Float))
     description: str | None = Field(default=None, sa_column=Column(Text))
+    # The property layer: World Heritage criteria ("i".."x"), and the inscribed boundary and
+    # buffer zone as GeoJSON Polygon or MultiPolygon geometries (checked with shapely).
+    criteria: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
+    boundary: dict | None = Field(default=None, sa_column=Column(JSONDocument))
+    buffer_zone: dict | None = Field(default=None, sa_column=Column(JSONDocument))

@@ -1,9 +1,13 @@
 """Request and response bodies for sites."""
 
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from geojson_pydantic import MultiPolygon, Polygon
+from pydantic import AfterValidator, Field, PlainSerializer
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+from shapely.validation import explain_validity
 
 from app.core.schemas import (
     CountryCode,
@@ -21,6 +25,53 @@ from app.names.schemas import IdentifierRead, Identifiers, Names, PlaceNameRead,
 Year = Annotated[int, Field(ge=1978, le=date.today().year + 1)]
 WhcId = Annotated[int, Field(ge=1, le=1_000_000, description="UNESCO World Heritage Centre id")]
 
+CRITERIA = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+Criterion = Literal["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+
+
+def _criteria_in_order(criteria: list[str]) -> list[str]:
+    if len(set(criteria)) != len(criteria):
+        raise ValueError("must not name a criterion twice")
+    return sorted(criteria, key=CRITERIA.index)
+
+
+def _valid_area(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    # GeoJSON's structure is checked by geojson-pydantic; shapely checks that the rings make
+    # an area (closed, not self-intersecting), which the structure alone cannot tell.
+    document = geometry.model_dump(exclude_none=True)
+    rings = [document["coordinates"]] if document["type"] == "Polygon" else document["coordinates"]
+    for ring in (ring for polygon in rings for ring in polygon):
+        for position in ring:
+            lon, lat = position[0], position[1]
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(
+                    f"has a position outside longitude -180..180, latitude -90..90: {position}"
+                )
+    try:
+        area = shape(document)
+        valid = area.is_valid
+    except (GEOSException, ValueError) as error:
+        raise ValueError(f"is not a valid area: {error}") from None
+    if not valid:
+        raise ValueError(f"is not a valid area: {explain_validity(area)}")
+    if area.is_empty or area.area == 0:
+        raise ValueError("encloses no area")
+    return geometry
+
+
+Criteria = Annotated[
+    list[Criterion],
+    Field(max_length=10, description='World Heritage criteria, e.g. ["i", "ii", "iv"].'),
+    AfterValidator(_criteria_in_order),
+]
+Area = Annotated[
+    Polygon | MultiPolygon,
+    AfterValidator(_valid_area),
+    # Stored and sent as the GeoJSON it was given (no `bbox: null` added).
+    PlainSerializer(lambda geometry: geometry.model_dump(exclude_none=True), return_type=dict),
+    Field(description="A GeoJSON Polygon or MultiPolygon (longitude, latitude)."),
+]
+
 
 class SiteCreate(InputModel):
     """A new site."""
@@ -35,6 +86,9 @@ class SiteCreate(InputModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     description: LongText | None = None
+    criteria: Criteria = []
+    boundary: Area | None = None
+    buffer_zone: Area | None = None
 
 
 class SiteUpdate(PatchModel):
@@ -45,7 +99,7 @@ class SiteUpdate(PatchModel):
         return with_whole_lists(self, super().changes())
 
     required_fields: ClassVar[frozenset[str]] = frozenset(
-        {"name", "names", "identifiers", "country"}
+        {"name", "names", "identifiers", "country", "criteria"}
     )
 
     name: Name | None = None
@@ -58,6 +112,9 @@ class SiteUpdate(PatchModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     description: LongText | None = None
+    criteria: Criteria | None = None
+    boundary: Area | None = None
+    buffer_zone: Area | None = None
 
 
 class SiteRead(ResourceRead):
@@ -73,3 +130,6 @@ class SiteRead(ResourceRead):
     lat: float | None
     lon: float | None
     description: str | None
+    criteria: list[str]
+    boundary: dict[str, Any] | None
+    buffer_zone: dict[str, Any] | None

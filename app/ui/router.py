@@ -8,8 +8,8 @@ matrix. Every POST carries the session's CSRF token. One module per concern:
 
 from fastapi import APIRouter
 
-from app.ui import assessments, browse, photos, restoration, sign_in
+from app.ui import assessments, browse, photos, property_pages, restoration, sign_in
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-for pages in (sign_in, browse, assessments, restoration, photos):
+for pages in (sign_in, browse, assessments, restoration, photos, property_pages):
     router.include_router(pages.router)

@@ -236,3 +236,77 @@ def test_demining_holds_every_monument_of_the_site(client, database):
     assert {m["id"] for m in waiting["items"]} == {m["id"] for m in listed["items"]}
     needs = report_of(client, site)["summary"]["restoration_needs"]["prerequisites"]
     assert {"prerequisite": "demining", "monuments_waiting": len(listed["items"])} in needs
+
+
+# The state-of-conservation report's keys, in the Committee's order (issue: the property layer).
+REPORT_KEYS = (
+    "property",
+    "factors",
+    "corrective_measures",
+    "benchmarks",
+    "decisions",
+    "missions",
+    "attributes",
+    "monuments",
+    "summary",
+    "sources",
+    "provenance",
+)
+# The printable report's sections, by their element ids, and a heading each must show.
+SECTIONS = {
+    "section-property": "1. The property and its criteria",
+    "section-factors": "2. Factors affecting the property",
+    "section-corrective-measures": "3. Corrective measures and their progress",
+    "section-benchmarks": "4. Desired state of conservation",
+    "section-decisions-missions": "5. Decisions of the World Heritage Committee and missions",
+    "section-condition": "6. Condition of the attributes, monuments and components",
+    "section-restoration": "7. Restoration needs and prerequisites",
+    "section-sources": "8. Sources",
+}
+
+
+def test_the_palmyra_report_fills_every_section_of_the_committees_structure(client, database):
+    import io
+
+    from pypdf import PdfReader
+
+    report = load(database)
+    site = site_id(report)
+    url = f"/api/v1/reports/sites/{site}/state-of-conservation"
+
+    shown = report_of(client, site)
+
+    assert [key for key in REPORT_KEYS if not shown[key]] == []
+    assert shown["property"]["criteria"] == ["i", "ii", "iv"]
+    assert shown["property"]["inscribed_year"] == 1980
+    assert shown["property"]["danger_list_year"] == 2013
+    assert [d["code"] for d in shown["decisions"]] == [
+        "37 COM 7B.57",
+        "43 COM 7A.36",
+        "45 COM 7A.45",
+        "46 COM 7A.32",
+    ]
+    (mission,) = shown["missions"]
+    assert (mission["type"], mission["started_on"]) == ("rapid_assessment", "2016-04-23")
+    assert {a["name"] for a in shown["attributes"]} >= {"The Temple of Bel ensemble"}
+    assert {f["code"] for f in shown["factors"]} >= {"war", "deliberate_destruction_of_heritage"}
+    # Every record of the property layer cites sources that the report numbers.
+    numbered = {source["id"] for source in shown["sources"]}
+    for key in ("factors", "corrective_measures", "benchmarks", "decisions", "missions"):
+        for item in shown[key]:
+            assert item["source_ids"] and set(item["source_ids"]) <= numbered, (key, item)
+    # The cella was blown up; the gateway stands.
+    bel = next(m for m in shown["monuments"] if m["name"] == "Temple of Bel")
+    parts = {c["name"]: c["damage_level"] for c in bel["components"]}
+    assert parts["Cella"] == "destroyed"
+    assert parts["Gateway (main entrance)"] != "destroyed"
+
+    html = client.get(url, params={"format": "html"}).text
+    pdf = client.get(url, params={"format": "pdf"})
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    flat = " ".join(text.split())
+    for element, heading in SECTIONS.items():
+        assert f'id="{element}"' in html and heading in html, element
+        assert heading in flat, f"the PDF lacks {heading!r}"
+    assert "37 COM 7B.57" in html and "37 COM 7B.57" in flat
+    assert "Criteria: (i)(ii)(iv)" in html

@@ -18,8 +18,10 @@ from tests.factories import (
     TEST_ACTOR,
     assessment_fields,
     create_assessment,
+    create_component,
     create_monument,
     create_photo,
+    create_property_record,
     create_restoration,
     create_site,
     restoration_fields,
@@ -55,6 +57,15 @@ UI_POLICY: dict[tuple[str, str], frozenset] = {
     ("POST", "/ui/monuments/{monument_id}/restoration-assessments"): STAFF,
     ("GET", "/ui/monuments/{monument_id}/photos/upload"): UPLOADERS,
     ("POST", "/ui/monuments/{monument_id}/photos"): UPLOADERS,
+    ("GET", "/ui/sites/{site_id}/property"): ANYONE,
+    ("GET", "/ui/sites/{site_id}/property/{kind}/new"): STAFF,
+    ("POST", "/ui/sites/{site_id}/property/{kind}"): STAFF,
+    ("GET", "/ui/property/{kind}/{record_id}/edit"): STAFF,
+    ("POST", "/ui/property/{kind}/{record_id}"): STAFF,
+    ("GET", "/ui/monuments/{monument_id}/components/new"): STAFF,
+    ("POST", "/ui/monuments/{monument_id}/components"): STAFF,
+    ("GET", "/ui/components/{component_id}/edit"): STAFF,
+    ("POST", "/ui/components/{component_id}"): STAFF,
 }
 
 # Pages that do what an API route does, and that route: both must admit the same roles.
@@ -100,6 +111,14 @@ SAME_RULE_AS = {
         "POST",
         "/api/v1/monuments/{monument_id}/photos",
     ),
+    ("GET", "/ui/sites/{site_id}/property"): ("GET", "/api/v1/sites/{site_id}/factors"),
+    ("POST", "/ui/sites/{site_id}/property/{kind}"): ("POST", "/api/v1/sites/{site_id}/factors"),
+    ("POST", "/ui/property/{kind}/{record_id}"): ("PATCH", "/api/v1/factors/{factor_id}"),
+    ("POST", "/ui/monuments/{monument_id}/components"): (
+        "POST",
+        "/api/v1/monuments/{monument_id}/components",
+    ),
+    ("POST", "/ui/components/{component_id}"): ("PATCH", "/api/v1/components/{component_id}"),
 }
 # FastAPI's own documentation routes, and the pages' static files.
 NOT_IN_A_MATRIX = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -154,8 +173,16 @@ def ui_request_for(method: str, path: str, database, storage, token: str, field_
     )
     create_restoration(database, monument_id)
     photo_id = create_photo(database, storage, monument_id) if "{photo_id}" in path else None
+    factor_id = create_property_record(database, site_id, "factors")
+    component_id = create_component(database, monument_id)
     url = path.format(
-        site_id=site_id, monument_id=monument_id, assessment_id=assessment_id, photo_id=photo_id
+        site_id=site_id,
+        monument_id=monument_id,
+        assessment_id=assessment_id,
+        photo_id=photo_id,
+        kind="factors",
+        record_id=factor_id,
+        component_id=component_id,
     )
     if method == "GET":
         return {"method": method, "url": url}
@@ -173,8 +200,30 @@ def ui_request_for(method: str, path: str, database, storage, token: str, field_
         "/ui/monuments/{monument_id}/restoration-assessments": {
             key: value for key, value in restoration_fields().items() if key != "estimated_cost"
         },
+        "/ui/sites/{site_id}/property/{kind}": {"code": "war", "status": "current"},
+        "/ui/property/{kind}/{record_id}": {
+            "code": "war",
+            "status": "current",
+            "etag": _current_etag(database, "factors", factor_id),
+        },
+        "/ui/monuments/{monument_id}/components": {"name": "Gateway"},
+        "/ui/components/{component_id}": {
+            "name": "Cella",
+            "etag": _current_etag(database, "components", component_id),
+        },
     }.get(path, {})
     return {"method": method, "url": url, "data": {**form, "csrf_token": token}}
+
+
+def _current_etag(database, kind: str, record_id: int) -> str:
+    """The ETag a record's edit form carries, as its page would compute it."""
+    from app.core.http import etag_for, render
+    from app.property import service as property_records
+    from app.property.models import MonumentComponent
+
+    model = MonumentComponent if kind == "components" else property_records.SITE_RECORDS[kind]
+    with database.session(write=False) as session:
+        return etag_for(render(property_records.present(session.get(model, record_id))))
 
 
 def unexpected(

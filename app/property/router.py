@@ -1,0 +1,277 @@
+"""HTTP routes of the property layer: /api/v1/sites/{site_id}/{factors, attributes,
+corrective-measures, benchmarks, decisions, missions}, each record at /api/v1/{kind}/{id};
+/api/v1/monuments/{monument_id}/components and /api/v1/components/{component_id};
+/api/v1/standard-factors. Staff write; all roles read."""
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from app.core.auth import StaffDep, get_caller
+from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.monuments.dependencies import LockedMonumentDep, MonumentDep
+from app.property import schemas, service
+from app.property.models import MonumentComponent
+from app.property.vocabulary import factors, primary_factors
+from app.sites.dependencies import LockedSiteDep, SiteDep
+
+router = APIRouter(prefix="/api/v1", tags=["property"], dependencies=[Depends(get_caller)])
+
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+# (path segment, id parameter, create body, update body, read body)
+KINDS: dict[str, tuple[str, type, type, type]] = {
+    "attributes": (
+        "attribute_id",
+        schemas.AttributeCreate,
+        schemas.AttributeUpdate,
+        schemas.AttributeRead,
+    ),
+    "factors": ("factor_id", schemas.FactorCreate, schemas.FactorUpdate, schemas.FactorRead),
+    "corrective-measures": (
+        "measure_id",
+        schemas.CorrectiveMeasureCreate,
+        schemas.CorrectiveMeasureUpdate,
+        schemas.CorrectiveMeasureRead,
+    ),
+    "benchmarks": (
+        "benchmark_id",
+        schemas.BenchmarkCreate,
+        schemas.BenchmarkUpdate,
+        schemas.BenchmarkRead,
+    ),
+    "decisions": (
+        "decision_id",
+        schemas.DecisionCreate,
+        schemas.DecisionUpdate,
+        schemas.DecisionRead,
+    ),
+    "missions": ("mission_id", schemas.MissionCreate, schemas.MissionUpdate, schemas.MissionRead),
+}
+
+
+@router.get("/standard-factors", response_model=schemas.StandardFactorList)
+def list_standard_factors(request: Request) -> Response:
+    """The World Heritage Committee's standard list of factors, primary and secondary."""
+    secondary = list(factors().values())
+    listing = schemas.StandardFactorList(
+        primary=[
+            schemas.PrimaryFactor(
+                code=code,
+                name=name,
+                secondary=[
+                    schemas.StandardFactor(**vars(factor))
+                    for factor in secondary
+                    if factor.primary_code == code
+                ],
+            )
+            for code, name in primary_factors().items()
+        ]
+    )
+    return resource_response(request, listing)
+
+
+def _dependency(model: type, parameter: str, *, lock: bool) -> Any:
+    # The path names the id after its kind (`{factor_id}`), as every other route does, so
+    # the loader's signature is built for each kind.
+    if lock:
+
+        def fetch(record_id: int, session: Any) -> Any:
+            return service.get_record(
+                session=session, model=model, record_id=record_id, for_update=True
+            )
+
+        session_type: Any = WriteSessionDep
+    else:
+
+        def fetch(record_id: int, session: Any) -> Any:
+            return service.get_record(session=session, model=model, record_id=record_id)
+
+        session_type = ReadSessionDep
+
+    def dependency(**kwargs: Any) -> Any:
+        return fetch(kwargs[parameter], kwargs["session"])
+
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(parameter, inspect.Parameter.KEYWORD_ONLY, annotation=RecordId),
+            inspect.Parameter("session", inspect.Parameter.KEYWORD_ONLY, annotation=session_type),
+        ]
+    )
+    return Depends(dependency)
+
+
+def _add_site_routes(kind: str) -> None:
+    parameter, create_body, update_body, read_body = KINDS[kind]
+    model = service.SITE_RECORDS[kind]
+    name = kind.replace("-", "_")
+    record_dep = Annotated[Any, _dependency(model, parameter, lock=False)]
+    locked_record_dep = Annotated[Any, _dependency(model, parameter, lock=True)]
+
+    def list_site_records(
+        request: Request,
+        site: SiteDep,
+        session: ReadSessionDep,
+        limit: Limit = 50,
+        cursor: CursorParam = None,
+    ) -> Response:
+        records = service.list_records(
+            session=session,
+            model=model,
+            site_id=site.id,
+            after_id=decode_cursor(cursor),
+            limit=limit,
+        )
+        return page_response(
+            request, records, limit=limit, present=lambda page: [service.present(r) for r in page]
+        )
+
+    def create_site_record(
+        request: Request,
+        caller: StaffDep,
+        _: JsonBody,
+        site: LockedSiteDep,
+        body: create_body,  # type: ignore[valid-type]
+        session: WriteSessionDep,
+    ) -> Response:
+        record = service.create_record(
+            session=session, site=site, model=model, fields=body.model_dump(), actor=caller
+        )
+        return resource_response(
+            request,
+            service.present(record),
+            status_code=201,
+            headers={"Location": f"{router.prefix}/{kind}/{record.id}"},
+        )
+
+    def read_record(request: Request, record: record_dep) -> Response:
+        return resource_response(request, service.present(record))
+
+    def update_record(
+        request: Request,
+        caller: StaffDep,
+        _: JsonBody,
+        record: locked_record_dep,
+        changes: update_body,  # type: ignore[valid-type]
+        session: WriteSessionDep,
+    ) -> Response:
+        require_if_match(request, service.present(record))
+        record = service.update_record(
+            session=session, record=record, changes=changes.changes(), actor=caller
+        )
+        return resource_response(request, service.present(record))
+
+    label = service._NAMES[model]
+    router.add_api_route(
+        f"/sites/{{site_id}}/{kind}",
+        list_site_records,
+        methods=["GET"],
+        response_model=Page[read_body],
+        name=f"list_{name}",
+        summary=f"The property's {label}s",
+        description=f"The {label}s of the property, a page at a time.",
+    )
+    router.add_api_route(
+        f"/sites/{{site_id}}/{kind}",
+        create_site_record,
+        methods=["POST"],
+        status_code=201,
+        response_model=read_body,
+        name=f"create_{name}",
+        summary=f"Record a {label} (staff, admin)",
+    )
+    router.add_api_route(
+        f"/{kind}/{{{parameter}}}",
+        read_record,
+        methods=["GET"],
+        response_model=read_body,
+        name=f"read_{name}",
+        summary=f"One {label}",
+    )
+    router.add_api_route(
+        f"/{kind}/{{{parameter}}}",
+        update_record,
+        methods=["PATCH"],
+        response_model=read_body,
+        name=f"update_{name}",
+        summary=f"Change a {label} (staff, admin); needs `If-Match` with its ETag",
+    )
+
+
+for _kind in KINDS:
+    _add_site_routes(_kind)
+
+
+ComponentDep = Annotated[
+    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=False)
+]
+LockedComponentDep = Annotated[
+    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=True)
+]
+
+
+@router.get("/monuments/{monument_id}/components", response_model=Page[schemas.ComponentRead])
+def list_components(
+    request: Request,
+    monument: MonumentDep,
+    session: ReadSessionDep,
+    limit: Limit = 50,
+    cursor: CursorParam = None,
+) -> Response:
+    """A monument's parts (cella, temenos, gateway…), a page at a time."""
+    components = service.list_components(
+        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+    )
+    return page_response(
+        request, components, limit=limit, present=lambda page: [service.present(c) for c in page]
+    )
+
+
+@router.post(
+    "/monuments/{monument_id}/components", status_code=201, response_model=schemas.ComponentRead
+)
+def create_component(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    monument: LockedMonumentDep,
+    component_in: schemas.ComponentCreate,
+    session: WriteSessionDep,
+) -> Response:
+    """Record a part of a monument (staff, admin); assessments may then judge it."""
+    component = service.create_component(
+        session=session, monument=monument, fields=component_in.model_dump(), actor=caller
+    )
+    return resource_response(
+        request,
+        service.present(component),
+        status_code=201,
+        headers={"Location": f"{router.prefix}/components/{component.id}"},
+    )
+
+
+@router.get("/components/{component_id}", response_model=schemas.ComponentRead)
+def read_component(request: Request, component: ComponentDep) -> Response:
+    """One component of a monument."""
+    return resource_response(request, service.present(component))
+
+
+@router.patch("/components/{component_id}", response_model=schemas.ComponentRead)
+def update_component(
+    request: Request,
+    caller: StaffDep,
+    _: JsonBody,
+    component: LockedComponentDep,
+    changes: schemas.ComponentUpdate,  # type: ignore[valid-type]
+    session: WriteSessionDep,
+) -> Response:
+    """Change a component (staff, admin); needs `If-Match` with its ETag."""
+    require_if_match(request, service.present(component))
+    component = service.update_record(
+        session=session, record=component, changes=changes.changes(), actor=caller
+    )
+    return resource_response(request, service.present(component))

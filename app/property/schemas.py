@@ -1,0 +1,258 @@
+"""Request and response bodies for the property layer and monument components."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field, RootModel, create_model
+
+from app.core.schemas import (
+    InputModel,
+    LongText,
+    Name,
+    PastDate,
+    PatchModel,
+    ResourceRead,
+    ShortText,
+    distinct_items,
+)
+from app.property.models import BenchmarkStatus, FactorStatus, MeasureStatus, MissionType
+from app.property.vocabulary import factor_code
+from app.sources.schemas import SourceIds, Url
+
+Ref = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Refs = Annotated[list[Ref], Field(max_length=200), AfterValidator(distinct_items)]
+FactorCode = Annotated[
+    str,
+    Field(max_length=60, description="A code of the standard list (GET /api/v1/standard-factors)."),
+    AfterValidator(factor_code),
+]
+DecisionCode = Annotated[
+    str,
+    Field(
+        max_length=40,
+        pattern=r"^\d{1,2} (COM|BUR|EXT\.COM) [0-9A-Z]+(\.[0-9A-Za-z]+)*$",
+        examples=["40 COM 7A.20"],
+    ),
+]
+SessionName = Annotated[ShortText, Field(max_length=40, examples=["40th session (Istanbul, 2016)"])]
+Organisation = Annotated[ShortText, Field(max_length=300)]
+
+
+class ComponentCreate(InputModel):
+    """A new part of a monument (a cella, a temenos, a gateway)."""
+
+    name: Name
+    description: LongText | None = None
+    source_ids: SourceIds = []
+
+
+class AttributeCreate(InputModel):
+    """A new attribute carrying the property's Outstanding Universal Value."""
+
+    name: Name
+    description: LongText | None = None
+    monument_ids: Refs = []
+    component_ids: Refs = []
+    source_ids: SourceIds = []
+
+
+class FactorCreate(InputModel):
+    """A factor of the standard list affecting the property."""
+
+    code: FactorCode
+    status: FactorStatus
+    since: PastDate | None = None
+    note: LongText | None = None
+    monument_ids: Refs = []
+    attribute_ids: Refs = []
+    source_ids: SourceIds = []
+    confirmed: bool = True
+
+
+class CorrectiveMeasureCreate(InputModel):
+    """A corrective measure and its progress."""
+
+    text: LongText
+    responsible_body: Organisation | None = None
+    status: MeasureStatus
+    started_on: date | None = None
+    due_on: date | None = None
+    completed_on: PastDate | None = None
+    source_ids: SourceIds = []
+
+
+class BenchmarkCreate(InputModel):
+    """An item of the Desired state of conservation."""
+
+    text: LongText
+    status: BenchmarkStatus = BenchmarkStatus.not_met
+    evidence: LongText | None = None
+    source_ids: SourceIds = []
+
+
+class DecisionCreate(InputModel):
+    """A decision of the World Heritage Committee about the property."""
+
+    session: SessionName
+    code: DecisionCode
+    decided_on: PastDate | None = None
+    text: LongText | None = None
+    url: Url | None = None
+    source_ids: SourceIds = []
+
+
+class MissionCreate(InputModel):
+    """A mission to the property."""
+
+    type: MissionType
+    started_on: PastDate | None = None
+    ended_on: PastDate | None = None
+    organisations: Annotated[list[Organisation], Field(max_length=20)] = []
+    findings: LongText | None = None
+    source_ids: SourceIds = []
+
+
+def _patch_of(create: type[InputModel]) -> type[PatchModel]:
+    """The PATCH body of a record: every field of its create body, optional."""
+    required = frozenset(
+        name
+        for name, field in create.model_fields.items()
+        if field.is_required() or isinstance(field.default, list | bool)
+    )
+    fields: dict[str, Any] = {
+        name: (
+            (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation)
+            | None,
+            None,
+        )
+        for name, field in create.model_fields.items()
+    }
+    model = create_model(
+        create.__name__.replace("Create", "Update"),
+        __base__=PatchModel,
+        __doc__=f"Changes to {create.__doc__[0].lower()}{create.__doc__[1:]}; absent fields "
+        "are kept.",
+        **fields,
+    )
+    model.required_fields = required  # type: ignore[attr-defined]
+    return model
+
+
+ComponentUpdate = _patch_of(ComponentCreate)
+AttributeUpdate = _patch_of(AttributeCreate)
+FactorUpdate = _patch_of(FactorCreate)
+CorrectiveMeasureUpdate = _patch_of(CorrectiveMeasureCreate)
+BenchmarkUpdate = _patch_of(BenchmarkCreate)
+DecisionUpdate = _patch_of(DecisionCreate)
+MissionUpdate = _patch_of(MissionCreate)
+
+
+class ComponentRead(ResourceRead):
+    """A part of a monument."""
+
+    monument_id: int
+    name: str
+    description: str | None
+    source_ids: list[int]
+
+
+class AttributeRead(ResourceRead):
+    """An attribute of the property."""
+
+    site_id: int
+    name: str
+    description: str | None
+    monument_ids: list[int]
+    component_ids: list[int]
+    source_ids: list[int]
+
+
+class FactorRead(ResourceRead):
+    """A factor affecting the property, with its place in the standard list."""
+
+    site_id: int
+    code: str
+    name: str = Field(description="The secondary factor's name in the standard list.")
+    primary_code: str
+    primary_name: str
+    status: FactorStatus
+    since: date | None
+    note: str | None
+    monument_ids: list[int]
+    attribute_ids: list[int]
+    source_ids: list[int]
+    confirmed: bool
+
+
+class FactorList(RootModel[list[FactorRead]]):
+    """Factors, as a JSON array."""
+
+
+class CorrectiveMeasureRead(ResourceRead):
+    """A corrective measure."""
+
+    site_id: int
+    text: str
+    responsible_body: str | None
+    status: MeasureStatus
+    started_on: date | None
+    due_on: date | None
+    completed_on: date | None
+    source_ids: list[int]
+
+
+class BenchmarkRead(ResourceRead):
+    """An item of the Desired state of conservation."""
+
+    site_id: int
+    text: str
+    status: BenchmarkStatus
+    evidence: str | None
+    source_ids: list[int]
+
+
+class DecisionRead(ResourceRead):
+    """A Committee decision."""
+
+    site_id: int
+    session: str
+    code: str
+    decided_on: date | None
+    text: str | None
+    url: str | None
+    source_ids: list[int]
+
+
+class MissionRead(ResourceRead):
+    """A mission to the property."""
+
+    site_id: int
+    type: MissionType
+    started_on: date | None
+    ended_on: date | None
+    organisations: list[str]
+    findings: str | None
+    source_ids: list[int]
+
+
+class StandardFactor(BaseModel):
+    """A factor of the standard list, with its primary factor."""
+
+    code: str
+    name: str
+    primary_code: str
+    primary_name: str
+
+
+class PrimaryFactor(BaseModel):
+    """A primary factor of the standard list and its secondary factors."""
+
+    code: str
+    name: str
+    secondary: list[StandardFactor]
+
+
+class StandardFactorList(BaseModel):
+    """The World Heritage Committee's standard list of factors, as this registry holds it."""
+
+    primary: list[PrimaryFactor]
