@@ -33,8 +33,9 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
-from app.core.logs import configure_logging, install_request_ids
+from app.core.logs import configure_logging
 from app.core.rate_limits import RateLimits
+from app.core.response_cache import HotReads
 from app.core.storage import make_storage, prepare_folders
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
@@ -57,6 +58,10 @@ from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
+# The reads partners and the public repeat most, answered from memory while nothing changes
+# (app.core.response_cache).
+HOT_READ_ROUTES = ("/api/v1/monuments", "/api/v1/monuments/{monument_id}")
+
 DESCRIPTION = """
 A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
 prove it and what restoring them would take.
@@ -74,7 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # At start-up, not import: a wrong folder setting stops the server with its name.
         prepare_folders(settings)
-        yield
+        # Listen for commits elsewhere before the first request is answered from memory.
+        app.state.database.changes.start()
+        try:
+            yield
+        finally:
+            app.state.database.changes.stop()
 
     # The documentation pages with Swagger UI and ReDoc served from the package's own copy
     # (fastapi-offline), pinned with the other dependencies: FastAPI's default pages load
@@ -113,6 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app, error_page=ui_pages.error_page)
     ui_pages.install_page_answers(app)
+    # The stack, outermost first: proxy headers; one observing layer (request id, metrics,
+    # access line); [a CORS layer, when one is configured, goes here, so that answers from
+    # memory carry its headers too]; hot reads answered from memory; then only what reaches
+    # the app proper: tus protocol, body timeouts and size limits, FastAPI's routing.
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
@@ -127,8 +141,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grace_seconds=settings.body_grace_seconds,
     )
     app.add_middleware(TusProtocolMiddleware)
+    app.add_middleware(
+        HotReads,
+        changes=app.state.database.changes,
+        rate_limits=app.state.rate_limits,
+        routes=HOT_READ_ROUTES,
+        max_entries=settings.read_cache_entries,
+    )
     app.add_middleware(ObservedRequests)
-    install_request_ids(app)
     # Outermost: every layer inside sees the client that the trusted proxies name.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)

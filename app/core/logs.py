@@ -12,13 +12,15 @@ import logging
 import re
 from collections.abc import MutableMapping
 from typing import Any
+from uuid import uuid4
 
 import structlog
-from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
+from asgi_correlation_id import correlation_id
 from starlette.types import Scope
 
 HANDLER_NAME = "heritage-registry"
 REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.lower().encode("ascii")
 # What a client may send as its request id: enough for UUIDs, trace ids and ULIDs, and
 # nothing that could forge a log line or smuggle a key into one.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
@@ -126,11 +128,20 @@ def log_request(scope: Scope, *, status: int, seconds: float) -> None:
     )
 
 
-def install_request_ids(app: Any) -> None:
-    """Request ids from `X-Request-ID` (or made), returned in the response and put on every
-    log line of the request."""
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name=REQUEST_ID_HEADER,
-        validator=lambda value: REQUEST_ID.fullmatch(value) is not None,
-    )
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the client's `X-Request-ID` when well-formed, else a new one.
+
+    A malformed one is replaced (and the replacement noted), never logged as sent.
+    """
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER_BYTES:
+            sent = value.decode("latin-1")
+            if REQUEST_ID.fullmatch(sent):
+                return sent
+            request_id = uuid4().hex
+            logging.getLogger(__name__).warning(
+                "Generated new request ID (%s), since request header value failed validation",
+                request_id,
+            )
+            return request_id
+    return uuid4().hex
