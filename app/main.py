@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     wiring.connect()
-    install_key_lookup(app, keys.find_active_caller)
+    install_key_lookup(app, keys.find_active_caller, known_keys=settings.read_cache_entries)
     app.state.settings = settings
     app.state.database = Database(
         make_engine(settings.database_url, echo=settings.database_echo),
