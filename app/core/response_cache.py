@@ -18,6 +18,8 @@ memory, on the event loop, with no thread and no query. What stays true:
   request. Lock-outs for failed authentications and the anonymous rate limit are counted
   as the app counts them; when either refuses, the app answers (with its problem+json).
 - ETags: the stored `ETag`; `If-None-Match` that matches gets `304`, as the app would send.
+- Cross-origin requests (with `Origin`) are always the app's, so CORS headers are whatever
+  the app's CORS layer decides, wherever it is placed.
 - Access log and metrics: the outer layer (app.core.instrumentation) sees these answers like
   any other, under the route template the app matched when the entry was made.
 """
@@ -70,13 +72,20 @@ class HotReads:
         self.changes = changes
         self.rate_limits = rate_limits
         self.routes = frozenset(routes)
+        # The literal start of each route, to let every other request through untouched.
+        self._prefixes = tuple({route.split("{", 1)[0] for route in self.routes})
         self._answers: LRUCache[Hashable, _Answer] = LRUCache(maxsize=max(1, max_entries))
         self._keys: LRUCache[bytes, _KeyHolder] = LRUCache(maxsize=max(1, max_entries))
         self._token: Hashable | None = None
         self.enabled = max_entries > 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.enabled or scope["type"] != "http" or scope["method"] != "GET":
+        if (
+            not self.enabled
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(self._prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         token = self.changes.token()
@@ -94,6 +103,10 @@ class HotReads:
                 authorization = value
             elif name == b"if-none-match":
                 if_none_match = value
+            elif name == b"origin":
+                # A cross-origin read is the app's (and its CORS layer's, wherever that sits).
+                await self.app(scope, receive, send)
+                return
         key_digest = None
         if authorization is None:
             role = _ANONYMOUS
