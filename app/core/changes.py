@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 # The channel the audit append notifies and the listener listens on.
 CHANNEL = "heritage_registry_changes"
 _COMMITTED = "heritage_committed"
+# How the listening connection is named in pg_stat_activity.
+LISTENER_NAME = "heritage-registry changes"
 
 
 class ChangeSignal:
@@ -139,7 +141,9 @@ class PostgresNotifications(ChangeSignal):
 
         while not stop.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as connection:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, application_name=LISTENER_NAME
+                ) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     newest = _newest_event(connection)
                     # Anything committed before LISTEN took effect may have gone unheard.

@@ -7,7 +7,10 @@ the audit append on PostgreSQL. Each test reads first, so that what it then read
 would come from memory if the signal were missed.
 """
 
-from app.core.changes import ChangeSignal
+import pytest
+from sqlalchemy import text
+
+from app.core.changes import LISTENER_NAME, ChangeSignal
 from app.keys import service as keys
 from tests.factories import create_monument, create_site
 from tests.imports.test_cli import HEADER, run_import
@@ -95,6 +98,31 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
     assert client.get("/api/v1/monuments?limit=50", headers=headers).status_code == 401
+
+
+@pytest.mark.postgresql_only
+def test_a_lost_listening_connection_never_leaves_reads_stale(
+    client, auth, database, settings, tmp_path
+):
+    site_id = create_site(database)
+    listing = f"/api/v1/monuments?site_id={site_id}&limit=50"
+    assert client.get(listing, headers=auth("partner")).json()["items"] == []
+    assert client.get(listing, headers=auth("partner")).json()["items"] == []
+    with database.engine.begin() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": LISTENER_NAME},
+        ).all()
+    assert ended  # the listener was there, and is gone
+
+    created = run_import(settings, "monuments", _inventory(tmp_path, site_id, "1st century AD"))
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    items = client.get(listing, headers=auth("partner")).json()["items"]
+    assert [item["period"] for item in items] == ["1st century AD"]
 
 
 def test_coordinates_kept_for_staff_are_never_served_to_partners_or_the_public(
