@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache, partial
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # At start-up, not import: a wrong folder setting stops the server with its name.
         prepare_folders(settings)
         # Listen for commits elsewhere before the first request is answered from memory.
-        app.state.database.changes.start()
+        # On a thread: it waits (briefly) until the listening connection is up.
+        await anyio.to_thread.run_sync(app.state.database.changes.start)
         await _warm_up(app)
         try:
             yield
