@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= auto
 # The slow kinds of test (markers in pyproject.toml), which `make test-fast` leaves out.
 SLOW_KINDS := browser or live_server or fuzz or load or faults
 
-.PHONY: run test test-fast lint format bench bench-photos bench-report bench-search bench-service bench-tus load faults clean
+.PHONY: run test test-fast lint format bench bench-hot bench-photos bench-report bench-search bench-service bench-tus load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,11 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests migrations benchmarks
 	$(BIN)/ruff check --fix app tests migrations benchmarks
 
-bench: bench-service bench-photos bench-report bench-search bench-tus
+bench: bench-hot bench-service bench-photos bench-report bench-search bench-tus
+
+bench-hot: $(STAMP)
+	command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m benchmarks.hot_paths
 
 bench-service: $(STAMP)
 	command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

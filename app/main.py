@@ -5,15 +5,18 @@ first time it is asked for (uvicorn's `app.main:app` does), so tests, the comman
 tools can import the factory without an engine or a `./data/` folder appearing.
 """
 
+import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import cache
+from functools import cache, partial
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import (
@@ -34,8 +37,9 @@ from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
 from app.core.linked_data import install_linked_data
-from app.core.logs import configure_logging, install_request_ids
+from app.core.logs import configure_logging
 from app.core.rate_limits import RateLimits
+from app.core.response_cache import HotReads
 from app.core.storage import make_storage, prepare_folders
 from app.evidence.router import router as evidence_package_router
 from app.health.router import router as health_router
@@ -63,6 +67,10 @@ from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
+# The reads partners and the public repeat most, answered from memory while nothing changes
+# (app.core.response_cache).
+HOT_READ_ROUTES = ("/api/v1/monuments", "/api/v1/monuments/{monument_id}")
+
 DESCRIPTION = """
 A registry of cultural-heritage monuments, the damage recorded to them, the photographs that
 prove it and what restoring them would take.
@@ -80,30 +88,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # At start-up, not import: a wrong folder setting stops the server with its name.
         prepare_folders(settings)
-        yield
+        # Listen for commits elsewhere before the first request is answered from memory.
+        # On a thread: it waits (briefly) until the listening connection is up.
+        await anyio.to_thread.run_sync(app.state.database.changes.start)
+        await _warm_up(app)
+        try:
+            yield
+        finally:
+            app.state.database.changes.stop()
 
     # The documentation pages with Swagger UI and ReDoc served from the package's own copy
     # (fastapi-offline), pinned with the other dependencies: FastAPI's default pages load
     # the latest major version from a CDN, unpinned and without integrity checks.
-    app = FastAPIOffline(
-        static_url="/docs-static",
-        lifespan=lifespan,
-        title="Heritage damage registry",
-        version="0.1.0",
-        description=DESCRIPTION,
-        responses={
-            "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}}},
-            503: {
-                "model": Problem,
-                "content": {PROBLEM_JSON: {}},
-                "description": "The database or the file storage is unavailable; retry after "
-                "the seconds in `Retry-After`.",
+    app = RegistryApp.made_from(
+        FastAPIOffline(
+            static_url="/docs-static",
+            lifespan=lifespan,
+            title="Heritage damage registry",
+            version="0.1.0",
+            description=DESCRIPTION,
+            responses={
+                "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}}},
+                503: {
+                    "model": Problem,
+                    "content": {PROBLEM_JSON: {}},
+                    "description": "The database or the file storage is unavailable; retry after "
+                    "the seconds in `Retry-After`.",
+                },
             },
-        },
+        )
     )
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     wiring.connect()
-    install_key_lookup(app, keys.find_active_caller)
+    install_key_lookup(app, keys.find_active_caller, known_keys=settings.read_cache_entries)
     install_linked_data(
         app,
         {
@@ -128,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app, error_page=ui_pages.error_page)
     ui_pages.install_page_answers(app)
+    # Inside FastAPI's own stack, only for what reaches the app proper: tus protocol, body
+    # timeouts and size limits (each passes requests without a body straight through).
     app.add_middleware(
         BodySizeLimitMiddleware,
         default_limit=settings.max_json_body_bytes,
@@ -142,10 +161,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grace_seconds=settings.body_grace_seconds,
     )
     app.add_middleware(TusProtocolMiddleware)
-    app.add_middleware(ObservedRequests)
-    install_request_ids(app)
-    # Outermost: every layer inside sees the client that the trusted proxies name.
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    # In front of FastAPI, outermost first: proxy headers (every layer inside sees the client
+    # the trusted proxies name); one observing layer (request id, metrics, access line);
+    # [CORS, when configured, belongs here: then answers from memory carry its headers too]
+    # the hot reads answered from memory; then FastAPI's own stack and routing.
+    hot_reads = partial(
+        HotReads,
+        changes=app.state.database.changes,
+        rate_limits=app.state.rate_limits,
+        routes=HOT_READ_ROUTES,
+        max_entries=settings.read_cache_entries,
+    )
+    app.put_in_front(
+        lambda inner: ProxyHeadersMiddleware(
+            ObservedRequests(hot_reads(inner)), trusted_hosts=settings.trusted_proxies
+        )
+    )
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(sites_router)
@@ -170,6 +201,89 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
     complete_openapi(app)
     return app
+
+
+class RegistryApp(FastAPI):
+    """FastAPI with layers in front of its own stack: what every request passes through
+    (proxy headers, observation) and the hot reads answered before FastAPI's middleware,
+    routing and dependency solving, which cost more than serving a kept answer."""
+
+    _front: ASGIApp | None = None
+
+    @classmethod
+    def made_from(cls, app: FastAPI) -> "RegistryApp":
+        """The same application, able to take layers in front (fastapi-offline builds the
+        FastAPI instance itself, so its class is swapped rather than subclassed)."""
+        app.__class__ = cls
+        return app  # type: ignore[return-value]
+
+    def put_in_front(self, build: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Wrap FastAPI's own stack in the layers `build` makes around it."""
+        self._front = build(self._stack)
+
+    async def answer_internally(
+        self, path: str, query: bytes = b"", *, authorization: bytes | None = None
+    ) -> bytes:
+        """The body FastAPI's stack answers a GET with, for a caller inside this process
+        (start-up's warm-up): not logged, counted or kept."""
+        headers = [(b"host", b"localhost")]
+        if authorization is not None:
+            headers.append((b"authorization", authorization))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query,
+            "root_path": "",
+            "headers": headers,
+            "client": ("warm-up", 0),
+            "server": ("localhost", 80),
+            "state": {},
+        }
+        body = bytearray()
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+
+        await self._stack(scope, receive, send)
+        return bytes(body)
+
+    async def _stack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._front is None or scope["type"] == "lifespan":
+            await super().__call__(scope, receive, send)
+        else:
+            await self._front(scope, receive, send)
+
+
+# What the first reads after start-up would otherwise pay for (compiling their SQL, building
+# validators and serialisers, opening a connection, starting a worker thread): a monument
+# list, one monument, and a key lookup (a key that matches nothing).
+_WARM_UP_KEY = b"Bearer warm-up-key-that-matches-nothing"
+
+
+async def _warm_up(app: FastAPI) -> None:
+    """Send the hot reads through the app once, read-only, before the first request."""
+    if not isinstance(app, RegistryApp):
+        return
+    try:
+        listing = await app.answer_internally("/api/v1/monuments", b"limit=1")
+        items = json.loads(listing).get("items") or [{}]
+        if "id" in items[0]:
+            await app.answer_internally(f"/api/v1/monuments/{items[0]['id']}")
+        await app.answer_internally("/api/v1/sites", b"limit=1", authorization=_WARM_UP_KEY)
+    except Exception:
+        log.warning("Warming up the hot reads failed; the first requests will be slower")
 
 
 def _session_secret(settings: Settings) -> str:

@@ -6,6 +6,7 @@ authentication, database or validation. The document is read once from the file 
 `HERITAGE_BENCH_DOCUMENT`.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 DOCUMENT = Path(os.environ.get("HERITAGE_BENCH_DOCUMENT", "/dev/null")).read_bytes()
+# Several documents by path and query (`HERITAGE_BENCH_DOCUMENTS`, a JSON object of
+# "path?query" to file), so that each read is compared with the very bytes it serves.
+DOCUMENTS = {
+    target: Path(file).read_bytes()
+    for target, file in json.loads(
+        Path(os.environ["HERITAGE_BENCH_DOCUMENTS"]).read_text()
+        if os.environ.get("HERITAGE_BENCH_DOCUMENTS")
+        else "{}"
+    ).items()
+}
 
 
 async def document(request: Request) -> Response:
@@ -22,7 +33,8 @@ async def document(request: Request) -> Response:
     if request.method == "POST":
         await request.body()
         return Response(DOCUMENT, status_code=201, media_type="application/json")
-    return Response(DOCUMENT, media_type="application/json")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Response(DOCUMENTS.get(target, DOCUMENT), media_type="application/json")
 
 
 app = Starlette(routes=[Route("/{path:path}", document, methods=["GET", "POST"])])

@@ -17,11 +17,18 @@ from app.assessments.schemas import (
 )
 from app.core.actors import Caller, Role
 from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
-from app.core.dependencies import ReadSessionDep, TimeAxesDep, WriteSessionDep
+from app.core.dependencies import (
+    DatabaseDep,
+    ReadSessionDep,
+    TimeAxesDep,
+    WriteSessionDep,
+    write_in_one_trip,
+)
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
-from app.monuments.dependencies import LockedMonumentDep, MonumentDep
+from app.monuments import service as monuments
+from app.monuments.dependencies import MonumentDep, MonumentId
 from app.property import service as property_records
 from app.property.schemas import FactorList, FactorRead
 from app.sites.dependencies import LockedSiteDep
@@ -75,24 +82,28 @@ def list_monument_assessments(
 
 
 @router.post("/monuments/{monument_id}/assessments", status_code=201, response_model=AssessmentRead)
-def create_assessment(
+async def create_assessment(
     request: Request,
     caller: AssessorDep,
     _: JsonBody,
-    monument: LockedMonumentDep,
+    monument_id: MonumentId,
     assessment_in: AssessmentCreate,
-    session: WriteSessionDep,
+    database: DatabaseDep,
 ) -> Response:
     """Record a draft assessment of the monument (field, staff, admin)."""
-    assessment = service.create_assessment(
-        session=session,
-        monument_id=monument.id,
-        fields=assessment_in.model_dump(),
-        actor=caller,
-    )
-    return resource_response(
-        request, _read(session, assessment, caller), status_code=201, headers=_location(assessment)
-    )
+    fields = assessment_in.model_dump()
+
+    # Field teams post to many monuments at once: the monument's row and the audit chain are
+    # locked only for these statements, in one thread trip (app.core.dependencies).
+    def record(session: Session) -> tuple[AssessmentRead, dict[str, str]]:
+        monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
+        assessment = service.create_assessment(
+            session=session, monument_id=monument.id, fields=fields, actor=caller
+        )
+        return _read(session, assessment, caller), _location(assessment)
+
+    created, location = await write_in_one_trip(database, record)
+    return resource_response(request, created, status_code=201, headers=location)
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)

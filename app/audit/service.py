@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
+from app.core.changes import CHANNEL as CHANGES_CHANNEL
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
@@ -113,6 +114,10 @@ def record(
     event.hash = chain_hash(event)
     session.add(event)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered when the write commits (never if it rolls back): every worker and machine
+        # drops what it keeps in memory at once (app.core.changes).
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
     # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
     # back with the change, and a crash between the two loses nothing.
     for listener in _listeners:

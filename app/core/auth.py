@@ -4,14 +4,17 @@ Plumbing knows no domain: how a key is looked up (app/keys) is installed by the 
 factory with `install_key_lookup`.
 """
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from typing import Annotated, Protocol
 
+import anyio.to_thread
+from cachetools import LRUCache
 from fastapi import Depends, FastAPI, Request
 from sqlmodel import Session
 
 from app.core.actors import ANONYMOUS, Caller, Role
-from app.core.db import GENERATION
+from app.core.db import GENERATION, Database
 from app.core.dependencies import DatabaseDep
 from app.core.errors import Forbidden, Unauthorized
 from app.core.rate_limits import RateLimits
@@ -23,9 +26,11 @@ class KeyLookup(Protocol):
     def __call__(self, *, session: Session, secret: str) -> Caller | None: ...
 
 
-def install_key_lookup(app: FastAPI, find_caller: KeyLookup) -> None:
-    """Tell `get_caller` how to find the holder of a presented key."""
+def install_key_lookup(app: FastAPI, find_caller: KeyLookup, *, known_keys: int = 0) -> None:
+    """Tell `get_caller` how to find the holder of a presented key, and how many accepted
+    keys to remember between changes to the registry (0: look every key up)."""
     app.state.find_caller = find_caller
+    app.state.known_keys = KnownKeys(known_keys) if known_keys else None
 
 
 def client_address(request: Request) -> str:
@@ -48,11 +53,40 @@ def limit_anonymous_report(request: Request, caller: Caller) -> None:
         limits.count_anonymous_report(client_address(request))
 
 
-def get_caller(request: Request, database: DatabaseDep) -> Caller:
+class KnownKeys:
+    """Who holds each key the app has accepted, valid for one token of the registry's change
+    signal (app.core.changes): any commit, a revocation among them, empties it, so a revoked
+    key is looked up again, and refused, on the next request."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._callers: LRUCache[str, Caller] = LRUCache(maxsize=max(1, max_entries))
+        self._token: Hashable | None = None
+        self._lock = threading.Lock()
+
+    def get(self, token: Hashable | None, secret: str) -> Caller | None:
+        """The caller remembered for this key under `token`, if any."""
+        if token is None:
+            return None
+        with self._lock:
+            if token != self._token:
+                self._callers.clear()
+                self._token = token
+                return None
+            return self._callers.get(secret)
+
+    def put(self, token: Hashable | None, secret: str, caller: Caller) -> None:
+        """Remember a caller the database named under `token` (read before looking it up)."""
+        with self._lock:
+            if token is not None and token == self._token:
+                self._callers[secret] = caller
+
+
+def identify_caller(request: Request, database: Database) -> Caller:
     """The caller named by the `Authorization: Bearer` header; anonymous without one.
 
     The key is looked up in a short read of its own, ended before the handler's transaction
-    begins (and before an upload's body streams in).
+    begins (and before an upload's body streams in); a key accepted since the registry's
+    last change is known without a query.
     """
     header = request.headers.get("authorization")
     if header is None:
@@ -68,12 +102,7 @@ def get_caller(request: Request, database: DatabaseDep) -> Caller:
     if not secret:
         limits.count_failed_authentication(client, secret)
         raise Unauthorized("The Authorization header must be 'Bearer <API key>'.")
-    find_caller: KeyLookup = request.app.state.find_caller
-    with database.session(write=False) as session:
-        caller = find_caller(session=session, secret=secret)
-        # The handler's read session trusts the registry generation this lookup found, so a
-        # request asks the database whether anything changed once (app.audit.read_cache).
-        request.state.registry_generation = session.info.get(GENERATION)
+    caller = _known_caller(request, database, secret)
     if caller is None:
         limits.count_failed_authentication(client, secret)
         raise Unauthorized("The API key is unknown or has been revoked.")
@@ -81,6 +110,34 @@ def get_caller(request: Request, database: DatabaseDep) -> Caller:
     request.state.caller_role = str(caller.role)
     request.state.caller_key_id = caller.key_id
     return caller
+
+
+def _known_caller(request: Request, database: Database, secret: str) -> Caller | None:
+    known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
+    token = database.changes.token() if known is not None else None
+    if known is not None and (caller := known.get(token, secret)) is not None:
+        return caller
+    find_caller: KeyLookup = request.app.state.find_caller
+    with database.session(write=False) as session:
+        caller = find_caller(session=session, secret=secret)
+        # The handler's read session trusts the registry generation this lookup found, so a
+        # request asks the database whether anything changed once (app.audit.read_cache).
+        request.state.registry_generation = session.info.get(GENERATION)
+    if known is not None and caller is not None:
+        known.put(token, secret, caller)
+    return caller
+
+
+async def get_caller(request: Request, database: DatabaseDep) -> Caller:
+    """`identify_caller` as a dependency: on the event loop when the key is known since the
+    registry's last change (or there is none), on a worker thread when it must be looked up."""
+    header = request.headers.get("authorization")
+    known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
+    if header is not None and known is not None:
+        secret = header.partition(" ")[2].strip()
+        if known.get(database.changes.token(), secret) is None:
+            return await anyio.to_thread.run_sync(identify_caller, request, database)
+    return identify_caller(request, database)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

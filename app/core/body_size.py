@@ -41,7 +41,7 @@ class BodySizeLimitMiddleware:
         self.limit_for_path = limit_for_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not has_body(scope):
             await self.app(scope, receive, send)
             return
         limit = self.limit_for_path(scope["path"]) or self.default_limit
@@ -93,7 +93,7 @@ class BodyTimeoutMiddleware:
         self.grace_seconds = grace_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not has_body(scope):
             await self.app(scope, receive, send)
             return
         started = time.monotonic()
@@ -137,6 +137,12 @@ class BodyTimeoutMiddleware:
             f"No more of the request body arrived for {self.idle_seconds:g} seconds; the "
             "request was dropped. Send it again."
         )
+
+
+def has_body(scope: Scope) -> bool:
+    """Whether the request declares a body (RFC 9112 §6.3: without Content-Length or
+    Transfer-Encoding it has none), so that reads skip the layers that watch bodies."""
+    return any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     read_cache_entries: int = Field(
         default=10_000,
         ge=0,
-        description="Monument reads and API-key lookups each worker keeps in memory until the "
-        "next write to the registry (checked on every request against the newest audit event, so "
-        "never stale; see docs/architecture.md); `0` turns the cache off",
+        description="Monument answers, monument documents and accepted API keys each worker "
+        "keeps in memory (each of the three read layers up to this many) until the next commit "
+        "to the registry (seen without a query: SQLite's data_version, PostgreSQL's LISTEN/"
+        "NOTIFY, so never stale; see docs/architecture.md); `0` turns them off",
     )
 
     # Photo evidence.

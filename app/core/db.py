@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
 
+from app.core.changes import change_signal
 from app.core.time import as_utc, utc_now
 
 # Set before any model is imported so every constraint gets a stable, predictable name
@@ -130,6 +131,8 @@ class Database:
 
     def __init__(self, engine: Engine, *, read_cache: object | None = None) -> None:
         self.engine = engine
+        # What tells memory that something was committed, without a query (app.core.changes).
+        self.changes = change_signal(engine)
         self._write_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read_cache = read_cache
 

@@ -173,8 +173,9 @@ def require_if_match(request: Request, current: BaseModel) -> None:
         )
 
 
-def require_json_body(request: Request) -> None:
-    """Refuse bodies that are not declared as JSON, instead of guessing."""
+async def require_json_body(request: Request) -> None:
+    """Refuse bodies that are not declared as JSON, instead of guessing (async: a header
+    check needs no worker thread)."""
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != JSON and not media_type.endswith("+json"):

@@ -11,6 +11,7 @@ scrape time by app.metrics, so they are right whichever worker answers.
 import os
 import time
 
+from asgi_correlation_id import correlation_id
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -22,7 +23,7 @@ from prometheus_client import (
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.logs import log_request
+from app.core.logs import REQUEST_ID_HEADER_BYTES, log_request, request_id_of
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "unmatched"  # one label for every unknown path, so scanners add no series
@@ -88,12 +89,15 @@ def exposition(*extra: Collector) -> tuple[bytes, str]:
 
 
 class ObservedRequests:
-    """One pure-ASGI layer around every HTTP request: times it once, notes the status it
+    """The one pure-ASGI layer around every HTTP request: gives it its request id (the
+    client's `X-Request-ID` when it is well-formed, otherwise a new one, returned in the
+    response and put on every log line of the request), times it once, notes the status it
     answers with (500 if the app fails before answering), then counts it under its route
     template (`/api/v1/sites/{site_id}`) and writes its access line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._series: dict[tuple[str, str, int], tuple[object, object]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,11 +105,15 @@ class ObservedRequests:
             return
         started = time.perf_counter()
         status = 500
+        request_id = request_id_of(scope)
+        correlation_id.set(request_id)
+        id_header = (REQUEST_ID_HEADER_BYTES, request_id.encode("ascii"))
 
         async def noting_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
@@ -113,7 +121,12 @@ class ObservedRequests:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            labels = {"method": scope["method"], "route": route, "status": str(status)}
-            HTTP_REQUESTS.labels(**labels).inc()
-            HTTP_LATENCY.labels(**labels).observe(seconds)
+            series = self._series.get((scope["method"], route, status))
+            if series is None:
+                labels = {"method": scope["method"], "route": route, "status": str(status)}
+                series = (HTTP_REQUESTS.labels(**labels), HTTP_LATENCY.labels(**labels))
+                # Bounded: route templates, methods and statuses are few.
+                self._series[(scope["method"], route, status)] = series
+            series[0].inc()  # type: ignore[attr-defined]
+            series[1].observe(seconds)  # type: ignore[attr-defined]
             log_request(scope, status=status, seconds=seconds)

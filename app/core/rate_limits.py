@@ -17,8 +17,10 @@ at a shared store (redis://…) for one count across workers and machines.
 """
 
 import math
+import threading
 import time
 
+from cachetools import TTLCache
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -26,6 +28,7 @@ from limits.strategies import MovingWindowRateLimiter
 from app.core.config import Settings
 from app.core.errors import TooManyRequests
 
+RECENT_FAILURE_ADDRESSES = 65_536
 # As many characters as a key's stored prefix (app.keys: "hr_" and 7 more).
 KEY_PREFIX_CHARS = 10
 
@@ -52,6 +55,14 @@ class RateLimits:
         self.anonymous_reports: list[RateLimitItem] = (
             parse_many(anonymous_reports) if anonymous_reports else []
         )
+        # Addresses with a failed authentication within the longest window, when this process
+        # counts alone (memory storage): the others cannot be locked out, so a valid key from
+        # them is not checked against the store on every request. Full means "ask the store".
+        self._recent_failures: TTLCache[str, bool] | None = None
+        if self.failed_auth and storage_uri.startswith("memory"):
+            longest = max(item.get_expiry() for item in self.failed_auth)
+            self._recent_failures = TTLCache(maxsize=RECENT_FAILURE_ADDRESSES, ttl=longest)
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimits":
@@ -89,6 +100,13 @@ class RateLimits:
     def refuse_locked_out(self, client: str, presented_key: str) -> None:
         """`TooManyRequests` while the address has used up its failed authentications with
         keys that start like `presented_key`."""
+        if self._recent_failures is not None:
+            with self._lock:
+                if (
+                    client not in self._recent_failures
+                    and len(self._recent_failures) < RECENT_FAILURE_ADDRESSES
+                ):
+                    return
         identifiers = ("failed-auth", client, _prefix_of(presented_key))
         for item in self.failed_auth:
             if not self.limiter.test(item, *identifiers):
@@ -101,6 +119,9 @@ class RateLimits:
 
     def count_failed_authentication(self, client: str, presented_key: str) -> None:
         """Remember one failed authentication from the address with this key's prefix."""
+        if self._recent_failures is not None:
+            with self._lock:
+                self._recent_failures[client] = True
         for item in self.failed_auth:
             self.limiter.hit(item, "failed-auth", client, _prefix_of(presented_key))
 

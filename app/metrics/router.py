@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.core import instrumentation
 from app.core.actors import Role
-from app.core.auth import get_caller, require_roles
+from app.core.auth import identify_caller, require_roles
 from app.core.dependencies import DatabaseDep, ReadSessionDep, SettingsDep
 from app.metrics import service
 
@@ -31,7 +31,7 @@ def require_scraper(request: Request, database: DatabaseDep, settings: SettingsD
         and hmac.compare_digest(presented.strip().encode(), token.get_secret_value().encode())
     ):
         return
-    _admin_only(get_caller(request, database))
+    _admin_only(identify_caller(request, database))
 
 
 @router.get(

@@ -1,0 +1,141 @@
+"""Reads answered from memory stay true: a write made by another process (the command line)
+is seen by the next read, and a key revoked from the command line fails on the next request.
+
+The registry's change signal (app.core.changes) is what tells the response cache and the
+key cache that something was written: `PRAGMA data_version` on SQLite, LISTEN/NOTIFY from
+the audit append on PostgreSQL. Each test reads first, so that what it then reads again
+would come from memory if the signal were missed.
+"""
+
+import pytest
+from sqlalchemy import text
+
+from app.core.changes import LISTENER_NAME, ChangeSignal
+from app.keys import service as keys
+from tests.factories import create_monument, create_site
+from tests.imports.test_cli import HEADER, run_import
+from tests.keys.test_cli import run_cli
+
+
+def _inventory(tmp_path, site_id: int, period: str) -> str:
+    path = tmp_path / f"inventory-{period.replace(' ', '-')}.csv"
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                f"PAL-001,{site_id},Temple of Bel,,temple,{period},34.54738,38.27393,false,",
+                "",
+            ]
+        )
+    )
+    return str(path)
+
+
+def test_the_change_signal_needs_no_query_per_request(client, app):
+    signal: ChangeSignal = app.state.database.changes
+    # Pushed or watched by a held connection, not asked for on each request.
+    assert signal.mode in {"sqlite-data-version", "postgresql-listen"}
+    assert signal.token() is not None
+
+
+def test_a_monument_written_by_another_process_is_read_at_once(
+    client, auth, database, settings, tmp_path
+):
+    site_id = create_site(database)
+    listing = f"/api/v1/monuments?site_id={site_id}&limit=50"
+    for role in ("staff", None):
+        assert client.get(listing, headers=auth(role)).json()["items"] == []
+        assert client.get(listing, headers=auth(role)).json()["items"] == []
+
+    created = run_import(settings, "monuments", _inventory(tmp_path, site_id, "1st century AD"))
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    for role in ("staff", None):
+        items = client.get(listing, headers=auth(role)).json()["items"]
+        assert [item["period"] for item in items] == ["1st century AD"]
+    monument_id = items[0]["id"]
+    first = client.get(f"/api/v1/monuments/{monument_id}", headers=auth("staff"))
+    assert client.get(f"/api/v1/monuments/{monument_id}", headers=auth(None)).status_code == 200
+    repeated = client.get(
+        f"/api/v1/monuments/{monument_id}",
+        headers=auth("staff") | {"If-None-Match": first.headers["etag"]},
+    )
+    assert repeated.status_code == 304
+
+    changed = run_import(settings, "monuments", _inventory(tmp_path, site_id, "32 AD"))
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+
+    again = client.get(
+        f"/api/v1/monuments/{monument_id}",
+        headers=auth("staff") | {"If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 200
+    assert again.json()["period"] == "32 AD"
+    assert again.headers["etag"] != first.headers["etag"]
+    anonymous = client.get(f"/api/v1/monuments/{monument_id}", headers=auth(None))
+    assert anonymous.json()["period"] == "32 AD"
+    assert [i["period"] for i in client.get(listing, headers=auth(None)).json()["items"]] == [
+        "32 AD"
+    ]
+
+
+def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
+    client, database, database_url
+):
+    monument_id = create_monument(database)
+    created = run_cli(database_url, "keys", "create", "--role", "partner", "--name", "UNESCO")
+    secret = created.stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    for _ in range(3):  # the second and third are answered from memory
+        assert client.get(f"/api/v1/monuments/{monument_id}", headers=headers).status_code == 200
+        assert client.get("/api/v1/monuments?limit=50", headers=headers).status_code == 200
+
+    with database.session(write=False) as session:
+        key_id = keys.find_active_key(session=session, secret=secret).id
+    assert run_cli(database_url, "keys", "revoke", str(key_id)).returncode == 0
+
+    refused = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert client.get("/api/v1/monuments?limit=50", headers=headers).status_code == 401
+
+
+@pytest.mark.postgresql_only
+def test_a_lost_listening_connection_never_leaves_reads_stale(
+    client, auth, database, settings, tmp_path
+):
+    site_id = create_site(database)
+    listing = f"/api/v1/monuments?site_id={site_id}&limit=50"
+    assert client.get(listing, headers=auth("partner")).json()["items"] == []
+    assert client.get(listing, headers=auth("partner")).json()["items"] == []
+    with database.engine.begin() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": LISTENER_NAME},
+        ).all()
+    assert ended  # the listener was there, and is gone
+
+    created = run_import(settings, "monuments", _inventory(tmp_path, site_id, "1st century AD"))
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    items = client.get(listing, headers=auth("partner")).json()["items"]
+    assert [item["period"] for item in items] == ["1st century AD"]
+
+
+def test_coordinates_kept_for_staff_are_never_served_to_partners_or_the_public(
+    client, auth, database
+):
+    monument_id = create_monument(database, sensitive=True)
+    path = f"/api/v1/monuments/{monument_id}"
+    exact = client.get(path, headers=auth("staff")).json()
+    assert client.get(path, headers=auth("staff")).json() == exact
+    assert exact["location_generalised"] is False
+    for role in ("partner", None, "partner", None):
+        seen = client.get(path, headers=auth(role)).json()
+        assert seen["location_generalised"] is True
+        assert (seen["lat"], seen["lon"]) != (exact["lat"], exact["lon"])
+    listed = client.get("/api/v1/monuments?limit=50", headers=auth(None)).json()["items"]
+    assert listed[0]["location_generalised"] is True
