@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rocrate.model.contextentity import ContextEntity
-from rocrate.rocrate import ROCrate
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
@@ -137,6 +135,9 @@ def build(
     withheld = photos.location_withheld(monument, exact_locations=caller.sees_exact_locations)
     created_at = utc_now()
     chain_head = audit.chain_head(session=session)
+
+    from rocrate.model.contextentity import ContextEntity  # on first use (app.sites.schemas)
+    from rocrate.rocrate import ROCrate
 
     crate = ROCrate(gen_preview=False)
     root = crate.root_dataset

@@ -11,7 +11,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import pystac
 from pydantic import ValidationError
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -257,6 +256,8 @@ def _stac_text(value: Any) -> str | None:
 def facts_from_stac(document: dict[str, Any]) -> dict[str, Any]:
     """The facts of a satellite image from a STAC Item (read with pystac), checked by the
     same rules as a record sent as JSON; `Unprocessable` naming what the item lacks."""
+    import pystac  # on first use (see app.sites.schemas)
+
     try:
         item = pystac.Item.from_dict(document, preserve_dict=True)
         common = item.common_metadata
@@ -327,6 +328,8 @@ def register_stac(
 
 def to_stac(item: EvidenceItem, *, withheld: bool) -> dict[str, Any]:
     """The item as a STAC Item (pystac), footprint withheld for a sensitive monument."""
+    import pystac  # on first use (see app.sites.schemas)
+
     geometry = None if withheld else item.footprint
     bbox = None
     if geometry is not None:

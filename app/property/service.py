@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from shapely.geometry import Point, shape
 from sqlmodel import Session, SQLModel, select
 
 from app.audit import service as audit
@@ -248,6 +247,8 @@ def monuments_outside(*, site: Site, monuments: Sequence[Monument]) -> list[int]
     """The ids of the monuments whose recorded position lies outside the site's boundary."""
     if not site.boundary:
         return []
+    from shapely.geometry import Point, shape  # on first use (see app.sites.schemas)
+
     area = shape(site.boundary)
     return [m.id for m in monuments if not area.covers(Point(m.lon, m.lat))]
 

@@ -5,9 +5,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from geojson_pydantic import MultiPolygon, Polygon
 from pydantic import AfterValidator, Field, PlainSerializer
-from shapely.errors import GEOSException
-from shapely.geometry import shape
-from shapely.validation import explain_validity
 
 from app.core.schemas import (
     CountryCode,
@@ -38,6 +35,12 @@ def _criteria_in_order(criteria: list[str]) -> list[str]:
 def _valid_area(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     # GeoJSON's structure is checked by geojson-pydantic; shapely checks that the rings make
     # an area (closed, not self-intersecting), which the structure alone cannot tell.
+    # Imported when first needed, as the other geometry and packaging libraries are: the
+    # server's resting memory stays low (tests/security/test_decode_memory.py).
+    from shapely.errors import GEOSException
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
     document = geometry.model_dump(exclude_none=True)
     rings = [document["coordinates"]] if document["type"] == "Polygon" else document["coordinates"]
     for ring in (ring for polygon in rings for ring in polygon):
