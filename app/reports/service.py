@@ -470,7 +470,7 @@ def render_report(
     if format == "csv":
         body = formats.to_csv(report)
     elif format == "geojson":
-        body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
+        body = formats.geojson_bytes(formats.to_geojson(report))
     else:
         body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
     stem = f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}"
