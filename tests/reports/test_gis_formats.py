@@ -4,7 +4,6 @@
 import io
 import zipfile
 
-import fiona
 import geojson
 import pyogrio
 from fiona.io import MemoryFile
