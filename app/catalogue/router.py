@@ -11,7 +11,7 @@ from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
-from app.core.schemas import QueryText, UtcMoment
+from app.core.schemas import IsoMoment, QueryText, UtcMoment
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
@@ -41,7 +41,9 @@ def list_monuments(
         Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)."),
     ] = None,
     updated_since: Annotated[
-        UtcMoment | None, Query(description="Only monuments changed at or after this time.")
+        UtcMoment | None,
+        IsoMoment,
+        Query(description="Only monuments changed at or after this time."),
     ] = None,
     damage_level: Annotated[
         DamageLevel | None, Query(description="Only monuments in this current condition.")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 import pycountry
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.core.time import as_utc, today_utc
 
@@ -111,8 +111,30 @@ def distinct_items(items: list[Any]) -> list[Any]:
 PastDate = Annotated[date, AfterValidator(_not_future_day)]
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def _iso_text(pattern: re.Pattern[str], shape: str) -> Any:
+    # Pydantic reads `0` or `1700000000` as a Unix time (1970-01-01…): a query parameter
+    # that is not written as a date is a mistake to report, not a date to guess.
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"must be written as {shape}")
+        return value
+
+    return BeforeValidator(check)
+
+
+# Dates and times in query strings, only in their ISO 8601 forms.
+IsoDay = _iso_text(_ISO_DAY, "a date, YYYY-MM-DD")
+IsoMoment = _iso_text(_ISO_MOMENT, "an ISO 8601 date-time, YYYY-MM-DDTHH:MM:SSZ")
+
 AsOf = Annotated[
     date | None,
+    IsoDay,
     Query(
         description="The date the condition held (YYYY-MM-DD): judged on every record "
         "verified now, by when things were observed. Omitted: today."
@@ -121,12 +143,7 @@ AsOf = Annotated[
 ]
 CompareTo = Annotated[
     date | None,
-    Query(description="An earlier date (on or before `as_of`) to list changes since."),
-    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
-]
-
-CompareTo = Annotated[
-    date | None,
+    IsoDay,
     Query(description="An earlier `as_of` date (YYYY-MM-DD) to list changes since."),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
@@ -152,7 +169,7 @@ def _known_at(text: str | None) -> date | datetime | None:
 
 # The two reading times as plain fields, for inputs other than query parameters (a page's
 # GET form, where empty fields mean "not given").
-AsOfDate = Annotated[date, AfterValidator(_not_future_day)]
+AsOfDate = Annotated[date, IsoDay, AfterValidator(_not_future_day)]
 KnownAtText = Annotated[str, Field(max_length=40), AfterValidator(_known_at)]
 
 KnownAt = Annotated[
