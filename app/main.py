@@ -30,6 +30,7 @@ from app.core.auth import install_key_lookup
 from app.core.body_size import BodySizeLimitMiddleware, BodyTimeoutMiddleware
 from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
+from app.core.cors import CrossOriginMiddleware
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
@@ -129,6 +130,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TusProtocolMiddleware)
     app.add_middleware(ObservedRequests)
     install_request_ids(app)
+    # CORS (app.core.cors): preflights are answered before any other layer sees them.
+    app.add_middleware(
+        CrossOriginMiddleware,
+        allowed_origins=settings.cors_allowed_origins,
+        public_origins=settings.iiif_cors_allowed_origins,
+    )
     # Outermost: every layer inside sees the client that the trusted proxies name.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health_router)
