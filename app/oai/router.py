@@ -1,4 +1,5 @@
-"""HTTP route for /oai: OAI-PMH 2.0 harvesting (public, no key needed or checked).
+"""HTTP route for /oai: OAI-PMH 2.0 harvesting (public: no key needed; a valid key lifts the
+anonymous rate limit, a bad one is ignored).
 
 The one exception to the problem+json rule: OAI-PMH answers its own errors (badVerb,
 badArgument, badResumptionToken, cannotDisseminateFormat, idDoesNotExist, noRecordsMatch,
@@ -10,14 +11,37 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from app.core.auth import limit_anonymous_reader
+from app.core.auth import get_caller, limit_anonymous_reader
 from app.core.config import Settings
-from app.core.dependencies import ReadSessionDep, SettingsDep
+from app.core.dependencies import DatabaseDep, ReadSessionDep, SettingsDep
+from app.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from app.core.http import public_base_url
 from app.oai import schemas, service
 
-# Harvesters are anonymous readers: their requests count against the same limit.
-router = APIRouter(tags=["oai-pmh"], dependencies=[Depends(limit_anonymous_reader)])
+
+def admit_harvester(request: Request, database: DatabaseDep) -> None:
+    """Let a harvester in: with any valid key without limit (a partner harvesting the whole
+    registry makes hundreds of requests), without one (or with a bad one: OAI-PMH is public)
+    within the anonymous limit. Past the limit the answer is `503` with `Retry-After`, which
+    OAI-PMH harvesters wait out and retry (protocol §3.1.2.2), where a `429` stops them."""
+    try:
+        if "authorization" in request.headers:
+            try:
+                get_caller(request, database)
+                return
+            except Unauthorized:
+                pass  # ignored: the harvest goes on as an anonymous one
+        limit_anonymous_reader(request)
+    except TooManyRequests as refused:
+        raise ServiceUnavailable(
+            "This address has made too many anonymous OAI-PMH requests; retry after the "
+            "seconds in Retry-After, or harvest with a partner key (Authorization: Bearer), "
+            "which lifts the limit.",
+            headers=refused.headers,
+        ) from None
+
+
+router = APIRouter(tags=["oai-pmh"], dependencies=[Depends(admit_harvester)])
 
 FORM = "application/x-www-form-urlencoded"
 RESPONSES = {

@@ -376,10 +376,17 @@ def _dublin_core(row: Any, repository: Repository) -> dict[str, list[str]]:
     return {
         "title": [monument.name, *monument.alt_names],
         "type": [monument.type.replace("_", " "), "PhysicalObject"],
-        "coverage": [f"{row.site_name}, {_country(row.site_country)}", point],
-        "date": [monument.period] if monument.period else [],
+        # The period is free text ("1st century AD"): temporal coverage, not a dc:date.
+        "coverage": [f"{row.site_name}, {_country(row.site_country)}", point]
+        + ([monument.period] if monument.period else []),
+        # W3CDTF: the day its current condition was observed, the last event recorded.
+        "date": [condition.observed_on.isoformat()] if condition else [],
         "description": descriptions,
-        "identifier": [f"{repository.base_url}/api/v1/monuments/{monument.id}"],
+        # First the page a person opens, then the same record as JSON for machines.
+        "identifier": [
+            f"{repository.base_url}/ui/monuments/{monument.id}",
+            f"{repository.base_url}/api/v1/monuments/{monument.id}",
+        ],
         "relation": [f"{repository.base_url}/api/v1/sites/{monument.site_id}"],
         "publisher": [repository.name],
     }
