@@ -35,6 +35,7 @@ from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
 from app.core.logs import configure_logging, install_request_ids
+from app.core.openapi import complete_openapi, operation_id
 from app.core.rate_limits import RateLimits
 from app.core.storage import make_storage, prepare_folders
 from app.health.router import router as health_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Heritage damage registry",
         version="0.1.0",
         description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
         responses={
             "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}}},
             503: {
@@ -156,7 +158,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(iiif_router)
     app.include_router(ui_router)
     app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
-    complete_openapi(app)
+    complete_openapi(
+        app, unconditional=frozenset({"/api/v1/audit/verify"}), if_match_required=_needs_if_match
+    )
     return app
 
 
@@ -173,36 +177,10 @@ def _session_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(48)
 
 
-def complete_openapi(app: FastAPI) -> None:
-    """Finish the OpenAPI document: the problem schema under its own media type, and `304`
-    on every GET that answers `If-None-Match`.
-
-    FastAPI files a response `model` under `application/json`; errors are sent as
-    `application/problem+json`, so the schema moves there. Every resource read under
-    /api/v1 and /iiif sends an ETag, so `304` is listed once here rather than on each route.
-    """
-    unconditional = {"/api/v1/audit/verify"}
-    build_openapi = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build_openapi()
-        for path, operations in document["paths"].items():
-            for method, operation in operations.items():
-                for answer in operation["responses"].values():
-                    content = answer.get("content", {})
-                    if PROBLEM_JSON in content and "application/json" in content:
-                        content[PROBLEM_JSON] = content.pop("application/json")
-                conditional = path.startswith(("/api/v1/", "/iiif/")) and path not in unconditional
-                if method == "get" and conditional:
-                    operation["responses"].setdefault(
-                        "304",
-                        {"description": "Not Modified: the ETag in `If-None-Match` is current."},
-                    )
-        return document
-
-    app.openapi = openapi
+def _needs_if_match(path: str, method: str) -> bool:
+    # Every update of a resource needs the ETag it was read with; tus chunks are PATCHes too,
+    # with offsets instead.
+    return method == "patch" and not path.startswith("/api/v1/uploads")
 
 
 @cache
