@@ -6,7 +6,7 @@ badArgument, badResumptionToken, cannotDisseminateFormat, idDoesNotExist, noReco
 noSetHierarchy) as XML with HTTP 200, as the protocol requires of a repository.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
@@ -44,6 +44,38 @@ def admit_harvester(request: Request, database: DatabaseDep) -> None:
 router = APIRouter(tags=["oai-pmh"], dependencies=[Depends(admit_harvester)])
 
 FORM = "application/x-www-form-urlencoded"
+# The protocol's arguments (OAI-PMH 2.0 §3.1.1 and §4), declared for clients and validators:
+# they are read from the query string or the form body by `oai_arguments`, so that a
+# repeated or unknown argument is answered with the protocol's own badArgument error.
+VERBS = [
+    "Identify",
+    "ListMetadataFormats",
+    "ListSets",
+    "ListIdentifiers",
+    "ListRecords",
+    "GetRecord",
+]
+ARGUMENTS: dict[str, dict[str, Any]] = {
+    "verb": {"type": "string", "enum": VERBS},
+    "identifier": {"type": "string", "examples": ["oai:heritage-registry.example:monument/1"]},
+    "metadataPrefix": {"type": "string", "examples": ["oai_dc"]},
+    "from": {"type": "string", "description": "UTC date or date-time (YYYY-MM-DDThh:mm:ssZ)."},
+    "until": {"type": "string", "description": "UTC date or date-time (YYYY-MM-DDThh:mm:ssZ)."},
+    "set": {"type": "string", "examples": ["site-1"]},
+    "resumptionToken": {"type": "string", "description": "From the previous page; exclusive."},
+}
+QUERY = {
+    "parameters": [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in ARGUMENTS.items()
+    ]
+}
+FORM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {FORM: {"schema": {"type": "object", "properties": ARGUMENTS}}},
+    }
+}
 RESPONSES = {
     200: {
         "description": "An OAI-PMH 2.0 response, or an OAI-PMH error (also with status 200).",
@@ -83,7 +115,7 @@ def _answer(
     )
 
 
-@router.get("/oai", response_class=Response, responses=RESPONSES)
+@router.get("/oai", response_class=Response, responses=RESPONSES, openapi_extra=QUERY)
 def harvest(
     request: Request, session: ReadSessionDep, settings: SettingsDep, arguments: Arguments
 ) -> Response:
@@ -92,7 +124,7 @@ def harvest(
     return _answer(request, session, settings, arguments)
 
 
-@router.post("/oai", response_class=Response, responses=RESPONSES)
+@router.post("/oai", response_class=Response, responses=RESPONSES, openapi_extra=FORM_BODY)
 def harvest_with_form(
     request: Request, session: ReadSessionDep, settings: SettingsDep, arguments: Arguments
 ) -> Response:
