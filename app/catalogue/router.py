@@ -18,6 +18,12 @@ from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
+# minlon,minlat,maxlon,maxlat within the globe's ranges (`service.parse_bbox` also checks
+# that minlat ≤ maxlat, which a pattern cannot say).
+_LON = r"-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?)"
+_LAT = r"-?(90(\.0+)?|[0-8]?\d(\.\d+)?)"
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
+
 router = APIRouter(
     prefix="/api/v1/monuments", tags=["monuments"], dependencies=[Depends(get_caller)]
 )
@@ -38,7 +44,11 @@ def list_monuments(
     ] = None,
     bbox: Annotated[
         str | None,
-        Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)."),
+        Query(
+            max_length=200,
+            description="minlon,minlat,maxlon,maxlat (WGS84).",
+            json_schema_extra={"pattern": BBOX_PATTERN},
+        ),
     ] = None,
     updated_since: Annotated[
         UtcMoment | None,

@@ -11,6 +11,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.core.errors import PROBLEM_JSON
+from app.core.schemas import QUERY_TEXT_PATTERN
+
+# The tus protocol version every tus request must name (app.uploads.protocol speaks it).
+TUS_VERSION = "1.0.0"
+# tus headers of extensions this server does not offer (it answers them with a 400 saying so).
+UNSUPPORTED_HEADERS = frozenset({"Upload-Defer-Length"})
 
 BEARER = "bearerAuth"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -166,6 +172,31 @@ def _list_errors(method: str, path: str, operation: dict[str, Any]) -> None:
         )
 
 
+def _declare_inputs(path: str, method: str, operation: dict[str, Any]) -> None:
+    """What the server checks about headers and query text, stated in the document: tus
+    requests need `Tus-Resumable: 1.0.0`, and no text in a query may hold control
+    characters (`QUERY_TEXT_PATTERN`)."""
+    # A header the server reads only to refuse it is no input to offer.
+    operation["parameters"] = [
+        parameter
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] not in UNSUPPORTED_HEADERS
+    ]
+    if not operation["parameters"]:
+        del operation["parameters"]
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        options = schema.get("anyOf", [schema])
+        if parameter["in"] == "header" and parameter["name"] == "Tus-Resumable":
+            parameter["required"] = True
+            parameter["schema"] = {"type": "string", "enum": [TUS_VERSION]}
+        elif parameter["in"] == "query" and path != "/oai":  # OAI-PMH answers bad arguments
+            for option in options:
+                plain = not {"enum", "format", "pattern", "const"} & set(option)
+                if option.get("type") == "string" and plain:
+                    option["pattern"] = QUERY_TEXT_PATTERN
+
+
 def complete_openapi(
     app: FastAPI,
     *,
@@ -201,6 +232,7 @@ def complete_openapi(
                         {"description": "Not Modified: the ETag in `If-None-Match` is current."},
                     )
                 _list_errors(method, path, operation)
+                _declare_inputs(path, method, operation)
                 _add_headers(path, method, operation)
                 if (path, method) in security:
                     operation["security"] = security[(path, method)]

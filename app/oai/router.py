@@ -56,7 +56,8 @@ VERBS = [
     "GetRecord",
 ]
 ARGUMENTS: dict[str, dict[str, Any]] = {
-    "verb": {"type": "string", "enum": VERBS},
+    # Not an enum: an unknown verb is answered by the protocol (badVerb, HTTP 200).
+    "verb": {"type": "string", "description": "One of " + ", ".join(VERBS) + "."},
     "identifier": {"type": "string", "examples": ["oai:heritage-registry.example:monument/1"]},
     "metadataPrefix": {"type": "string", "examples": ["oai_dc"]},
     "from": {"type": "string", "description": "UTC date or date-time (YYYY-MM-DDThh:mm:ssZ)."},
@@ -72,7 +73,7 @@ QUERY = {
 }
 FORM_BODY = {
     "requestBody": {
-        "required": True,
+        "required": False,
         "content": {FORM: {"schema": {"type": "object", "properties": ARGUMENTS}}},
     }
 }

@@ -60,7 +60,12 @@ def _not_future(day: date) -> date:
 Title = Annotated[Citation, Field(description="The source's title.")]
 Url = Annotated[
     str,
-    Field(max_length=2000, examples=["https://whc.unesco.org/en/list/23/"]),
+    Field(
+        max_length=2000,
+        examples=["https://whc.unesco.org/en/list/23/"],
+        # What `_http_url` accepts, for clients and fuzzers (it gives the messages).
+        json_schema_extra={"pattern": r"^\s*https?://[^\s/?#]+[^\s\x00-\x1f\x7f-\x9f]*\s*$"},
+    ),
     AfterValidator(_http_url),
 ]
 LanguageTag = Annotated[
