@@ -134,6 +134,10 @@ def _not_future_day(day: date) -> date:
     return day
 
 
+# `distinct_items` in the JSON Schema.
+UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
+
+
 def distinct_items(items: list[Any]) -> list[Any]:
     """Refuse a list that names the same value twice."""
     if len(set(items)) != len(items):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.core.schemas import (
+    UNIQUE_ITEMS,
     Citation,
     InputModel,
     LongText,
@@ -79,6 +80,7 @@ SourceRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 SourceIds = Annotated[
     list[SourceRef],
     Field(max_length=50, description="Ids of the source records this cites, in order."),
+    UNIQUE_ITEMS,
     AfterValidator(distinct_items),
 ]
 
