@@ -26,7 +26,7 @@ pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = 5
 # Failures left, by check, measured with these settings (both databases); may only fall.
-BUDGET = {"staff": {"ST202": 16, "ST201": 2}, None: {"ST202": 8}}
+BUDGET = {"staff": {"ST202": 16, "ST201": 2}, None: {"ST202": 4}}
 
 
 def run_schemathesis(url: str, key: str | None) -> tuple[dict[str, int], str]:
