@@ -33,11 +33,13 @@ from app.core.auth import install_key_lookup
 from app.core.body_size import BodySizeLimitMiddleware, BodyTimeoutMiddleware
 from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
+from app.core.cors import CrossOriginMiddleware
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.instrumentation import ObservedRequests
 from app.core.linked_data import install_linked_data
 from app.core.logs import configure_logging
+from app.core.openapi import complete_openapi, operation_id
 from app.core.rate_limits import RateLimits
 from app.core.response_cache import HotReads
 from app.core.storage import make_storage, prepare_folders
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             title="Heritage damage registry",
             version="0.1.0",
             description=DESCRIPTION,
+            generate_unique_id_function=operation_id,
             responses={
                 "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}}},
                 503: {
@@ -162,9 +165,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(TusProtocolMiddleware)
     # In front of FastAPI, outermost first: proxy headers (every layer inside sees the client
-    # the trusted proxies name); one observing layer (request id, metrics, access line);
-    # [CORS, when configured, belongs here: then answers from memory carry its headers too]
-    # the hot reads answered from memory; then FastAPI's own stack and routing.
+    # the trusted proxies name); one observing layer (request id, metrics, access line); CORS
+    # (app.core.cors: preflights answered before any other layer sees them); the hot reads
+    # answered from memory; then FastAPI's own stack and routing.
     hot_reads = partial(
         HotReads,
         changes=app.state.database.changes,
@@ -174,7 +177,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.put_in_front(
         lambda inner: ProxyHeadersMiddleware(
-            ObservedRequests(hot_reads(inner)), trusted_hosts=settings.trusted_proxies
+            ObservedRequests(
+                CrossOriginMiddleware(
+                    hot_reads(inner),
+                    allowed_origins=settings.cors_allowed_origins,
+                    public_origins=settings.iiif_cors_allowed_origins,
+                )
+            ),
+            trusted_hosts=settings.trusted_proxies,
         )
     )
     app.include_router(health_router)
@@ -199,7 +209,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(iiif_router)
     app.include_router(ui_router)
     app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
-    complete_openapi(app)
+    complete_openapi(
+        app, unconditional=frozenset({"/api/v1/audit/verify"}), if_match_required=_needs_if_match
+    )
     return app
 
 
@@ -299,36 +311,10 @@ def _session_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(48)
 
 
-def complete_openapi(app: FastAPI) -> None:
-    """Finish the OpenAPI document: the problem schema under its own media type, and `304`
-    on every GET that answers `If-None-Match`.
-
-    FastAPI files a response `model` under `application/json`; errors are sent as
-    `application/problem+json`, so the schema moves there. Every resource read under
-    /api/v1 and /iiif sends an ETag, so `304` is listed once here rather than on each route.
-    """
-    unconditional = {"/api/v1/audit/verify"}
-    build_openapi = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build_openapi()
-        for path, operations in document["paths"].items():
-            for method, operation in operations.items():
-                for answer in operation["responses"].values():
-                    content = answer.get("content", {})
-                    if PROBLEM_JSON in content and "application/json" in content:
-                        content[PROBLEM_JSON] = content.pop("application/json")
-                conditional = path.startswith(("/api/v1/", "/iiif/")) and path not in unconditional
-                if method == "get" and conditional:
-                    operation["responses"].setdefault(
-                        "304",
-                        {"description": "Not Modified: the ETag in `If-None-Match` is current."},
-                    )
-        return document
-
-    app.openapi = openapi
+def _needs_if_match(path: str, method: str) -> bool:
+    # Every update of a resource needs the ETag it was read with; tus chunks are PATCHes too,
+    # with offsets instead.
+    return method == "patch" and not path.startswith("/api/v1/uploads")
 
 
 @cache

@@ -230,7 +230,10 @@ def arrange(method: str, path: str, database, field_author: Caller, storage) -> 
         ),
         "restoration_id": create_restoration(database, monument_id),
         "source_id": create_source(database),
-        "photo_id": create_photo(database, storage, monument_id) if "{photo_id}" in path else None,
+        # A IIIF manifest needs a photo of the monument to exist (at least one canvas).
+        "photo_id": create_photo(database, storage, monument_id)
+        if "{photo_id}" in path or path.startswith("/iiif/")
+        else None,
         "webhook_id": None,
         "evidence_id": None,
         "component_id": create_component(database, monument_id),

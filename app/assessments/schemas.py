@@ -24,6 +24,7 @@ from app.assessments.models import (
     ThreatProbability,
 )
 from app.core.schemas import (
+    UNIQUE_ITEMS,
     Citation,
     InputModel,
     LongText,
@@ -39,6 +40,7 @@ ExtentPercent = Annotated[int, Field(ge=0, le=100, description="Share of the str
 Causes = Annotated[
     list[DamageCause],
     Field(max_length=len(DamageCause), description="Causes, from the controlled list."),
+    UNIQUE_ITEMS,
     AfterValidator(distinct_items),
 ]
 AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]

@@ -2,8 +2,9 @@
 zip, for a field team that will have no network where it works.
 
 The zip holds `monuments.geojson` (RFC 7946, built with geojson-pydantic: one Point per
-monument with what `GET /api/v1/monuments/{id}` shows, current condition included, and the
-paths of its thumbnails), `site.json`, `thumbnails/<monument id>/<photo id>.jpg`,
+monument with what `GET /api/v1/monuments/{id}` shows, current condition included, the same
+condition as flat typed columns a map can be styled on (`damage_level`, `extent_percent`…),
+and the paths of its thumbnails), `site.json`, `thumbnails/<monument id>/<photo id>.jpg`,
 `evidence.json` (every evidence item of every kind, as `GET /api/v1/evidence/{id}` shows it)
 and `manifest.json` (what is inside, with each thumbnail's SHA-256). Positions are what the
 reader may see: exact, or generalised for sensitive monuments.
@@ -14,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from geojson_pydantic import Feature, FeatureCollection, Point
+from geojson_pydantic import Feature, Point
 from sqlmodel import Session, select
 
 from app.catalogue import service as catalogue
@@ -27,6 +28,8 @@ from app.sites.models import Site
 from app.sites.schemas import SiteRead
 
 FORMAT_VERSION = 1
+# `damage_level` of a monument with no verified assessment (as the reports say it).
+UNASSESSED = "unassessed"
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,31 @@ def thumbnail_path(photo: Photo) -> str:
     return f"thumbnails/{photo.monument_id}/{photo.id}.jpg"
 
 
-def _feature(read: Any, monument: Monument, thumbnails: list[str]) -> Feature:
+def condition_columns(condition: dict[str, Any] | None) -> dict[str, Any]:
+    """The current condition as flat, typed properties beside the nested object: GIS styles
+    and filters a layer on columns, and cannot reach into `current_condition`."""
+    window = (condition or {}).get("damage_window") or {}
+    return {
+        "damage_level": condition["damage_level"] if condition else UNASSESSED,
+        "extent_percent": condition["extent_percent"] if condition else None,
+        "observed_on": condition["observed_on"] if condition else None,
+        "assessment_id": condition["assessment_id"] if condition else None,
+        "damage_reached_after": window.get("after"),
+        "damage_reached_by": window.get("by"),
+        "disputed": condition["disputed"] if condition else False,
+    }
+
+
+def _feature(read: Any, monument: Monument, thumbnails: list[str]) -> dict[str, Any]:
     properties = read.model_dump(mode="json", exclude={"lat", "lon"})
     properties |= {"external_id": monument.external_id, "thumbnails": thumbnails}
+    properties |= condition_columns(properties.get("current_condition"))
     return Feature(
         type="Feature",
         id=monument.id,
         geometry=Point(type="Point", coordinates=(read.lon, read.lat)),
         properties=properties,
-    )
+    ).model_dump(mode="json")
 
 
 def write_bundle(
@@ -71,13 +90,13 @@ def write_bundle(
     by_monument: dict[int, list[Photo]] = {}
     for photo in photos:
         by_monument.setdefault(photo.monument_id, []).append(photo)
-    collection = FeatureCollection(
-        type="FeatureCollection",
-        features=[
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
             _feature(read, monument, [thumbnail_path(p) for p in by_monument.get(monument.id, [])])
             for read, monument in zip(reads, rows, strict=True)
         ],
-    )
+    }
     # Every evidence item of every kind, as the reader may see it: a sensitive monument's
     # footprints withheld as its positions are.
     items = evidence.list_items(session=session, monument_ids=[m.id for m in rows])
@@ -109,7 +128,7 @@ def write_bundle(
         bundle.writestr(
             "site.json", SiteRead.model_validate(site, from_attributes=True).model_dump_json()
         )
-        bundle.writestr("monuments.geojson", collection.model_dump_json(exclude_none=True))
+        bundle.writestr("monuments.geojson", json.dumps(collection, ensure_ascii=False))
         bundle.writestr("evidence.json", json.dumps(evidence_reads, indent=2, ensure_ascii=False))
         for photo in photos:
             with storage.open(photo.thumbnail_key) as source:

@@ -12,13 +12,19 @@ from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, Writ
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
-from app.core.schemas import QueryText, UtcMoment
+from app.core.schemas import IsoMoment, QueryText, UtcMoment
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.names import service as names
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
+
+# minlon,minlat,maxlon,maxlat within the globe's ranges (`service.parse_bbox` also checks
+# that minlat ≤ maxlat, which a pattern cannot say).
+_LON = r"-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?)"
+_LAT = r"-?(90(\.0+)?|[0-8]?\d(\.\d+)?)"
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 router = APIRouter(
     prefix="/api/v1/monuments", tags=["monuments"], dependencies=[Depends(get_caller)]
@@ -46,10 +52,16 @@ def list_monuments(
     ] = None,
     bbox: Annotated[
         str | None,
-        Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)."),
+        Query(
+            max_length=200,
+            description="minlon,minlat,maxlon,maxlat (WGS84).",
+            json_schema_extra={"pattern": BBOX_PATTERN},
+        ),
     ] = None,
     updated_since: Annotated[
-        UtcMoment | None, Query(description="Only monuments changed at or after this time.")
+        UtcMoment | None,
+        IsoMoment,
+        Query(description="Only monuments changed at or after this time."),
     ] = None,
     damage_level: Annotated[
         DamageLevel | None, Query(description="Only monuments in this current condition.")

@@ -293,6 +293,20 @@ class Settings(BaseSettings):
         "(others answer 421); comma-separated in the environment",
     )
 
+    # Other sites' browsers (app.core.cors).
+    cors_allowed_origins: HostList = Field(
+        default=[],
+        description="Origins (`https://partner.example`) whose pages may call the API from a "
+        "browser: reads, writes with a key and tus uploads (Uppy), preflights answered; never "
+        "with cookies. Comma-separated in the environment; empty: no other site",
+    )
+    iiif_cors_allowed_origins: HostList = Field(
+        default=["*"],
+        description="Origins whose IIIF viewers (Mirador, the Universal Viewer) may load the "
+        "public manifests and the photo previews and thumbnails they show; `*`: any site. "
+        "Comma-separated in the environment; empty: none",
+    )
+
     # Monitoring.
     metrics_token: SecretStr | None = Field(
         default=None,
@@ -301,7 +315,14 @@ class Settings(BaseSettings):
         "admin keys only",
     )
 
-    @field_validator("trusted_proxies", "webhook_allowed_hosts", "allowed_hosts", mode="before")
+    @field_validator(
+        "trusted_proxies",
+        "webhook_allowed_hosts",
+        "allowed_hosts",
+        "cors_allowed_origins",
+        "iiif_cors_allowed_origins",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import (
     DBAPIError,
@@ -24,6 +25,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import get_route_path
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://heritage-registry.example/problems/"
@@ -259,6 +261,23 @@ def _http_detail(request: Request, exc: StarletteHTTPException) -> str:
     return detail
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at the request's path (RFC 9110 §15.5.6: `Allow`
+    lists them all). The router names only the first route whose path matched, so
+    `PUT /api/v1/monuments` would be told `Allow: GET` though POST works too."""
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    # FastAPI's own walk over included routers (what its OpenAPI document is built from).
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= route.methods
+    return sorted(methods, key=lambda method: (METHOD_ORDER.get(method, 99), method))
+
+
+METHOD_ORDER = {"GET": 0, "HEAD": 1, "POST": 2, "PUT": 3, "PATCH": 4, "DELETE": 5, "OPTIONS": 6}
+
+
 # Renders an error as a web page for requests that want one, or returns None (problem+json).
 ErrorPage = Callable[[Request, int, str], Response | None]
 
@@ -312,12 +331,13 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return respond(
-            request,
-            exc.status_code,
-            _http_detail(request, exc),
-            headers=getattr(exc, "headers", None),
-        )
+        headers = getattr(exc, "headers", None)
+        detail = _http_detail(request, exc)
+        if exc.status_code == 405:
+            allowed = ", ".join(allowed_methods(request))
+            headers = {**(headers or {}), "Allow": allowed}
+            detail = f"{detail} It allows {allowed}."
+        return respond(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:

@@ -87,9 +87,11 @@ def document_response(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    etag: str | None = None,
 ) -> Response:
-    """`resource_response` for a resource already rendered to JSON bytes."""
-    etag = etag_for(body)
+    """`resource_response` for a resource already rendered to JSON bytes; `etag` when the
+    representation's validator is not its bytes (a report stamped with its generation time)."""
+    etag = etag or etag_for(body)
     response_headers = {
         "ETag": etag,
         "Cache-Control": "private, no-cache" if "authorization" in request.headers else "no-cache",
@@ -100,6 +102,11 @@ def document_response(
     if _not_modified(request, etag):
         return Response(status_code=304, headers=response_headers)
     return Response(body, status_code=status_code, media_type=JSON, headers=response_headers)
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether a GET's `If-None-Match` names `etag` (or `*`): answer `304`."""
+    return _not_modified(request, etag)
 
 
 def _not_modified(request: Request, etag: str) -> bool:

@@ -62,8 +62,9 @@ def decode_key_cursor(cursor: str | None, shape: tuple[type, ...]) -> CursorKey 
                     raise ValueError(value)
                 kind.fromisoformat(value)  # ValueError unless it is one
                 continue
-            # bool is an int to Python; a cursor never holds one.
-            if type(value) is not kind or (kind is int and not 0 <= value < 2**63):
+            # bool is an int to Python; a cursor never holds one. Keys are row ids, INTEGER
+            # columns: a larger number would overflow PostgreSQL's comparison (a 500).
+            if type(value) is not kind or (kind is int and not 0 <= value < 2**31):
                 raise ValueError(value)
             # Text keys go back to the database: no NUL (PostgreSQL refuses it), no lone
             # surrogate (not encodable as UTF-8), nothing this service would have issued.

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 import pycountry
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.core.time import as_utc, today_utc
 
@@ -52,25 +52,54 @@ def _country_code(value: str) -> str:
     return code
 
 
+# What the text validators refuse, declared in the OpenAPI document as `pattern` so that
+# clients and fuzzers know (documentation only: the validators above give the messages).
+# Python `re` syntax, as Schemathesis and most validators read it.
+_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
+_NO_CONTROLS = f"^[^{_REFUSED}]*$"
+_NO_CONTROLS_BUT_BREAKS = (
+    "^[^" + _REFUSED.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f") + "]*$"
+)
+# Not only white space, and no control character.
+_NOT_BLANK = f"^\\s*[^\\s{_REFUSED}][^{_REFUSED}]*$"
+
+
+def documented_pattern(pattern: str) -> Any:
+    """A `pattern` in the JSON Schema only (the value is checked by a validator)."""
+    return Field(json_schema_extra={"pattern": pattern})
+
+
 Name = Annotated[
     str,
     Field(min_length=1, max_length=300),
+    documented_pattern(_NOT_BLANK),
     AfterValidator(_not_blank),
     AfterValidator(_no_controls(frozenset())),
 ]
-ShortText = Annotated[str, Field(max_length=500), AfterValidator(_no_controls(frozenset()))]
+ShortText = Annotated[
+    str,
+    Field(max_length=500),
+    documented_pattern(_NO_CONTROLS),
+    AfterValidator(_no_controls(frozenset())),
+]
 LongText = Annotated[
-    str, Field(max_length=20_000), AfterValidator(_no_controls(_TEXT_ALLOWED_CONTROLS))
+    str,
+    Field(max_length=20_000),
+    documented_pattern(_NO_CONTROLS_BUT_BREAKS),
+    AfterValidator(_no_controls(_TEXT_ALLOWED_CONTROLS)),
 ]
 Citation = Annotated[
     str,
     Field(min_length=1, max_length=2000, description="A citation or URL of the evidence."),
+    documented_pattern(_NOT_BLANK),
     AfterValidator(_not_blank),
     AfterValidator(_no_controls(frozenset())),
 ]
 # Free text in a query string (a search, a filter): PostgreSQL refuses NUL in any string and
 # no control character belongs in one, so they are a 422 here rather than a database error.
 QueryText = AfterValidator(_no_controls(frozenset()))
+# The OpenAPI document declares the same for every text query parameter (app.core.openapi).
+QUERY_TEXT_PATTERN = _NO_CONTROLS
 
 
 def _representable_in_utc(moment: datetime) -> datetime:
@@ -84,7 +113,12 @@ def _representable_in_utc(moment: datetime) -> datetime:
 # A moment sent by a client, converted to UTC (naive values are taken to be UTC already).
 UtcMoment = Annotated[datetime, AfterValidator(_representable_in_utc)]
 
-CountryCode = Annotated[str, Field(examples=["SY"]), AfterValidator(_country_code)]
+COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
+CountryCode = Annotated[
+    str,
+    Field(examples=["SY"], json_schema_extra={"enum": COUNTRY_CODES}),
+    AfterValidator(_country_code),
+]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
 
@@ -100,6 +134,10 @@ def _not_future_day(day: date) -> date:
     return day
 
 
+# `distinct_items` in the JSON Schema.
+UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
+
+
 def distinct_items(items: list[Any]) -> list[Any]:
     """Refuse a list that names the same value twice."""
     if len(set(items)) != len(items):
@@ -111,8 +149,30 @@ def distinct_items(items: list[Any]) -> list[Any]:
 PastDate = Annotated[date, AfterValidator(_not_future_day)]
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def _iso_text(pattern: re.Pattern[str], shape: str) -> Any:
+    # Pydantic reads `0` or `1700000000` as a Unix time (1970-01-01…): a query parameter
+    # that is not written as a date is a mistake to report, not a date to guess.
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"must be written as {shape}")
+        return value
+
+    return BeforeValidator(check)
+
+
+# Dates and times in query strings, only in their ISO 8601 forms.
+IsoDay = _iso_text(_ISO_DAY, "a date, YYYY-MM-DD")
+IsoMoment = _iso_text(_ISO_MOMENT, "an ISO 8601 date-time, YYYY-MM-DDTHH:MM:SSZ")
+
 AsOf = Annotated[
     date | None,
+    IsoDay,
     Query(
         description="The date the condition held (YYYY-MM-DD): judged on every record "
         "verified now, by when things were observed. Omitted: today."
@@ -121,12 +181,7 @@ AsOf = Annotated[
 ]
 CompareTo = Annotated[
     date | None,
-    Query(description="An earlier date (on or before `as_of`) to list changes since."),
-    AfterValidator(lambda day: day if day is None else _not_future_day(day)),
-]
-
-CompareTo = Annotated[
-    date | None,
+    IsoDay,
     Query(description="An earlier `as_of` date (YYYY-MM-DD) to list changes since."),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
@@ -152,7 +207,7 @@ def _known_at(text: str | None) -> date | datetime | None:
 
 # The two reading times as plain fields, for inputs other than query parameters (a page's
 # GET form, where empty fields mean "not given").
-AsOfDate = Annotated[date, AfterValidator(_not_future_day)]
+AsOfDate = Annotated[date, IsoDay, AfterValidator(_not_future_day)]
 KnownAtText = Annotated[str, Field(max_length=40), AfterValidator(_known_at)]
 
 KnownAt = Annotated[
@@ -162,6 +217,7 @@ KnownAt = Annotated[
         description="The registry as it knew things then: only records entered and verified "
         "by this date (end of day, UTC) or date-time. Omitted: now.",
         examples=["2016-04-01", "2016-04-01T12:00:00Z"],
+        json_schema_extra={"pattern": f"^{_KNOWN_AT.pattern}$"},
     ),
     AfterValidator(_known_at),
 ]
@@ -189,6 +245,21 @@ class PatchModel(InputModel):
         if cleared:
             raise ValueError(f"{', '.join(cleared)} cannot be null; leave it out to keep it")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """The JSON Schema, with `null` refused for `required_fields` as the validator does."""
+        schema = handler(core_schema)
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for name in cls.required_fields:
+            options = properties.get(name, {}).get("anyOf")
+            if options:
+                kept = [option for option in options if option.get("type") != "null"]
+                rest = {k: v for k, v in properties[name].items() if k != "anyOf"}
+                properties[name] = (
+                    {**kept[0], **rest} if len(kept) == 1 else {"anyOf": kept, **rest}
+                )
+        return schema
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent."""

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 from app.assessments.dependencies import AssessmentDep
 from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, StorageDep
+from app.core.errors import PROBLEM_JSON, Problem
 from app.core.http import content_disposition
 from app.evidence import package, signing
 
@@ -30,7 +31,15 @@ class SigningKeys(BaseModel):
 @router.get(
     "/assessments/{assessment_id}/evidence-package",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}, "description": "A signed zip."}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "A signed zip."},
+        409: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": "The assessment is not verified, or a stored original no longer "
+            "matches its recorded hash.",
+        },
+    },
 )
 def download_evidence_package(
     caller: CallerDep,

@@ -26,12 +26,8 @@ def read_monument_manifest(
     )
     body = manifest.json().encode("utf-8")
     etag = etag_for(body)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": "no-cache",
-        # Viewers on other sites load manifests directly; the content is public.
-        "Access-Control-Allow-Origin": "*",
-    }
+    # Viewers on other sites load manifests directly: CORS is app.core.cors's (public paths).
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=IIIF_PRESENTATION_3, headers=headers)

@@ -4,11 +4,15 @@ Each photo is a Canvas painted with its preview (metadata-free, so public), with
 thumbnail as the canvas thumbnail, its caption as label and its capture time as navDate.
 """
 
+import re
+from typing import Any
+
 from iiif_prezi3 import CanvasRef, Manifest
 from sqlmodel import Session, select
 
 from app.assessments.models import ImagePair
 from app.core.actors import shown_actor
+from app.core.errors import NotFound
 from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos.images import PREVIEW_BOX, THUMBNAIL_BOX, fit_within
@@ -54,10 +58,56 @@ def _see_also(monument: Monument) -> list[dict[str, str]]:
     ]
 
 
+# SPDX identifiers of the Creative Commons licences (`CC-BY-SA-4.0`, `CC0-1.0`) and the URIs
+# IIIF's `rights` takes for them.
+_CC_SPDX = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)", re.IGNORECASE)
+_RIGHTS_URI = re.compile(
+    r"https?://(creativecommons\.org/(licenses|publicdomain)/|rightsstatements\.org/vocab/)\S+"
+)
+
+
+def rights_uri(licence: str | None) -> str | None:
+    """The IIIF `rights` URI of a photo's licence: a Creative Commons or RightsStatements.org
+    URL as given, an SPDX Creative Commons identifier as its URL; None for anything else
+    (the licence is then only in `requiredStatement` and `metadata`)."""
+    if not licence:
+        return None
+    text = licence.strip()
+    if _RIGHTS_URI.fullmatch(text):
+        return text.replace("https://", "http://", 1)
+    if text.upper() == "CC0-1.0":
+        return "http://creativecommons.org/publicdomain/zero/1.0/"
+    spdx = _CC_SPDX.fullmatch(text)
+    if spdx:
+        return f"http://creativecommons.org/licenses/{spdx[1].lower()}/{spdx[2]}/"
+    return None
+
+
+def _licence_statement(licence: str, photographer: str | None) -> dict[str, Any]:
+    said = f"{licence}, {photographer}" if photographer else licence
+    return {"label": {"en": ["Licence"]}, "value": _language_map(said)}
+
+
 def monument_manifest(*, session: Session, monument: Monument, base_url: str) -> Manifest:
-    """The manifest of every photo of the monument, oldest upload first."""
+    """The manifest of every photo of the monument, oldest upload first; `NotFound` when it
+    has none (Presentation 3 requires at least one Canvas)."""
     base_url = base_url.rstrip("/")
     manifest_id = f"{base_url}/iiif/monuments/{monument.id}/manifest"
+    photos = session.exec(
+        select(Photo).where(Photo.monument_id == monument.id).order_by(Photo.id)
+    ).all()
+    if not photos:
+        raise NotFound(
+            f"Monument {monument.id} has no photos yet, and a IIIF manifest needs at least "
+            f"one canvas; GET /api/v1/monuments/{monument.id}/photos lists them once uploaded."
+        )
+    licences = {photo.license for photo in photos}
+    shared = licences.pop() if len(licences) == 1 else None
+    whole: dict[str, Any] = {}
+    if shared:
+        whole["requiredStatement"] = _licence_statement(shared, None)
+        if rights_uri(shared):
+            whole["rights"] = rights_uri(shared)
     manifest = Manifest(
         id=manifest_id,
         label=_names_map(monument),
@@ -70,12 +120,10 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
                 "format": "application/json",
             }
         ],
+        **whole,
     )
     if see_also := _see_also(monument):
         manifest.seeAlso = see_also
-    photos = session.exec(
-        select(Photo).where(Photo.monument_id == monument.id).order_by(Photo.id)
-    ).all()
     items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
     for photo in photos:
         photo_url = f"{base_url}/api/v1/photos/{photo.id}"
@@ -99,7 +147,13 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
         if photo.license:
             metadata.append({"label": {"en": ["Licence"]}, "value": _language_map(photo.license)})
         metadata += _evidence_metadata(items.get(photo.id))
+        rights: dict[str, Any] = {}
+        if photo.license:
+            rights["requiredStatement"] = _licence_statement(photo.license, photo.photographer)
+            if rights_uri(photo.license):
+                rights["rights"] = rights_uri(photo.license)
         canvas = manifest.make_canvas(
+            **rights,
             id=canvas_id,
             label=_language_map(photo.caption or f"Photo {photo.id}"),
             width=width,

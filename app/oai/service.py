@@ -414,12 +414,17 @@ def _dublin_core(
     return {
         "title": [name["value"] for name in _titles(monument)],
         "type": [monument.type.replace("_", " "), "PhysicalObject"],
-        "coverage": [f"{row.site_name}, {_country(row.site_country)}", point],
-        "date": [monument.period] if monument.period else [],
+        # The period is free text ("1st century AD"): temporal coverage, not a dc:date.
+        "coverage": [f"{row.site_name}, {_country(row.site_country)}", point]
+        + ([monument.period] if monument.period else []),
+        # W3CDTF: the day its current condition was observed, the last event recorded.
+        "date": [condition.observed_on.isoformat()] if condition else [],
         "description": descriptions,
+        # First the page a person opens, then the same record as JSON for machines, then
+        # its identifiers in other datasets (as URIs where the scheme has them).
         "identifier": [
+            f"{repository.base_url}/ui/monuments/{monument.id}",
             f"{repository.base_url}/api/v1/monuments/{monument.id}",
-            # Its identifiers in other datasets, as URIs where the scheme has them.
             *(
                 item.get("uri") or f"{item['scheme']}:{item['value']}"
                 for item in monument.identifiers

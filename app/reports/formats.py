@@ -1,18 +1,23 @@
 """Rendering a state-of-conservation report as CSV, GeoJSON, HTML and PDF.
 
-CSV uses the standard library's csv module; GeoJSON is built with geojson-pydantic (RFC 7946
-models); HTML with Jinja2 (autoescaped) and PDF from that same HTML with WeasyPrint, so the
-printed and the on-screen report cannot drift apart.
+CSV uses the standard library's csv module; GeoJSON features are built with geojson-pydantic
+(RFC 7946 models) with JSON-typed properties, not the CSV's text cells; HTML with Jinja2
+(autoescaped) and PDF from that same HTML with WeasyPrint, so the printed and the on-screen
+report cannot drift apart.
 """
 
 import csv
 import io
+import json
 import math
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from geojson_pydantic import Feature, FeatureCollection, Point
+from geojson_pydantic import Feature, Point
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.assessments.models import DamageLevel
@@ -171,23 +176,88 @@ def to_csv(report: StateOfConservationReport) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_geojson(report: StateOfConservationReport) -> FeatureCollection:
-    """An RFC 7946 FeatureCollection: one Point per monument, its row as properties."""
+def _typed(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, object]:
+    """A monument's line with JSON types, for GeoJSON: numbers as numbers, `null` where
+    nothing is known, lists as arrays. GIS drivers (GDAL/OGR, so QGIS, pyogrio, Fiona) type
+    each property once for the whole collection, from the values they see: an empty string
+    among integers turns the column into text, so nothing here is ever `""` for "none"."""
+    cited = {source.id: source for source in report.sources}
+    condition, restoration = entry.condition, entry.restoration
+    cost = restoration.estimated_cost if restoration else None
+    window = condition.damage_window if condition else None
+
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "as_of": report.as_of.isoformat(),
+        "known_at": report.known_at.isoformat() if report.known_at else None,
+        "monument_id": entry.id,
+        "name": entry.name,
+        "alt_names": list(entry.alt_names),
+        "type": entry.type,
+        "period": entry.period,
+        "lat": entry.lat,
+        "lon": entry.lon,
+        "location_generalised": entry.location_generalised,
+        "damage_level": condition.damage_level if condition else UNASSESSED,
+        "extent_percent": condition.extent_percent if condition else None,
+        "observed_on": day(condition.observed_on) if condition else None,
+        "method": condition.method if condition else None,
+        "confidence": condition.confidence if condition else None,
+        "causes": list(condition.causes) if condition else [],
+        "assessment_id": condition.assessment_id if condition else None,
+        "damage_reached_after": day(window.after) if window else None,
+        "damage_reached_by": day(window.by) if window else None,
+        "disputed": condition.disputed if condition else False,
+        "disputed_assessment_ids": list(condition.disputed_assessment_ids) if condition else [],
+        "photos": entry.evidence.photos,
+        "latest_photo_on": day(entry.evidence.latest_photo_on),
+        "restoration_feasibility": restoration.feasibility if restoration else None,
+        "restoration_approach": restoration.approach if restoration else None,
+        "restorable_percent": restoration.restorable_percent if restoration else None,
+        "restoration_priority": restoration.priority if restoration else None,
+        "restoration_prerequisites": list(restoration.prerequisites) if restoration else [],
+        "restoration_status": restoration.status if restoration else None,
+        # A number for GIS; amounts have few enough digits that the shortest float text is
+        # the decimal as recorded (the JSON report keeps the exact decimal string).
+        "estimated_cost_amount": float(Decimal(cost.amount)) if cost else None,
+        "estimated_cost_currency": cost.currency if cost else None,
+        "waiting_on": list(entry.waiting_on),
+        "source_ids": list(entry.source_ids),
+        "sources": [_citation(cited[source_id]) for source_id in entry.source_ids],
+    }
+
+
+def to_geojson(report: StateOfConservationReport) -> dict[str, Any]:
+    """An RFC 7946 FeatureCollection: one Point per monument with typed properties, and the
+    report's `as_of`, `known_at` and `provenance` as foreign members (RFC 7946 §6.1)."""
     features = [
         Feature(
             type="Feature",
             id=entry.id,
             geometry=Point(type="Point", coordinates=(entry.lon, entry.lat)),
-            # The flat row, and the names and identifiers whole (lists a CSV cannot hold).
-            properties=_flat(report, entry)
+            # Typed properties, and the names and identifiers whole.
+            properties=_typed(report, entry)
             | {
                 "names": [name.model_dump() for name in entry.names],
                 "identifiers": [item.model_dump() for item in entry.identifiers],
             },
-        )
+        ).model_dump(mode="json")
         for entry in report.monuments
     ]
-    return FeatureCollection(type="FeatureCollection", features=features)
+    return {
+        "type": "FeatureCollection",
+        "as_of": report.as_of.isoformat(),
+        "known_at": report.known_at.isoformat() if report.known_at else None,
+        "provenance": report.provenance.model_dump(mode="json"),
+        "features": features,
+    }
+
+
+def geojson_bytes(collection: dict[str, Any]) -> bytes:
+    """A GeoJSON document as sent: UTF-8, names in their own script."""
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @lru_cache

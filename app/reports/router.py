@@ -1,16 +1,21 @@
 """HTTP routes for /api/v1/reports: state-of-conservation reports and the registry summary."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, get_caller, limit_anonymous_report
 from app.core.dependencies import ReadSessionDep, StorageDep, TimeAxesDep
 from app.core.errors import NotAcceptable
-from app.core.http import etag_for, resource_response
+from app.core.http import document_response, not_modified, render, resource_response
 from app.core.schemas import CompareTo, QueryText
 from app.reports import formats, service
-from app.reports.schemas import RegistrySummary, ReportFormat, StateOfConservationReport
+from app.reports.schemas import (
+    RegistrySummary,
+    ReportFormat,
+    StateOfConservationReport,
+    SummaryGrouping,
+)
 from app.sites.dependencies import SiteDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(get_caller)])
@@ -21,7 +26,7 @@ MEDIA_TYPES = formats.MEDIA_TYPES
 def _negotiate(requested: ReportFormat | None, accept: str) -> str:
     """`format=` wins; otherwise the first media type in `Accept` that we can produce."""
     if requested is not None:
-        return requested
+        return str(requested)
     for part in accept.split(","):
         media = part.split(";")[0].strip().lower()
         if media in ("", "*/*", "application/*"):
@@ -66,13 +71,18 @@ def read_state_of_conservation(
         compare_to=compare_to,
         exact_locations=caller.sees_exact_locations,
     )
-    if chosen == "json":
-        return resource_response(request, report)
-    rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
+    etag = service.report_etag(report, chosen)
     headers = {
-        "ETag": etag_for(rendered.body),
+        "ETag": etag,
         "Vary": "Authorization, Accept",
-        "Cache-Control": "no-cache",
+        "Cache-Control": "private, no-cache" if "authorization" in request.headers else "no-cache",
+    }
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    if chosen == "json":
+        return document_response(request, render(report), etag=etag, headers=headers)
+    rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
+    headers |= {
         "Content-Disposition": f'inline; filename="{rendered.file_name}"',
         "X-Content-Type-Options": "nosniff",
     }
@@ -86,9 +96,7 @@ def read_registry_summary(
     request: Request,
     session: ReadSessionDep,
     axes: TimeAxesDep,
-    group_by: Annotated[
-        Literal["site", "type", "period", "damage_level"], Query(description="How to group.")
-    ] = "site",
+    group_by: Annotated[SummaryGrouping, Query(description="How to group.")] = SummaryGrouping.site,
     country: Annotated[
         str | None,
         Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2."),

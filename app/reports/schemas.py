@@ -1,6 +1,7 @@
 """The shape of reports: the state-of-conservation report and the registry summary."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -22,7 +23,25 @@ from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState
 from app.sources.models import SourceKind
 
 UNASSESSED = "unassessed"
-ReportFormat = Literal["json", "csv", "geojson", "html", "pdf"]
+
+
+class ReportFormat(StrEnum):
+    """The formats a report is rendered in (`format=`)."""
+
+    json = "json"
+    csv = "csv"
+    geojson = "geojson"
+    html = "html"
+    pdf = "pdf"
+
+
+class SummaryGrouping(StrEnum):
+    """How the registry summary groups monuments (`group_by=`)."""
+
+    site = "site"
+    type = "type"
+    period = "period"
+    damage_level = "damage_level"
 
 
 class PropertyInfo(BaseModel):
@@ -365,7 +384,7 @@ class RegistrySummary(BaseModel):
 
     as_of: date
     known_at: date | datetime | None
-    group_by: Literal["site", "type", "period", "damage_level"]
+    group_by: SummaryGrouping
     country: str | None
     monuments: int
     groups: list[SummaryGroup]

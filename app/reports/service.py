@@ -24,6 +24,7 @@ from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
 from app.core.db import UTCDateTime
 from app.core.errors import Unprocessable
+from app.core.http import etag_for
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
 from app.monuments.models import Monument
@@ -624,6 +625,14 @@ def printable(
     return formats.to_pdf(html) if pdf else html.encode("utf-8")
 
 
+def report_etag(report: StateOfConservationReport, format: str) -> str:
+    """The report's validator in a format: a hash of its data, not of its bytes, which
+    carry the generation time (so an unchanged registry answers `304` to every revalidation,
+    and a PDF is never rendered just to compare it)."""
+    data = report.model_dump_json(exclude={"provenance": {"generated_at"}})
+    return etag_for(f"{format}\n{data}".encode())
+
+
 @dataclass(frozen=True)
 class RenderedReport:
     """A report in one of its file formats, as it is sent."""
@@ -640,7 +649,7 @@ def render_report(
     if format == "csv":
         body = formats.to_csv(report)
     elif format == "geojson":
-        body = formats.to_geojson(report).model_dump_json(exclude_none=True).encode()
+        body = formats.geojson_bytes(formats.to_geojson(report))
     else:
         body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
     stem = f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.core.schemas import (
     Citation,
@@ -100,6 +100,17 @@ Prerequisites = Annotated[
 
 class Claimant(InputModel):
     """Who says so: a person, their role, their organisation; what is not known is left out."""
+
+    # `_someone` in the JSON Schema: a name or an organisation that is not null.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [field], "properties": {field: {"type": "string"}}}
+                for field in ("name", "organisation")
+            ]
+        },
+    )
 
     name: Name | None = None
     role: Name | None = Field(default=None, examples=["Director-General of UNESCO"])

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.core.schemas import (
+    UNIQUE_ITEMS,
     Citation,
     InputModel,
     LongText,
@@ -60,7 +61,12 @@ def _not_future(day: date) -> date:
 Title = Annotated[Citation, Field(description="The source's title.")]
 Url = Annotated[
     str,
-    Field(max_length=2000, examples=["https://whc.unesco.org/en/list/23/"]),
+    Field(
+        max_length=2000,
+        examples=["https://whc.unesco.org/en/list/23/"],
+        # What `_http_url` accepts, for clients and fuzzers (it gives the messages).
+        json_schema_extra={"pattern": r"^\s*https?://[^\s/?#]+[^\s\x00-\x1f\x7f-\x9f]*\s*$"},
+    ),
     AfterValidator(_http_url),
 ]
 LanguageTag = Annotated[
@@ -74,6 +80,7 @@ SourceRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 SourceIds = Annotated[
     list[SourceRef],
     Field(max_length=50, description="Ids of the source records this cites, in order."),
+    UNIQUE_ITEMS,
     AfterValidator(distinct_items),
 ]
 

@@ -40,7 +40,13 @@ def test_an_anonymous_reader_past_the_limit_gets_429_and_when_to_retry(limited, 
 
     assert answers == [200, 200, 200]
     assert_too_many(limited.get(f"/api/v1/sites/{site_id}"))
-    assert_too_many(limited.get("/oai", params={"verb": "Identify"}))  # harvesters count too
+    # Harvesters count too, and are told to come back as OAI-PMH harvesters expect: 503.
+    harvest = limited.get("/oai", params={"verb": "Identify"})
+    assert harvest.status_code == 503, harvest.text
+    assert harvest.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(harvest.headers["retry-after"]) <= 60
+    oai_with_key = limited.get("/oai", params={"verb": "Identify"}, headers=auth("partner"))
+    assert oai_with_key.status_code == 200
     # A key lifts the anonymous limit; probes are never limited.
     assert limited.get(f"/api/v1/sites/{site_id}", headers=auth("partner")).status_code == 200
     assert limited.get("/healthz").status_code == 200

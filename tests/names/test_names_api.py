@@ -8,7 +8,7 @@ import pytest
 from app.core.actors import command_line_actor
 from app.demo import PALMYRA
 from app.imports import records
-from tests.factories import create_site, monument_fields
+from tests.factories import create_photo, create_site, monument_fields
 
 URL = "/api/v1/monuments"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -201,6 +201,7 @@ def test_iiif_labels_are_language_maps_and_identifiers_are_see_also(client, data
             session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
         )
     bel = report.ids["monuments", "temple_of_bel"]
+    create_photo(database, client.app.state.storage, bel)  # a manifest needs a canvas
     document = client.get(f"/iiif/monuments/{bel}/manifest").json()
     Manifest(**document)
     assert document["label"] == {

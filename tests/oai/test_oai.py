@@ -81,10 +81,14 @@ def test_a_full_harvest_across_resumption_tokens_sees_every_record_once(
     metadata = bel.metadata
     assert metadata["title"] == ["Temple of Bel", "معبد بل", "Temple de Bêl"]
     assert metadata["type"] == ["temple", "PhysicalObject"]
-    assert metadata["date"] == ["1st century AD (dedicated 32 AD)"]
+    assert metadata["date"] == ["2015-08-31"]  # W3CDTF: its current condition's observation
     assert metadata["coverage"][0] == "Site of Palmyra, Syrian Arab Republic (SY)"
     assert metadata["coverage"][1] == "name=Temple of Bel; east=38.27393; north=34.54738"
-    assert metadata["identifier"] == [f"{live_url}/api/v1/monuments/{registry['bel']}"]
+    assert metadata["coverage"][2] == "1st century AD (dedicated 32 AD)"
+    assert metadata["identifier"] == [
+        f"{live_url}/ui/monuments/{registry['bel']}",  # the page a person opens
+        f"{live_url}/api/v1/monuments/{registry['bel']}",
+    ]
     assert any(
         "destroyed, 90 % of the structure affected; observed 2015-08-31" in text
         and str(registry["assessment"]) in text

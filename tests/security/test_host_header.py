@@ -7,17 +7,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.factories import create_monument, create_site
+from tests.factories import create_monument, create_photo, create_site
 
 EVIL = {"Host": "evil.example"}
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
 
 @pytest.fixture
-def two_sites(database) -> int:
+def two_sites(app, database) -> int:
     create_site(database)
     create_site(database, name="Ancient City of Bosra")
-    return create_monument(database)
+    monument_id = create_monument(database)
+    create_photo(database, app.state.storage, monument_id)  # a manifest needs a canvas
+    return monument_id
 
 
 def test_without_a_public_url_links_are_relative_and_other_hosts_get_421(
