@@ -313,6 +313,31 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture
+def live_url(app: FastAPI, database: Database) -> Iterator[str]:
+    """The test's own app under uvicorn, in this process, on a free port of 127.0.0.1: for
+    clients that speak real HTTP (Sickle, a generated client) against the test's data."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
 @pytest.fixture(scope="session")
 def worst_images(request: pytest.FixtureRequest, tmp_path_factory) -> dict[str, Path]:
     """The worst small image files (tests/photos/worst_images.py) by name, made once and

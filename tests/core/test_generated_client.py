@@ -4,16 +4,11 @@ the declared `if_match` argument, with no header added by hand."""
 
 import importlib
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.factories import create_monument, create_site
 
@@ -22,24 +17,6 @@ pytestmark = pytest.mark.live_server
 CONFIG = "project_name_override: registry-client\npackage_name_override: registry_client\n"
 # No formatting hooks: the generated code is imported, never read.
 CONFIG += "post_hooks: []\n"
-
-
-@pytest.fixture
-def served(app, database) -> Iterator[str]:
-    """The test app under uvicorn on a free port of 127.0.0.1."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 @pytest.fixture
@@ -65,7 +42,7 @@ def registry_client(app, tmp_path, monkeypatch):
 
 
 def test_a_generated_client_lists_reads_creates_and_updates_a_monument(
-    registry_client, served, database, api_keys
+    registry_client, live_url, database, api_keys
 ):
     from registry_client.api.monuments import (
         create_monument as create,
@@ -79,7 +56,7 @@ def test_a_generated_client_lists_reads_creates_and_updates_a_monument(
 
     site_id = create_site(database)
     create_monument(database, site_id, name="Temple of Bel")
-    client = registry_client.AuthenticatedClient(base_url=served, token=api_keys["staff"])
+    client = registry_client.AuthenticatedClient(base_url=live_url, token=api_keys["staff"])
 
     listed = list_monuments.sync_detailed(client=client)
     assert listed.status_code == 200
