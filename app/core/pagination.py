@@ -4,10 +4,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from app.core.errors import BadRequest
@@ -120,3 +121,44 @@ def page_response(
     next_cursor = next_page_cursor(rows, limit=limit, sort_key=sort_key)
     page = Page[Any](items=list(present(rows[:limit])), next_cursor=next_cursor)
     return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page a list route is asked for (`limit`, `cursor`), and how the page is answered:
+    every paginated route takes it, so each reads the two parameters and answers alike."""
+
+    request: Request
+    limit: int
+    cursor: str | None
+
+    @property
+    def after_id(self) -> int | None:
+        """The id an id-ordered listing resumes after; `BadRequest` for a foreign cursor."""
+        return decode_cursor(self.cursor)
+
+    def after(self, shape: tuple[type, ...]) -> CursorKey | None:
+        """The sort key a listing ordered otherwise resumes after (`decode_key_cursor`)."""
+        return decode_key_cursor(self.cursor, shape)
+
+    def respond(
+        self,
+        rows: Sequence[RowT],
+        *,
+        present: Callable[[Sequence[RowT]], Sequence[BaseModel]],
+        sort_key: Callable[[RowT], CursorKey] = _id_key,
+    ) -> Response:
+        """The page of `rows` (up to `limit + 1` of them) as `page_response` answers it."""
+        return page_response(
+            self.request, rows, limit=self.limit, present=present, sort_key=sort_key
+        )
+
+
+def _paging(request: Request, limit: Limit = 50, cursor: CursorParam = None) -> Paging:
+    return Paging(request=request, limit=limit, cursor=cursor)
+
+
+# OpenAPI lists a route's own query parameters, then its dependencies' in the order they are
+# declared: declare `paging` before any other dependency with query parameters (`axes`), so
+# `limit` and `cursor` stay right after the route's own filters.
+PagingDep = Annotated[Paging, Depends(_paging)]

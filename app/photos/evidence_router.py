@@ -11,7 +11,7 @@ from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.errors import NotFound
 from app.core.http import JsonBody, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.photos import evidence
 from app.photos.dependencies import UploaderDep
@@ -101,22 +101,14 @@ def register_stac_item(
 
 @router.get("/monuments/{monument_id}/evidence", response_model=Page[EvidenceRead])
 def list_evidence(
-    request: Request,
-    caller: CallerDep,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's evidence items of every kind, oldest first, a page at a time."""
     items = evidence.list_items(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request,
-        items,
-        limit=limit,
-        present=lambda page: [_read(session, item, caller, monument) for item in page],
+    return paging.respond(
+        items, present=lambda page: [_read(session, item, caller, monument) for item in page]
     )
 
 

@@ -14,7 +14,7 @@ from app.core.dependencies import (
 )
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.core.storage import Storage, iter_verified
 from app.monuments.dependencies import MonumentDep
 from app.photos import evidence, service
@@ -133,24 +133,17 @@ def answer_upload(
 
 @router.get("/api/v1/monuments/{monument_id}/photos", response_model=Page[PhotoRead])
 def list_photos(
-    request: Request,
-    caller: CallerDep,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's photos, oldest first, a page at a time."""
     photos = service.list_photos(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
     exact, names = caller.sees_exact_locations, caller.sees_names
     cited = service.citations(session=session, photos=photos)
     items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
-    return page_response(
-        request,
+    return paging.respond(
         photos,
-        limit=limit,
         present=lambda page: [
             service.present(
                 photo,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.property import schemas, service
 from app.property.models import MonumentComponent
@@ -112,23 +112,15 @@ def _add_site_routes(kind: str) -> None:
     record_dep = Annotated[Any, _dependency(model, parameter, lock=False)]
     locked_record_dep = Annotated[Any, _dependency(model, parameter, lock=True)]
 
-    def list_site_records(
-        request: Request,
-        site: SiteDep,
-        session: ReadSessionDep,
-        limit: Limit = 50,
-        cursor: CursorParam = None,
-    ) -> Response:
+    def list_site_records(site: SiteDep, session: ReadSessionDep, paging: PagingDep) -> Response:
         records = service.list_records(
             session=session,
             model=model,
             site_id=site.id,
-            after_id=decode_cursor(cursor),
-            limit=limit,
+            after_id=paging.after_id,
+            limit=paging.limit,
         )
-        return page_response(
-            request, records, limit=limit, present=lambda page: [service.present(r) for r in page]
-        )
+        return paging.respond(records, present=lambda page: [service.present(r) for r in page])
 
     def create_site_record(
         request: Request,
@@ -215,20 +207,12 @@ LockedComponentDep = Annotated[
 
 
 @router.get("/monuments/{monument_id}/components", response_model=Page[schemas.ComponentRead])
-def list_components(
-    request: Request,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
-) -> Response:
+def list_components(monument: MonumentDep, session: ReadSessionDep, paging: PagingDep) -> Response:
     """A monument's parts (cella, temenos, gateway…), a page at a time."""
     components = service.list_components(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request, components, limit=limit, present=lambda page: [service.present(c) for c in page]
-    )
+    return paging.respond(components, present=lambda page: [service.present(c) for c in page])
 
 
 @router.post(
