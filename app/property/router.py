@@ -3,13 +3,13 @@ corrective-measures, benchmarks, decisions, missions}, each record at /api/v1/{k
 /api/v1/monuments/{monument_id}/components and /api/v1/components/{component_id};
 /api/v1/standard-factors. Staff write; all roles read."""
 
-import inspect
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlmodel import Session
 
 from app.core.auth import StaffDep, get_caller
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep, path_loaders
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
@@ -75,42 +75,23 @@ def list_standard_factors(request: Request) -> Response:
     return resource_response(request, listing)
 
 
-def _dependency(model: type, parameter: str, *, lock: bool) -> Any:
-    # The path names the id after its kind (`{factor_id}`), as every other route does, so
-    # the loader's signature is built for each kind.
-    if lock:
+def _loaders(model: type, parameter: str) -> tuple[Any, Any]:
+    # The path names the id after its kind (`{factor_id}`), as every other route does.
+    def load(*, session: Session, for_update: bool, **named: int) -> Any:
+        return service.get_record(
+            session=session, model=model, record_id=named[parameter], for_update=for_update
+        )
 
-        def fetch(record_id: int, session: Any) -> Any:
-            return service.get_record(
-                session=session, model=model, record_id=record_id, for_update=True
-            )
-
-        session_type: Any = WriteSessionDep
-    else:
-
-        def fetch(record_id: int, session: Any) -> Any:
-            return service.get_record(session=session, model=model, record_id=record_id)
-
-        session_type = ReadSessionDep
-
-    def dependency(**kwargs: Any) -> Any:
-        return fetch(kwargs[parameter], kwargs["session"])
-
-    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(parameter, inspect.Parameter.KEYWORD_ONLY, annotation=RecordId),
-            inspect.Parameter("session", inspect.Parameter.KEYWORD_ONLY, annotation=session_type),
-        ]
-    )
-    return Depends(dependency)
+    return path_loaders(load, parameter, RecordId)
 
 
 def _add_site_routes(kind: str) -> None:
     parameter, create_body, update_body, read_body = KINDS[kind]
     model = service.SITE_RECORDS[kind]
     name = kind.replace("-", "_")
-    record_dep = Annotated[Any, _dependency(model, parameter, lock=False)]
-    locked_record_dep = Annotated[Any, _dependency(model, parameter, lock=True)]
+    read, locked = _loaders(model, parameter)
+    record_dep = Annotated[Any, read]
+    locked_record_dep = Annotated[Any, locked]
 
     def list_site_records(site: SiteDep, session: ReadSessionDep, paging: PagingDep) -> Response:
         records = service.list_records(
@@ -198,12 +179,9 @@ for _kind in KINDS:
     _add_site_routes(_kind)
 
 
-ComponentDep = Annotated[
-    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=False)
-]
-LockedComponentDep = Annotated[
-    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=True)
-]
+_read_component, _lock_component = _loaders(MonumentComponent, "component_id")
+ComponentDep = Annotated[MonumentComponent, _read_component]
+LockedComponentDep = Annotated[MonumentComponent, _lock_component]
 
 
 @router.get("/monuments/{monument_id}/components", response_model=Page[schemas.ComponentRead])
