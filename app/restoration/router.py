@@ -36,18 +36,14 @@ def _page(
     latest_approved: int | None,
     caller: Caller,
 ) -> Response:
-    cited = service.citations(session=session, restorations=restorations)
     return paging.respond(
         restorations,
-        present=lambda page: [
-            service.present(
-                r,
-                latest_approved=latest_approved,
-                cited=cited.get(r.id, []),
-                names_visible=caller.sees_names,
-            )
-            for r in page
-        ],
+        present=lambda page: service.present_many(
+            session=session,
+            restorations=page,
+            latest_approved=latest_approved,
+            names_visible=caller.sees_names,
+        ),
     )
 
 

@@ -391,6 +391,27 @@ def present(
     return RestorationRead.model_validate(values)
 
 
+def present_many(
+    *,
+    session: Session,
+    restorations: Sequence[Any],
+    latest_approved: int | None,
+    names_visible: bool = False,
+) -> list[RestorationRead]:
+    """Restoration records as the API shows them, each with the sources it cites (one
+    query for all)."""
+    cited = citations(session=session, restorations=restorations)
+    return [
+        present(
+            r,
+            latest_approved=latest_approved,
+            cited=cited.get(r.id, []),
+            names_visible=names_visible,
+        )
+        for r in restorations
+    ]
+
+
 def present_one(
     *, session: Session, restoration: RestorationAssessment, names_visible: bool = False
 ) -> RestorationRead:

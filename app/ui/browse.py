@@ -140,20 +140,16 @@ def read_site(
     statements = restorations.list_for_site(
         session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
     )
-    statement_sources = restorations.citations(session=session, restorations=statements)
     return render(
         request,
         "site.html",
         site=site,
-        statements=[
-            restorations.present(
-                statement,
-                latest_approved=None,
-                cited=statement_sources.get(statement.id, []),
-                names_visible=caller.sees_names,
-            )
-            for statement in statements[:RESTORATION_LIMIT]
-        ],
+        statements=restorations.present_many(
+            session=session,
+            restorations=statements[:RESTORATION_LIMIT],
+            latest_approved=None,
+            names_visible=caller.sees_names,
+        ),
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
@@ -237,9 +233,6 @@ def _monument_page(
         session=session, photo_ids=[photo.id for photo in gallery[:PHOTO_PAGE]]
     )
     shown_evidence = _evidence_shown(session, caller, monument)
-    opinion_sources = restorations.citations(
-        session=session, restorations=opinions[:RESTORATION_LIMIT]
-    )
     return render(
         request,
         "monument.html",
@@ -271,15 +264,12 @@ def _monument_page(
             if next_photos
             else None
         ),
-        restorations=[
-            restorations.present(
-                opinion,
-                latest_approved=latest,
-                cited=opinion_sources.get(opinion.id, []),
-                names_visible=caller.sees_names,
-            )
-            for opinion in opinions[:RESTORATION_LIMIT]
-        ],
+        restorations=restorations.present_many(
+            session=session,
+            restorations=opinions[:RESTORATION_LIMIT],
+            latest_approved=latest,
+            names_visible=caller.sees_names,
+        ),
         axes=axes,
         site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
     )
