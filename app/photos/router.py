@@ -139,22 +139,15 @@ def list_photos(
     photos = service.list_photos(
         session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    exact, names = caller.sees_exact_locations, caller.sees_names
-    cited = service.citations(session=session, photos=photos)
-    items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
     return paging.respond(
         photos,
-        present=lambda page: [
-            service.present(
-                photo,
-                monument,
-                exact_locations=exact,
-                cited=cited.get(photo.id, []),
-                names_visible=names,
-                item=items.get(photo.id),
-            )
-            for photo in page
-        ],
+        present=lambda page: service.present_many(
+            session=session,
+            photos=page,
+            monument=monument,
+            exact_locations=caller.sees_exact_locations,
+            names_visible=caller.sees_names,
+        ),
     )
 
 
@@ -166,20 +159,14 @@ def read_photo(
     CIDOC-CRM visual item with `Accept: application/ld+json`."""
     if wants_linked_data(request):
         return linked_data_response(request, "photo", session=session, photo_id=loaded.photo.id)
-    cited = service.citations(session=session, photos=[loaded.photo])
-    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
-    return resource_response(
-        request,
-        service.present(
-            loaded.photo,
-            loaded.monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(loaded.photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(loaded.photo.id),
-        ),
-        headers=VARY_ACCEPT,
+    (shown,) = service.present_many(
+        session=session,
+        photos=[loaded.photo],
+        monument=loaded.monument,
+        exact_locations=caller.sees_exact_locations,
+        names_visible=caller.sees_names,
     )
+    return resource_response(request, shown, headers=VARY_ACCEPT)
 
 
 @router.delete("/api/v1/photos/{photo_id}", status_code=204)

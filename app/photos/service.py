@@ -332,6 +332,31 @@ def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[So
     return sources.cited_by(session=session, owner=CITING, owner_ids=[p.id for p in photos])
 
 
+def present_many(
+    *,
+    session: Session,
+    photos: Sequence[Photo],
+    monument: Monument,
+    exact_locations: bool,
+    names_visible: bool = False,
+) -> list[PhotoRead]:
+    """Photos of one monument as `present` shows them, each with the sources it cites and
+    its evidence item (one query for each, whatever the number of photos)."""
+    cited = citations(session=session, photos=photos)
+    items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo in photos])
+    return [
+        present(
+            photo,
+            monument,
+            exact_locations=exact_locations,
+            cited=cited.get(photo.id, []),
+            names_visible=names_visible,
+            item=items.get(photo.id),
+        )
+        for photo in photos
+    ]
+
+
 def present(
     photo: Photo,
     monument: Monument,

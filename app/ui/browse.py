@@ -228,10 +228,6 @@ def _monument_page(
     latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
     next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
     assessment_sources = assessments.citations(session=session, assessments=history)
-    photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
-    photo_items = evidence.items_of_photos(
-        session=session, photo_ids=[photo.id for photo in gallery[:PHOTO_PAGE]]
-    )
     shown_evidence = _evidence_shown(session, caller, monument)
     return render(
         request,
@@ -242,17 +238,13 @@ def _monument_page(
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
         assessment_sources=assessment_sources,
-        photos=[
-            photos.present(
-                photo,
-                monument,
-                exact_locations=exact,
-                cited=photo_sources.get(photo.id, []),
-                names_visible=caller.sees_names,
-                item=photo_items.get(photo.id),
-            )
-            for photo in gallery[:PHOTO_PAGE]
-        ],
+        photos=photos.present_many(
+            session=session,
+            photos=gallery[:PHOTO_PAGE],
+            monument=monument,
+            exact_locations=exact,
+            names_visible=caller.sees_names,
+        ),
         evidence_items=shown_evidence,
         evidence_by_id={item.id: item for item in shown_evidence},
         image_pairs=[
@@ -319,18 +311,11 @@ def read_photo(
     request: Request, caller: UiCallerDep, loaded: PhotoDep, session: ReadSessionDep
 ) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
-    cited = photos.citations(session=session, photos=[loaded.photo])
-    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
-    return render(
-        request,
-        "photo.html",
-        photo=photos.present(
-            loaded.photo,
-            loaded.monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(loaded.photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(loaded.photo.id),
-        ),
+    (shown,) = photos.present_many(
+        session=session,
+        photos=[loaded.photo],
         monument=loaded.monument,
+        exact_locations=caller.sees_exact_locations,
+        names_visible=caller.sees_names,
     )
+    return render(request, "photo.html", photo=shown, monument=loaded.monument)
