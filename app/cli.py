@@ -337,7 +337,7 @@ def import_photos(
     from app.imports import service as imports
     from app.monuments import service as monuments
     from app.photos.schemas import PhotoFields
-    from app.uploads.completion import image_rules
+    from app.photos.service import ImageRules
 
     if (monument is None) == (site is None):
         console.print("[red]Give either --monument ID or --site ID (to map by file name).[/red]")
@@ -378,7 +378,7 @@ def import_photos(
                             storage=storage,
                             file=file,
                             fields=fields,
-                            rules=image_rules(settings),
+                            rules=ImageRules.from_settings(settings),
                             actor=command_line_actor(),
                         )
                 except RegistryError as error:

@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.core import instrumentation
 from app.core import storage as files
 from app.core.actors import Caller, shown_actor
+from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.multipart import ReceivedFile
 from app.core.storage import Storage
@@ -48,6 +49,16 @@ class ImageRules:
     mismatch_metres: float
     # None: the process-wide decode budget (app.photos.images.configure_pillow).
     max_decode_bytes: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ImageRules":
+        """The limits every upload is checked against (multipart, tus, `import photos`)."""
+        return cls(
+            max_pixels=settings.max_image_pixels,
+            min_side=settings.min_image_side,
+            mismatch_metres=settings.photo_mismatch_metres,
+            max_decode_bytes=settings.max_decode_bytes,
+        )
 
 
 @dataclass(frozen=True)

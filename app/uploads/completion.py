@@ -18,16 +18,6 @@ from app.uploads import service
 from app.uploads.models import Upload, UploadState
 
 
-def image_rules(settings: Settings) -> photos.ImageRules:
-    """The limits a photo is checked against, as for a multipart upload."""
-    return photos.ImageRules(
-        max_pixels=settings.max_image_pixels,
-        min_side=settings.min_image_side,
-        mismatch_metres=settings.photo_mismatch_metres,
-        max_decode_bytes=settings.max_decode_bytes,
-    )
-
-
 def finish(
     *,
     transactions: ReceiveThenWrite,
@@ -52,7 +42,7 @@ def finish(
                 upload=upload,
                 received=received,
                 owner=owner,
-                rules=image_rules(settings),
+                rules=photos.ImageRules.from_settings(settings),
                 root=root,
                 expiry=expiry,
             )
