@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 from app.core.actors import Caller, Role
 from app.core.auth import get_caller, require_roles
@@ -19,6 +17,7 @@ from app.core.dependencies import (
     SettingsDep,
     WriteSessionDep,
 )
+from app.core.errors import validate_request_part
 from app.core.multipart import ReceivedFile, receive_form
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
@@ -110,12 +109,7 @@ async def received_upload(
     try:
         # Empty form fields mean "not given", as browsers send every field of a form.
         values = {name: value for name, value in form.fields.items() if value.strip()}
-        try:
-            fields = PhotoFields.model_validate(values)
-        except ValidationError as error:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
-            ) from None
+        fields = validate_request_part(PhotoFields, values, part="body")
         yield PhotoUpload(monument_id=monument_id, file=form.file, fields=fields)
     finally:
         form.discard()
