@@ -3,11 +3,13 @@ corrective-measures, benchmarks, decisions, missions}, each record at /api/v1/{k
 /api/v1/monuments/{monument_id}/components and /api/v1/components/{component_id};
 /api/v1/standard-factors. Staff write; all roles read."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlmodel import Session
 
+from app.core.actors import Caller
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep, path_loaders
 from app.core.http import JsonBody, require_if_match, resource_response
@@ -85,6 +87,22 @@ def _loaders(model: type, parameter: str) -> tuple[Any, Any]:
     return path_loaders(load, parameter, RecordId)
 
 
+# Each kind's four routes, named `{verb}_{kind}` (`list_factors`, `update_factors`…).
+_METHODS = {"list": "GET", "create": "POST", "read": "GET", "update": "PATCH"}
+
+
+def _updated(
+    request: Request, caller: Caller, record: Any, changes: Any, session: Session
+) -> Response:
+    # A site's record and a monument's component change alike: only the version `If-Match`
+    # names, and the answer is the record as changed.
+    require_if_match(request, service.present(record))
+    record = service.update_record(
+        session=session, record=record, changes=changes.changes(), actor=caller
+    )
+    return resource_response(request, service.present(record))
+
+
 def _add_site_routes(kind: str) -> None:
     parameter, create_body, update_body, read_body = KINDS[kind]
     model = service.SITE_RECORDS[kind]
@@ -132,45 +150,37 @@ def _add_site_routes(kind: str) -> None:
         changes: update_body,  # type: ignore[valid-type]
         session: WriteSessionDep,
     ) -> Response:
-        require_if_match(request, service.present(record))
-        record = service.update_record(
-            session=session, record=record, changes=changes.changes(), actor=caller
-        )
-        return resource_response(request, service.present(record))
+        return _updated(request, caller, record, changes, session)
 
     label = service._NAMES[model]
-    router.add_api_route(
-        f"/sites/{{site_id}}/{kind}",
+    collection, item = f"/sites/{{site_id}}/{kind}", f"/{kind}/{{{parameter}}}"
+
+    def route(path: str, endpoint: Callable[..., Response], verb: str, **options: Any) -> None:
+        options.setdefault("response_model", read_body)
+        router.add_api_route(
+            path, endpoint, methods=[_METHODS[verb]], name=f"{verb}_{name}", **options
+        )
+
+    route(
+        collection,
         list_site_records,
-        methods=["GET"],
+        "list",
         response_model=Page[read_body],
-        name=f"list_{name}",
         summary=f"The property's {label}s",
         description=f"The {label}s of the property, a page at a time.",
     )
-    router.add_api_route(
-        f"/sites/{{site_id}}/{kind}",
+    route(
+        collection,
         create_site_record,
-        methods=["POST"],
+        "create",
         status_code=201,
-        response_model=read_body,
-        name=f"create_{name}",
         summary=f"Record a {label} (staff, admin)",
     )
-    router.add_api_route(
-        f"/{kind}/{{{parameter}}}",
-        read_record,
-        methods=["GET"],
-        response_model=read_body,
-        name=f"read_{name}",
-        summary=f"One {label}",
-    )
-    router.add_api_route(
-        f"/{kind}/{{{parameter}}}",
+    route(item, read_record, "read", summary=f"One {label}")
+    route(
+        item,
         update_record,
-        methods=["PATCH"],
-        response_model=read_body,
-        name=f"update_{name}",
+        "update",
         summary=f"Change a {label} (staff, admin); needs `If-Match` with its ETag",
     )
 
@@ -232,8 +242,4 @@ def update_component(
     session: WriteSessionDep,
 ) -> Response:
     """Change a component (staff, admin); needs `If-Match` with its ETag."""
-    require_if_match(request, service.present(component))
-    component = service.update_record(
-        session=session, record=component, changes=changes.changes(), actor=caller
-    )
-    return resource_response(request, service.present(component))
+    return _updated(request, caller, component, changes, session)
