@@ -336,8 +336,8 @@ def import_photos(
     from app.core.storage import make_storage
     from app.imports import service as imports
     from app.monuments import service as monuments
+    from app.photos.dependencies import get_image_rules
     from app.photos.schemas import PhotoFields
-    from app.photos.service import ImageRules
 
     if (monument is None) == (site is None):
         console.print("[red]Give either --monument ID or --site ID (to map by file name).[/red]")
@@ -378,7 +378,7 @@ def import_photos(
                             storage=storage,
                             file=file,
                             fields=fields,
-                            rules=ImageRules.from_settings(settings),
+                            rules=get_image_rules(settings),
                             actor=command_line_actor(),
                         )
                 except RegistryError as error:

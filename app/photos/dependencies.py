@@ -135,8 +135,14 @@ PhotoUploadDep = Annotated[PhotoUpload, Depends(upload_receiver(upload_monument_
 
 
 def get_image_rules(settings: SettingsDep) -> service.ImageRules:
-    """The limits every upload is checked against, from the settings."""
-    return service.ImageRules.from_settings(settings)
+    """The limits every upload is checked against, from the settings (the multipart and tus
+    uploads and `import photos` alike)."""
+    return service.ImageRules(
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        mismatch_metres=settings.photo_mismatch_metres,
+        max_decode_bytes=settings.max_decode_bytes,
+    )
 
 
 ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]
