@@ -123,19 +123,10 @@ def current_etags(
             .join(Monument, Monument.id == Photo.monument_id)
             .where(Photo.id.in_(photo_ids), Monument.deleted_at.is_(None))
         )
-        rows = session.exec(query).all()
-        cited = photos.citations(session=session, photos=[photo for photo, _ in rows])
-        items = evidence.items_of_photos(session=session, photo_ids=[p.id for p, _ in rows])
-        for photo, monument in rows:
-            shown = photos.present(
-                photo,
-                monument,
-                exact_locations=caller.sees_exact_locations,
-                cited=cited.get(photo.id, []),
-                names_visible=caller.sees_names,
-                item=items.get(photo.id),
-            )
-            etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
+        rows = [(photo, monument) for photo, monument in session.exec(query)]
+        shown = photos.present_many(session=session, photos=rows, caller=caller)
+        for (photo, _), photo_shown in zip(rows, shown, strict=True):
+            etags[FeedEntity.photo, photo.id] = etag_for(render(photo_shown))
     evidence_ids = _ids(events, FeedEntity.evidence_item)
     if evidence_ids:
         query = (

@@ -142,11 +142,7 @@ def list_photos(
     return paging.respond(
         photos,
         present=lambda page: service.present_many(
-            session=session,
-            photos=page,
-            monument=monument,
-            exact_locations=caller.sees_exact_locations,
-            names_visible=caller.sees_names,
+            session=session, photos=[(photo, monument) for photo in page], caller=caller
         ),
     )
 
@@ -160,11 +156,7 @@ def read_photo(
     if wants_linked_data(request):
         return linked_data_response(request, "photo", session=session, photo_id=loaded.photo.id)
     (shown,) = service.present_many(
-        session=session,
-        photos=[loaded.photo],
-        monument=loaded.monument,
-        exact_locations=caller.sees_exact_locations,
-        names_visible=caller.sees_names,
+        session=session, photos=[(loaded.photo, loaded.monument)], caller=caller
     )
     return resource_response(request, shown, headers=VARY_ACCEPT)
 

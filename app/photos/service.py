@@ -16,7 +16,6 @@ from app.audit import service as audit
 from app.core import instrumentation
 from app.core import storage as files
 from app.core.actors import Caller, shown_actor
-from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.multipart import ReceivedFile
 from app.core.storage import Storage
@@ -49,16 +48,6 @@ class ImageRules:
     mismatch_metres: float
     # None: the process-wide decode budget (app.photos.images.configure_pillow).
     max_decode_bytes: int | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ImageRules":
-        """The limits every upload is checked against (multipart, tus, `import photos`)."""
-        return cls(
-            max_pixels=settings.max_image_pixels,
-            min_side=settings.min_image_side,
-            mismatch_metres=settings.photo_mismatch_metres,
-            max_decode_bytes=settings.max_decode_bytes,
-        )
 
 
 @dataclass(frozen=True)
@@ -344,27 +333,22 @@ def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[So
 
 
 def present_many(
-    *,
-    session: Session,
-    photos: Sequence[Photo],
-    monument: Monument,
-    exact_locations: bool,
-    names_visible: bool = False,
+    *, session: Session, photos: Sequence[tuple[Photo, Monument]], caller: Caller
 ) -> list[PhotoRead]:
-    """Photos of one monument as `present` shows them, each with the sources it cites and
-    its evidence item (one query for each, whatever the number of photos)."""
-    cited = citations(session=session, photos=photos)
-    items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo in photos])
+    """Photos, each with its monument, as `present` shows them to `caller`, each with the
+    sources it cites and its evidence item (one query for each, whatever the number)."""
+    cited = citations(session=session, photos=[photo for photo, _ in photos])
+    items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo, _ in photos])
     return [
         present(
             photo,
             monument,
-            exact_locations=exact_locations,
+            exact_locations=caller.sees_exact_locations,
             cited=cited.get(photo.id, []),
-            names_visible=names_visible,
+            names_visible=caller.sees_names,
             item=items.get(photo.id),
         )
-        for photo in photos
+        for photo, monument in photos
     ]
 
 

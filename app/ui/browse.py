@@ -240,10 +240,8 @@ def _monument_page(
         assessment_sources=assessment_sources,
         photos=photos.present_many(
             session=session,
-            photos=gallery[:PHOTO_PAGE],
-            monument=monument,
-            exact_locations=exact,
-            names_visible=caller.sees_names,
+            photos=[(photo, monument) for photo in gallery[:PHOTO_PAGE]],
+            caller=caller,
         ),
         evidence_items=shown_evidence,
         evidence_by_id={item.id: item for item in shown_evidence},
@@ -312,10 +310,6 @@ def read_photo(
 ) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
     (shown,) = photos.present_many(
-        session=session,
-        photos=[loaded.photo],
-        monument=loaded.monument,
-        exact_locations=caller.sees_exact_locations,
-        names_visible=caller.sees_names,
+        session=session, photos=[(loaded.photo, loaded.monument)], caller=caller
     )
     return render(request, "photo.html", photo=shown, monument=loaded.monument)
