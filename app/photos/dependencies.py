@@ -13,12 +13,15 @@ from app.core.auth import get_caller, require_roles
 from app.core.config import Settings
 from app.core.dependencies import (
     ReadSessionDep,
+    ReceiveThenWrite,
     ReceiveThenWriteDep,
     SettingsDep,
+    StorageDep,
     WriteSessionDep,
 )
 from app.core.errors import validate_request_part
 from app.core.multipart import ReceivedFile, receive_form
+from app.core.storage import Storage
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
 from app.photos import service
@@ -146,3 +149,27 @@ def get_image_rules(settings: SettingsDep) -> service.ImageRules:
 
 
 ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]
+
+
+@dataclass(frozen=True)
+class PhotoWriting:
+    """What turning a received upload into a photo needs, whichever route received it (the
+    API's or the upload page's): its short write, the file store, the limits, the retry key."""
+
+    transactions: ReceiveThenWrite
+    storage: Storage
+    rules: service.ImageRules
+    idempotency_key: str | None
+
+
+def get_photo_writing(
+    transactions: ReceiveThenWriteDep,
+    storage: StorageDep,
+    rules: ImageRulesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PhotoWriting:
+    """What the request's upload is written with."""
+    return PhotoWriting(transactions, storage, rules, idempotency_key)
+
+
+PhotoWritingDep = Annotated[PhotoWriting, Depends(get_photo_writing)]

@@ -7,24 +7,22 @@ from app.core.actors import Caller
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import (
     ReadSessionDep,
-    ReceiveThenWrite,
-    ReceiveThenWriteDep,
     StorageDep,
     WriteSessionDep,
 )
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
-from app.core.storage import Storage, iter_verified
+from app.core.storage import iter_verified
 from app.monuments.dependencies import MonumentDep
 from app.photos import evidence, service
 from app.photos.dependencies import (
-    IdempotencyKey,
-    ImageRulesDep,
     PhotoDep,
     PhotoToChangeDep,
     PhotoUpload,
     PhotoUploadDep,
+    PhotoWriting,
+    PhotoWritingDep,
     UploaderDep,
 )
 from app.photos.images import ACCEPTED
@@ -68,24 +66,11 @@ CACHE_SECONDS = 86_400
     responses={200: {"model": PhotoUploaded, "description": "Already a photo of this monument."}},
 )
 def upload_photo(
-    request: Request,
-    caller: UploaderDep,
-    upload: PhotoUploadDep,
-    transactions: ReceiveThenWriteDep,
-    storage: StorageDep,
-    rules: ImageRulesDep,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, caller: UploaderDep, upload: PhotoUploadDep, writing: PhotoWritingDep
 ) -> Response:
     """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
     return answer_upload(
-        request,
-        caller=caller,
-        upload=upload,
-        transactions=transactions,
-        storage=storage,
-        rules=rules,
-        idempotency_key=idempotency_key,
-        location_prefix=service.PHOTOS_URL,
+        request, caller=caller, upload=upload, writing=writing, location_prefix=service.PHOTOS_URL
     )
 
 
@@ -94,24 +79,21 @@ def answer_upload(
     *,
     caller: Caller,
     upload: PhotoUpload,
-    transactions: ReceiveThenWrite,
-    storage: Storage,
-    rules: service.ImageRules,
-    idempotency_key: str | None,
+    writing: PhotoWriting,
     location_prefix: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A received upload made a photo in one short transaction, and the answer to it; the
     API's route and the upload page's (app/ui) both answer this way."""
-    with transactions.write() as session:
+    with writing.transactions.write() as session:
         outcome = service.add_photo(
             session=session,
-            storage=storage,
+            storage=writing.storage,
             monument_id=upload.monument_id,
             upload=upload.file,
             fields=upload.fields.model_dump(exclude_none=True),
-            idempotency_key=idempotency_key,
-            rules=rules,
+            idempotency_key=writing.idempotency_key,
+            rules=writing.rules,
             actor=caller,
         )
         cited = service.citations(session=session, photos=[outcome.photo])
