@@ -3,6 +3,7 @@ record and edit each attribute, factor, corrective measure, benchmark, decision,
 monument component. Each form is checked by the API's schema and stored by its service."""
 
 import re
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -313,43 +314,21 @@ def create_property_record(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's record of the property."""
-    values, page = _values(kind, form, editing=False)
-    action = f"/ui/sites/{site.id}/property/{kind}"
-    fields, errors = forms.validate(CREATE[kind], values)
-    errors = page["errors"] | errors
-    if fields is None or errors:
-        return _page(
-            request,
-            session,
-            kind,
-            site_id=site.id,
-            action=action,
-            values=page["shown"],
-            errors=errors,
-            status_code=422,
-        )
-    try:
-        record = property_records.create_record(
+    record = _create(
+        request,
+        form,
+        session,
+        kind,
+        site_id=site.id,
+        action=f"/ui/sites/{site.id}/property/{kind}",
+        make=lambda fields: property_records.create_record(
             session=session,
             site=site,
             model=property_records.SITE_RECORDS[kind],
-            fields=fields.model_dump(),
+            fields=fields,
             actor=caller,
-        )
-    except Unprocessable as refusal:
-        raise PageInstead(
-            _page(
-                request,
-                session,
-                kind,
-                site_id=site.id,
-                action=action,
-                values=page["shown"],
-                errors=forms.service_errors(refusal),
-                problem=refusal.detail,
-                status_code=refusal.status,
-            )
-        ) from refusal
+        ),
+    )
     return redirect(f"/ui/sites/{site.id}/property#{kind}-{record.id}")
 
 
@@ -386,6 +365,47 @@ def update_property_record(
     """Change a record of the property, unless someone changed it since the form was opened."""
     record = _record(session, kind, record_id, lock=True)
     return _update(request, form, caller, session, kind, record, f"/ui/property/{kind}/{record_id}")
+
+
+def _create(
+    request: Request,
+    form: FormData,
+    session: Session,
+    kind: str,
+    *,
+    site_id: int,
+    action: str,
+    make: Callable[[dict[str, Any]], Any],
+    monument: Monument | None = None,
+) -> Any:
+    """The record `make` stores from the form's fields; a form the schema or the service
+    refuses is shown again with its errors (raised as `PageInstead`: nothing is kept)."""
+    values, page = _values(kind, form, editing=False)
+
+    def again(errors: dict, problem: str | None, status_code: int) -> PageInstead:
+        return PageInstead(
+            _page(
+                request,
+                session,
+                kind,
+                site_id=site_id,
+                action=action,
+                monument=monument,
+                values=page["shown"],
+                errors=errors,
+                problem=problem,
+                status_code=status_code,
+            )
+        )
+
+    fields, errors = forms.validate(CREATE[kind], values)
+    errors = page["errors"] | errors
+    if fields is None or errors:
+        raise again(errors, None, 422)
+    try:
+        return make(fields.model_dump())
+    except Unprocessable as refusal:
+        raise again(forms.service_errors(refusal), refusal.detail, refusal.status) from refusal
 
 
 def _update(
@@ -467,41 +487,18 @@ def create_component(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's component of the monument."""
-    values, page = _values("components", form, editing=False)
-    fields, errors = forms.validate(CREATE["components"], values)
-    errors = page["errors"] | errors
-    action = f"/ui/monuments/{monument.id}/components"
-    if fields is None or errors:
-        return _page(
-            request,
-            session,
-            "components",
-            site_id=monument.site_id,
-            monument=monument,
-            action=action,
-            values=page["shown"],
-            errors=errors,
-            status_code=422,
-        )
-    try:
-        component = property_records.create_component(
-            session=session, monument=monument, fields=fields.model_dump(), actor=caller
-        )
-    except Unprocessable as refusal:
-        raise PageInstead(
-            _page(
-                request,
-                session,
-                "components",
-                site_id=monument.site_id,
-                monument=monument,
-                action=action,
-                values=page["shown"],
-                errors=forms.service_errors(refusal),
-                problem=refusal.detail,
-                status_code=refusal.status,
-            )
-        ) from refusal
+    component = _create(
+        request,
+        form,
+        session,
+        "components",
+        site_id=monument.site_id,
+        monument=monument,
+        action=f"/ui/monuments/{monument.id}/components",
+        make=lambda fields: property_records.create_component(
+            session=session, monument=monument, fields=fields, actor=caller
+        ),
+    )
     return redirect(f"/ui/monuments/{monument.id}#component-{component.id}")
 
 
