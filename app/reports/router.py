@@ -82,12 +82,7 @@ def read_state_of_conservation(
     if chosen == "json":
         return document_response(request, render(report), etag=etag, headers=headers)
     rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
-    headers |= {
-        "Content-Disposition": f'inline; filename="{rendered.file_name}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    if chosen == "html":
-        headers["Content-Security-Policy"] = formats.REPORT_CSP
+    headers |= formats.file_headers(rendered.file_name, chosen)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 

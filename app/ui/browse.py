@@ -20,7 +20,7 @@ from app.photos import evidence
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
-from app.reports.formats import REPORT_CSP
+from app.reports.formats import file_headers
 from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
 from app.sites import service as sites
@@ -186,12 +186,7 @@ def read_site_report(
     return Response(
         rendered.body,
         media_type=rendered.media_type,
-        headers={
-            "Content-Disposition": f'inline; filename="{rendered.file_name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        }
-        | ({"Content-Security-Policy": REPORT_CSP} if format == "html" else {}),
+        headers={"Cache-Control": "no-store"} | file_headers(rendered.file_name, format),
     )
 
 
