@@ -131,22 +131,38 @@ def record_form(
 
 
 @contextmanager
-def shown_again_if_refused(
-    request: Request, session: Session, monument: Monument, template: str, *, values: dict
-) -> Iterator[None]:
-    """Around the service calls of a posted form: a refusal (422) shows the form again with
-    the service's errors, and, raised as `PageInstead`, rolls the request back."""
-    try:
-        yield
-    except Unprocessable as refusal:
+def record_posted(
+    request: Request,
+    session: Session,
+    monument: Monument,
+    template: str,
+    form: FormData,
+    model: type[ModelT],
+    *,
+    lists: Iterable[str] = (),
+) -> Iterator[ModelT]:
+    """The posted form of a record about the monument as the API's `model`, around the
+    service calls that store it. A form the model refuses (422) or the service refuses is
+    shown again with its errors, raised as `PageInstead`, so the request rolls back."""
+    shown = shown_values(form, lists=lists)
+
+    def again(errors: FieldErrors, problem: str | None, status_code: int) -> PageInstead:
         page = record_form(
             request,
             session,
             monument,
             template,
-            values=values,
-            errors=service_errors(refusal),
-            problem=refusal.detail,
-            status_code=refusal.status,
+            values=shown,
+            errors=errors,
+            problem=problem,
+            status_code=status_code,
         )
-        raise PageInstead(page) from refusal
+        return PageInstead(page)
+
+    fields, errors = validate(model, form_values(form, lists=lists))
+    if fields is None:
+        raise again(errors, None, 422)
+    try:
+        yield fields
+    except Unprocessable as refusal:
+        raise again(service_errors(refusal), refusal.detail, refusal.status) from refusal
