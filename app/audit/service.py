@@ -14,7 +14,7 @@ its deliveries there, so they commit or roll back with the change.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -132,8 +132,10 @@ def record_write(
     action: str,
     entity: SQLModel,
     before: dict[str, Any] | None = None,
+    state: Callable[[Any], dict[str, Any] | None] = snapshot,
 ) -> AuditEvent:
-    """Append the event for a write to a stored row, with the row's new state."""
+    """Append the event for a write to a stored row, with the row's new state as `state`
+    gives it: the whole snapshot, unless the trail must keep less."""
     return record(
         session=session,
         actor=actor,
@@ -141,7 +143,7 @@ def record_write(
         entity_type=entity.__tablename__,
         entity_id=entity.id,
         before=before,
-        after=snapshot(entity),
+        after=state(entity),
     )
 
 
@@ -152,15 +154,14 @@ def record_deletion(
     before = snapshot(entity)
     session.delete(entity)
     session.flush()
-    return record(
-        session=session,
-        actor=actor,
-        action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
-        before=before,
-        after=None,
+    return record_write(
+        session=session, actor=actor, action=action, entity=entity, before=before, state=_gone
     )
+
+
+def _gone(entity: SQLModel) -> None:
+    """A deleted row's new state: none."""
+    return None
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def message_id(delivery_id: int) -> str:
 # --- subscriptions -------------------------------------------------------------------------
 
 
-def _audit_state(subscription: WebhookSubscription) -> dict[str, Any]:
+def _audited(subscription: WebhookSubscription) -> dict[str, Any]:
     # The audit trail is readable by staff; the signing secret must not end up in it.
     state = audit.snapshot(subscription)
     state.pop("secret")
@@ -76,14 +76,8 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        entity_type=subscription.__tablename__,
-        entity_id=subscription.id,
-        before=None,
-        after=_audit_state(subscription),
+    audit.record_write(
+        session=session, actor=actor, action="create", entity=subscription, state=_audited
     )
     return subscription, secret
 
@@ -123,7 +117,7 @@ def delete_subscription(
 ) -> None:
     """Stop a subscription: nothing more is queued for it and its pending deliveries are
     cancelled; its delivery log is kept."""
-    before = _audit_state(subscription)
+    prior = _audited(subscription)
     subscription.deleted_at = utc_now()
     session.add(subscription)
     session.execute(
@@ -135,14 +129,13 @@ def delete_subscription(
         .values(status=DeliveryStatus.cancelled)
     )
     session.flush()
-    audit.record(
+    audit.record_write(
         session=session,
         actor=actor,
         action="delete",
-        entity_type=subscription.__tablename__,
-        entity_id=subscription.id,
-        before=before,
-        after=_audit_state(subscription),
+        entity=subscription,
+        before=prior,
+        state=_audited,
     )
 
 
