@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, select
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
 from app.core.changes import CHANNEL as CHANGES_CHANNEL
+from app.core.pagination import id_page_query
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
@@ -212,11 +213,7 @@ def list_events(
     limit: int,
 ) -> Sequence[AuditEvent]:
     """Events oldest first, optionally for one entity; one more than `limit`."""
-    query = select(AuditEvent).order_by(AuditEvent.id).limit(limit + 1)
-    if entity_type is not None:
-        query = query.where(AuditEvent.entity_type == entity_type)
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if after_id is not None:
-        query = query.where(AuditEvent.id > after_id)
+    query = id_page_query(
+        AuditEvent, after_id=after_id, limit=limit, entity_type=entity_type, entity_id=entity_id
+    )
     return session.exec(query).all()

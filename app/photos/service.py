@@ -18,6 +18,7 @@ from app.core import storage as files
 from app.core.actors import Caller, shown_actor
 from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from app.core.multipart import ReceivedFile
+from app.core.pagination import id_page_query
 from app.core.storage import Storage
 from app.core.time import utc_now
 from app.monuments import service as monuments
@@ -292,10 +293,8 @@ def list_photos(
     *, session: Session, monument_id: int, after_id: int | None, limit: int
 ) -> Sequence[Photo]:
     """A monument's photos in id order after a cursor; one more than `limit`."""
-    query = select(Photo).where(Photo.monument_id == monument_id)
-    if after_id is not None:
-        query = query.where(Photo.id > after_id)
-    return session.exec(query.order_by(Photo.id).limit(limit + 1)).all()
+    query = id_page_query(Photo, after_id=after_id, limit=limit, monument_id=monument_id)
+    return session.exec(query).all()
 
 
 def list_for_assessments(

@@ -17,6 +17,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
 from app.core.errors import NotFound, Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
 from app.sources.schemas import SourceSummary
@@ -41,13 +42,7 @@ def list_sources(
     limit: int,
 ) -> Sequence[Source]:
     """Sources in id order, after a cursor; one more than `limit` to tell if a page follows."""
-    query = select(Source).order_by(Source.id).limit(limit + 1)
-    if kind is not None:
-        query = query.where(Source.kind == kind)
-    if url is not None:
-        query = query.where(Source.url == url)
-    if after_id is not None:
-        query = query.where(Source.id > after_id)
+    query = id_page_query(Source, after_id=after_id, limit=limit, kind=kind, url=url)
     return session.scalars(query).all()
 
 
@@ -182,12 +177,11 @@ def record_write(
 ) -> AuditEvent:
     """`audit.record_write` for a record that cites sources: the state names them too, so
     a change of citations alone is a change in the trail (and in the changes feed)."""
-    return audit.record(
+    return audit.record_write(
         session=session,
         actor=actor,
         action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
+        entity=entity,
         before=before,
-        after=state(session=session, entity=entity, owner=owner),
+        state=lambda row: state(session=session, entity=row, owner=owner),
     )

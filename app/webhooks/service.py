@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.errors import Gone, NotFound, Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.webhooks import receivers
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -86,15 +87,8 @@ def list_subscriptions(
     *, session: Session, after_id: int | None, limit: int
 ) -> Sequence[WebhookSubscription]:
     """Active subscriptions in id order after a cursor; one more than `limit`."""
-    query = (
-        select(WebhookSubscription)
-        .where(WebhookSubscription.deleted_at.is_(None))
-        .order_by(WebhookSubscription.id)
-        .limit(limit + 1)
-    )
-    if after_id is not None:
-        query = query.where(WebhookSubscription.id > after_id)
-    return session.exec(query).all()
+    query = id_page_query(WebhookSubscription, after_id=after_id, limit=limit)
+    return session.exec(query.where(WebhookSubscription.deleted_at.is_(None))).all()
 
 
 def get_subscription(
