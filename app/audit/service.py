@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import text
@@ -26,6 +26,8 @@ from app.audit.models import AuditEvent
 from app.core.actors import Caller
 from app.core.changes import CHANNEL as CHANGES_CHANNEL
 from app.core.pagination import id_page_query
+
+RowT = TypeVar("RowT", bound=SQLModel)
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
@@ -146,6 +148,14 @@ def record_write(
         before=before,
         after=state(entity),
     )
+
+
+def record_creation(*, session: Session, actor: Caller, entity: RowT) -> RowT:
+    """Add a new row (flushed, so it has its id) and append the event for it."""
+    session.add(entity)
+    session.flush()
+    record_write(session=session, actor=actor, action="create", entity=entity)
+    return entity
 
 
 def record_deletion(

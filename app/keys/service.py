@@ -25,9 +25,7 @@ def create_key(*, session: Session, name: str, role: Role, actor: Caller) -> tup
     """A new key; the secret is returned once and never stored."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(name=name, role=role, prefix=secret[:10], key_hash=hash_key(secret))
-    session.add(api_key)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=api_key)
+    audit.record_creation(session=session, actor=actor, entity=api_key)
     return api_key, secret
 
 

@@ -221,10 +221,7 @@ def add_for_photo(
     """The evidence item of a newly uploaded photo (its kind checked before the upload)."""
     kind = check_facts(facts, has_file=True)
     item = new_item(monument=monument, facts=facts, kind=kind, actor=actor, photo=photo)
-    session.add(item)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=item)
-    return item
+    return audit.record_creation(session=session, actor=actor, entity=item)
 
 
 def create_item(
@@ -548,9 +545,7 @@ def create_pair(
         created_by=actor.label,
         created_by_key_id=actor.key_id,
     )
-    session.add(pair)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=pair)
+    audit.record_creation(session=session, actor=actor, entity=pair)
     if supported is not None:
         assessments.bound_event_window(
             session=session,

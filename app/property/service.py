@@ -183,10 +183,7 @@ def create_record(
     """A new record of the property layer of `site`, from validated fields."""
     record = model(site_id=site.id, **fields)
     _check_links(session, site.id, record)
-    session.add(record)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=record)
-    return record
+    return audit.record_creation(session=session, actor=actor, entity=record)
 
 
 def update_record(
@@ -194,8 +191,7 @@ def update_record(
 ) -> Record:
     """Apply validated changes to a record of the property layer."""
     before = audit.snapshot(record)
-    for field, value in changes.items():
-        setattr(record, field, value)
+    record.sqlmodel_update(changes)
     site_id = record.site_id if hasattr(record, "site_id") else _site_of_component(session, record)
     _check_links(session, site_id, record)
     record.updated_at = utc_now()  # type: ignore[attr-defined]
@@ -216,10 +212,7 @@ def create_component(
     """A new component of a monument."""
     component = MonumentComponent(monument_id=monument.id, **fields)
     sources.require_sources(session=session, source_ids=component.source_ids)
-    session.add(component)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=component)
-    return component
+    return audit.record_creation(session=session, actor=actor, entity=component)
 
 
 def columns(row: SQLModel) -> dict[str, Any]:

@@ -49,10 +49,7 @@ def list_sources(
 def create_source(*, session: Session, fields: dict[str, Any], actor: Caller) -> Source:
     """A new source from validated fields."""
     source = Source(**fields)
-    session.add(source)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=source)
-    return source
+    return audit.record_creation(session=session, actor=actor, entity=source)
 
 
 def update_source(
@@ -60,8 +57,7 @@ def update_source(
 ) -> Source:
     """Apply validated changes to a source."""
     before = audit.snapshot(source)
-    for field, value in changes.items():
-        setattr(source, field, value)
+    source.sqlmodel_update(changes)
     source.updated_at = utc_now()
     session.flush()
     audit.record_write(session=session, actor=actor, action="update", entity=source, before=before)
