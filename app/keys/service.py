@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.audit.read_cache import cached
 from app.core.actors import Caller
-from app.core.errors import Conflict, NotFound
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict
 from app.core.time import utc_now
 from app.keys.models import ApiKey, Role
 
@@ -65,9 +66,7 @@ def list_keys(*, session: Session) -> Sequence[ApiKey]:
 
 def revoke_key(*, session: Session, key_id: int, actor: Caller) -> ApiKey:
     """Revoke a key for good; its secret stops working at once."""
-    api_key = session.get(ApiKey, key_id)
-    if api_key is None:
-        raise NotFound(f"There is no API key with id {key_id}.")
+    api_key = get_or_not_found(session, ApiKey, key_id, "API key")
     if api_key.revoked_at is not None:
         raise Conflict(f"API key {key_id} was already revoked at {api_key.revoked_at}.")
     before = audit.snapshot(api_key)

@@ -16,7 +16,8 @@ from app.audit import service as audit
 from app.core import instrumentation
 from app.core import storage as files
 from app.core.actors import Caller, shown_actor
-from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict, Forbidden, Gone, Unprocessable
 from app.core.multipart import ReceivedFile
 from app.core.pagination import id_page_query
 from app.core.storage import Storage
@@ -273,9 +274,7 @@ def add_photo(
 
 def get_photo(*, session: Session, photo_id: int) -> LoadedPhoto:
     """The photo with this id and its monument; `NotFound`, or `Gone` with the monument."""
-    photo = session.get(Photo, photo_id)
-    if photo is None:
-        raise NotFound(f"There is no photo with id {photo_id}.")
+    photo = get_or_not_found(session, Photo, photo_id, "photo")
     monument = session.get(Monument, photo.monument_id)
     if monument.deleted_at is not None:
         raise Gone(f"Photo {photo_id} belongs to monument {monument.id}, which was deleted.")

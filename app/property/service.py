@@ -13,7 +13,8 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument
 from app.property import schemas
@@ -57,10 +58,7 @@ def get_record(
     *, session: Session, model: type[Record], record_id: int, for_update: bool = False
 ) -> Record:
     """The record with this id, or `NotFound`; `for_update` locks it until commit."""
-    record = session.get(model, record_id, with_for_update=for_update)
-    if record is None:
-        raise NotFound(f"There is no {_NAMES[model]} with id {record_id}.")
-    return record
+    return get_or_not_found(session, model, record_id, _NAMES[model], for_update=for_update)
 
 
 def list_records(

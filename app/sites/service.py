@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict, Unprocessable
 from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.names import service as names
@@ -19,10 +20,7 @@ from app.sites.models import Site
 
 def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Site:
     """The site with this id, or `NotFound`; `for_update` locks it until commit."""
-    site = session.get(Site, site_id, with_for_update=for_update)
-    if site is None:
-        raise NotFound(f"There is no site with id {site_id}.")
-    return site
+    return get_or_not_found(session, Site, site_id, "site", for_update=for_update)
 
 
 def _has_identifier(session: Session, scheme: str, value: str) -> Any:

@@ -16,7 +16,8 @@ from sqlmodel import Session, SQLModel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
-from app.core.errors import NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Unprocessable
 from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
@@ -27,10 +28,7 @@ from app.sources.schemas import SourceSummary
 
 def get_source(*, session: Session, source_id: int, for_update: bool = False) -> Source:
     """The source with this id, or `NotFound`; `for_update` locks it until commit."""
-    source = session.get(Source, source_id, with_for_update=for_update)
-    if source is None:
-        raise NotFound(f"There is no source with id {source_id}.")
-    return source
+    return get_or_not_found(session, Source, source_id, "source", for_update=for_update)
 
 
 def list_sources(

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Gone, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Gone, Unprocessable
 from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.webhooks import receivers
@@ -95,9 +96,9 @@ def get_subscription(
     *, session: Session, webhook_id: int, for_update: bool = False
 ) -> WebhookSubscription:
     """The subscription with this id; `NotFound`, or `Gone` once it was deleted."""
-    subscription = session.get(WebhookSubscription, webhook_id, with_for_update=for_update)
-    if subscription is None:
-        raise NotFound(f"There is no webhook subscription with id {webhook_id}.")
+    subscription = get_or_not_found(
+        session, WebhookSubscription, webhook_id, "webhook subscription", for_update=for_update
+    )
     if subscription.deleted_at is not None:
         raise Gone(
             f"Webhook subscription {webhook_id} was deleted at "
