@@ -236,11 +236,9 @@ def create_item(
         )
     cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
     item = new_item(monument=monument, facts=fields, kind=kind, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.cite(session=session, owner=CITING, owner_id=item.id, source_ids=[s.id for s in cited])
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(
+        session=session, actor=actor, entity=item, owner=CITING, cited=cited
+    )
 
 
 # --- STAC ---------------------------------------------------------------------------------
@@ -317,10 +315,7 @@ def register_stac(
     facts = facts_from_stac(document)
     monument = monuments.get_monument(session=session, monument_id=monument_id)
     item = new_item(monument=monument, facts=facts, kind=EvidenceKind.satellite_image, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(session=session, actor=actor, entity=item, owner=CITING)
 
 
 def to_stac(item: EvidenceItem, *, withheld: bool) -> dict[str, Any]:

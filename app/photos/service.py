@@ -251,10 +251,7 @@ def add_photo(
         files.put_bytes_in_transaction(
             session, storage, key, derivative.data, content_type=images.DERIVATIVE_TYPE
         )
-    session.add(photo)
-    session.flush()
-    sources.cite(session=session, owner=CITING, owner_id=photo.id, source_ids=[s.id for s in cited])
-    sources.record_write(session=session, actor=actor, action="create", entity=photo, owner=CITING)
+    sources.record_creation(session=session, actor=actor, entity=photo, owner=CITING, cited=cited)
     evidence.add_for_photo(
         session=session, photo=photo, monument=monument, facts=facts, actor=actor
     )

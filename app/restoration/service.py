@@ -654,18 +654,9 @@ def create_restoration(
     if restoration.source is None and cited:
         restoration.source = sources.citation_text(cited)
     _check(session, restoration)
-    session.add(restoration)
-    session.flush()
-    sources.cite(
-        session=session,
-        owner=CITING,
-        owner_id=restoration.id,
-        source_ids=[source.id for source in cited],
+    return sources.record_creation(
+        session=session, actor=actor, entity=restoration, owner=CITING, cited=cited
     )
-    sources.record_write(
-        session=session, actor=actor, action="create", entity=restoration, owner=CITING
-    )
-    return restoration
 
 
 def update_restoration(
@@ -696,13 +687,7 @@ def update_restoration(
     _check(session, restoration)
     restoration.updated_at = utc_now()
     session.flush()
-    if "source_ids" in changes:
-        sources.cite(
-            session=session,
-            owner=CITING,
-            owner_id=restoration.id,
-            source_ids=changes["source_ids"],
-        )
+    sources.cite_changed(session=session, owner=CITING, owner_id=restoration.id, changes=changes)
     sources.record_write(
         session=session,
         actor=actor,

@@ -7,7 +7,7 @@ so this package knows no evidence package and each of them owns its link table.
 """
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -22,6 +22,8 @@ from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
 from app.sources.schemas import SourceSummary
+
+CitingT = TypeVar("CitingT", bound=SQLModel)
 
 # --- sources -------------------------------------------------------------------------------
 
@@ -127,6 +129,14 @@ def cite(
     session.flush()
 
 
+def cite_changed(
+    *, session: Session, owner: InstrumentedAttribute, owner_id: int, changes: dict[str, Any]
+) -> None:
+    """After an edit: make the record cite the sources `changes` names, when it names them."""
+    if "source_ids" in changes:
+        cite(session=session, owner=owner, owner_id=owner_id, source_ids=changes["source_ids"])
+
+
 def cited_by(
     *, session: Session, owner: InstrumentedAttribute, owner_ids: Collection[int]
 ) -> dict[int, list[Source]]:
@@ -179,3 +189,21 @@ def record_write(
         before=before,
         state=lambda row: state(session=session, entity=row, owner=owner),
     )
+
+
+def record_creation(
+    *,
+    session: Session,
+    actor: Caller,
+    entity: CitingT,
+    owner: InstrumentedAttribute,
+    cited: Sequence[Source] = (),
+) -> CitingT:
+    """Add a new citing record (flushed, so it has its id), make it cite `cited` in this
+    order, and append the event for it, its citations included."""
+    session.add(entity)
+    session.flush()
+    if cited:
+        cite(session=session, owner=owner, owner_id=entity.id, source_ids=[s.id for s in cited])
+    record_write(session=session, actor=actor, action="create", entity=entity, owner=owner)
+    return entity
