@@ -473,6 +473,36 @@ def present(
 # --- before/after pairs -------------------------------------------------------------------
 
 
+def present_many(
+    *,
+    session: Session,
+    found: Sequence[tuple[EvidenceItem, Monument]],
+    exact_locations: bool,
+    names_visible: bool,
+) -> list[EvidenceRead]:
+    """Items, each with its monument, as a caller sees them, with the sources each cites and
+    the photo each holds (a query for each)."""
+    items = [item for item, _ in found]
+    cited = citations(session=session, items=items)
+    photo_ids = [item.photo_id for item in items if item.photo_id]
+    held = (
+        {p.id: p for p in session.exec(select(Photo).where(Photo.id.in_(photo_ids)))}
+        if photo_ids
+        else {}
+    )
+    return [
+        present(
+            item,
+            monument,
+            exact_locations=exact_locations,
+            cited=cited.get(item.id, []),
+            photo=held.get(item.photo_id),
+            names_visible=names_visible,
+        )
+        for item, monument in found
+    ]
+
+
 def create_pair(
     *,
     session: Session,
