@@ -7,6 +7,7 @@ from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, U
 from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps, UTCDateTime
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
 class DamageLevel(StrEnum):
@@ -176,15 +177,9 @@ class DamageAssessmentSource(SQLModel, table=True):
 
     __tablename__ = "damage_assessment_source"
 
-    damage_assessment_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("damage_assessment.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    damage_assessment_id: int = citing_id("damage_assessment")
+    source_id: int = cited_source_id()
+    position: int = citation_position()
 
 
 class ImagePair(Timestamps, table=True):

@@ -10,11 +10,14 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
+from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.errors import BadRequest
 from app.core.http import link_to, resource_response
 
 ItemT = TypeVar("ItemT")
+ModelT = TypeVar("ModelT")
 RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 200
@@ -83,6 +86,21 @@ def decode_cursor(cursor: str | None) -> int | None:
     """The id a cursor of an id-ordered listing resumes after."""
     key = decode_key_cursor(cursor, (int,))
     return None if key is None else int(key[0])
+
+
+def id_page_query(
+    model: type[ModelT], *, after_id: int | None, limit: int, **equal_to: object
+) -> SelectOfScalar[ModelT]:
+    """Rows of `model` in id order after a cursor, one more than `limit` to tell if a page
+    follows; each `column=value` given narrows them, unless the value is None."""
+    table: Any = model
+    query = select(model).order_by(table.id).limit(limit + 1)
+    for column, value in equal_to.items():
+        if value is not None:
+            query = query.where(getattr(table, column) == value)
+    if after_id is not None:
+        query = query.where(table.id > after_id)
+    return query
 
 
 def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:

@@ -221,10 +221,7 @@ def add_for_photo(
     """The evidence item of a newly uploaded photo (its kind checked before the upload)."""
     kind = check_facts(facts, has_file=True)
     item = new_item(monument=monument, facts=facts, kind=kind, actor=actor, photo=photo)
-    session.add(item)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=item)
-    return item
+    return audit.record_creation(session=session, actor=actor, entity=item)
 
 
 def create_item(
@@ -239,11 +236,9 @@ def create_item(
         )
     cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
     item = new_item(monument=monument, facts=fields, kind=kind, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.cite(session=session, owner=CITING, owner_id=item.id, source_ids=[s.id for s in cited])
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(
+        session=session, actor=actor, entity=item, owner=CITING, cited=cited
+    )
 
 
 # --- STAC ---------------------------------------------------------------------------------
@@ -320,10 +315,7 @@ def register_stac(
     facts = facts_from_stac(document)
     monument = monuments.get_monument(session=session, monument_id=monument_id)
     item = new_item(monument=monument, facts=facts, kind=EvidenceKind.satellite_image, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(session=session, actor=actor, entity=item, owner=CITING)
 
 
 def to_stac(item: EvidenceItem, *, withheld: bool) -> dict[str, Any]:
@@ -481,6 +473,36 @@ def present(
 # --- before/after pairs -------------------------------------------------------------------
 
 
+def present_many(
+    *,
+    session: Session,
+    found: Sequence[tuple[EvidenceItem, Monument]],
+    exact_locations: bool,
+    names_visible: bool,
+) -> list[EvidenceRead]:
+    """Items, each with its monument, as a caller sees them, with the sources each cites and
+    the photo each holds (a query for each)."""
+    items = [item for item, _ in found]
+    cited = citations(session=session, items=items)
+    photo_ids = [item.photo_id for item in items if item.photo_id]
+    held = (
+        {p.id: p for p in session.exec(select(Photo).where(Photo.id.in_(photo_ids)))}
+        if photo_ids
+        else {}
+    )
+    return [
+        present(
+            item,
+            monument,
+            exact_locations=exact_locations,
+            cited=cited.get(item.id, []),
+            photo=held.get(item.photo_id),
+            names_visible=names_visible,
+        )
+        for item, monument in found
+    ]
+
+
 def create_pair(
     *,
     session: Session,
@@ -548,9 +570,7 @@ def create_pair(
         created_by=actor.label,
         created_by_key_id=actor.key_id,
     )
-    session.add(pair)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=pair)
+    audit.record_creation(session=session, actor=actor, entity=pair)
     if supported is not None:
         assessments.bound_event_window(
             session=session,

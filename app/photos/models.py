@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from app.core.db import CreatedAt, JSONDocument, Timestamps, UTCDateTime
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
 class Photo(Timestamps, table=True):
@@ -184,12 +185,6 @@ class EvidenceItemSource(SQLModel, table=True):
 
     __tablename__ = "evidence_item_source"
 
-    evidence_item_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("evidence_item.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    evidence_item_id: int = citing_id("evidence_item")
+    source_id: int = cited_source_id()
+    position: int = citation_position()

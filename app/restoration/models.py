@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONDocument, Timestamps
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
 class RestorationKind(StrEnum):
@@ -165,12 +166,6 @@ class RestorationAssessmentSource(SQLModel, table=True):
 
     __tablename__ = "restoration_assessment_source"
 
-    restoration_assessment_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("restoration_assessment.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    restoration_assessment_id: int = citing_id("restoration_assessment")
+    source_id: int = cited_source_id()
+    position: int = citation_position()

@@ -7,7 +7,7 @@ so this package knows no evidence package and each of them owns its link table.
 """
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -16,20 +16,21 @@ from sqlmodel import Session, SQLModel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
-from app.core.errors import NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
 from app.sources.schemas import SourceSummary
+
+CitingT = TypeVar("CitingT", bound=SQLModel)
 
 # --- sources -------------------------------------------------------------------------------
 
 
 def get_source(*, session: Session, source_id: int, for_update: bool = False) -> Source:
     """The source with this id, or `NotFound`; `for_update` locks it until commit."""
-    source = session.get(Source, source_id, with_for_update=for_update)
-    if source is None:
-        raise NotFound(f"There is no source with id {source_id}.")
-    return source
+    return get_or_not_found(session, Source, source_id, "source", for_update=for_update)
 
 
 def list_sources(
@@ -41,23 +42,14 @@ def list_sources(
     limit: int,
 ) -> Sequence[Source]:
     """Sources in id order, after a cursor; one more than `limit` to tell if a page follows."""
-    query = select(Source).order_by(Source.id).limit(limit + 1)
-    if kind is not None:
-        query = query.where(Source.kind == kind)
-    if url is not None:
-        query = query.where(Source.url == url)
-    if after_id is not None:
-        query = query.where(Source.id > after_id)
+    query = id_page_query(Source, after_id=after_id, limit=limit, kind=kind, url=url)
     return session.scalars(query).all()
 
 
 def create_source(*, session: Session, fields: dict[str, Any], actor: Caller) -> Source:
     """A new source from validated fields."""
     source = Source(**fields)
-    session.add(source)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=source)
-    return source
+    return audit.record_creation(session=session, actor=actor, entity=source)
 
 
 def update_source(
@@ -65,8 +57,7 @@ def update_source(
 ) -> Source:
     """Apply validated changes to a source."""
     before = audit.snapshot(source)
-    for field, value in changes.items():
-        setattr(source, field, value)
+    source.sqlmodel_update(changes)
     source.updated_at = utc_now()
     session.flush()
     audit.record_write(session=session, actor=actor, action="update", entity=source, before=before)
@@ -138,6 +129,14 @@ def cite(
     session.flush()
 
 
+def cite_changed(
+    *, session: Session, owner: InstrumentedAttribute, owner_id: int, changes: dict[str, Any]
+) -> None:
+    """After an edit: make the record cite the sources `changes` names, when it names them."""
+    if "source_ids" in changes:
+        cite(session=session, owner=owner, owner_id=owner_id, source_ids=changes["source_ids"])
+
+
 def cited_by(
     *, session: Session, owner: InstrumentedAttribute, owner_ids: Collection[int]
 ) -> dict[int, list[Source]]:
@@ -182,12 +181,29 @@ def record_write(
 ) -> AuditEvent:
     """`audit.record_write` for a record that cites sources: the state names them too, so
     a change of citations alone is a change in the trail (and in the changes feed)."""
-    return audit.record(
+    return audit.record_write(
         session=session,
         actor=actor,
         action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
+        entity=entity,
         before=before,
-        after=state(session=session, entity=entity, owner=owner),
+        state=lambda row: state(session=session, entity=row, owner=owner),
     )
+
+
+def record_creation(
+    *,
+    session: Session,
+    actor: Caller,
+    entity: CitingT,
+    owner: InstrumentedAttribute,
+    cited: Sequence[Source] = (),
+) -> CitingT:
+    """Add a new citing record (flushed, so it has its id), make it cite `cited` in this
+    order, and append the event for it, its citations included."""
+    session.add(entity)
+    session.flush()
+    if cited:
+        cite(session=session, owner=owner, owner_id=entity.id, source_ids=[s.id for s in cited])
+    record_write(session=session, actor=actor, action="create", entity=entity, owner=owner)
+    return entity

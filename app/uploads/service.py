@@ -209,10 +209,7 @@ def create_upload(
         data_path(root, upload.token).touch()
     except OSError as error:
         raise storage_failure(error, "resumable upload folder") from None
-    session.add(upload)
-    session.flush()
-    audit.record_write(session=session, actor=owner, action="create", entity=upload)
-    return upload
+    return audit.record_creation(session=session, actor=owner, entity=upload)
 
 
 def get_upload(*, session: Session, token: str, owner: Caller, for_update: bool = False) -> Upload:
