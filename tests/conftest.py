@@ -73,21 +73,25 @@ def _backend_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers set here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that drive a browser or a live server; keep one backend if asked."""
+    """Mark the tests that drive a browser or a live server; keep one backend if asked; put
+    the slowest kind first."""
     for item in items:
         for fixture, marker in MARKED_BY_FIXTURE.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
     chosen = config.getoption("backend")
-    if chosen == "both":
-        return
-    kept, dropped = [], []
-    for item in items:
-        backend = _backend_of(item)
-        (dropped if backend not in (None, chosen) else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    if chosen != "both":
+        kept, dropped = [], []
+        for item in items:
+            backend = _backend_of(item)
+            (dropped if backend not in (None, chosen) else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+    # The longest kinds first: pytest-xdist deals its first batch round robin, so they spread
+    # over the workers and the short tests fill in behind them, instead of one fuzzing run
+    # starting last and holding the whole suite up. The sort is stable: modules stay whole.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("fuzz") else 1)
 
 
 def _postgres_database() -> Iterator[str]:

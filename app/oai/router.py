@@ -19,7 +19,7 @@ from app.core.http import public_base_url
 from app.oai import schemas, service
 
 
-def admit_harvester(request: Request, database: DatabaseDep) -> None:
+async def admit_harvester(request: Request, database: DatabaseDep) -> None:
     """Let a harvester in: with any valid key without limit (a partner harvesting the whole
     registry makes hundreds of requests), without one (or with a bad one: OAI-PMH is public)
     within the anonymous limit. Past the limit the answer is `503` with `Retry-After`, which
@@ -27,7 +27,7 @@ def admit_harvester(request: Request, database: DatabaseDep) -> None:
     try:
         if "authorization" in request.headers:
             try:
-                get_caller(request, database)
+                await get_caller(request, database)
                 return
             except Unauthorized:
                 pass  # ignored: the harvest goes on as an anonymous one

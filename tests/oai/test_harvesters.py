@@ -67,3 +67,16 @@ def test_a_partner_harvests_300_records_with_sickle_defaults(limited_url, databa
         list(anonymous.ListRecords(metadataPrefix="oai_dc"))
     assert stopped.value.response.status_code == 503
     assert int(stopped.value.response.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.live_server
+def test_a_made_up_key_does_not_lift_the_anonymous_limit(limited_url, database):
+    site_id = create_site(database)
+    for n in range(300):
+        create_monument(database, site_id, name=f"Tomb {n}")
+
+    guesser = Sickle(f"{limited_url}/oai", headers={"Authorization": "Bearer not-a-key"})
+    with pytest.raises(requests.HTTPError) as stopped:
+        list(guesser.ListRecords(metadataPrefix="oai_dc"))
+
+    assert stopped.value.response.status_code == 503
