@@ -486,7 +486,8 @@ def _apply(session: Session, assessment: DamageAssessment, fields: dict[str, Any
         if field != "source_ids":
             setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
     _check_event_window(assessment)
-    if "component_conditions" in fields:
+    # Only a list that names components has anything to check (and a query to pay for).
+    if fields.get("component_conditions"):
         _check_components(session, assessment)
 
 
@@ -611,13 +612,22 @@ def create_assessment(
     _apply(session, assessment, {**fields, "source": assessment.source})
     session.add(assessment)
     session.flush()
+    source_ids = [source.id for source in cited]
     sources.cite(
         session=session,
         owner=CITING,
         owner_id=assessment.id,
-        source_ids=[source.id for source in cited],
+        source_ids=source_ids,
+        new_record=True,
     )
-    _record(session, actor, "create", assessment)
+    sources.record_write(
+        session=session,
+        actor=actor,
+        action="create",
+        entity=assessment,
+        owner=CITING,
+        source_ids=source_ids,
+    )
     return assessment
 
 

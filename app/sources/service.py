@@ -128,14 +128,24 @@ def _link(owner: InstrumentedAttribute) -> Any:
 
 
 def cite(
-    *, session: Session, owner: InstrumentedAttribute, owner_id: int, source_ids: Sequence[int]
+    *,
+    session: Session,
+    owner: InstrumentedAttribute,
+    owner_id: int,
+    source_ids: Sequence[int],
+    new_record: bool = False,
 ) -> None:
-    """Make a record cite exactly these sources, in this order (ids already checked)."""
+    """Make a record cite exactly these sources, in this order (ids already checked).
+
+    A `new_record` cites nothing yet (ids are never reused), so nothing is removed first.
+    """
     link = _link(owner)
-    session.execute(delete(link).where(owner == owner_id))
+    if not new_record:
+        session.execute(delete(link).where(owner == owner_id))
     for position, source_id in enumerate(source_ids):
         session.add(link(**{owner.key: owner_id, "source_id": source_id, "position": position}))
-    session.flush()
+    if source_ids or not new_record:
+        session.flush()
 
 
 def cited_by(
@@ -164,11 +174,18 @@ def cited_ids(*, session: Session, owner: InstrumentedAttribute, owner_id: int) 
     return list(session.scalars(query))
 
 
-def state(*, session: Session, entity: SQLModel, owner: InstrumentedAttribute) -> dict[str, Any]:
-    """A citing record's audited state: its stored columns and the ids it cites."""
-    return audit.snapshot(entity) | {
-        "source_ids": cited_ids(session=session, owner=owner, owner_id=entity.id)
-    }
+def state(
+    *,
+    session: Session,
+    entity: SQLModel,
+    owner: InstrumentedAttribute,
+    source_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """A citing record's audited state: its stored columns and the ids it cites (read, unless
+    the caller has just written them and passes them as `source_ids`)."""
+    if source_ids is None:
+        source_ids = cited_ids(session=session, owner=owner, owner_id=entity.id)
+    return audit.snapshot(entity) | {"source_ids": list(source_ids)}
 
 
 def record_write(
@@ -179,6 +196,7 @@ def record_write(
     entity: SQLModel,
     owner: InstrumentedAttribute,
     before: dict[str, Any] | None = None,
+    source_ids: Sequence[int] | None = None,
 ) -> AuditEvent:
     """`audit.record_write` for a record that cites sources: the state names them too, so
     a change of citations alone is a change in the trail (and in the changes feed)."""
@@ -189,5 +207,5 @@ def record_write(
         entity_type=entity.__tablename__,
         entity_id=entity.id,
         before=before,
-        after=state(session=session, entity=entity, owner=owner),
+        after=state(session=session, entity=entity, owner=owner, source_ids=source_ids),
     )
