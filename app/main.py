@@ -282,24 +282,20 @@ class RegistryApp(FastAPI):
 
 # What the first reads after start-up would otherwise pay for (compiling their SQL, building
 # validators and serialisers, opening a connection, starting a worker thread): a monument
-# list, one monument, and a key lookup (a key that matches nothing). Several rounds: Python
-# specialises a function's bytecode only after it has run a few times (PEP 659), and the
-# reads after the first run specialised code.
+# list, one monument, and a key lookup (a key that matches nothing).
 _WARM_UP_KEY = b"Bearer warm-up-key-that-matches-nothing"
-_WARM_UP_ROUNDS = 10
 
 
 async def _warm_up(app: FastAPI) -> None:
-    """Send the hot reads through the app, read-only, before the first request."""
+    """Send the hot reads through the app once, read-only, before the first request."""
     if not isinstance(app, RegistryApp):
         return
     try:
-        for _ in range(_WARM_UP_ROUNDS):
-            listing = await app.answer_internally("/api/v1/monuments", b"limit=1")
-            items = json.loads(listing).get("items") or [{}]
-            if "id" in items[0]:
-                await app.answer_internally(f"/api/v1/monuments/{items[0]['id']}")
-            await app.answer_internally("/api/v1/sites", b"limit=1", authorization=_WARM_UP_KEY)
+        listing = await app.answer_internally("/api/v1/monuments", b"limit=1")
+        items = json.loads(listing).get("items") or [{}]
+        if "id" in items[0]:
+            await app.answer_internally(f"/api/v1/monuments/{items[0]['id']}")
+        await app.answer_internally("/api/v1/sites", b"limit=1", authorization=_WARM_UP_KEY)
     except Exception:
         log.warning("Warming up the hot reads failed; the first requests will be slower")
 
