@@ -490,7 +490,8 @@ def _apply(session: Session, assessment: DamageAssessment, fields: dict[str, Any
         if field != "source_ids":
             setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
     _check_event_window(assessment)
-    if "component_conditions" in fields:
+    # Only a list that names components has anything to check (and a query to pay for).
+    if fields.get("component_conditions"):
         _check_components(session, assessment)
 
 

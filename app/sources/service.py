@@ -119,14 +119,24 @@ def _link(owner: InstrumentedAttribute) -> Any:
 
 
 def cite(
-    *, session: Session, owner: InstrumentedAttribute, owner_id: int, source_ids: Sequence[int]
+    *,
+    session: Session,
+    owner: InstrumentedAttribute,
+    owner_id: int,
+    source_ids: Sequence[int],
+    new_record: bool = False,
 ) -> None:
-    """Make a record cite exactly these sources, in this order (ids already checked)."""
+    """Make a record cite exactly these sources, in this order (ids already checked).
+
+    A `new_record` cites nothing yet (ids are never reused), so nothing is removed first.
+    """
     link = _link(owner)
-    session.execute(delete(link).where(owner == owner_id))
+    if not new_record:
+        session.execute(delete(link).where(owner == owner_id))
     for position, source_id in enumerate(source_ids):
         session.add(link(**{owner.key: owner_id, "source_id": source_id, "position": position}))
-    session.flush()
+    if source_ids or not new_record:
+        session.flush()
 
 
 def cite_changed(
@@ -163,11 +173,18 @@ def cited_ids(*, session: Session, owner: InstrumentedAttribute, owner_id: int) 
     return list(session.scalars(query))
 
 
-def state(*, session: Session, entity: SQLModel, owner: InstrumentedAttribute) -> dict[str, Any]:
-    """A citing record's audited state: its stored columns and the ids it cites."""
-    return audit.snapshot(entity) | {
-        "source_ids": cited_ids(session=session, owner=owner, owner_id=entity.id)
-    }
+def state(
+    *,
+    session: Session,
+    entity: SQLModel,
+    owner: InstrumentedAttribute,
+    source_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """A citing record's audited state: its stored columns and the ids it cites (read, unless
+    the caller has just written them and passes them as `source_ids`)."""
+    if source_ids is None:
+        source_ids = cited_ids(session=session, owner=owner, owner_id=entity.id)
+    return audit.snapshot(entity) | {"source_ids": list(source_ids)}
 
 
 def record_write(
@@ -178,6 +195,7 @@ def record_write(
     entity: SQLModel,
     owner: InstrumentedAttribute,
     before: dict[str, Any] | None = None,
+    source_ids: Sequence[int] | None = None,
 ) -> AuditEvent:
     """`audit.record_write` for a record that cites sources: the state names them too, so
     a change of citations alone is a change in the trail (and in the changes feed)."""
@@ -187,7 +205,7 @@ def record_write(
         action=action,
         entity=entity,
         before=before,
-        state=lambda row: state(session=session, entity=row, owner=owner),
+        state=lambda row: state(session=session, entity=row, owner=owner, source_ids=source_ids),
     )
 
 
@@ -203,7 +221,15 @@ def record_creation(
     order, and append the event for it, its citations included."""
     session.add(entity)
     session.flush()
-    if cited:
-        cite(session=session, owner=owner, owner_id=entity.id, source_ids=[s.id for s in cited])
-    record_write(session=session, actor=actor, action="create", entity=entity, owner=owner)
+    # A new record cites nothing yet, and the ids just written need no reading back.
+    source_ids = [source.id for source in cited]
+    cite(session=session, owner=owner, owner_id=entity.id, source_ids=source_ids, new_record=True)
+    record_write(
+        session=session,
+        actor=actor,
+        action="create",
+        entity=entity,
+        owner=owner,
+        source_ids=source_ids,
+    )
     return entity
