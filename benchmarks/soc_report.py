@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.time import TimeAxes
 from app.main import create_app
 from app.reports import service as reports
 from benchmarks.common import fresh_database, median_seconds, seed_site, write_results
@@ -29,7 +30,8 @@ def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
 
         def bare_query():
             with Session(engine) as session:
-                return reports._report_rows(session, site_id, date.fromisoformat(as_of)).monuments
+                axes = TimeAxes(as_of=date.fromisoformat(as_of))
+                return reports._report_rows(session, site_id, axes).monuments
 
         client = TestClient(app)
 

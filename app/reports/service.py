@@ -159,6 +159,11 @@ def _entry(
         if restoration is None
         else {**restorations.read_values(restoration), "estimated_cost": cost},
         "waiting_on": sorted(waiting_on, key=_PREREQUISITE_ORDER.index),
+        # Given, not defaulted: pydantic deep-copies a mutable default for every line.
+        "components": [],
+        "current_factor_codes": [],
+        "potential_factor_codes": [],
+        "source_ids": [],
     }
 
 
@@ -410,8 +415,13 @@ def _property_layer(
         for c in property_records.components_of_site(session=session, site_id=site.id)
         if known_by is None or c.created_at < known_by
     ]
-    judged = assessments.component_conditions(
-        session=session, axes=axes, monument_ids=list(by_monument)
+    # Only monuments with recorded components can have them judged: most properties have
+    # none, and reading every assessment's judgements would cost as much as the report.
+    with_components = sorted({c.monument_id for c in components} & by_monument.keys())
+    judged = (
+        assessments.component_conditions(session=session, axes=axes, monument_ids=with_components)
+        if with_components
+        else {}
     )
     levels: dict[int, Any] = {}
     for component in components:
