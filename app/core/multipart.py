@@ -47,6 +47,10 @@ class ReceivedFile:
     size: int
     file_name: str | None
     declared_type: str | None
+    # The service's own spool, removed after the request and never written again: storage
+    # may keep it as the stored file instead of copying it. A file that was already on disk
+    # (an import, a finished resumable upload) is not one.
+    spooled: bool = False
 
 
 def received_from_disk(path: Path, *, file_name: str | None) -> ReceivedFile:
@@ -284,5 +288,6 @@ async def receive_form(
             size=file_size,
             file_name=safe_file_name(file_part.file_name),
             declared_type=declared.decode("latin-1").strip() if declared else None,
+            spooled=True,
         ),
     )
