@@ -24,7 +24,7 @@ from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
 from app.core.db import UTCDateTime
 from app.core.errors import Unprocessable
-from app.core.http import etag_for
+from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
 from app.monuments.models import Monument
@@ -641,6 +641,19 @@ def report_etag(report: StateOfConservationReport, format: str) -> str:
     and a PDF is never rendered just to compare it)."""
     data = report.model_dump_json(exclude={"provenance": {"generated_at"}})
     return etag_for(f"{format}\n{data}".encode())
+
+
+# Provenance is the report's last field and the generation time its first.
+_GENERATED_AT = b'"provenance":{"generated_at":'
+
+
+def json_with_etag(report: StateOfConservationReport) -> tuple[bytes, str]:
+    """The JSON report's bytes and its `report_etag`, from a single serialisation: the
+    data the ETag hashes is the body without the generation time, cut out of it."""
+    body = render(report)
+    start = body.rindex(_GENERATED_AT) + len(b'"provenance":{')
+    end = body.index(b",", start + len(b'"generated_at":"')) + 1
+    return body, etag_for(b"json\n" + body[:start] + body[end:])
 
 
 @dataclass(frozen=True)
