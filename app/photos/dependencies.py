@@ -140,7 +140,7 @@ def upload_receiver(
 PhotoUploadDep = Annotated[PhotoUpload, Depends(upload_receiver(upload_monument_checker()))]
 
 
-def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+async def get_image_rules(settings: SettingsDep) -> service.ImageRules:
     """The limits every upload is checked against, from the settings."""
     return service.ImageRules(
         max_pixels=settings.max_image_pixels,
