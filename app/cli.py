@@ -336,7 +336,7 @@ def import_photos(
     from app.core.storage import make_storage
     from app.imports import service as imports
     from app.monuments import service as monuments
-    from app.photos.dependencies import get_image_rules
+    from app.photos.dependencies import image_rules
     from app.photos.schemas import PhotoFields
 
     if (monument is None) == (site is None):
@@ -378,7 +378,7 @@ def import_photos(
                             storage=storage,
                             file=file,
                             fields=fields,
-                            rules=get_image_rules(settings),
+                            rules=image_rules(settings),
                             actor=command_line_actor(),
                         )
                 except RegistryError as error:

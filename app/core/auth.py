@@ -5,7 +5,7 @@ factory with `install_key_lookup`.
 """
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Protocol
 
 import anyio.to_thread
@@ -145,7 +145,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 def require_roles(
     *roles: Role, caller_from: Callable[..., Caller] = get_caller
-) -> Callable[[Caller], Caller]:
+) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency that lets through only callers holding one of `roles`.
 
     `caller_from` says how the caller is known: the bearer key by default; the web pages
@@ -154,7 +154,7 @@ def require_roles(
     allowed = frozenset(roles)
     names = ", ".join(sorted(allowed))
 
-    def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
+    async def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
         if caller.role is None:
             raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
         if caller.role not in allowed:

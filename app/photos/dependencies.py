@@ -137,7 +137,7 @@ def upload_receiver(
 PhotoUploadDep = Annotated[PhotoUpload, Depends(upload_receiver(upload_monument_checker()))]
 
 
-def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+def image_rules(settings: Settings) -> service.ImageRules:
     """The limits every upload is checked against, from the settings (the multipart and tus
     uploads and `import photos` alike)."""
     return service.ImageRules(
@@ -146,6 +146,11 @@ def get_image_rules(settings: SettingsDep) -> service.ImageRules:
         mismatch_metres=settings.photo_mismatch_metres,
         max_decode_bytes=settings.max_decode_bytes,
     )
+
+
+async def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+    """`image_rules` as a dependency (async: it only reads the settings, so no thread trip)."""
+    return image_rules(settings)
 
 
 ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]

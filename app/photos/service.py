@@ -242,7 +242,12 @@ def add_photo(
         uploaded_by_key_id=actor.key_id,
     )
     files.put_file_in_transaction(
-        session, storage, photo.original_key, upload.path, content_type=processed.content_type
+        session,
+        storage,
+        photo.original_key,
+        upload.path,
+        content_type=processed.content_type,
+        take_over=upload.spooled,
     )
     for key, derivative in (
         (photo.preview_key, processed.preview),

@@ -13,7 +13,7 @@ from app.core.config import Settings
 from app.core.dependencies import ReceiveThenWrite
 from app.core.errors import RegistryError
 from app.core.storage import Storage
-from app.photos.dependencies import get_image_rules
+from app.photos.dependencies import image_rules
 from app.uploads import service
 from app.uploads.models import Upload, UploadState
 
@@ -42,7 +42,7 @@ def finish(
                 upload=upload,
                 received=received,
                 owner=owner,
-                rules=get_image_rules(settings),
+                rules=image_rules(settings),
                 root=root,
                 expiry=expiry,
             )
