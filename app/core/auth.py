@@ -151,19 +151,24 @@ def require_roles(
     `caller_from` says how the caller is known: the bearer key by default; the web pages
     pass their session cookie's caller, so both apply the same rule with the same words.
     """
-    allowed = frozenset(roles)
-    names = ", ".join(sorted(allowed))
 
     async def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
-        if caller.role is None:
-            raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
-        if caller.role not in allowed:
-            raise Forbidden(
-                f"A key with role '{caller.role}' may not do this; it needs one of: {names}."
-            )
-        return caller
+        return ensure_role(caller, *roles)
 
     return check_role
+
+
+def ensure_role(caller: Caller, *roles: Role) -> Caller:
+    """The caller, if it holds one of `roles`; 401 without a key, 403 with another role.
+    (A plain function: `require_roles` gives a coroutine, which a plain call never runs.)"""
+    names = ", ".join(sorted(roles))
+    if caller.role is None:
+        raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
+    if caller.role not in roles:
+        raise Forbidden(
+            f"A key with role '{caller.role}' may not do this; it needs one of: {names}."
+        )
+    return caller
 
 
 StaffDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff))]
