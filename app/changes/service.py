@@ -134,24 +134,10 @@ def current_etags(
             .join(Monument, Monument.id == EvidenceItem.monument_id)
             .where(EvidenceItem.id.in_(evidence_ids), Monument.deleted_at.is_(None))
         )
-        found = session.exec(query).all()
-        cited = evidence.citations(session=session, items=[item for item, _ in found])
-        held = {
-            photo.id: photo
-            for photo in session.exec(
-                select(Photo).where(Photo.id.in_([i.photo_id for i, _ in found if i.photo_id]))
-            )
-        }
-        for item, monument in found:
-            shown = evidence.present(
-                item,
-                monument,
-                exact_locations=caller.sees_exact_locations,
-                cited=cited.get(item.id, []),
-                photo=held.get(item.photo_id),
-                names_visible=caller.sees_names,
-            )
-            etags[FeedEntity.evidence_item, item.id] = etag_for(render(shown))
+        found = [(item, monument) for item, monument in session.exec(query)]
+        shown = evidence.present_many(session=session, items=found, caller=caller)
+        for (item, _), item_shown in zip(found, shown, strict=True):
+            etags[FeedEntity.evidence_item, item.id] = etag_for(render(item_shown))
     source_ids = _ids(events, FeedEntity.source)
     if source_ids:
         for source in session.exec(select(Source).where(Source.id.in_(source_ids))):

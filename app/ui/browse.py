@@ -264,25 +264,9 @@ def _evidence_shown(session: Session, caller: Caller, monument: Monument) -> lis
     """The monument's evidence items of every kind as the caller may see them, with the
     hash of each held file (provenance: kind, dates, sensor, hash, who recorded it)."""
     items = evidence.list_items(session=session, monument_id=monument.id, limit=EVIDENCE_LIMIT)
-    items = items[:EVIDENCE_LIMIT]
-    cited = evidence.citations(session=session, items=items)
-    held = {
-        photo.id: photo
-        for photo in photos.get_many(
-            session=session, photo_ids=[i.photo_id for i in items if i.photo_id]
-        )
-    }
-    return [
-        evidence.present(
-            item,
-            monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(item.id, []),
-            photo=held.get(item.photo_id),
-            names_visible=caller.sees_names,
-        )
-        for item in items
-    ]
+    return evidence.present_many(
+        session=session, items=[(item, monument) for item in items[:EVIDENCE_LIMIT]], caller=caller
+    )
 
 
 @router.get("/monuments/{monument_id}")
