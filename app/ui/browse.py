@@ -203,13 +203,7 @@ def _monument_page(
         session=session, monument=monument, exact_locations=exact, axes=axes
     )
     history = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=HISTORY_LIMIT,
-        axes=axes,
+        session=session, monument_id=monument.id, caller=caller, limit=HISTORY_LIMIT, axes=axes
     )
     gallery = photos.list_photos(
         session=session,
