@@ -112,9 +112,9 @@ def list_history(
     session: Session,
     monument_id: int,
     caller: Caller,
-    status: AssessmentStatus | None,
-    after: tuple[Any, ...] | None,
     limit: int,
+    status: AssessmentStatus | None = None,
+    after: tuple[Any, ...] | None = None,
     axes: TimeAxes = NOW,
 ) -> Sequence[DamageAssessment]:
     """A monument's assessments in `observed_on` order (then id) that the caller may see:

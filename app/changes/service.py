@@ -134,13 +134,10 @@ def current_etags(
             etags[FeedEntity.photo, photo.id] = etag_for(render(photo_shown))
     evidence_ids = _ids(events, FeedEntity.evidence_item)
     if evidence_ids:
-        for shown in evidence.present_many(
-            session=session,
-            found=session.exec(_with_live_monument(EvidenceItem, evidence_ids)).all(),
-            exact_locations=caller.sees_exact_locations,
-            names_visible=caller.sees_names,
-        ):
-            etags[FeedEntity.evidence_item, shown.id] = etag_for(render(shown))
+        found = session.exec(_with_live_monument(EvidenceItem, evidence_ids)).all()
+        shown = evidence.present_many(session=session, items=found, caller=caller)
+        for (item, _), item_shown in zip(found, shown, strict=True):
+            etags[FeedEntity.evidence_item, item.id] = etag_for(render(item_shown))
     source_ids = _ids(events, FeedEntity.source)
     if source_ids:
         for source in session.exec(select(Source).where(Source.id.in_(source_ids))):

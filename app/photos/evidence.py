@@ -7,6 +7,7 @@ pointing to where it is published.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -470,37 +471,29 @@ def present(
     )
 
 
-# --- before/after pairs -------------------------------------------------------------------
-
-
 def present_many(
-    *,
-    session: Session,
-    found: Sequence[tuple[EvidenceItem, Monument]],
-    exact_locations: bool,
-    names_visible: bool,
+    *, session: Session, items: Sequence[tuple[EvidenceItem, Monument]], caller: Caller
 ) -> list[EvidenceRead]:
-    """Items, each with its monument, as a caller sees them, with the sources each cites and
-    the photo each holds (a query for each)."""
-    items = [item for item, _ in found]
-    cited = citations(session=session, items=items)
-    photo_ids = [item.photo_id for item in items if item.photo_id]
+    """Items, each with its monument, as `present` shows them to `caller`, with the sources
+    each cites and the photo each holds (one query for each, whatever the number)."""
+    cited = citations(session=session, items=[item for item, _ in items])
+    photo_ids = [item.photo_id for item, _ in items if item.photo_id is not None]
     held = (
         {p.id: p for p in session.exec(select(Photo).where(Photo.id.in_(photo_ids)))}
         if photo_ids
         else {}
     )
+    # What this caller may see is the same for every item.
+    as_seen = partial(
+        present, exact_locations=caller.sees_exact_locations, names_visible=caller.sees_names
+    )
     return [
-        present(
-            item,
-            monument,
-            exact_locations=exact_locations,
-            cited=cited.get(item.id, []),
-            photo=held.get(item.photo_id),
-            names_visible=names_visible,
-        )
-        for item, monument in found
+        as_seen(item, monument, cited=cited.get(item.id, []), photo=held.get(item.photo_id))
+        for item, monument in items
     ]
+
+
+# --- before/after pairs -------------------------------------------------------------------
 
 
 def create_pair(

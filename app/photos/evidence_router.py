@@ -15,7 +15,7 @@ from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.photos import evidence
 from app.photos.dependencies import UploaderDep
-from app.photos.models import EvidenceItem, EvidenceKind, Photo
+from app.photos.models import EvidenceItem, EvidenceKind
 from app.photos.schemas import EvidenceCreate, EvidenceRead, ImagePairCreate, ImagePairRead
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], dependencies=[Depends(get_caller)])
@@ -37,16 +37,8 @@ STAC_EXAMPLE = {
 
 
 def _read(session: Session, item: EvidenceItem, caller: Caller, monument: Any) -> EvidenceRead:
-    cited = evidence.citations(session=session, items=[item])
-    photo = session.get(Photo, item.photo_id) if item.photo_id is not None else None
-    return evidence.present(
-        item,
-        monument,
-        exact_locations=caller.sees_exact_locations,
-        cited=cited.get(item.id, []),
-        photo=photo,
-        names_visible=caller.sees_names,
-    )
+    (shown,) = evidence.present_many(session=session, items=[(item, monument)], caller=caller)
+    return shown
 
 
 @router.post("/monuments/{monument_id}/evidence", status_code=201, response_model=EvidenceRead)
@@ -108,7 +100,10 @@ def list_evidence(
         session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
     return paging.respond(
-        items, present=lambda page: [_read(session, item, caller, monument) for item in page]
+        items,
+        present=lambda page: evidence.present_many(
+            session=session, items=[(item, monument) for item in page], caller=caller
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import func, or_
@@ -329,15 +330,12 @@ def present_many(
     sources it cites and its evidence item (one query for each, whatever the number)."""
     cited = citations(session=session, photos=[photo for photo, _ in photos])
     items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo, _ in photos])
+    # What this caller may see is the same for every photo.
+    as_seen = partial(
+        present, exact_locations=caller.sees_exact_locations, names_visible=caller.sees_names
+    )
     return [
-        present(
-            photo,
-            monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(photo.id),
-        )
+        as_seen(photo, monument, cited=cited.get(photo.id, []), item=items.get(photo.id))
         for photo, monument in photos
     ]
 

@@ -203,13 +203,7 @@ def _monument_page(
         session=session, monument=monument, exact_locations=exact, axes=axes
     )
     history = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=HISTORY_LIMIT,
-        axes=axes,
+        session=session, monument_id=monument.id, caller=caller, limit=HISTORY_LIMIT, axes=axes
     )
     gallery = photos.list_photos(
         session=session,
@@ -265,10 +259,7 @@ def _evidence_shown(session: Session, caller: Caller, monument: Monument) -> lis
     hash of each held file (provenance: kind, dates, sensor, hash, who recorded it)."""
     items = evidence.list_items(session=session, monument_id=monument.id, limit=EVIDENCE_LIMIT)
     return evidence.present_many(
-        session=session,
-        found=[(item, monument) for item in items[:EVIDENCE_LIMIT]],
-        exact_locations=caller.sees_exact_locations,
-        names_visible=caller.sees_names,
+        session=session, items=[(item, monument) for item in items[:EVIDENCE_LIMIT]], caller=caller
     )
 
 

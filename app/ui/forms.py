@@ -113,7 +113,6 @@ def record_form(
         monument_id=monument.id,
         caller=ANONYMOUS,  # verified ones only: what a correction may name
         status=AssessmentStatus.verified,
-        after=None,
         limit=HISTORY_LIMIT,
     )
     return render(

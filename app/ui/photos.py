@@ -25,12 +25,7 @@ def upload_page(
 ) -> Response:
     """The phone-friendly upload page: several files or the camera, progress, retries."""
     linkable = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=HISTORY_LIMIT,
+        session=session, monument_id=monument.id, caller=caller, limit=HISTORY_LIMIT
     )
     return render(
         request,
