@@ -47,7 +47,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import AssessmentStatus, DamageAssessment, ImagePair
+from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import AssessmentCreate
 from app.core.actors import Caller
 from app.core.errors import RegistryError
@@ -916,15 +916,9 @@ class _Store:
             if refs.assessment is not None
             else None
         )
-        found = self.session.scalars(
-            select(ImagePair).where(
-                ImagePair.before_id == before,
-                ImagePair.after_id == after,
-                ImagePair.assessment_id == assessment_id
-                if assessment_id is not None
-                else ImagePair.assessment_id.is_(None),
-            )
-        ).first()
+        found = evidence.find_pair(
+            session=self.session, before_id=before, after_id=after, assessment_id=assessment_id
+        )
         if found is not None:
             self.tally("image_pairs", "unchanged")
             return found.id
