@@ -54,13 +54,11 @@ from app.core.errors import RegistryError
 from app.imports.schemas import (
     AssessmentRecordRefs,
     AttributeRecordRefs,
-    ComponentRecordRefs,
-    EvidenceRecordRefs,
     FactorRecordRefs,
     ImagePairRecordRefs,
     MonumentFields,
-    MonumentRecordRefs,
-    PropertyRecordRefs,
+    OfMonumentRecordRefs,
+    OfSiteRecordRefs,
     RestorationRecordRefs,
     SiteRecordRefs,
     SourceRecordRefs,
@@ -116,11 +114,11 @@ KINDS: dict[str, Kind] = {
         Kind("sources", SourceCreate, SourceRecordRefs, {}),
         Kind("sites", SiteCreate, SiteRecordRefs, {}),
         # `MonumentFields` is `MonumentCreate` plus an optional `external_id`.
-        Kind("monuments", MonumentFields, MonumentRecordRefs, {"site_id": "site"}),
+        Kind("monuments", MonumentFields, OfSiteRecordRefs, {"site_id": "site"}),
         Kind(
             "components",
             property_schemas.ComponentCreate,
-            ComponentRecordRefs,
+            OfMonumentRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
@@ -138,7 +136,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "evidence_items",
             EvidenceCreate,
-            EvidenceRecordRefs,
+            OfMonumentRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
@@ -162,25 +160,25 @@ KINDS: dict[str, Kind] = {
         Kind(
             "corrective_measures",
             property_schemas.CorrectiveMeasureCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "benchmarks",
             property_schemas.BenchmarkCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "decisions",
             property_schemas.DecisionCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "missions",
             property_schemas.MissionCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
     )
