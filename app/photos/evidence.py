@@ -496,6 +496,21 @@ def present_many(
 # --- before/after pairs -------------------------------------------------------------------
 
 
+def find_pair(
+    *, session: Session, before_id: int, after_id: int, assessment_id: int | None
+) -> ImagePair | None:
+    """The pair that already links these images (for this assessment, or for none)."""
+    return session.exec(
+        select(ImagePair).where(
+            ImagePair.before_id == before_id,
+            ImagePair.after_id == after_id,
+            ImagePair.assessment_id == assessment_id
+            if assessment_id is not None
+            else ImagePair.assessment_id.is_(None),
+        )
+    ).first()
+
+
 def create_pair(
     *,
     session: Session,
@@ -542,15 +557,9 @@ def create_pair(
         supported = _check_supported(
             session, assessment_id=assessment_id, monument_id=monument_id, actor=actor
         )
-    duplicate = session.exec(
-        select(ImagePair).where(
-            ImagePair.before_id == before_id,
-            ImagePair.after_id == after_id,
-            ImagePair.assessment_id == assessment_id
-            if assessment_id is not None
-            else ImagePair.assessment_id.is_(None),
-        )
-    ).first()
+    duplicate = find_pair(
+        session=session, before_id=before_id, after_id=after_id, assessment_id=assessment_id
+    )
     if duplicate is not None:
         raise Conflict(
             f"Image pair {duplicate.id} already links these images.", pair_id=duplicate.id

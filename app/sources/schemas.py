@@ -121,8 +121,8 @@ class SourceUpdate(PatchModel):
     notes: LongText | None = None
 
 
-class SourceRead(ResourceRead):
-    """A source as the API shows it."""
+class SourceFacts(BaseModel):
+    """What a source is and where to find it: as the API shows it and as a report cites it."""
 
     kind: SourceKind
     title: str
@@ -134,6 +134,11 @@ class SourceRead(ResourceRead):
     accessed_on: date | None
     language: str | None
     licence: str | None
+
+
+class SourceRead(SourceFacts, ResourceRead):
+    """A source as the API shows it."""
+
     notes: str | None
 
 
