@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field, RootModel, create_model
 
 from app.core.schemas import (
+    UNIQUE_ITEMS,
     Day,
     Flag,
     InputModel,
@@ -23,7 +24,7 @@ from app.property.vocabulary import factor_code, factors
 from app.sources.schemas import SourceIds, Url
 
 Ref = RowId
-Refs = Annotated[list[Ref], Field(max_length=200), AfterValidator(distinct_items)]
+Refs = Annotated[list[Ref], Field(max_length=200), UNIQUE_ITEMS, AfterValidator(distinct_items)]
 FactorCode = Annotated[
     str,
     Field(
@@ -127,9 +128,15 @@ def _patch_of(create: type[InputModel]) -> type[PatchModel]:
         for name, field in create.model_fields.items()
         if field.is_required() or isinstance(field.default, list | bool)
     )
+    # The create field's constraints, and what its JSON Schema says beside them (the
+    # standard list of factor codes, distinct source ids), on the value that is not null.
     fields: dict[str, Any] = {
         name: (
-            (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation)
+            Annotated[
+                field.annotation,
+                *field.metadata,
+                Field(description=field.description, json_schema_extra=field.json_schema_extra),
+            ]
             | None,
             None,
         )
