@@ -20,6 +20,7 @@ from app.core.dependencies import (
     WriteSessionDep,
 )
 from app.core.multipart import ReceivedFile, receive_form
+from app.core.schemas import TEXT_INPUT
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
 from app.photos import service
@@ -111,7 +112,8 @@ async def received_upload(
         # Empty form fields mean "not given", as browsers send every field of a form.
         values = {name: value for name, value in form.fields.items() if value.strip()}
         try:
-            fields = PhotoFields.model_validate(values)
+            # Form fields are text ("3,7" for source ids).
+            fields = PhotoFields.model_validate(values, **TEXT_INPUT)
         except ValidationError as error:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]

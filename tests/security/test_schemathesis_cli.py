@@ -24,7 +24,9 @@ How the two classes it used to find were closed:
   verified, a prerequisite once as word or object), the property layer (ids of rows that
   exist, dates in order), evidence (facts that apply to the kind, a footprint containing
   the monument, a pair's dates in order, a photo of at least 32 pixels a side) and a
-  resumable upload's metadata naming a monument that exists.
+  resumable upload's metadata naming a monument that exists; sites and monuments (a
+  `site_id` that exists, `names` or `alt_names` not both, a site's lat and lon together, its
+  danger listing not before its inscription, a boundary whose rings make an area).
 """
 
 import re
