@@ -79,8 +79,24 @@ def _registered_tags(schema: dict[str, Any]) -> None:
             kinds["script"].append(subtag)
         elif re.fullmatch(r"[A-Z]([A-Z]|\[[A-Z-]+\])|[0-9]{2}([0-9]|\[[0-9-]+\])", subtag):
             kinds["region"].append(subtag)
-    language, script, region = ("|".join(kinds[kind]) for kind in ("language", "script", "region"))
+    language, script, region = (
+        _any_case("|".join(kinds[kind])) for kind in ("language", "script", "region")
+    )
     schema["pattern"] = f"^({language})(-({script}))?(-({region}))?$"
+
+
+def _any_case(pattern: str) -> str:
+    """The pattern, matching letters in either case: tags are case-insensitive (RFC 5646
+    §2.1.1; the server gives the standard form), and JSON Schema patterns take no flags."""
+    return re.sub(
+        r"\[([^\]]*)\]|[A-Za-z]",
+        lambda found: (
+            f"[{found[1]}{found[1].swapcase()}]"
+            if found[1] is not None
+            else f"[{found[0].lower()}{found[0].upper()}]"
+        ),
+        pattern,
+    )
 
 
 # Up to 2,000 characters, as a free-text citation: one carried over from one is kept whole.

@@ -28,9 +28,7 @@ SITE = {"name": "Site of Palmyra", "country": "SY"}
         ("location_precision_m", "50"),
     ],
 )
-def test_a_monument_body_of_the_wrong_json_type_is_refused(
-    client, database, auth, field, value
-):
+def test_a_monument_body_of_the_wrong_json_type_is_refused(client, database, auth, field, value):
     site_id = create_site(database)
     body = monument_fields(site_id) | {field: value}
     response = client.post("/api/v1/monuments", json=body, headers=auth("staff"))
