@@ -212,7 +212,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui_router)
     app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
     complete_openapi(
-        app, unconditional=frozenset({"/api/v1/audit/verify"}), if_match_required=_needs_if_match
+        app,
+        unconditional=frozenset({"/api/v1/audit/verify"}),
+        if_match_required=_needs_if_match,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     return app
 

@@ -18,6 +18,7 @@ from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.names import service as names
+from app.names.schemas import IDENTIFIER_QUERY_PATTERN
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 # minlon,minlat,maxlon,maxlat within the globe's ranges (`service.parse_bbox` also checks
@@ -84,6 +85,8 @@ def list_monuments(
         str | None,
         Query(
             max_length=250,
+            # Documented only: a malformed one stays 400, with the parser's message.
+            json_schema_extra={"pattern": IDENTIFIER_QUERY_PATTERN},
             description="scheme:value, e.g. wikidata:Q5859 or geonames:8383565; schemes: "
             "wikidata, geonames, pleiades, whc, eamena, getty_tgn, local.",
         ),

@@ -228,9 +228,10 @@ def validate_request_part(
     model: type[ModelT], values: dict[str, Any], *, part: Literal["body", "query"]
 ) -> ModelT:
     """Values a dependency read itself (a streamed form, a page's date control) as `model`;
-    a refusal is the same 422 FastAPI sends for what it parses, each error located in `part`."""
+    a refusal is the same 422 FastAPI sends for what it parses, each error located in `part`.
+    The values are text ("3,7" for source ids), so strict fields read them as text inputs."""
     try:
-        return model.model_validate(values)
+        return model.model_validate(values, strict=False)
     except ValidationError as error:
         raise RequestValidationError(
             [{**e, "loc": (part, *e["loc"])} for e in error.errors(include_url=False)]

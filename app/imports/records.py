@@ -51,6 +51,7 @@ from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import AssessmentCreate
 from app.core.actors import Caller
 from app.core.errors import RegistryError
+from app.core.schemas import TEXT_INPUT
 from app.imports.schemas import (
     AssessmentRecordRefs,
     AttributeRecordRefs,
@@ -365,7 +366,8 @@ def _check_one(record: Record, problems: list[Problem]) -> Checked | None:
         problems += _validation_problems(record.where, error)
     api_values = {k: v for k, v in values.items() if k not in ref_names}
     try:
-        fields = kind.schema.model_validate(api_values | _stand_ins(kind, values))
+        # Records are hand-written YAML: a quoted "34.5" or `yes` reads as it always has.
+        fields = kind.schema.model_validate(api_values | _stand_ins(kind, values), **TEXT_INPUT)
     except ValidationError as error:
         problems += _validation_problems(record.where, error)
     if refs is None or fields is None:

@@ -11,6 +11,7 @@ from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 from app.names import service as names
+from app.names.schemas import IDENTIFIER_QUERY_PATTERN
 from app.sites import service
 from app.sites.dependencies import LockedSiteDep, SiteDep
 from app.sites.models import Site
@@ -30,7 +31,12 @@ def list_sites(
     country: Annotated[str | None, Query(min_length=2, max_length=2), QueryText] = None,
     identifier: Annotated[
         str | None,
-        Query(max_length=250, description="scheme:value, e.g. whc:23 or pleiades:668331."),
+        Query(
+            max_length=250,
+            # Documented only: a malformed one stays 400, with the parser's message.
+            json_schema_extra={"pattern": IDENTIFIER_QUERY_PATTERN},
+            description="scheme:value, e.g. whc:23 or pleiades:668331.",
+        ),
         QueryText,
     ] = None,
     paging: PagingDep,

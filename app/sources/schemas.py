@@ -1,7 +1,8 @@
 """Request and response bodies for sources, and the compact form evidence shows them in."""
 
+import re
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -9,13 +10,16 @@ from pydantic import AfterValidator, BaseModel, Field
 from app.core.schemas import (
     UNIQUE_ITEMS,
     Citation,
+    Day,
     InputModel,
     LongText,
     Name,
     PastDate,
     PatchModel,
     ResourceRead,
+    RowId,
     ShortText,
+    days_until_today,
     distinct_items,
 )
 from app.core.time import today_utc
@@ -57,6 +61,44 @@ def _not_future(day: date) -> date:
     return day
 
 
+def _registered_tags(schema: dict[str, Any]) -> None:
+    """Declare, as a `pattern`, the tags `_language_tag` accepts in their standard form: a
+    language, then optionally a script and a region, each a subtag of the IANA registry.
+
+    langcodes keeps the registry as one regular expression of every valid subtag; its
+    alternatives are sorted here by the shape of each kind (RFC 5646 §2.1). Built when the
+    OpenAPI document is, not at start-up (langcodes is slow to import)."""
+    from langcodes.data_dicts import VALIDITY
+
+    subtags = VALIDITY.pattern.removeprefix("^(").removesuffix(")$").split("|")
+    kinds: dict[str, list[str]] = {"language": [], "script": [], "region": []}
+    for subtag in subtags:
+        if re.fullmatch(r"[a-z]{2,3}(\[[a-z-]+\])?", subtag):
+            kinds["language"].append(subtag)
+        elif re.fullmatch(r"[A-Z][a-z]{2}([a-z]|\[[a-z-]+\])", subtag):
+            kinds["script"].append(subtag)
+        elif re.fullmatch(r"[A-Z]([A-Z]|\[[A-Z-]+\])|[0-9]{2}([0-9]|\[[0-9-]+\])", subtag):
+            kinds["region"].append(subtag)
+    language, script, region = (
+        _any_case("|".join(kinds[kind])) for kind in ("language", "script", "region")
+    )
+    schema["pattern"] = f"^({language})(-({script}))?(-({region}))?$"
+
+
+def _any_case(pattern: str) -> str:
+    """The pattern, matching letters in either case: tags are case-insensitive (RFC 5646
+    §2.1.1; the server gives the standard form), and JSON Schema patterns take no flags."""
+    return re.sub(
+        r"\[([^\]]*)\]|[A-Za-z]",
+        lambda found: (
+            f"[{found[1]}{found[1].swapcase()}]"
+            if found[1] is not None
+            else f"[{found[0].lower()}{found[0].upper()}]"
+        ),
+        pattern,
+    )
+
+
 # Up to 2,000 characters, as a free-text citation: one carried over from one is kept whole.
 Title = Annotated[Citation, Field(description="The source's title.")]
 Url = Annotated[
@@ -71,12 +113,21 @@ Url = Annotated[
 ]
 LanguageTag = Annotated[
     str,
-    Field(max_length=MAX_LANGUAGE_TAG, examples=["en"], description="BCP 47 language tag."),
+    Field(
+        max_length=MAX_LANGUAGE_TAG,
+        examples=["en"],
+        description="BCP 47 language tag.",
+        json_schema_extra=_registered_tags,
+    ),
     AfterValidator(_language_tag),
 ]
 Licence = Annotated[ShortText, Field(max_length=100, examples=["CC-BY-4.0"])]
-PublishedOn = Annotated[date, AfterValidator(_not_future)]
-SourceRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+PublishedOn = Annotated[
+    Day,
+    AfterValidator(_not_future),
+    Field(json_schema_extra=lambda schema: schema.update(pattern=days_until_today(date(1, 1, 1)))),
+]
+SourceRef = RowId
 SourceIds = Annotated[
     list[SourceRef],
     Field(max_length=50, description="Ids of the source records this cites, in order."),

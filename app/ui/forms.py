@@ -19,6 +19,7 @@ from app.assessments.models import AssessmentStatus
 from app.core.actors import ANONYMOUS
 from app.core.browser_sessions import CSRF_FIELD
 from app.core.errors import RegistryError, Unprocessable
+from app.core.schemas import TEXT_INPUT
 from app.core.time import today_utc
 from app.monuments.models import Monument
 from app.ui.pages import PageInstead, render
@@ -73,7 +74,8 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> FieldErrors:
 def validate(model: type[ModelT], values: dict[str, Any]) -> tuple[ModelT | None, FieldErrors]:
     """The values as the API's model, or the errors beside each field."""
     try:
-        return model.model_validate(values), {}
+        # Form fields are text: "40" for a percentage, "on" for a checkbox.
+        return model.model_validate(values, **TEXT_INPUT), {}
     except ValidationError as error:
         return None, field_errors(error.errors(include_url=False))
 

@@ -35,6 +35,7 @@ from app.core.errors import (
     storage_failure,
 )
 from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
+from app.core.schemas import TEXT_INPUT
 from app.core.storage import CHUNK_SIZE, Storage
 from app.core.time import utc_now
 from app.monuments import service as monuments
@@ -332,7 +333,9 @@ def make_photo(
         storage=storage,
         monument_id=upload.monument_id,
         upload=received,
-        fields=PhotoFields.model_validate(upload.fields).model_dump(exclude_none=True),
+        fields=PhotoFields.model_validate(upload.fields, **TEXT_INPUT).model_dump(
+            exclude_none=True
+        ),
         # The upload's token already makes retries safe; a tus client sends no such key.
         idempotency_key=None,
         rules=rules,
