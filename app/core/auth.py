@@ -155,6 +155,7 @@ def require_roles(
     async def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
         return ensure_role(caller, *roles)
 
+    check_role.admits = frozenset(roles)  # type: ignore[attr-defined]  # read by core.openapi
     return check_role
 
 

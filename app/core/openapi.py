@@ -89,11 +89,9 @@ def _role_check(route: Any) -> frozenset[str] | None:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        call = dependant.call
-        if getattr(call, "__name__", "") == "check_role" and call.__closure__:
-            for cell in call.__closure__:
-                if isinstance(cell.cell_contents, frozenset):
-                    return frozenset(str(role) for role in cell.cell_contents)
+        admits = getattr(dependant.call, "admits", None)
+        if admits is not None:
+            return frozenset(str(role) for role in admits)
         pending.extend(dependant.dependencies)
     return None
 
