@@ -26,7 +26,11 @@ How the two classes it used to find were closed:
   the monument, a pair's dates in order, a photo of at least 32 pixels a side) and a
   resumable upload's metadata naming a monument that exists; sites and monuments (a
   `site_id` that exists, `names` or `alt_names` not both, a site's lat and lon together, its
-  danger listing not before its inscription, a boundary whose rings make an area).
+  danger listing not before its inscription, a boundary whose rings make an area). The
+  monument list may answer 400 (a query it cannot read) to a bbox whose minlat is above its
+  maxlat, or to the configured id cursor sent with `q` (ranked pages resume after a score).
+- Source URLs: the pattern in the document is the one the server checks
+  (`app.sources.schemas.URL_PATTERN`).
 """
 
 import re
