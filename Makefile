@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers: one per core by default; PYTEST_WORKERS=0 runs the tests in one process.
-# worksteal: a worker that runs out takes half of what another still has queued, so a long
-# test late in one queue does not leave the other core idle.
+# `make test` deals the tests two at a time (--maxschedchunk 2), the fuzzing runs first
+# (tests/conftest.py), so the long runs spread over the cores and short tests fill in after;
+# `make test-fast` has no long runs: a worker that runs out steals half of another's queue.
 PYTEST_WORKERS ?= auto
 # The slow kinds of test (markers in pyproject.toml), which `make test-fast` leaves out.
 SLOW_KINDS := browser or live_server or fuzz or load or faults
@@ -32,7 +33,7 @@ run: $(STAMP)
 # The whole suite: lint, then every test on SQLite and PostgreSQL with fuzzing, the browser,
 # live servers and the short load and fault runs (what CI runs, through .ci/run).
 test: lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 2
 
 # The quick loop (under two minutes here): SQLite only; no fuzzing, load or fault runs, live
 # uvicorn servers or Chromium. Add pytest options with ARGS, e.g. ARGS="-x tests/photos".

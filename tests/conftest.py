@@ -88,8 +88,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
-    # The longest kinds first: pytest-xdist deals its first batch round robin, so they spread
-    # over the workers and the short tests fill in behind them, instead of one fuzzing run
+    # The longest kind first: `make test` deals tests two at a time, so the fuzzing runs
+    # spread over the workers and the short tests fill in behind them, instead of one run
     # starting last and holding the whole suite up. The sort is stable: modules stay whole.
     items.sort(key=lambda item: 0 if item.get_closest_marker("fuzz") else 1)
 
