@@ -705,7 +705,9 @@ def update_restoration(
     before = sources.state(session=session, entity=restoration, owner=CITING)
     status_changed = target != restoration.status
     _apply(restoration, changes)
-    _check(session, restoration)
+    # Checked before it is written: a flush of an unchecked basis would break its foreign key.
+    with session.no_autoflush:
+        _check(session, restoration)
     restoration.updated_at = utc_now()
     session.flush()
     sources.cite_changed(session=session, owner=CITING, owner_id=restoration.id, changes=changes)

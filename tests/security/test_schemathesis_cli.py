@@ -28,7 +28,8 @@ How the two classes it used to find were closed:
   `site_id` that exists, `names` or `alt_names` not both, a site's lat and lon together, its
   danger listing not before its inscription, a boundary whose rings make an area). The
   monument list may answer 400 (a query it cannot read) to a bbox whose minlat is above its
-  maxlat, or to the configured id cursor sent with `q` (ranked pages resume after a score).
+  maxlat, or to the configured id cursor sent with `q` (ranked pages resume after a score);
+  the state-of-conservation report 422 to a `compare_to` after its `as_of`.
 - Source URLs: the pattern in the document is the one the server checks
   (`app.sources.schemas.URL_PATTERN`).
 """
