@@ -336,8 +336,8 @@ def import_photos(
     from app.core.storage import make_storage
     from app.imports import service as imports
     from app.monuments import service as monuments
+    from app.photos.dependencies import image_rules
     from app.photos.schemas import PhotoFields
-    from app.uploads.completion import image_rules
 
     if (monument is None) == (site is None):
         console.print("[red]Give either --monument ID or --site ID (to map by file name).[/red]")

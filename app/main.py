@@ -36,6 +36,7 @@ from app.core.config import Settings, get_settings
 from app.core.cors import CrossOriginMiddleware
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
+from app.core.fixed_answers import FixedAnswers
 from app.core.instrumentation import ObservedRequests
 from app.core.linked_data import install_linked_data
 from app.core.logs import configure_logging
@@ -44,6 +45,7 @@ from app.core.rate_limits import RateLimits
 from app.core.response_cache import HotReads
 from app.core.storage import make_storage, prepare_folders
 from app.evidence.router import router as evidence_package_router
+from app.health.router import fixed_documents
 from app.health.router import router as health_router
 from app.iiif.router import router as iiif_router
 from app.keys import service as keys
@@ -166,8 +168,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TusProtocolMiddleware)
     # In front of FastAPI, outermost first: proxy headers (every layer inside sees the client
     # the trusted proxies name); one observing layer (request id, metrics, access line); CORS
-    # (app.core.cors: preflights answered before any other layer sees them); the hot reads
-    # answered from memory; then FastAPI's own stack and routing.
+    # (app.core.cors: preflights answered before any other layer sees them); the liveness probe
+    # and the hot reads answered from memory; then FastAPI's own stack and routing.
     hot_reads = partial(
         HotReads,
         changes=app.state.database.changes,
@@ -179,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lambda inner: ProxyHeadersMiddleware(
             ObservedRequests(
                 CrossOriginMiddleware(
-                    hot_reads(inner),
+                    FixedAnswers(hot_reads(inner), documents=fixed_documents()),
                     allowed_origins=settings.cors_allowed_origins,
                     public_origins=settings.iiif_cors_allowed_origins,
                 )
@@ -210,7 +212,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui_router)
     app.mount("/ui/static", StaticFiles(directory=ui_pages.STATIC_DIR), name="ui-static")
     complete_openapi(
-        app, unconditional=frozenset({"/api/v1/audit/verify"}), if_match_required=_needs_if_match
+        app,
+        unconditional=frozenset({"/api/v1/audit/verify"}),
+        if_match_required=_needs_if_match,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     return app
 

@@ -1,61 +1,34 @@
 """Every table of the registry, imported in one place so Alembic sees the whole schema."""
 
-from app.assessments.models import DamageAssessment, DamageAssessmentSource, ImagePair
-from app.audit.models import AuditEvent
+# Importing a package's models defines its tables on the one metadata; nothing else here
+# is needed, so no list of table names has to be kept in step with the packages.
+from app.assessments import models as assessments
+from app.audit import models as audit
 from app.core.db import metadata
-from app.keys.models import ApiKey
-from app.monuments.models import Monument, MonumentIdentifier, MonumentName
-from app.photos.models import (
-    EvidenceItem,
-    EvidenceItemSource,
-    Photo,
-    PhotoSource,
-    PhotoUploadKey,
-)
-from app.property.models import (
-    Benchmark,
-    CommitteeDecision,
-    CorrectiveMeasure,
-    Mission,
-    MonumentComponent,
-    PropertyAttribute,
-    PropertyFactor,
-)
-from app.restoration.models import RestorationAssessment, RestorationAssessmentSource
-from app.sites.models import Site
-from app.sources.models import Source
-from app.ui.models import EndedSession
-from app.uploads.models import Upload
-from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from app.keys import models as keys
+from app.monuments import models as monuments
+from app.photos import models as photos
+from app.property import models as property_layer
+from app.restoration import models as restoration
+from app.sites import models as sites
+from app.sources import models as sources
+from app.ui import models as ui
+from app.uploads import models as uploads
+from app.webhooks import models as webhooks
 
-__all__ = [
-    "ApiKey",
-    "AuditEvent",
-    "Benchmark",
-    "CommitteeDecision",
-    "CorrectiveMeasure",
-    "DamageAssessment",
-    "DamageAssessmentSource",
-    "EndedSession",
-    "EvidenceItem",
-    "EvidenceItemSource",
-    "ImagePair",
-    "Mission",
-    "Monument",
-    "MonumentComponent",
-    "MonumentIdentifier",
-    "MonumentName",
-    "Photo",
-    "PhotoSource",
-    "PhotoUploadKey",
-    "PropertyAttribute",
-    "PropertyFactor",
-    "RestorationAssessment",
-    "RestorationAssessmentSource",
-    "Site",
-    "Source",
-    "Upload",
-    "WebhookDelivery",
-    "WebhookSubscription",
-    "metadata",
-]
+MODELS = (
+    assessments,
+    audit,
+    keys,
+    monuments,
+    photos,
+    property_layer,
+    restoration,
+    sites,
+    sources,
+    ui,
+    uploads,
+    webhooks,
+)
+
+__all__ = ["MODELS", "metadata"]

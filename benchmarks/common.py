@@ -56,7 +56,13 @@ def seed_site(engine, *, monuments: int, assessments_per_monument: int, seed: in
     with engine.begin() as connection:
         site_id = connection.execute(
             insert(Site).returning(Site.id),
-            {"name": "Benchmark property", "country": "SY", "created_at": now, "updated_at": now},
+            {
+                "name": "Benchmark property",
+                "country": "SY",
+                "criteria": [],
+                "created_at": now,
+                "updated_at": now,
+            },
         ).scalar_one()
         rows = []
         for i in range(monuments):
@@ -101,6 +107,9 @@ def seed_site(engine, *, monuments: int, assessments_per_monument: int, seed: in
                         "damage_level": rng.choice(LEVELS),
                         "extent_percent": rng.randrange(101),
                         "causes": ["explosives"],
+                        "disturbances": [],
+                        "threats": [],
+                        "component_conditions": [],
                         "confidence": "high",
                         "status": "verified",
                         "author": "bench",

@@ -1,21 +1,40 @@
 """State-of-conservation report over 10,000 monuments and 100,000 assessments.
 
 Reports the JSON report's median time (through the real app, in process) next to the median
-time of the bare SQL query it rests on, measured in the same run, on SQLite and PostgreSQL.
+time of the bare queries it rests on (the site's monuments, their counted assessment histories
+and the conditions they come to, plans of record and what they wait on: `_report_rows`),
+measured in the same run, alternately, on SQLite and PostgreSQL.
 Run: `make bench-report` (or `python -m benchmarks.soc_report [--monuments N]`).
 """
 
 import argparse
+import statistics
 import time
+from collections.abc import Callable
 from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.time import TimeAxes
 from app.main import create_app
 from app.reports import service as reports
-from benchmarks.common import fresh_database, median_seconds, seed_site, write_results
+from benchmarks.common import fresh_database, seed_site, write_results
+
+
+def alternating_medians(*actions: Callable[[], object], repeat: int) -> list[float]:
+    """The median wall time of each action, run in turn `repeat` times after one warm-up
+    round: on a shared machine the load drifts, and alternating exposes both to it alike."""
+    for action in actions:
+        action()
+    timings: list[list[float]] = [[] for _ in actions]
+    for _ in range(repeat):
+        for action, spent in zip(actions, timings, strict=True):
+            started = time.perf_counter()
+            action()
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) for spent in timings]
 
 
 def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
@@ -29,7 +48,8 @@ def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
 
         def bare_query():
             with Session(engine) as session:
-                return reports._report_rows(session, site_id, date.fromisoformat(as_of)).monuments
+                axes = TimeAxes(as_of=date.fromisoformat(as_of))
+                return reports._report_rows(session, site_id, axes).monuments
 
         client = TestClient(app)
 
@@ -41,8 +61,7 @@ def run(backend: str, monuments: int, per_monument: int, repeat: int) -> dict:
             return response
 
         rows = len(bare_query())
-        sql = median_seconds(bare_query, repeat=repeat)
-        report = median_seconds(json_report, repeat=repeat)
+        sql, report = alternating_medians(bare_query, json_report, repeat=repeat)
         engine.dispose()
         return {
             "backend": backend,
@@ -75,7 +94,7 @@ def main() -> None:
             f"{r['bare_sql_median_s']:>8} {r['json_report_median_s']:>9} {r['ratio']:>6}"
         )
     print(
-        "target: report ≤ 2 × its bare SQL query;",
+        "target: report ≤ 1.5 × its bare SQL query;",
         "results in",
         write_results("soc_report", {"runs": results}),
     )

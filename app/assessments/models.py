@@ -6,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps, UTCDateTime
+from app.core.db import JSONDocument, Timestamps, UTCDateTime, no_items
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
 class DamageLevel(StrEnum):
@@ -140,20 +141,22 @@ class DamageAssessment(Timestamps, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     damage_level: DamageLevel = Field(sa_column=Column(String(30), nullable=False))
     extent_percent: int | None = Field(default=None, sa_column=Column(Integer))
-    causes: list[str] = Field(default_factory=list, sa_column=Column(JSONDocument, nullable=False))
+    causes: list[str] = Field(
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
+    )
     confidence: Confidence = Field(sa_column=Column(String(10), nullable=False))
     overall_condition: OverallCondition | None = Field(default=None, sa_column=Column(String(20)))
     # EAMENA-style condition: [{cause_category, cause_agent, effect, extent_percent:
     # {min, max}, certainty}], [{type, probability, note}], and the levels of the monument's
     # components this assessment judges: [{component_id, damage_level, note}].
     disturbances: list[dict] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     threats: list[dict] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     component_conditions: list[dict] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     notes: str | None = Field(default=None, sa_column=Column(Text))
     status: AssessmentStatus = Field(
@@ -176,15 +179,9 @@ class DamageAssessmentSource(SQLModel, table=True):
 
     __tablename__ = "damage_assessment_source"
 
-    damage_assessment_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("damage_assessment.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    damage_assessment_id: int = citing_id("damage_assessment")
+    source_id: int = cited_source_id()
+    position: int = citation_position()
 
 
 class ImagePair(Timestamps, table=True):

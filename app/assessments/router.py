@@ -26,7 +26,7 @@ from app.core.dependencies import (
 )
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
-from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentDep, MonumentId
 from app.property import service as property_records
@@ -50,14 +50,13 @@ def _location(assessment: DamageAssessment) -> dict[str, str]:
 
 @router.get("/monuments/{monument_id}/assessments", response_model=Page[AssessmentRead])
 def list_monument_assessments(
-    request: Request,
+    *,
     caller: CallerDep,
     monument: MonumentDep,
     session: ReadSessionDep,
+    paging: PagingDep,
     axes: TimeAxesDep,
     status: Annotated[AssessmentStatus | None, Query(description="Only this status.")] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
 ) -> Response:
     """The monument's damage history in `observed_on` order (verified only, for the public):
     observed by `as_of`, entered by `known_at`."""
@@ -66,14 +65,12 @@ def list_monument_assessments(
         monument_id=monument.id,
         caller=caller,
         status=status,
-        after=decode_key_cursor(cursor, (date, int)),
-        limit=limit,
+        after=paging.after((date, int)),
+        limit=paging.limit,
         axes=axes,
     )
-    return page_response(
-        request,
+    return paging.respond(
         assessments,
-        limit=limit,
         present=lambda page: service.present(
             session=session, assessments=page, names_visible=caller.sees_names
         ),

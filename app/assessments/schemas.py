@@ -27,23 +27,27 @@ from app.core.schemas import (
     UNIQUE_ITEMS,
     Citation,
     InputModel,
+    Integer,
     LongText,
     PastDate,
     PatchModel,
     ResourceRead,
+    RowId,
     ShortText,
     distinct_items,
 )
 from app.sources.schemas import SourceIds, SourceSummary
 
-ExtentPercent = Annotated[int, Field(ge=0, le=100, description="Share of the structure affected.")]
+ExtentPercent = Annotated[
+    Integer, Field(ge=0, le=100, description="Share of the structure affected.")
+]
 Causes = Annotated[
     list[DamageCause],
     Field(max_length=len(DamageCause), description="Causes, from the controlled list."),
     UNIQUE_ITEMS,
     AfterValidator(distinct_items),
 ]
-AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+AssessmentRef = RowId
 
 CauseCategory = Literal[tuple(DISTURBANCE_CAUSES)]  # type: ignore[valid-type]
 

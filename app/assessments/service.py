@@ -71,9 +71,13 @@ def may_see(assessment: DamageAssessment, caller: Caller) -> bool:
     return caller.role == Role.field and is_author(assessment, caller)
 
 
-def _require_editor(assessment: DamageAssessment, actor: Caller, doing: str) -> None:
+def _require_draft_editor(
+    assessment: DamageAssessment, actor: Caller, doing: str, done: str
+) -> None:
+    """Only a draft changes, and only by its author or staff (edited, submitted)."""
     if actor.role not in REVIEWER_ROLES and not is_author(assessment, actor):
         raise Forbidden(f"Only the assessment's author or staff may {doing} it.")
+    _require_status(assessment, AssessmentStatus.draft, done)
 
 
 def _require_status(assessment: DamageAssessment, expected: AssessmentStatus, doing: str) -> None:
@@ -108,9 +112,9 @@ def list_history(
     session: Session,
     monument_id: int,
     caller: Caller,
-    status: AssessmentStatus | None,
-    after: tuple[Any, ...] | None,
     limit: int,
+    status: AssessmentStatus | None = None,
+    after: tuple[Any, ...] | None = None,
     axes: TimeAxes = NOW,
 ) -> Sequence[DamageAssessment]:
     """A monument's assessments in `observed_on` order (then id) that the caller may see:
@@ -486,7 +490,8 @@ def _apply(session: Session, assessment: DamageAssessment, fields: dict[str, Any
         if field != "source_ids":
             setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
     _check_event_window(assessment)
-    if "component_conditions" in fields:
+    # Only a list that names components has anything to check (and a query to pay for).
+    if fields.get("component_conditions"):
         _check_components(session, assessment)
 
 
@@ -609,16 +614,9 @@ def create_assessment(
         author_key_id=actor.key_id,
     )
     _apply(session, assessment, {**fields, "source": assessment.source})
-    session.add(assessment)
-    session.flush()
-    sources.cite(
-        session=session,
-        owner=CITING,
-        owner_id=assessment.id,
-        source_ids=[source.id for source in cited],
+    return sources.record_creation(
+        session=session, actor=actor, entity=assessment, owner=CITING, cited=cited
     )
-    _record(session, actor, "create", assessment)
-    return assessment
 
 
 def _state(session: Session, assessment: DamageAssessment) -> dict[str, Any]:
@@ -633,12 +631,7 @@ def _record(
     before: dict[str, Any] | None = None,
 ) -> None:
     sources.record_write(
-        session=session,
-        actor=actor,
-        action=action,
-        entity=assessment,
-        owner=CITING,
-        before=before,
+        session=session, actor=actor, action=action, entity=assessment, owner=CITING, before=before
     )
 
 
@@ -686,8 +679,7 @@ def update_assessment(
     *, session: Session, assessment: DamageAssessment, changes: dict[str, Any], actor: Caller
 ) -> DamageAssessment:
     """Edit a draft (its author or staff)."""
-    _require_editor(assessment, actor, "edit")
-    _require_status(assessment, AssessmentStatus.draft, "edited")
+    _require_draft_editor(assessment, actor, "edit", "edited")
     if "supersedes" in changes:
         _check_supersedes(session, assessment.monument_id, changes["supersedes"])
     if "source_ids" in changes:
@@ -696,13 +688,7 @@ def update_assessment(
     _apply(session, assessment, changes)
     assessment.updated_at = utc_now()
     session.flush()
-    if "source_ids" in changes:
-        sources.cite(
-            session=session,
-            owner=CITING,
-            owner_id=assessment.id,
-            source_ids=changes["source_ids"],
-        )
+    sources.cite_changed(session=session, owner=CITING, owner_id=assessment.id, changes=changes)
     _record(session, actor, "update", assessment, before)
     return assessment
 
@@ -711,8 +697,7 @@ def submit_assessment(
     *, session: Session, assessment: DamageAssessment, actor: Caller
 ) -> DamageAssessment:
     """Send a draft for review (its author or staff)."""
-    _require_editor(assessment, actor, "submit")
-    _require_status(assessment, AssessmentStatus.draft, "submitted")
+    _require_draft_editor(assessment, actor, "submit", "submitted")
     before = _state(session, assessment)
     assessment.status = AssessmentStatus.submitted
     assessment.submitted_at = assessment.updated_at = utc_now()

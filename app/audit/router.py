@@ -3,13 +3,13 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.audit import service
 from app.audit.schemas import AuditEventRead, ChainVerification
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(get_caller)])
@@ -17,28 +17,25 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends
 
 @router.get("", response_model=Page[AuditEventRead])
 def list_audit_events(
-    request: Request,
+    *,
     caller: StaffDep,
     session: ReadSessionDep,
     entity_type: Annotated[
         str | None, Query(max_length=40, examples=["monument"]), QueryText
     ] = None,
     entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    paging: PagingDep,
 ) -> Response:
     """Audit events oldest first, optionally for one entity."""
     events = service.list_events(
         session=session,
         entity_type=entity_type,
         entity_id=entity_id,
-        after_id=decode_cursor(cursor),
-        limit=limit,
+        after_id=paging.after_id,
+        limit=paging.limit,
     )
-    return page_response(
-        request,
+    return paging.respond(
         events,
-        limit=limit,
         present=lambda page: [AuditEventRead.model_validate(e, from_attributes=True) for e in page],
     )
 

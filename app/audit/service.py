@@ -14,9 +14,9 @@ its deliveries there, so they commit or roll back with the change.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import text
@@ -25,6 +25,9 @@ from sqlmodel import Session, SQLModel, select
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
 from app.core.changes import CHANNEL as CHANGES_CHANNEL
+from app.core.pagination import id_page_query
+
+RowT = TypeVar("RowT", bound=SQLModel)
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
@@ -132,8 +135,10 @@ def record_write(
     action: str,
     entity: SQLModel,
     before: dict[str, Any] | None = None,
+    state: Callable[[Any], dict[str, Any] | None] = snapshot,
 ) -> AuditEvent:
-    """Append the event for a write to a stored row, with the row's new state."""
+    """Append the event for a write to a stored row, with the row's new state as `state`
+    gives it: the whole snapshot, unless the trail must keep less."""
     return record(
         session=session,
         actor=actor,
@@ -141,8 +146,16 @@ def record_write(
         entity_type=entity.__tablename__,
         entity_id=entity.id,
         before=before,
-        after=snapshot(entity),
+        after=state(entity),
     )
+
+
+def record_creation(*, session: Session, actor: Caller, entity: RowT) -> RowT:
+    """Add a new row (flushed, so it has its id) and append the event for it."""
+    session.add(entity)
+    session.flush()
+    record_write(session=session, actor=actor, action="create", entity=entity)
+    return entity
 
 
 def record_deletion(
@@ -152,15 +165,14 @@ def record_deletion(
     before = snapshot(entity)
     session.delete(entity)
     session.flush()
-    return record(
-        session=session,
-        actor=actor,
-        action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
-        before=before,
-        after=None,
+    return record_write(
+        session=session, actor=actor, action=action, entity=entity, before=before, state=_gone
     )
+
+
+def _gone(entity: SQLModel) -> None:
+    """A deleted row's new state: none."""
+    return None
 
 
 @dataclass(frozen=True)
@@ -211,11 +223,7 @@ def list_events(
     limit: int,
 ) -> Sequence[AuditEvent]:
     """Events oldest first, optionally for one entity; one more than `limit`."""
-    query = select(AuditEvent).order_by(AuditEvent.id).limit(limit + 1)
-    if entity_type is not None:
-        query = query.where(AuditEvent.entity_type == entity_type)
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if after_id is not None:
-        query = query.where(AuditEvent.id > after_id)
+    query = id_page_query(
+        AuditEvent, after_id=after_id, limit=limit, entity_type=entity_type, entity_id=entity_id
+    )
     return session.exec(query).all()

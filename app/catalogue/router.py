@@ -11,13 +11,14 @@ from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
 from app.core.http import JsonBody, document_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
-from app.core.pagination import CursorParam, Limit, Page, decode_key_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.core.schemas import IsoMoment, QueryText, UtcMoment
 from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentId
 from app.monuments.models import MonumentType
 from app.monuments.schemas import MonumentCreate, MonumentUpdate
 from app.names import service as names
+from app.names.schemas import IDENTIFIER_QUERY_PATTERN
 from app.restoration.models import Prerequisite, Priority, RestorationStatus
 
 # minlon,minlat,maxlon,maxlat within the globe's ranges (`service.parse_bbox` also checks
@@ -33,9 +34,10 @@ router = APIRouter(
 
 @router.get("", response_model=Page[MonumentRead])
 def list_monuments(
-    request: Request,
+    *,
     caller: CallerDep,
     session: ReadSessionDep,
+    paging: PagingDep,
     axes: TimeAxesDep,
     site_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     type: Annotated[MonumentType | None, Query(description="Monument type.")] = None,
@@ -83,13 +85,13 @@ def list_monuments(
         str | None,
         Query(
             max_length=250,
+            # Documented only: a malformed one stays 400, with the parser's message.
+            json_schema_extra={"pattern": IDENTIFIER_QUERY_PATTERN},
             description="scheme:value, e.g. wikidata:Q5859 or geonames:8383565; schemes: "
             "wikidata, geonames, pleiades, whc, eamena, getty_tgn, local.",
         ),
         QueryText,
     ] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
 ) -> Response:
     """Monuments matching every given filter, in a stable order (with `q`, best match
     first), a page at a time."""
@@ -108,19 +110,17 @@ def list_monuments(
     )
     exact = caller.sees_exact_locations
     # A ranked search resumes after a (score, id) pair, every other listing after an id.
-    after = decode_key_cursor(cursor, (int, int) if q else (int,))
+    after = paging.after((int, int) if q else (int,))
     found = service.list_monuments(
         session=session,
         filters=filters,
         exact_locations=exact,
         after_id=int(after[-1]) if after else None,
         after_score=int(after[0]) if after and q else None,
-        limit=limit,
+        limit=paging.limit,
     )
-    return page_response(
-        request,
+    return paging.respond(
         found,
-        limit=limit,
         present=lambda page: service.present_many(
             session=session, monuments=page, exact_locations=exact, axes=axes, search=q
         ),

@@ -78,6 +78,16 @@ def _ids(events: Sequence[AuditEvent], entity: FeedEntity) -> set[int]:
     return {e.entity_id for e in events if e.entity_type == entity}
 
 
+def _with_live_monument(model: Any, ids: set[int]) -> Any:
+    """The rows of `model` (photos, evidence items) with these ids, each with its monument,
+    except those of a deleted monument."""
+    return (
+        select(model, Monument)
+        .join(Monument, Monument.id == model.monument_id)
+        .where(model.id.in_(ids), Monument.deleted_at.is_(None))
+    )
+
+
 def current_etags(
     *, session: Session, caller: Caller, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, int], str]:
@@ -118,49 +128,16 @@ def current_etags(
             etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
     photo_ids = _ids(events, FeedEntity.photo)
     if photo_ids:
-        query = (
-            select(Photo, Monument)
-            .join(Monument, Monument.id == Photo.monument_id)
-            .where(Photo.id.in_(photo_ids), Monument.deleted_at.is_(None))
-        )
-        rows = session.exec(query).all()
-        cited = photos.citations(session=session, photos=[photo for photo, _ in rows])
-        items = evidence.items_of_photos(session=session, photo_ids=[p.id for p, _ in rows])
-        for photo, monument in rows:
-            shown = photos.present(
-                photo,
-                monument,
-                exact_locations=caller.sees_exact_locations,
-                cited=cited.get(photo.id, []),
-                names_visible=caller.sees_names,
-                item=items.get(photo.id),
-            )
-            etags[FeedEntity.photo, photo.id] = etag_for(render(shown))
+        rows = session.exec(_with_live_monument(Photo, photo_ids)).all()
+        shown = photos.present_many(session=session, photos=rows, caller=caller)
+        for (photo, _), photo_shown in zip(rows, shown, strict=True):
+            etags[FeedEntity.photo, photo.id] = etag_for(render(photo_shown))
     evidence_ids = _ids(events, FeedEntity.evidence_item)
     if evidence_ids:
-        query = (
-            select(EvidenceItem, Monument)
-            .join(Monument, Monument.id == EvidenceItem.monument_id)
-            .where(EvidenceItem.id.in_(evidence_ids), Monument.deleted_at.is_(None))
-        )
-        found = session.exec(query).all()
-        cited = evidence.citations(session=session, items=[item for item, _ in found])
-        held = {
-            photo.id: photo
-            for photo in session.exec(
-                select(Photo).where(Photo.id.in_([i.photo_id for i, _ in found if i.photo_id]))
-            )
-        }
-        for item, monument in found:
-            shown = evidence.present(
-                item,
-                monument,
-                exact_locations=caller.sees_exact_locations,
-                cited=cited.get(item.id, []),
-                photo=held.get(item.photo_id),
-                names_visible=caller.sees_names,
-            )
-            etags[FeedEntity.evidence_item, item.id] = etag_for(render(shown))
+        found = session.exec(_with_live_monument(EvidenceItem, evidence_ids)).all()
+        shown = evidence.present_many(session=session, items=found, caller=caller)
+        for (item, _), item_shown in zip(found, shown, strict=True):
+            etags[FeedEntity.evidence_item, item.id] = etag_for(render(item_shown))
     source_ids = _ids(events, FeedEntity.source)
     if source_ids:
         for source in session.exec(select(Source).where(Source.id.in_(source_ids))):

@@ -5,7 +5,7 @@ factory with `install_key_lookup`.
 """
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Protocol
 
 import anyio.to_thread
@@ -145,25 +145,31 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 def require_roles(
     *roles: Role, caller_from: Callable[..., Caller] = get_caller
-) -> Callable[[Caller], Caller]:
+) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency that lets through only callers holding one of `roles`.
 
     `caller_from` says how the caller is known: the bearer key by default; the web pages
     pass their session cookie's caller, so both apply the same rule with the same words.
     """
-    allowed = frozenset(roles)
-    names = ", ".join(sorted(allowed))
 
-    def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
-        if caller.role is None:
-            raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
-        if caller.role not in allowed:
-            raise Forbidden(
-                f"A key with role '{caller.role}' may not do this; it needs one of: {names}."
-            )
-        return caller
+    async def check_role(caller: Annotated[Caller, Depends(caller_from)]) -> Caller:
+        return ensure_role(caller, *roles)
 
+    check_role.admits = frozenset(roles)  # type: ignore[attr-defined]  # read by core.openapi
     return check_role
+
+
+def ensure_role(caller: Caller, *roles: Role) -> Caller:
+    """The caller, if it holds one of `roles`; 401 without a key, 403 with another role.
+    (A plain function: `require_roles` gives a coroutine, which a plain call never runs.)"""
+    names = ", ".join(sorted(roles))
+    if caller.role is None:
+        raise Unauthorized(f"This action needs an API key with one of the roles: {names}.")
+    if caller.role not in roles:
+        raise Forbidden(
+            f"A key with role '{caller.role}' may not do this; it needs one of: {names}."
+        )
+    return caller
 
 
 StaffDep = Annotated[Caller, Depends(require_roles(Role.admin, Role.staff))]

@@ -12,10 +12,11 @@ hand. Who the caller is (app.core.auth) is found in a short read of its own.
 """
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -33,17 +34,21 @@ from app.core.time import TimeAxes
 T = TypeVar("T")
 
 
-def get_database(request: Request) -> Database:
+# The dependencies that only read the app's state are `async`: FastAPI runs a plain `def`
+# dependency on a worker thread, a trip per dependency per request for nothing.
+
+
+async def get_database(request: Request) -> Database:
     """The application's database."""
     return request.app.state.database
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The application's settings (tests build apps with their own)."""
     return request.app.state.settings
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     """The application's file storage (local folder or S3)."""
     return request.app.state.storage
 
@@ -157,7 +162,7 @@ class ReceiveThenWrite:
         return self.database.session(write=True)
 
 
-def get_receive_then_write(request: Request) -> ReceiveThenWrite:
+async def get_receive_then_write(request: Request) -> ReceiveThenWrite:
     """The check-receive-write transactions of a request with a long body."""
     return ReceiveThenWrite(request.app.state.database)
 
@@ -178,3 +183,28 @@ def get_time_axes(as_of: AsOf = None, known_at: KnownAt = None) -> TimeAxes:
 
 
 TimeAxesDep = Annotated[TimeAxes, Depends(get_time_axes)]
+
+
+def path_loaders(load: Callable[..., Any], parameter: str, path: Any) -> tuple[Any, Any]:
+    """The pair of `Depends` markers that load the record a path names (`{parameter}`, typed
+    `path`): to read it in the request's read session, and locked `FOR UPDATE` in its write
+    session. `load(session=…, for_update=…, <parameter>=…)` is the domain's getter, which
+    raises `NotFound` (404) or `Gone` (410) itself."""
+
+    def loader(session_type: Any, *, for_update: bool) -> Any:
+        def dependency(session: Session, **named: int) -> Any:
+            return load(session=session, for_update=for_update, **named)
+
+        # FastAPI reads the path parameter's name from the signature: each record keeps its
+        # own (`{monument_id}`, `{site_id}`…), so the signature is written here.
+        dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(parameter, inspect.Parameter.KEYWORD_ONLY, annotation=path),
+                inspect.Parameter(
+                    "session", inspect.Parameter.KEYWORD_ONLY, annotation=session_type
+                ),
+            ]
+        )
+        return Depends(dependency)
+
+    return loader(ReadSessionDep, for_update=False), loader(WriteSessionDep, for_update=True)

@@ -129,4 +129,4 @@ class ObservedRequests:
                 self._series[(scope["method"], route, status)] = series
             series[0].inc()  # type: ignore[attr-defined]
             series[1].observe(seconds)  # type: ignore[attr-defined]
-            log_request(scope, status=status, seconds=seconds)
+            log_request(scope, status=status, seconds=seconds, request_id=request_id)

@@ -8,11 +8,13 @@ key quoted anywhere), request bodies and query strings (a `bbox` or a body may h
 exact position of a sensitive monument), and SQL parameters (the engine hides them).
 """
 
+import json
 import logging
 import os
 import re
+import threading
+import time
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -68,6 +70,23 @@ def _shared_processors() -> list[Any]:
     ]
 
 
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, rendering an access line (already a finished event) once for
+    every handler that writes JSON, without copying the record or running the chain."""
+
+    def __init__(self, *, json_lines: bool, **options: Any) -> None:
+        super().__init__(**options)
+        self.json_lines = json_lines
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line for `record`: an access line rendered straight to JSON, others as before."""
+        if not (self.json_lines and isinstance(record, _AccessRecord)):
+            return super().format(record)
+        if record.line is None:
+            record.line = json.dumps(record.msg, ensure_ascii=False)
+        return record.line
+
+
 def formatter(log_format: str = "json") -> logging.Formatter:
     """The formatter every log line goes through (tests attach it to capture lines)."""
     renderer = (
@@ -75,7 +94,8 @@ def formatter(log_format: str = "json") -> logging.Formatter:
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    return structlog.stdlib.ProcessorFormatter(
+    return _Formatter(
+        json_lines=log_format == "json",
         foreign_pre_chain=_shared_processors(),
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
@@ -111,49 +131,92 @@ def configure_logging(*, level: str, log_format: str) -> None:
 
 
 _ACCESS_LOGGER = logging.getLogger(ACCESS_LOGGER_NAME)
+# Methods as HTTP names them; anything else a client sends is scrubbed like a path.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def log_request(scope: Scope, *, status: int, seconds: float) -> None:
+class _AccessRecord(logging.LogRecord):
+    """An access line's record: a finished event (`msg`, a dict), made from a template
+    instead of `LogRecord.__init__`, whose per-record lookups (frame, thread, process
+    names) cost as much as the rest of the line; `line` is its JSON, rendered once."""
+
+    line: str | None = None
+
+
+_ACCESS_TEMPLATE: dict[str, Any] = {}
+
+
+def _access_record(event: dict[str, Any], now: float) -> _AccessRecord:
+    if not _ACCESS_TEMPLATE or _ACCESS_TEMPLATE["process"] != os.getpid():
+        _ACCESS_TEMPLATE.update(
+            logging.LogRecord(
+                ACCESS_LOGGER_NAME, logging.INFO, __file__, 0, "", None, None, "log_request"
+            ).__dict__
+        )
+        # What structlog's `wrap_for_formatter` attaches: the formatter takes the dict as is.
+        _ACCESS_TEMPLATE["_logger"] = _ACCESS_LOGGER
+        _ACCESS_TEMPLATE["_name"] = "info"
+    record = _AccessRecord.__new__(_AccessRecord)
+    record.__dict__.update(_ACCESS_TEMPLATE)
+    record.msg = event
+    record.created = now
+    record.msecs = now % 1 * 1000
+    record.relativeCreated = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
+    record.thread = threading.get_ident()
+    return record
+
+
+_second: int | None = None
+_second_text = ""
+
+
+def _timestamp(now: float) -> str:
+    """ISO 8601 in UTC with microseconds, as structlog's TimeStamper writes it; the date
+    and time of day formatted once per second."""
+    global _second, _second_text
+    second = int(now)
+    if second != _second:
+        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = second
+    return f"{_second_text}.{int((now - second) * 1_000_000):06d}Z"
+
+
+def log_request(scope: Scope, *, status: int, seconds: float, request_id: str | None) -> None:
     """The access line of a finished request: method, path (no query), route, status,
     duration, the caller's role and key id (never the key).
 
     Written on every request, so it goes straight to the handlers as a finished structlog
-    event (the formatter then only renders it): the same fields and redaction as a line
+    event (our formatter renders it to JSON once): the same fields and redaction as a line
     logged through structlog, without looking up the caller's frame or running the
-    pre-chain, which cost about as much as serving a cached read.
+    pre-chain, which cost about as much as serving a cached read. `request_id` is one
+    `request_id_of` gave (well-formed, so it cannot hold a key).
     """
     if _ACCESS_LOGGER.disabled or not _ACCESS_LOGGER.isEnabledFor(logging.INFO):
         return
     route = scope.get("route")
     state = scope.get("state") or {}
     client = scope.get("client")
+    method = scope["method"]
+    now = time.time()
+    # What `redact_secrets` would do: the fields a client chooses may carry a key (the
+    # others are numbers, names of ours and the route template).
     event: dict[str, Any] = {
-        "method": scope["method"],
-        "path": scope["path"],
+        "method": method if method in _METHODS else _scrub(method),
+        "path": _scrub(scope["path"]),
         "route": getattr(route, "path", None),
         "status": status,
         "duration_ms": round(seconds * 1000, 1),
         "role": state.get("caller_role"),
         "key_id": state.get("caller_key_id"),
-        "client": client[0] if client else None,
+        "client": _scrub(client[0]) if client else None,
         "event": "request",
     }
-    request_id = correlation_id.get()
     if request_id:
         event["request_id"] = request_id
     event["level"] = "info"
     event["logger"] = ACCESS_LOGGER_NAME
-    event["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    # What `redact_secrets` would do: the fields a client chooses may carry a key (the
-    # others are numbers, names of ours and the route template).
-    for name in ("method", "path", "client", "request_id"):
-        if isinstance(event.get(name), str):
-            event[name] = _scrub(event[name])
-    record = logging.LogRecord(ACCESS_LOGGER_NAME, logging.INFO, __file__, 0, event, None, None)
-    # What structlog's `wrap_for_formatter` attaches: the formatter takes the dict as is.
-    record._logger = _ACCESS_LOGGER  # type: ignore[attr-defined]
-    record._name = "info"  # type: ignore[attr-defined]
-    _ACCESS_LOGGER.handle(record)
+    event["timestamp"] = _timestamp(now)
+    _ACCESS_LOGGER.handle(_access_record(event, now))
 
 
 def request_id_of(scope: Scope) -> str:

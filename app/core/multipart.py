@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -47,6 +48,10 @@ class ReceivedFile:
     size: int
     file_name: str | None
     declared_type: str | None
+    # The service's own spool, removed after the request and never written again: storage
+    # may keep it as the stored file instead of copying it. A file that was already on disk
+    # (an import, a finished resumable upload) is not one.
+    spooled: bool = False
 
 
 def received_from_disk(path: Path, *, file_name: str | None) -> ReceivedFile:
@@ -90,6 +95,30 @@ def remove_stale_spools(temp_dir: Path | None, *, older_than: float) -> list[Pat
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+# Flushes spools to disk while the request goes on (see `_flush_soon`).
+_FLUSHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spool-flush")
+
+
+def _flush(path: Path) -> None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # already refused and removed
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # storing it fsyncs again, and answers for a failure then
+    finally:
+        os.close(descriptor)
+
+
+def _flush_soon(path: Path) -> None:
+    """Start writing a received spool to disk while the image is checked and decoded: a
+    photo that is kept must be on disk before it is acknowledged, and storage's own fsync
+    then finds little or nothing left to write."""
+    _FLUSHER.submit(_flush, path)
 
 
 @dataclass
@@ -264,6 +293,7 @@ async def receive_form(
             raise Unprocessable(f"The form has no '{file_field}' part: attach the image file.")
         await run_in_threadpool(write_pending, pending)
         await run_in_threadpool(spool.close)
+        _flush_soon(spool_path)
     except OSError as error:
         with suppress(OSError):
             spool.close()
@@ -284,5 +314,6 @@ async def receive_form(
             size=file_size,
             file_name=safe_file_name(file_part.file_name),
             declared_type=declared.decode("latin-1").strip() if declared else None,
+            spooled=True,
         ),
     )

@@ -89,11 +89,9 @@ def _role_check(route: Any) -> frozenset[str] | None:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        call = dependant.call
-        if getattr(call, "__name__", "") == "check_role" and call.__closure__:
-            for cell in call.__closure__:
-                if isinstance(cell.cell_contents, frozenset):
-                    return frozenset(str(role) for role in cell.cell_contents)
+        admits = getattr(dependant.call, "admits", None)
+        if admits is not None:
+            return frozenset(str(role) for role in admits)
         pending.extend(dependant.dependencies)
     return None
 
@@ -172,10 +170,13 @@ def _list_errors(method: str, path: str, operation: dict[str, Any]) -> None:
         )
 
 
-def _declare_inputs(path: str, method: str, operation: dict[str, Any]) -> None:
+def _declare_inputs(
+    path: str, method: str, operation: dict[str, Any], *, max_upload_bytes: int | None
+) -> None:
     """What the server checks about headers and query text, stated in the document: tus
-    requests need `Tus-Resumable: 1.0.0`, and no text in a query may hold control
-    characters (`QUERY_TEXT_PATTERN`)."""
+    requests need `Tus-Resumable: 1.0.0`, a new upload its `Upload-Length` (1 byte up to
+    the largest photo), and no text in a query may hold control characters
+    (`QUERY_TEXT_PATTERN`)."""
     # A header the server reads only to refuse it is no input to offer.
     operation["parameters"] = [
         parameter
@@ -190,6 +191,13 @@ def _declare_inputs(path: str, method: str, operation: dict[str, Any]) -> None:
         if parameter["in"] == "header" and parameter["name"] == "Tus-Resumable":
             parameter["required"] = True
             parameter["schema"] = {"type": "string", "enum": [TUS_VERSION]}
+        elif parameter["in"] == "header" and parameter["name"] == "Upload-Length":
+            # Upload-Defer-Length is not supported, so the length is required (a request
+            # without it is still answered 400, as tus servers do).
+            parameter["required"] = True
+            parameter["schema"] = {"type": "integer", "minimum": 1}
+            if max_upload_bytes is not None:
+                parameter["schema"]["maximum"] = max_upload_bytes
         elif parameter["in"] == "query" and path != "/oai":  # OAI-PMH answers bad arguments
             for option in options:
                 plain = not {"enum", "format", "pattern", "const"} & set(option)
@@ -202,6 +210,7 @@ def complete_openapi(
     *,
     unconditional: frozenset[str] = frozenset(),
     if_match_required: Callable[[str, str], bool] = lambda path, method: method == "patch",
+    max_upload_bytes: int | None = None,
 ) -> None:
     """Finish the app's OpenAPI document when it is first asked for (see the module's
     docstring); `304` on every GET under /api/v1 and /iiif but `unconditional` paths."""
@@ -232,7 +241,7 @@ def complete_openapi(
                         {"description": "Not Modified: the ETag in `If-None-Match` is current."},
                     )
                 _list_errors(method, path, operation)
-                _declare_inputs(path, method, operation)
+                _declare_inputs(path, method, operation, max_upload_bytes=max_upload_bytes)
                 _add_headers(path, method, operation)
                 if (path, method) in security:
                     operation["security"] = security[(path, method)]

@@ -4,16 +4,20 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
+from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.errors import BadRequest
 from app.core.http import link_to, resource_response
 
 ItemT = TypeVar("ItemT")
+ModelT = TypeVar("ModelT")
 RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 200
@@ -84,6 +88,21 @@ def decode_cursor(cursor: str | None) -> int | None:
     return None if key is None else int(key[0])
 
 
+def id_page_query(
+    model: type[ModelT], *, after_id: int | None, limit: int, **equal_to: object
+) -> SelectOfScalar[ModelT]:
+    """Rows of `model` in id order after a cursor, one more than `limit` to tell if a page
+    follows; each `column=value` given narrows them, unless the value is None."""
+    table: Any = model
+    query = select(model).order_by(table.id).limit(limit + 1)
+    for column, value in equal_to.items():
+        if value is not None:
+            query = query.where(getattr(table, column) == value)
+    if after_id is not None:
+        query = query.where(table.id > after_id)
+    return query
+
+
 def link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     """The `Link: <…>; rel="next"` header for a page, when there is a next page."""
     if next_cursor is None:
@@ -120,3 +139,44 @@ def page_response(
     next_cursor = next_page_cursor(rows, limit=limit, sort_key=sort_key)
     page = Page[Any](items=list(present(rows[:limit])), next_cursor=next_cursor)
     return resource_response(request, page, headers=link_headers(request, next_cursor))
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page a list route is asked for (`limit`, `cursor`), and how the page is answered:
+    every paginated route takes it, so each reads the two parameters and answers alike."""
+
+    request: Request
+    limit: int
+    cursor: str | None
+
+    @property
+    def after_id(self) -> int | None:
+        """The id an id-ordered listing resumes after; `BadRequest` for a foreign cursor."""
+        return decode_cursor(self.cursor)
+
+    def after(self, shape: tuple[type, ...]) -> CursorKey | None:
+        """The sort key a listing ordered otherwise resumes after (`decode_key_cursor`)."""
+        return decode_key_cursor(self.cursor, shape)
+
+    def respond(
+        self,
+        rows: Sequence[RowT],
+        *,
+        present: Callable[[Sequence[RowT]], Sequence[BaseModel]],
+        sort_key: Callable[[RowT], CursorKey] = _id_key,
+    ) -> Response:
+        """The page of `rows` (up to `limit + 1` of them) as `page_response` answers it."""
+        return page_response(
+            self.request, rows, limit=self.limit, present=present, sort_key=sort_key
+        )
+
+
+def _paging(request: Request, limit: Limit = 50, cursor: CursorParam = None) -> Paging:
+    return Paging(request=request, limit=limit, cursor=cursor)
+
+
+# OpenAPI lists a route's own query parameters, then its dependencies' in the order they are
+# declared: declare `paging` before any other dependency with query parameters (`axes`), so
+# `limit` and `cursor` stay right after the route's own filters.
+PagingDep = Annotated[Paging, Depends(_paging)]

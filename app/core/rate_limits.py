@@ -19,6 +19,7 @@ at a shared store (redis://…) for one count across workers and machines.
 import math
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 from cachetools import TTLCache
 from limits import RateLimitItem, parse_many
@@ -76,26 +77,26 @@ class RateLimits:
 
     def count_anonymous_request(self, client: str) -> None:
         """Count one anonymous request; `TooManyRequests` once the address is over its limit."""
-        for item in self.anonymous:
-            if not self.limiter.hit(item, "anonymous", client):
-                raise self._refusal(
-                    item,
-                    ("anonymous", client),
-                    f"Too many requests without an API key from your address (limit {item}). "
-                    "Wait, or ask the registry for a partner key.",
-                )
+        self._count(
+            self.anonymous,
+            ("anonymous", client),
+            lambda item: (
+                f"Too many requests without an API key from your address (limit {item}). "
+                "Wait, or ask the registry for a partner key."
+            ),
+        )
 
     def count_anonymous_report(self, client: str) -> None:
         """Count one printable or PDF report rendered for an anonymous address."""
-        for item in self.anonymous_reports:
-            if not self.limiter.hit(item, "anonymous-report", client):
-                raise self._refusal(
-                    item,
-                    ("anonymous-report", client),
-                    f"Too many printable or PDF reports without an API key from your address "
-                    f"(limit {item}); the JSON and CSV reports are not limited so, or use a "
-                    "partner key.",
-                )
+        self._count(
+            self.anonymous_reports,
+            ("anonymous-report", client),
+            lambda item: (
+                "Too many printable or PDF reports without an API key from your "
+                f"address (limit {item}); the JSON and CSV reports are not limited so, or use a "
+                "partner key."
+            ),
+        )
 
     def refuse_locked_out(self, client: str, presented_key: str) -> None:
         """`TooManyRequests` while the address has used up its failed authentications with
@@ -124,6 +125,18 @@ class RateLimits:
                 self._recent_failures[client] = True
         for item in self.failed_auth:
             self.limiter.hit(item, "failed-auth", client, _prefix_of(presented_key))
+
+    def _count(
+        self,
+        items: Sequence[RateLimitItem],
+        identifiers: tuple[str, ...],
+        detail: Callable[[RateLimitItem], str],
+    ) -> None:
+        # One request against each limit (per minute, per hour…): refused at the first it
+        # goes over, with `detail` naming that limit.
+        for item in items:
+            if not self.limiter.hit(item, *identifiers):
+                raise self._refusal(item, identifiers, detail(item))
 
     def _refusal(
         self, item: RateLimitItem, identifiers: tuple[str, ...], detail: str

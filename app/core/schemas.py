@@ -7,7 +7,15 @@ from typing import Annotated, Any, ClassVar
 
 import pycountry
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
 
 from app.core.time import as_utc, today_utc
 
@@ -110,8 +118,17 @@ def _representable_in_utc(moment: datetime) -> datetime:
         raise ValueError("is outside the range of times that can be expressed in UTC") from None
 
 
+def _written_moment(value: Any) -> Any:
+    # Pydantic reads a number as a Unix time; a moment is written in ISO 8601.
+    if isinstance(value, int | float):  # bool is an int
+        raise ValueError("must be written as an ISO 8601 date-time, not as a number")
+    return value
+
+
 # A moment sent by a client, converted to UTC (naive values are taken to be UTC already).
-UtcMoment = Annotated[datetime, AfterValidator(_representable_in_utc)]
+UtcMoment = Annotated[
+    datetime, BeforeValidator(_written_moment), AfterValidator(_representable_in_utc)
+]
 
 COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
 CountryCode = Annotated[
@@ -119,8 +136,21 @@ CountryCode = Annotated[
     Field(examples=["SY"], json_schema_extra={"enum": COUNTRY_CODES}),
     AfterValidator(_country_code),
 ]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
+# A JSON body is read as its schema says: where the OpenAPI document says integer, number or
+# boolean, `"38.2"`, `false` for a number or `0` for false are refused, not coerced by
+# pydantic's lax mode. Text inputs (CSV cells, YAML records, form fields, tus metadata) are
+# validated by the same models with `TEXT_INPUT`, which reads "38.2" and "true" as before.
+# Strict numbers still take an integer where the schema says number, as JSON Schema does.
+Flag = Annotated[bool, Strict()]
+Integer = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+# `model.model_validate(values, **TEXT_INPUT)`: values that arrive as text.
+TEXT_INPUT: dict[str, Any] = {"strict": False}
+
+Latitude = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False, examples=[34.5474])]
+Longitude = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False, examples=[38.2740])]
+# A row id a body refers to (PostgreSQL's integer).
+RowId = Annotated[Integer, Field(ge=1, le=2**31 - 1)]
 
 
 EARLIEST_DATE = date(1800, 1, 1)
@@ -134,6 +164,54 @@ def _not_future_day(day: date) -> date:
     return day
 
 
+def _digits_between(low: str, high: str) -> str:
+    """A regular expression for the numbers low..high written with as many digits."""
+    if low == high:
+        return low
+    width = len(low)
+    if low == "0" * width and high == "9" * width:
+        return f"[0-9]{{{width}}}" if width > 1 else "[0-9]"
+    if width == 1:
+        return f"[{low}-{high}]"
+    if low[0] == high[0]:
+        return f"{low[0]}({_digits_between(low[1:], high[1:])})"
+    rest = width - 1
+    parts = [f"{low[0]}({_digits_between(low[1:], '9' * rest)})"]
+    if int(high[0]) - int(low[0]) > 1:
+        parts.append(f"[{int(low[0]) + 1}-{int(high[0]) - 1}][0-9]{{{rest}}}")
+    parts.append(f"{high[0]}({_digits_between('0' * rest, high[1:])})")
+    return "|".join(parts)
+
+
+def days_until_today(first: date) -> str:
+    """A `pattern` for the days YYYY-MM-DD from `first` (a 1 January) to today, UTC: the
+    bounds of a past date that JSON Schema's `format: date` cannot state. The document is
+    built once, so a server running past midnight states one day fewer than it accepts."""
+    today = today_utc()
+    day = "(0[1-9]|[12][0-9]|3[01])"
+    years = _digits_between(f"{first.year:04d}", f"{today.year - 1:04d}")
+    options = [f"({years})-(0[1-9]|1[0-2])-{day}"]
+    if today.month > 1:
+        options.append(f"{today.year}-({_digits_between('01', f'{today.month - 1:02d}')})-{day}")
+    options.append(f"{today.year}-{today.month:02d}-({_digits_between('01', f'{today.day:02d}')})")
+    return "^(" + "|".join(options) + ")$"
+
+
+def _past_day_pattern(schema: dict[str, Any]) -> None:
+    schema["pattern"] = days_until_today(EARLIEST_DATE)
+
+
+# A time of day with an offset at or east of UTC: a date-time of today west of UTC may
+# already be tomorrow in UTC, which the server refuses as a future day.
+_HOUR_MINUTE = "([01][0-9]|2[0-3]):[0-5][0-9]"
+_TIME_OF_DAY = f"T{_HOUR_MINUTE}(:[0-5][0-9](\\.[0-9]{{1,6}})?)?(Z|\\+{_HOUR_MINUTE})?"
+
+
+def _known_at_pattern(schema: dict[str, Any]) -> None:
+    days = days_until_today(EARLIEST_DATE).removeprefix("^").removesuffix("$")
+    schema["pattern"] = f"^{days}({_TIME_OF_DAY})?$"
+
+
 # `distinct_items` in the JSON Schema.
 UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
 
@@ -143,10 +221,6 @@ def distinct_items(items: list[Any]) -> list[Any]:
     if len(set(items)) != len(items):
         raise ValueError("must not list the same value twice")
     return items
-
-
-# A date in the registry's past: observations and judgements cannot be in the future.
-PastDate = Annotated[date, AfterValidator(_not_future_day)]
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -161,28 +235,44 @@ def _iso_text(pattern: re.Pattern[str], shape: str) -> Any:
     def check(value: Any) -> Any:
         if isinstance(value, str) and not pattern.fullmatch(value):
             raise ValueError(f"must be written as {shape}")
+        if isinstance(value, int | float):  # bool is an int
+            raise ValueError(f"must be written as {shape}, not as a number")
         return value
 
     return BeforeValidator(check)
 
 
-# Dates and times in query strings, only in their ISO 8601 forms.
+# Dates and times in query strings and bodies, only in their ISO 8601 forms.
 IsoDay = _iso_text(_ISO_DAY, "a date, YYYY-MM-DD")
 IsoMoment = _iso_text(_ISO_MOMENT, "an ISO 8601 date-time, YYYY-MM-DDTHH:MM:SSZ")
+
+# A date in a body (a date object from YAML, or YYYY-MM-DD).
+Day = Annotated[date, IsoDay]
+# A date in the registry's past: observations and judgements cannot be in the future.
+PastDate = Annotated[
+    date,
+    IsoDay,
+    AfterValidator(_not_future_day),
+    Field(json_schema_extra=_past_day_pattern),
+]
 
 AsOf = Annotated[
     date | None,
     IsoDay,
     Query(
         description="The date the condition held (YYYY-MM-DD): judged on every record "
-        "verified now, by when things were observed. Omitted: today."
+        "verified now, by when things were observed. Omitted: today.",
+        json_schema_extra=_past_day_pattern,
     ),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
 CompareTo = Annotated[
     date | None,
     IsoDay,
-    Query(description="An earlier `as_of` date (YYYY-MM-DD) to list changes since."),
+    Query(
+        description="An earlier `as_of` date (YYYY-MM-DD) to list changes since.",
+        json_schema_extra=_past_day_pattern,
+    ),
     AfterValidator(lambda day: day if day is None else _not_future_day(day)),
 ]
 
@@ -217,7 +307,7 @@ KnownAt = Annotated[
         description="The registry as it knew things then: only records entered and verified "
         "by this date (end of day, UTC) or date-time. Omitted: now.",
         examples=["2016-04-01", "2016-04-01T12:00:00Z"],
-        json_schema_extra={"pattern": f"^{_KNOWN_AT.pattern}$"},
+        json_schema_extra=_known_at_pattern,
     ),
     AfterValidator(_known_at),
 ]

@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 256 * 1024
 
 
+def _new_file_mode() -> int:
+    # The process's umask can only be read by setting it; done once, at import.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_NEW_FILE_MODE = _new_file_mode()
+
+
 class StorageError(Exception):
     """The storage backend failed or is misconfigured."""
 
@@ -53,8 +63,12 @@ class Storage(Protocol):
 
     description: str
 
-    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
-        """Store a file's bytes under `key`, replacing any file there."""
+    def put_file(
+        self, key: str, source: Path, *, content_type: str, take_over: bool = False
+    ) -> None:
+        """Store a file's bytes under `key`, replacing any file there; with `take_over`,
+        `source` is the caller's own spool, never changed again, which may become the
+        stored file itself instead of being copied."""
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         """Store bytes under `key`, replacing any file there."""
@@ -110,12 +124,41 @@ class LocalStorage:
         finally:
             partial.unlink(missing_ok=True)
 
-    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
+    def put_file(
+        self, key: str, source: Path, *, content_type: str, take_over: bool = False
+    ) -> None:
+        if take_over and self._link(key, source):
+            return
+
         def copy(out: BinaryIO) -> None:
             with source.open("rb") as src:
                 shutil.copyfileobj(src, out, CHUNK_SIZE)
 
         self._write_atomically(key, copy)
+
+    def _link(self, key: str, source: Path) -> bool:
+        """Make a spool the stored file without copying it: flushed to disk (once, as a
+        copy would be), hard-linked beside the target and renamed into place. False when
+        it cannot be (another file system): the caller copies instead."""
+        target = self._path(key)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with source.open("rb") as spool:
+                os.fsync(spool.fileno())
+            os.link(source, partial)
+        except OSError:
+            return False
+        try:
+            # A spool is private to the service (0600); stored files get a new file's mode.
+            os.chmod(partial, _NEW_FILE_MODE)
+            os.replace(partial, target)
+        except OSError as error:
+            log.error("cannot write %s to %s: %s", key, self.description, error)
+            raise storage_failure(error, "photo storage") from None
+        finally:
+            partial.unlink(missing_ok=True)
+        return True
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         self._write_atomically(key, lambda out: out.write(data))
@@ -183,7 +226,9 @@ class S3Storage:
     def _key(self, key: str) -> str:
         return self.prefix + str(_checked_key(key))
 
-    def put_file(self, key: str, source: Path, *, content_type: str) -> None:
+    def put_file(
+        self, key: str, source: Path, *, content_type: str, take_over: bool = False
+    ) -> None:
         # upload_file switches to a multipart upload for large files.
         with self._failures_answered():
             self.client.upload_file(
@@ -411,17 +456,23 @@ _DELETE_AFTER_COMMIT = "storage.delete_after_commit"
 
 
 def put_file_in_transaction(
-    session: Session, storage: Storage, key: str, source: Path, *, content_type: str
+    session: Session,
+    storage: Storage,
+    key: str,
+    source: Path,
+    *,
+    content_type: str,
+    take_over: bool = False,
 ) -> None:
     """Store a file for a row of this transaction; removed again if the transaction rolls back.
 
     Keys are content hashes, so a file already there holds the same bytes and may be another
-    row's: it is left alone and not removed on rollback.
+    row's: it is left alone and not removed on rollback. `take_over`: see `Storage.put_file`.
     """
     if storage.exists(key):
         return
     session.info.setdefault(_WRITTEN, []).append((storage, key))
-    storage.put_file(key, source, content_type=content_type)
+    storage.put_file(key, source, content_type=content_type, take_over=take_over)
 
 
 def put_bytes_in_transaction(

@@ -47,20 +47,19 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import AssessmentStatus, DamageAssessment, ImagePair
+from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.assessments.schemas import AssessmentCreate
 from app.core.actors import Caller
 from app.core.errors import RegistryError
+from app.core.schemas import TEXT_INPUT
 from app.imports.schemas import (
     AssessmentRecordRefs,
     AttributeRecordRefs,
-    ComponentRecordRefs,
-    EvidenceRecordRefs,
     FactorRecordRefs,
     ImagePairRecordRefs,
     MonumentFields,
-    MonumentRecordRefs,
-    PropertyRecordRefs,
+    OfMonumentRecordRefs,
+    OfSiteRecordRefs,
     RestorationRecordRefs,
     SiteRecordRefs,
     SourceRecordRefs,
@@ -116,11 +115,11 @@ KINDS: dict[str, Kind] = {
         Kind("sources", SourceCreate, SourceRecordRefs, {}),
         Kind("sites", SiteCreate, SiteRecordRefs, {}),
         # `MonumentFields` is `MonumentCreate` plus an optional `external_id`.
-        Kind("monuments", MonumentFields, MonumentRecordRefs, {"site_id": "site"}),
+        Kind("monuments", MonumentFields, OfSiteRecordRefs, {"site_id": "site"}),
         Kind(
             "components",
             property_schemas.ComponentCreate,
-            ComponentRecordRefs,
+            OfMonumentRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
@@ -138,7 +137,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "evidence_items",
             EvidenceCreate,
-            EvidenceRecordRefs,
+            OfMonumentRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
@@ -162,25 +161,25 @@ KINDS: dict[str, Kind] = {
         Kind(
             "corrective_measures",
             property_schemas.CorrectiveMeasureCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "benchmarks",
             property_schemas.BenchmarkCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "decisions",
             property_schemas.DecisionCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
         Kind(
             "missions",
             property_schemas.MissionCreate,
-            PropertyRecordRefs,
+            OfSiteRecordRefs,
             {"source_ids": "sources"},
         ),
     )
@@ -367,7 +366,8 @@ def _check_one(record: Record, problems: list[Problem]) -> Checked | None:
         problems += _validation_problems(record.where, error)
     api_values = {k: v for k, v in values.items() if k not in ref_names}
     try:
-        fields = kind.schema.model_validate(api_values | _stand_ins(kind, values))
+        # Records are hand-written YAML: a quoted "34.5" or `yes` reads as it always has.
+        fields = kind.schema.model_validate(api_values | _stand_ins(kind, values), **TEXT_INPUT)
     except ValidationError as error:
         problems += _validation_problems(record.where, error)
     if refs is None or fields is None:
@@ -916,15 +916,9 @@ class _Store:
             if refs.assessment is not None
             else None
         )
-        found = self.session.scalars(
-            select(ImagePair).where(
-                ImagePair.before_id == before,
-                ImagePair.after_id == after,
-                ImagePair.assessment_id == assessment_id
-                if assessment_id is not None
-                else ImagePair.assessment_id.is_(None),
-            )
-        ).first()
+        found = evidence.find_pair(
+            session=self.session, before_id=before, after_id=after, assessment_id=assessment_id
+        )
         if found is not None:
             self.tally("image_pairs", "unchanged")
             return found.id

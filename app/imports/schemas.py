@@ -67,8 +67,9 @@ class SiteRecordRefs(InputModel):
     sources: References = []
 
 
-class MonumentRecordRefs(InputModel):
-    """What a monument record has beside `MonumentCreate`: its site instead of `site_id`."""
+class OfSiteRecordRefs(InputModel):
+    """What a record that belongs to a site has beside its API body (a monument, a record
+    of the property layer): its site instead of `site_id`."""
 
     key: RecordKey | None = None
     site: Reference
@@ -123,17 +124,10 @@ class RestorationRecordRefs(InputModel):
         return self
 
 
-class EvidenceRecordRefs(InputModel):
-    """What an evidence item record has beside `EvidenceCreate`: its monument and its
-    sources, by key (an image pair names the assessment the item supports)."""
-
-    key: RecordKey | None = None
-    monument: Reference
-    sources: References = []
-
-
-class ComponentRecordRefs(InputModel):
-    """What a component record has beside `ComponentCreate`: its monument."""
+class OfMonumentRecordRefs(InputModel):
+    """What a record that belongs to a monument has beside its API body (a component, an
+    evidence item): its monument and its sources, by key (an image pair names the
+    assessment an evidence item supports)."""
 
     key: RecordKey | None = None
     monument: Reference
@@ -151,22 +145,14 @@ class ImagePairRecordRefs(InputModel):
     assessment: Reference | None = None
 
 
-class PropertyRecordRefs(InputModel):
-    """What a record of the property layer has beside its API body: its site."""
-
-    key: RecordKey | None = None
-    site: Reference
-    sources: References = []
-
-
-class AttributeRecordRefs(PropertyRecordRefs):
+class AttributeRecordRefs(OfSiteRecordRefs):
     """An attribute record: the monuments and components that carry it, by key."""
 
     monuments: References = []
     components: References = []
 
 
-class FactorRecordRefs(PropertyRecordRefs):
+class FactorRecordRefs(OfSiteRecordRefs):
     """A factor record: the monuments and attributes it affects, by key."""
 
     monuments: References = []

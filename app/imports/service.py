@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from app.core.actors import Caller
 from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
+from app.core.schemas import TEXT_INPUT
 from app.core.storage import Storage
 from app.imports.schemas import COLUMNS, ImportedMonument
 from app.monuments import service as monuments
@@ -222,7 +223,9 @@ def plan_monuments(
     for row in rows:
         progress(1)
         try:
-            wanted = ImportedMonument.model_validate(row.values)
+            # A CSV cell is text ("38.2", "true"); a GeoJSON inventory's properties are
+            # read the same way, as the inventory's tool wrote them.
+            wanted = ImportedMonument.model_validate(row.values, **TEXT_INPUT)
         except ValidationError as error:
             for detail in error.errors(include_url=False):
                 name = ".".join(str(part) for part in detail["loc"]) or None

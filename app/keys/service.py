@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.audit.read_cache import cached
 from app.core.actors import Caller
-from app.core.errors import Conflict, NotFound
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict
 from app.core.time import utc_now
 from app.keys.models import ApiKey, Role
 
@@ -25,9 +26,7 @@ def create_key(*, session: Session, name: str, role: Role, actor: Caller) -> tup
     """A new key; the secret is returned once and never stored."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(name=name, role=role, prefix=secret[:10], key_hash=hash_key(secret))
-    session.add(api_key)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=api_key)
+    audit.record_creation(session=session, actor=actor, entity=api_key)
     return api_key, secret
 
 
@@ -67,9 +66,7 @@ def list_keys(*, session: Session) -> Sequence[ApiKey]:
 
 def revoke_key(*, session: Session, key_id: int, actor: Caller) -> ApiKey:
     """Revoke a key for good; its secret stops working at once."""
-    api_key = session.get(ApiKey, key_id)
-    if api_key is None:
-        raise NotFound(f"There is no API key with id {key_id}.")
+    api_key = get_or_not_found(session, ApiKey, key_id, "API key")
     if api_key.revoked_at is not None:
         raise Conflict(f"API key {key_id} was already revoked at {api_key.revoked_at}.")
     before = audit.snapshot(api_key)

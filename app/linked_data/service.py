@@ -187,13 +187,7 @@ def _monument_graph(
     site_url = f"{base_url}/api/v1/sites/{monument.site_id}"
     node = _monument_node(read, monument, site_url, base_url)
     history = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=10_000,
-        axes=axes,
+        session=session, monument_id=monument.id, caller=caller, limit=10_000, axes=axes
     )
     cited = assessments.citations(session=session, assessments=history)
     shown = photos.list_for_assessments(

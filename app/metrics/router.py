@@ -12,13 +12,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.core import instrumentation
 from app.core.actors import Role
-from app.core.auth import identify_caller, require_roles
+from app.core.auth import ensure_role, identify_caller
 from app.core.dependencies import DatabaseDep, ReadSessionDep, SettingsDep
 from app.metrics import service
 
 router = APIRouter(tags=["health"])
-
-_admin_only = require_roles(Role.admin)
 
 
 def require_scraper(request: Request, database: DatabaseDep, settings: SettingsDep) -> None:
@@ -31,7 +29,7 @@ def require_scraper(request: Request, database: DatabaseDep, settings: SettingsD
         and hmac.compare_digest(presented.strip().encode(), token.get_secret_value().encode())
     ):
         return
-    _admin_only(identify_caller(request, database))
+    ensure_role(identify_caller(request, database), Role.admin)
 
 
 @router.get(

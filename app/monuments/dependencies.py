@@ -2,24 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Path
 
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import path_loaders
 from app.monuments import service
 from app.monuments.models import Monument
 
 MonumentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The monument's id.")]
 
-
-def get_monument_or_404(monument_id: MonumentId, session: ReadSessionDep) -> Monument:
-    """The monument named in the path, in the request's read session."""
-    return service.get_monument(session=session, monument_id=monument_id)
-
-
-def lock_monument_or_404(monument_id: MonumentId, session: WriteSessionDep) -> Monument:
-    """The monument named in the path, locked in the request's write session."""
-    return service.get_monument(session=session, monument_id=monument_id, for_update=True)
-
-
-MonumentDep = Annotated[Monument, Depends(get_monument_or_404)]
-LockedMonumentDep = Annotated[Monument, Depends(lock_monument_or_404)]
+_read, _locked = path_loaders(service.get_monument, "monument_id", MonumentId)
+MonumentDep = Annotated[Monument, _read]
+LockedMonumentDep = Annotated[Monument, _locked]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps, UTCDateTime
+from app.core.db import JSONDocument, Timestamps, UTCDateTime, no_items
 from app.core.time import utc_now
 
 
@@ -59,16 +59,16 @@ class Monument(Timestamps, table=True):
     name: str = Field(sa_column=Column(String(300), nullable=False))
     # Kept for older clients: every name but `name`, untagged (see `names`).
     alt_names: list[str] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     # Every name with its language and kind ({value, lang, script?, kind}).
     names: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     # Identifiers in other datasets ({scheme, value, uri}); filtered through
     # `monument_identifier`.
     identifiers: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     type: MonumentType = Field(sa_column=Column(String(40), nullable=False, index=True))
     period: str | None = Field(default=None, sa_column=Column(String(500)))

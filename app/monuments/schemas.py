@@ -5,12 +5,15 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, model_validator
 
 from app.core.schemas import (
+    Flag,
     InputModel,
     Latitude,
     Longitude,
     LongText,
     Name,
+    Number,
     PatchModel,
+    RowId,
     ShortText,
 )
 from app.monuments.models import MonumentType
@@ -21,10 +24,10 @@ AltNames = Annotated[
     Field(max_length=50, description="Other names, in any script (Arabic, French…)."),
 ]
 PrecisionMetres = Annotated[
-    float,
+    Number,
     Field(ge=0, le=100_000, allow_inf_nan=False, description="Uncertainty of lat/lon in metres."),
 ]
-SiteRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+SiteRef = RowId
 
 
 def one_way_of_naming(model: "MonumentCreate | MonumentUpdate") -> None:
@@ -49,7 +52,7 @@ class MonumentCreate(InputModel):
     lat: Latitude
     lon: Longitude
     location_precision_m: PrecisionMetres = 50
-    sensitive: bool = False
+    sensitive: Flag = False
     description: LongText | None = None
 
     @model_validator(mode="after")
@@ -90,7 +93,7 @@ class MonumentUpdate(PatchModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     location_precision_m: PrecisionMetres | None = None
-    sensitive: bool | None = None
+    sensitive: Flag | None = None
     description: LongText | None = None
 
     @model_validator(mode="after")

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Gone, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Gone, Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument, MonumentIdentifier, MonumentName
 from app.names import service as names
@@ -98,9 +99,7 @@ def _require_site(session: Session, site_id: int) -> None:
 
 def get_monument(*, session: Session, monument_id: int, for_update: bool = False) -> Monument:
     """The monument with this id; `NotFound`, or `Gone` once it was deleted."""
-    monument = session.get(Monument, monument_id, with_for_update=for_update)
-    if monument is None:
-        raise NotFound(f"There is no monument with id {monument_id}.")
+    monument = get_or_not_found(session, Monument, monument_id, "monument", for_update=for_update)
     if monument.deleted_at is not None:
         raise Gone(f"Monument {monument_id} was deleted at {monument.deleted_at.isoformat()}.")
     return monument

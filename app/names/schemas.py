@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schemas import InputModel, Name, distinct_items
 from app.sources.schemas import LanguageTag
@@ -111,6 +111,22 @@ SCHEMES: dict[IdentifierScheme, tuple[re.Pattern[str], str | None, str]] = {
 }
 
 
+# What `check_identifier` accepts, as JSON Schema patterns (values as stored: no outer
+# white space, no control characters or noncharacters, which no text field takes).
+_NO_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
+_LOCAL_VALUE = f"[^\\s:{_NO_CONTROLS}]([^{_NO_CONTROLS}]{{0,198}}[^\\s{_NO_CONTROLS}])?"
+
+
+def _value_pattern(scheme: IdentifierScheme) -> str:
+    return _LOCAL_VALUE if scheme is IdentifierScheme.local else SCHEMES[scheme][0].pattern
+
+
+# `scheme:value` in the `identifier` query parameters.
+IDENTIFIER_QUERY_PATTERN = (
+    "^(" + "|".join(f"{scheme.value}:{_value_pattern(scheme)}" for scheme in SCHEMES) + ")$"
+)
+
+
 def identifier_uri(scheme: IdentifierScheme, value: str) -> str | None:
     """The URI an identifier stands for, where its scheme has one."""
     template = SCHEMES[scheme][1]
@@ -129,8 +145,27 @@ def check_identifier(scheme: IdentifierScheme, value: str) -> str:
 class Identifier(InputModel):
     """The record's identifier in another dataset; `uri` follows from scheme and value."""
 
+    # Each scheme's form of value, in the JSON Schema; where the scheme has a public URI,
+    # it is derived from the value, so a client leaves `uri` out (or null).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"scheme": "wikidata", "value": "Q5859"}],
+            "anyOf": [
+                {
+                    "properties": {
+                        "scheme": {"const": scheme.value},
+                        "value": {"pattern": f"^{_value_pattern(scheme)}$"},
+                        **({"uri": {"type": "null"}} if SCHEMES[scheme][1] else {}),
+                    }
+                }
+                for scheme in SCHEMES
+            ],
+        },
+    )
+
     scheme: IdentifierScheme
-    value: str = Field(min_length=1, max_length=200, examples=["Q5859"])
+    value: str = Field(min_length=1, max_length=200)
     uri: str | None = Field(default=None, description="Filled in from scheme and value.")
 
     @model_validator(mode="after")

@@ -481,22 +481,41 @@ def _list_records(
     size = session.execute(
         select(func.count()).select_from(statement.with_only_columns(Monument.id).subquery())
     ).scalar_one()
-    rows = session.execute(
-        statement.where(Monument.id > query.after_id)
-        .order_by(Monument.id)
-        .limit(repository.page_size + 1)
-    ).all()
-    if not rows:
-        raise OaiError("noRecordsMatch", "No record matches these arguments.")
-    page = rows[: repository.page_size]
+    page, more = _page_after(
+        session,
+        statement,
+        Monument.id,
+        query,
+        repository,
+        none=OaiError("noRecordsMatch", "No record matches these arguments."),
+    )
     evidence = _evidence_by_monument(session, [row[0].id for row in page]) if with_metadata else {}
     records = [
         _record(row, repository, with_metadata=with_metadata, evidence=evidence.get(row[0].id, []))
         for row in page
     ]
-    return records, _token(
-        query, last_id=page[-1][0].id, count=len(page), more=len(rows) > len(page), size=size
-    )
+    return records, _token(query, last_id=page[-1][0].id, count=len(page), more=more, size=size)
+
+
+def _page_after(
+    session: Session,
+    statement: Any,
+    id_column: Any,
+    query: ListQuery,
+    repository: Repository,
+    *,
+    none: OaiError,
+) -> tuple[Sequence[Any], bool]:
+    """The page of rows after the request's cursor in id order, and whether more follow;
+    `none` is raised when there are no rows at all."""
+    rows = session.execute(
+        statement.where(id_column > query.after_id)
+        .order_by(id_column)
+        .limit(repository.page_size + 1)
+    ).all()
+    if not rows:
+        raise none
+    return rows[: repository.page_size], len(rows) > repository.page_size
 
 
 def _token(
@@ -517,19 +536,16 @@ def _list_sets(
     session: Session, repository: Repository, query: ListQuery
 ) -> tuple[list[SetInfo], ResumptionToken | None]:
     size = session.execute(select(func.count()).select_from(Site)).scalar_one()
-    sites = session.exec(
-        select(Site)
-        .where(Site.id > query.after_id)
-        .order_by(Site.id)
-        .limit(repository.page_size + 1)
-    ).all()
-    if not sites:
-        raise OaiError("noSetHierarchy", "There are no sites yet, so no sets.")
-    page = sites[: repository.page_size]
-    sets = [SetInfo(spec=f"site-{site.id}", name=site.name) for site in page]
-    return sets, _token(
-        query, last_id=page[-1].id, count=len(page), more=len(sites) > len(page), size=size
+    page, more = _page_after(
+        session,
+        select(Site),
+        Site.id,
+        query,
+        repository,
+        none=OaiError("noSetHierarchy", "There are no sites yet, so no sets."),
     )
+    sets = [SetInfo(spec=f"site-{site.id}", name=site.name) for (site,) in page]
+    return sets, _token(query, last_id=page[-1][0].id, count=len(page), more=more, size=size)
 
 
 def _one_record(session: Session, repository: Repository, identifier: str) -> Any:

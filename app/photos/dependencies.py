@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 from app.core.actors import Caller, Role
 from app.core.auth import get_caller, require_roles
 from app.core.config import Settings
 from app.core.dependencies import (
     ReadSessionDep,
+    ReceiveThenWrite,
     ReceiveThenWriteDep,
     SettingsDep,
+    StorageDep,
     WriteSessionDep,
 )
+from app.core.errors import validate_request_part
 from app.core.multipart import ReceivedFile, receive_form
+from app.core.storage import Storage
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
 from app.photos import service
@@ -110,12 +112,7 @@ async def received_upload(
     try:
         # Empty form fields mean "not given", as browsers send every field of a form.
         values = {name: value for name, value in form.fields.items() if value.strip()}
-        try:
-            fields = PhotoFields.model_validate(values)
-        except ValidationError as error:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
-            ) from None
+        fields = validate_request_part(PhotoFields, values, part="body")
         yield PhotoUpload(monument_id=monument_id, file=form.file, fields=fields)
     finally:
         form.discard()
@@ -140,8 +137,9 @@ def upload_receiver(
 PhotoUploadDep = Annotated[PhotoUpload, Depends(upload_receiver(upload_monument_checker()))]
 
 
-def get_image_rules(settings: SettingsDep) -> service.ImageRules:
-    """The limits every upload is checked against, from the settings."""
+def image_rules(settings: Settings) -> service.ImageRules:
+    """The limits every upload is checked against, from the settings (the multipart and tus
+    uploads and `import photos` alike)."""
     return service.ImageRules(
         max_pixels=settings.max_image_pixels,
         min_side=settings.min_image_side,
@@ -150,4 +148,33 @@ def get_image_rules(settings: SettingsDep) -> service.ImageRules:
     )
 
 
+async def get_image_rules(settings: SettingsDep) -> service.ImageRules:
+    """`image_rules` as a dependency (async: it only reads the settings, so no thread trip)."""
+    return image_rules(settings)
+
+
 ImageRulesDep = Annotated[service.ImageRules, Depends(get_image_rules)]
+
+
+@dataclass(frozen=True)
+class PhotoWriting:
+    """What turning a received upload into a photo needs, whichever route received it (the
+    API's or the upload page's): its short write, the file store, the limits, the retry key."""
+
+    transactions: ReceiveThenWrite
+    storage: Storage
+    rules: service.ImageRules
+    idempotency_key: str | None
+
+
+def get_photo_writing(
+    transactions: ReceiveThenWriteDep,
+    storage: StorageDep,
+    rules: ImageRulesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PhotoWriting:
+    """What the request's upload is written with."""
+    return PhotoWriting(transactions, storage, rules, idempotency_key)
+
+
+PhotoWritingDep = Annotated[PhotoWriting, Depends(get_photo_writing)]

@@ -7,6 +7,7 @@ pointing to where it is published.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -221,10 +222,7 @@ def add_for_photo(
     """The evidence item of a newly uploaded photo (its kind checked before the upload)."""
     kind = check_facts(facts, has_file=True)
     item = new_item(monument=monument, facts=facts, kind=kind, actor=actor, photo=photo)
-    session.add(item)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=item)
-    return item
+    return audit.record_creation(session=session, actor=actor, entity=item)
 
 
 def create_item(
@@ -239,11 +237,9 @@ def create_item(
         )
     cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
     item = new_item(monument=monument, facts=fields, kind=kind, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.cite(session=session, owner=CITING, owner_id=item.id, source_ids=[s.id for s in cited])
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(
+        session=session, actor=actor, entity=item, owner=CITING, cited=cited
+    )
 
 
 # --- STAC ---------------------------------------------------------------------------------
@@ -320,10 +316,7 @@ def register_stac(
     facts = facts_from_stac(document)
     monument = monuments.get_monument(session=session, monument_id=monument_id)
     item = new_item(monument=monument, facts=facts, kind=EvidenceKind.satellite_image, actor=actor)
-    session.add(item)
-    session.flush()
-    sources.record_write(session=session, actor=actor, action="create", entity=item, owner=CITING)
-    return item
+    return sources.record_creation(session=session, actor=actor, entity=item, owner=CITING)
 
 
 def to_stac(item: EvidenceItem, *, withheld: bool) -> dict[str, Any]:
@@ -478,7 +471,44 @@ def present(
     )
 
 
+def present_many(
+    *, session: Session, items: Sequence[tuple[EvidenceItem, Monument]], caller: Caller
+) -> list[EvidenceRead]:
+    """Items, each with its monument, as `present` shows them to `caller`, with the sources
+    each cites and the photo each holds (one query for each, whatever the number)."""
+    cited = citations(session=session, items=[item for item, _ in items])
+    photo_ids = [item.photo_id for item, _ in items if item.photo_id is not None]
+    held = (
+        {p.id: p for p in session.exec(select(Photo).where(Photo.id.in_(photo_ids)))}
+        if photo_ids
+        else {}
+    )
+    # What this caller may see is the same for every item.
+    as_seen = partial(
+        present, exact_locations=caller.sees_exact_locations, names_visible=caller.sees_names
+    )
+    return [
+        as_seen(item, monument, cited=cited.get(item.id, []), photo=held.get(item.photo_id))
+        for item, monument in items
+    ]
+
+
 # --- before/after pairs -------------------------------------------------------------------
+
+
+def find_pair(
+    *, session: Session, before_id: int, after_id: int, assessment_id: int | None
+) -> ImagePair | None:
+    """The pair that already links these images (for this assessment, or for none)."""
+    return session.exec(
+        select(ImagePair).where(
+            ImagePair.before_id == before_id,
+            ImagePair.after_id == after_id,
+            ImagePair.assessment_id == assessment_id
+            if assessment_id is not None
+            else ImagePair.assessment_id.is_(None),
+        )
+    ).first()
 
 
 def create_pair(
@@ -527,15 +557,9 @@ def create_pair(
         supported = _check_supported(
             session, assessment_id=assessment_id, monument_id=monument_id, actor=actor
         )
-    duplicate = session.exec(
-        select(ImagePair).where(
-            ImagePair.before_id == before_id,
-            ImagePair.after_id == after_id,
-            ImagePair.assessment_id == assessment_id
-            if assessment_id is not None
-            else ImagePair.assessment_id.is_(None),
-        )
-    ).first()
+    duplicate = find_pair(
+        session=session, before_id=before_id, after_id=after_id, assessment_id=assessment_id
+    )
     if duplicate is not None:
         raise Conflict(
             f"Image pair {duplicate.id} already links these images.", pair_id=duplicate.id
@@ -548,9 +572,7 @@ def create_pair(
         created_by=actor.label,
         created_by_key_id=actor.key_id,
     )
-    session.add(pair)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=pair)
+    audit.record_creation(session=session, actor=actor, entity=pair)
     if supported is not None:
         assessments.bound_event_window(
             session=session,

@@ -11,11 +11,11 @@ from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.errors import NotFound
 from app.core.http import JsonBody, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.photos import evidence
 from app.photos.dependencies import UploaderDep
-from app.photos.models import EvidenceItem, EvidenceKind, Photo
+from app.photos.models import EvidenceItem, EvidenceKind
 from app.photos.schemas import EvidenceCreate, EvidenceRead, ImagePairCreate, ImagePairRead
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], dependencies=[Depends(get_caller)])
@@ -37,16 +37,8 @@ STAC_EXAMPLE = {
 
 
 def _read(session: Session, item: EvidenceItem, caller: Caller, monument: Any) -> EvidenceRead:
-    cited = evidence.citations(session=session, items=[item])
-    photo = session.get(Photo, item.photo_id) if item.photo_id is not None else None
-    return evidence.present(
-        item,
-        monument,
-        exact_locations=caller.sees_exact_locations,
-        cited=cited.get(item.id, []),
-        photo=photo,
-        names_visible=caller.sees_names,
-    )
+    (shown,) = evidence.present_many(session=session, items=[(item, monument)], caller=caller)
+    return shown
 
 
 @router.post("/monuments/{monument_id}/evidence", status_code=201, response_model=EvidenceRead)
@@ -101,22 +93,17 @@ def register_stac_item(
 
 @router.get("/monuments/{monument_id}/evidence", response_model=Page[EvidenceRead])
 def list_evidence(
-    request: Request,
-    caller: CallerDep,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's evidence items of every kind, oldest first, a page at a time."""
     items = evidence.list_items(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request,
+    return paging.respond(
         items,
-        limit=limit,
-        present=lambda page: [_read(session, item, caller, monument) for item in page],
+        present=lambda page: evidence.present_many(
+            session=session, items=[(item, monument) for item in page], caller=caller
+        ),
     )
 
 

@@ -18,9 +18,19 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from app.core.db import CreatedAt, JSONDocument, Timestamps, UTCDateTime
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
-class Photo(Timestamps, table=True):
+class MonumentEvidence(Timestamps):
+    """The columns a photo and an evidence item share, first in both tables: the id, the
+    monument shown, and the damage assessment it supports, if any."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    monument_id: int = Field(foreign_key="monument.id", index=True)
+    assessment_id: int | None = Field(default=None, foreign_key="damage_assessment.id", index=True)
+
+
+class Photo(MonumentEvidence, table=True):
     """An image attached to a monument (and optionally to one of its assessments).
 
     Files live in the storage backend under keys derived from their SHA-256; the row keeps
@@ -33,14 +43,6 @@ class Photo(Timestamps, table=True):
         {"sqlite_autoincrement": True},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    monument_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
-    )
-    assessment_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("damage_assessment.id"), index=True),
-    )
     # The original, exactly as uploaded.
     sha256: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     byte_size: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -127,7 +129,7 @@ class EvidenceKind(StrEnum):
 PAIRABLE_KINDS = frozenset({EvidenceKind.satellite_image, EvidenceKind.drone_image})
 
 
-class EvidenceItem(Timestamps, table=True):
+class EvidenceItem(MonumentEvidence, table=True):
     """One piece of evidence about a monument: an uploaded image (its `photo`), or a record
     of a published one (a satellite image seen at its publisher, never copied here).
 
@@ -138,14 +140,6 @@ class EvidenceItem(Timestamps, table=True):
     __tablename__ = "evidence_item"
     __table_args__ = ({"sqlite_autoincrement": True},)
 
-    id: int | None = Field(default=None, primary_key=True)
-    monument_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("monument.id"), nullable=False, index=True)
-    )
-    assessment_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("damage_assessment.id"), index=True),
-    )
     kind: EvidenceKind = Field(sa_column=Column(String(20), nullable=False, index=True))
     photo_id: int | None = Field(
         default=None,
@@ -184,12 +178,6 @@ class EvidenceItemSource(SQLModel, table=True):
 
     __tablename__ = "evidence_item_source"
 
-    evidence_item_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("evidence_item.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    evidence_item_id: int = citing_id("evidence_item")
+    source_id: int = cited_source_id()
+    position: int = citation_position()

@@ -7,24 +7,22 @@ from app.core.actors import Caller
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import (
     ReadSessionDep,
-    ReceiveThenWrite,
-    ReceiveThenWriteDep,
     StorageDep,
     WriteSessionDep,
 )
 from app.core.http import content_disposition, file_response, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
-from app.core.storage import Storage, iter_verified
+from app.core.pagination import Page, PagingDep
+from app.core.storage import iter_verified
 from app.monuments.dependencies import MonumentDep
 from app.photos import evidence, service
 from app.photos.dependencies import (
-    IdempotencyKey,
-    ImageRulesDep,
     PhotoDep,
     PhotoToChangeDep,
     PhotoUpload,
     PhotoUploadDep,
+    PhotoWriting,
+    PhotoWritingDep,
     UploaderDep,
 )
 from app.photos.images import ACCEPTED
@@ -68,24 +66,11 @@ CACHE_SECONDS = 86_400
     responses={200: {"model": PhotoUploaded, "description": "Already a photo of this monument."}},
 )
 def upload_photo(
-    request: Request,
-    caller: UploaderDep,
-    upload: PhotoUploadDep,
-    transactions: ReceiveThenWriteDep,
-    storage: StorageDep,
-    rules: ImageRulesDep,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, caller: UploaderDep, upload: PhotoUploadDep, writing: PhotoWritingDep
 ) -> Response:
     """Add a photo of a monument (field, staff, admin); `200` if these bytes already are one."""
     return answer_upload(
-        request,
-        caller=caller,
-        upload=upload,
-        transactions=transactions,
-        storage=storage,
-        rules=rules,
-        idempotency_key=idempotency_key,
-        location_prefix=service.PHOTOS_URL,
+        request, caller=caller, upload=upload, writing=writing, location_prefix=service.PHOTOS_URL
     )
 
 
@@ -94,24 +79,21 @@ def answer_upload(
     *,
     caller: Caller,
     upload: PhotoUpload,
-    transactions: ReceiveThenWrite,
-    storage: Storage,
-    rules: service.ImageRules,
-    idempotency_key: str | None,
+    writing: PhotoWriting,
     location_prefix: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A received upload made a photo in one short transaction, and the answer to it; the
     API's route and the upload page's (app/ui) both answer this way."""
-    with transactions.write() as session:
+    with writing.transactions.write() as session:
         outcome = service.add_photo(
             session=session,
-            storage=storage,
+            storage=writing.storage,
             monument_id=upload.monument_id,
             upload=upload.file,
             fields=upload.fields.model_dump(exclude_none=True),
-            idempotency_key=idempotency_key,
-            rules=rules,
+            idempotency_key=writing.idempotency_key,
+            rules=writing.rules,
             actor=caller,
         )
         cited = service.citations(session=session, photos=[outcome.photo])
@@ -133,35 +115,17 @@ def answer_upload(
 
 @router.get("/api/v1/monuments/{monument_id}/photos", response_model=Page[PhotoRead])
 def list_photos(
-    request: Request,
-    caller: CallerDep,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's photos, oldest first, a page at a time."""
     photos = service.list_photos(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    exact, names = caller.sees_exact_locations, caller.sees_names
-    cited = service.citations(session=session, photos=photos)
-    items = evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
-    return page_response(
-        request,
+    return paging.respond(
         photos,
-        limit=limit,
-        present=lambda page: [
-            service.present(
-                photo,
-                monument,
-                exact_locations=exact,
-                cited=cited.get(photo.id, []),
-                names_visible=names,
-                item=items.get(photo.id),
-            )
-            for photo in page
-        ],
+        present=lambda page: service.present_many(
+            session=session, photos=[(photo, monument) for photo in page], caller=caller
+        ),
     )
 
 
@@ -173,20 +137,10 @@ def read_photo(
     CIDOC-CRM visual item with `Accept: application/ld+json`."""
     if wants_linked_data(request):
         return linked_data_response(request, "photo", session=session, photo_id=loaded.photo.id)
-    cited = service.citations(session=session, photos=[loaded.photo])
-    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
-    return resource_response(
-        request,
-        service.present(
-            loaded.photo,
-            loaded.monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(loaded.photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(loaded.photo.id),
-        ),
-        headers=VARY_ACCEPT,
+    (shown,) = service.present_many(
+        session=session, photos=[(loaded.photo, loaded.monument)], caller=caller
     )
+    return resource_response(request, shown, headers=VARY_ACCEPT)
 
 
 @router.delete("/api/v1/photos/{photo_id}", status_code=204)

@@ -10,8 +10,10 @@ from app.core.schemas import (
     InputModel,
     LongText,
     Name,
+    Number,
     PastDate,
     ResourceRead,
+    RowId,
     ShortText,
     UtcMoment,
 )
@@ -176,8 +178,8 @@ class EvidenceFacts(InputModel):
     )
     sensor: Annotated[ShortText, Field(max_length=200, examples=["Pléiades-1A"])] | None = None
     provider: Annotated[ShortText, Field(max_length=300)] | None = None
-    resolution_m: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
-    cloud_cover_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    resolution_m: Annotated[Number, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
+    cloud_cover_percent: Annotated[Number, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     footprint: Polygon | None = Field(
         default=None, description="GeoJSON Polygon (WGS 84) the image covers."
     )
@@ -187,15 +189,15 @@ class EvidenceFacts(InputModel):
     )
     video_source: Url | None = Field(default=None, description="The video the frame is from.")
     timecode: Timecode | None = None
-    altitude_m: Annotated[float, Field(ge=-500, le=100_000, allow_inf_nan=False)] | None = None
-    heading_deg: Annotated[float, Field(ge=0, lt=360, allow_inf_nan=False)] | None = None
+    altitude_m: Annotated[Number, Field(ge=-500, le=100_000, allow_inf_nan=False)] | None = None
+    heading_deg: Annotated[Number, Field(ge=0, lt=360, allow_inf_nan=False)] | None = None
 
 
 class EvidenceCreate(EvidenceFacts):
     """A record of an evidence item held elsewhere (a published satellite image)."""
 
     kind: EvidenceKindName
-    assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    assessment_id: RowId | None = None
     source_ids: SourceIds | None = None
 
     @model_validator(mode="after")
@@ -242,9 +244,9 @@ class EvidenceRead(ResourceRead):
 class ImagePairCreate(InputModel):
     """Two images of the monument from above, before and after, and what they support."""
 
-    before_id: Annotated[int, Field(ge=1, le=2**31 - 1, description="Evidence item id.")]
-    after_id: Annotated[int, Field(ge=1, le=2**31 - 1, description="Evidence item id.")]
-    assessment_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
+    before_id: Annotated[RowId, Field(description="Evidence item id.")]
+    after_id: Annotated[RowId, Field(description="Evidence item id.")]
+    assessment_id: RowId | None = Field(
         default=None,
         description="The damage assessment whose damage window the pair's dates bound.",
     )

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import func, or_
@@ -16,8 +17,10 @@ from app.audit import service as audit
 from app.core import instrumentation
 from app.core import storage as files
 from app.core.actors import Caller, shown_actor
-from app.core.errors import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict, Forbidden, Gone, Unprocessable
 from app.core.multipart import ReceivedFile
+from app.core.pagination import id_page_query
 from app.core.storage import Storage
 from app.core.time import utc_now
 from app.monuments import service as monuments
@@ -78,23 +81,30 @@ def _fingerprint(monument_id: int, sha256: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _remember_key(
-    session: Session,
-    *,
-    actor: Caller,
-    idempotency_key: str | None,
-    fingerprint: str,
-    photo: Photo,
-    status_code: int,
-) -> None:
-    if idempotency_key is None or actor.key_id is None:
-        return
+@dataclass(frozen=True)
+class _Retry:
+    """What ties a retried upload to its first answer: the caller's API key, the
+    Idempotency-Key it sent (None: no replay) and a fingerprint of the request."""
+
+    api_key_id: int | None
+    idempotency_key: str | None
+    fingerprint: str
+
+    @property
+    def remembered(self) -> bool:
+        return self.idempotency_key is not None and self.api_key_id is not None
+
+
+def _remember(session: Session, retry: _Retry, outcome: UploadOutcome) -> UploadOutcome:
+    """Keep the answer a retry with the same Idempotency-Key gets; the answer."""
+    if not retry.remembered:
+        return outcome
     record = PhotoUploadKey(
-        api_key_id=actor.key_id,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        photo_id=photo.id,
-        status_code=status_code,
+        api_key_id=retry.api_key_id,
+        idempotency_key=retry.idempotency_key,
+        fingerprint=retry.fingerprint,
+        photo_id=outcome.photo.id,
+        status_code=outcome.status_code,
     )
     try:
         with session.begin_nested():
@@ -105,25 +115,24 @@ def _remember_key(
             "Another upload with this Idempotency-Key is being handled right now; retry it "
             "in a moment to get its answer."
         ) from None
+    return outcome
 
 
-def _replay(
-    session: Session, *, actor: Caller, idempotency_key: str | None, fingerprint: str
-) -> UploadOutcome | None:
-    if idempotency_key is None or actor.key_id is None:
+def _replay(session: Session, retry: _Retry) -> UploadOutcome | None:
+    if not retry.remembered:
         return None
     record = session.exec(
         select(PhotoUploadKey).where(
-            PhotoUploadKey.api_key_id == actor.key_id,
-            PhotoUploadKey.idempotency_key == idempotency_key,
+            PhotoUploadKey.api_key_id == retry.api_key_id,
+            PhotoUploadKey.idempotency_key == retry.idempotency_key,
         )
     ).first()
     if record is None:
         return None
-    if record.fingerprint != fingerprint:
+    if record.fingerprint != retry.fingerprint:
         raise Unprocessable(
-            f"The Idempotency-Key '{idempotency_key}' was already used for a different upload "
-            "(another file, monument or form fields); use a new key for a new upload.",
+            f"The Idempotency-Key '{retry.idempotency_key}' was already used for a different "
+            "upload (another file, monument or form fields); use a new key for a new upload.",
             errors=[
                 {
                     "loc": ["header", "Idempotency-Key"],
@@ -167,7 +176,7 @@ def add_photo(
         min_side=rules.min_side,
         max_decode_bytes=rules.max_decode_bytes,
     )
-    fingerprint = _fingerprint(monument_id, upload.sha256, fields)
+    retry = _Retry(actor.key_id, idempotency_key, _fingerprint(monument_id, upload.sha256, fields))
     # The facts of its kind are checked before any lock or write; the camera's time counts
     # as the acquisition time when the uploader gives none.
     facts = {**fields, "acquired_at": fields.get("taken_at") or processed.exif.taken_at}
@@ -177,24 +186,15 @@ def add_photo(
         facts["footprint"] = evidence.footprint_of_geotiff(upload.path)
     # Lock the monument: uploads to it are serialised, so the duplicate check below holds.
     monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
-    replayed = _replay(
-        session, actor=actor, idempotency_key=idempotency_key, fingerprint=fingerprint
-    )
+    replayed = _replay(session, retry)
     if replayed is not None:
         return replayed
     existing = session.exec(
         select(Photo).where(Photo.monument_id == monument_id, Photo.sha256 == upload.sha256)
     ).first()
     if existing is not None:
-        _remember_key(
-            session,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            photo=existing,
-            status_code=200,
-        )
-        return UploadOutcome(photo=existing, monument=monument, status_code=200)
+        found = UploadOutcome(photo=existing, monument=monument, status_code=200)
+        return _remember(session, retry, found)
     if fields.get("assessment_id") is not None:
         check_assessment(
             session, assessment_id=fields["assessment_id"], monument_id=monument_id, actor=actor
@@ -243,7 +243,12 @@ def add_photo(
         uploaded_by_key_id=actor.key_id,
     )
     files.put_file_in_transaction(
-        session, storage, photo.original_key, upload.path, content_type=processed.content_type
+        session,
+        storage,
+        photo.original_key,
+        upload.path,
+        content_type=processed.content_type,
+        take_over=upload.spooled,
     )
     for key, derivative in (
         (photo.preview_key, processed.preview),
@@ -252,29 +257,17 @@ def add_photo(
         files.put_bytes_in_transaction(
             session, storage, key, derivative.data, content_type=images.DERIVATIVE_TYPE
         )
-    session.add(photo)
-    session.flush()
-    sources.cite(session=session, owner=CITING, owner_id=photo.id, source_ids=[s.id for s in cited])
-    sources.record_write(session=session, actor=actor, action="create", entity=photo, owner=CITING)
+    sources.record_creation(session=session, actor=actor, entity=photo, owner=CITING, cited=cited)
     evidence.add_for_photo(
         session=session, photo=photo, monument=monument, facts=facts, actor=actor
     )
-    _remember_key(
-        session,
-        actor=actor,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        photo=photo,
-        status_code=201,
-    )
-    return UploadOutcome(photo=photo, monument=monument, status_code=201)
+    made = UploadOutcome(photo=photo, monument=monument, status_code=201)
+    return _remember(session, retry, made)
 
 
 def get_photo(*, session: Session, photo_id: int) -> LoadedPhoto:
     """The photo with this id and its monument; `NotFound`, or `Gone` with the monument."""
-    photo = session.get(Photo, photo_id)
-    if photo is None:
-        raise NotFound(f"There is no photo with id {photo_id}.")
+    photo = get_or_not_found(session, Photo, photo_id, "photo")
     monument = session.get(Monument, photo.monument_id)
     if monument.deleted_at is not None:
         raise Gone(f"Photo {photo_id} belongs to monument {monument.id}, which was deleted.")
@@ -292,10 +285,8 @@ def list_photos(
     *, session: Session, monument_id: int, after_id: int | None, limit: int
 ) -> Sequence[Photo]:
     """A monument's photos in id order after a cursor; one more than `limit`."""
-    query = select(Photo).where(Photo.monument_id == monument_id)
-    if after_id is not None:
-        query = query.where(Photo.id > after_id)
-    return session.exec(query.order_by(Photo.id).limit(limit + 1)).all()
+    query = id_page_query(Photo, after_id=after_id, limit=limit, monument_id=monument_id)
+    return session.exec(query).all()
 
 
 def list_for_assessments(
@@ -330,6 +321,23 @@ def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
 def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[Source]]:
     """The sources each of these photos cites (one query)."""
     return sources.cited_by(session=session, owner=CITING, owner_ids=[p.id for p in photos])
+
+
+def present_many(
+    *, session: Session, photos: Sequence[tuple[Photo, Monument]], caller: Caller
+) -> list[PhotoRead]:
+    """Photos, each with its monument, as `present` shows them to `caller`, each with the
+    sources it cites and its evidence item (one query for each, whatever the number)."""
+    cited = citations(session=session, photos=[photo for photo, _ in photos])
+    items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo, _ in photos])
+    # What this caller may see is the same for every photo.
+    as_seen = partial(
+        present, exact_locations=caller.sees_exact_locations, names_visible=caller.sees_names
+    )
+    return [
+        as_seen(photo, monument, cited=cited.get(photo.id, []), item=items.get(photo.id))
+        for photo, monument in photos
+    ]
 
 
 def present(

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import JSONDocument, Timestamps
+from app.core.db import JSONDocument, Timestamps, no_items
 
 
 class Criterion(StrEnum):
@@ -65,7 +65,7 @@ def _site_id() -> int:
 
 
 def _ids() -> list[int]:
-    return Field(default_factory=list, sa_column=Column(JSONDocument, nullable=False))
+    return Field(default_factory=no_items, sa_column=Column(JSONDocument, nullable=False))
 
 
 class MonumentComponent(Timestamps, table=True):
@@ -176,7 +176,7 @@ class Mission(Timestamps, table=True):
     started_on: date | None = Field(default=None, sa_column=Column(Date))
     ended_on: date | None = Field(default=None, sa_column=Column(Date))
     organisations: list[str] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     findings: str | None = Field(default=None, sa_column=Column(Text))
     source_ids: list[int] = _ids()

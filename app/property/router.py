@@ -3,15 +3,17 @@ corrective-measures, benchmarks, decisions, missions}, each record at /api/v1/{k
 /api/v1/monuments/{monument_id}/components and /api/v1/components/{component_id};
 /api/v1/standard-factors. Staff write; all roles read."""
 
-import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlmodel import Session
 
+from app.core.actors import Caller
 from app.core.auth import StaffDep, get_caller
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import ReadSessionDep, WriteSessionDep, path_loaders
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.property import schemas, service
 from app.property.models import MonumentComponent
@@ -75,60 +77,49 @@ def list_standard_factors(request: Request) -> Response:
     return resource_response(request, listing)
 
 
-def _dependency(model: type, parameter: str, *, lock: bool) -> Any:
-    # The path names the id after its kind (`{factor_id}`), as every other route does, so
-    # the loader's signature is built for each kind.
-    if lock:
+def _loaders(model: type, parameter: str) -> tuple[Any, Any]:
+    # The path names the id after its kind (`{factor_id}`), as every other route does.
+    def load(*, session: Session, for_update: bool, **named: int) -> Any:
+        return service.get_record(
+            session=session, model=model, record_id=named[parameter], for_update=for_update
+        )
 
-        def fetch(record_id: int, session: Any) -> Any:
-            return service.get_record(
-                session=session, model=model, record_id=record_id, for_update=True
-            )
+    return path_loaders(load, parameter, RecordId)
 
-        session_type: Any = WriteSessionDep
-    else:
 
-        def fetch(record_id: int, session: Any) -> Any:
-            return service.get_record(session=session, model=model, record_id=record_id)
+# Each kind's four routes, named `{verb}_{kind}` (`list_factors`, `update_factors`…).
+_METHODS = {"list": "GET", "create": "POST", "read": "GET", "update": "PATCH"}
 
-        session_type = ReadSessionDep
 
-    def dependency(**kwargs: Any) -> Any:
-        return fetch(kwargs[parameter], kwargs["session"])
-
-    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(parameter, inspect.Parameter.KEYWORD_ONLY, annotation=RecordId),
-            inspect.Parameter("session", inspect.Parameter.KEYWORD_ONLY, annotation=session_type),
-        ]
+def _updated(
+    request: Request, caller: Caller, record: Any, changes: Any, session: Session
+) -> Response:
+    # A site's record and a monument's component change alike: only the version `If-Match`
+    # names, and the answer is the record as changed.
+    require_if_match(request, service.present(record))
+    record = service.update_record(
+        session=session, record=record, changes=changes.changes(), actor=caller
     )
-    return Depends(dependency)
+    return resource_response(request, service.present(record))
 
 
 def _add_site_routes(kind: str) -> None:
     parameter, create_body, update_body, read_body = KINDS[kind]
     model = service.SITE_RECORDS[kind]
     name = kind.replace("-", "_")
-    record_dep = Annotated[Any, _dependency(model, parameter, lock=False)]
-    locked_record_dep = Annotated[Any, _dependency(model, parameter, lock=True)]
+    read, locked = _loaders(model, parameter)
+    record_dep = Annotated[Any, read]
+    locked_record_dep = Annotated[Any, locked]
 
-    def list_site_records(
-        request: Request,
-        site: SiteDep,
-        session: ReadSessionDep,
-        limit: Limit = 50,
-        cursor: CursorParam = None,
-    ) -> Response:
+    def list_site_records(site: SiteDep, session: ReadSessionDep, paging: PagingDep) -> Response:
         records = service.list_records(
             session=session,
             model=model,
             site_id=site.id,
-            after_id=decode_cursor(cursor),
-            limit=limit,
+            after_id=paging.after_id,
+            limit=paging.limit,
         )
-        return page_response(
-            request, records, limit=limit, present=lambda page: [service.present(r) for r in page]
-        )
+        return paging.respond(records, present=lambda page: [service.present(r) for r in page])
 
     def create_site_record(
         request: Request,
@@ -159,45 +150,37 @@ def _add_site_routes(kind: str) -> None:
         changes: update_body,  # type: ignore[valid-type]
         session: WriteSessionDep,
     ) -> Response:
-        require_if_match(request, service.present(record))
-        record = service.update_record(
-            session=session, record=record, changes=changes.changes(), actor=caller
-        )
-        return resource_response(request, service.present(record))
+        return _updated(request, caller, record, changes, session)
 
     label = service._NAMES[model]
-    router.add_api_route(
-        f"/sites/{{site_id}}/{kind}",
+    collection, item = f"/sites/{{site_id}}/{kind}", f"/{kind}/{{{parameter}}}"
+
+    def route(path: str, endpoint: Callable[..., Response], verb: str, **options: Any) -> None:
+        options.setdefault("response_model", read_body)
+        router.add_api_route(
+            path, endpoint, methods=[_METHODS[verb]], name=f"{verb}_{name}", **options
+        )
+
+    route(
+        collection,
         list_site_records,
-        methods=["GET"],
+        "list",
         response_model=Page[read_body],
-        name=f"list_{name}",
         summary=f"The property's {label}s",
         description=f"The {label}s of the property, a page at a time.",
     )
-    router.add_api_route(
-        f"/sites/{{site_id}}/{kind}",
+    route(
+        collection,
         create_site_record,
-        methods=["POST"],
+        "create",
         status_code=201,
-        response_model=read_body,
-        name=f"create_{name}",
         summary=f"Record a {label} (staff, admin)",
     )
-    router.add_api_route(
-        f"/{kind}/{{{parameter}}}",
-        read_record,
-        methods=["GET"],
-        response_model=read_body,
-        name=f"read_{name}",
-        summary=f"One {label}",
-    )
-    router.add_api_route(
-        f"/{kind}/{{{parameter}}}",
+    route(item, read_record, "read", summary=f"One {label}")
+    route(
+        item,
         update_record,
-        methods=["PATCH"],
-        response_model=read_body,
-        name=f"update_{name}",
+        "update",
         summary=f"Change a {label} (staff, admin); needs `If-Match` with its ETag",
     )
 
@@ -206,29 +189,18 @@ for _kind in KINDS:
     _add_site_routes(_kind)
 
 
-ComponentDep = Annotated[
-    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=False)
-]
-LockedComponentDep = Annotated[
-    MonumentComponent, _dependency(MonumentComponent, "component_id", lock=True)
-]
+_read_component, _lock_component = _loaders(MonumentComponent, "component_id")
+ComponentDep = Annotated[MonumentComponent, _read_component]
+LockedComponentDep = Annotated[MonumentComponent, _lock_component]
 
 
 @router.get("/monuments/{monument_id}/components", response_model=Page[schemas.ComponentRead])
-def list_components(
-    request: Request,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
-) -> Response:
+def list_components(monument: MonumentDep, session: ReadSessionDep, paging: PagingDep) -> Response:
     """A monument's parts (cella, temenos, gateway…), a page at a time."""
     components = service.list_components(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request, components, limit=limit, present=lambda page: [service.present(c) for c in page]
-    )
+    return paging.respond(components, present=lambda page: [service.present(c) for c in page])
 
 
 @router.post(
@@ -270,8 +242,4 @@ def update_component(
     session: WriteSessionDep,
 ) -> Response:
     """Change a component (staff, admin); needs `If-Match` with its ETag."""
-    require_if_match(request, service.present(component))
-    component = service.update_record(
-        session=session, record=component, changes=changes.changes(), actor=caller
-    )
-    return resource_response(request, service.present(component))
+    return _updated(request, caller, component, changes, session)

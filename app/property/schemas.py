@@ -6,24 +6,33 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field, RootModel, create_model
 
 from app.core.schemas import (
+    UNIQUE_ITEMS,
+    Day,
+    Flag,
     InputModel,
     LongText,
     Name,
     PastDate,
     PatchModel,
     ResourceRead,
+    RowId,
     ShortText,
     distinct_items,
 )
 from app.property.models import BenchmarkStatus, FactorStatus, MeasureStatus, MissionType
-from app.property.vocabulary import factor_code
+from app.property.vocabulary import factor_code, factors
 from app.sources.schemas import SourceIds, Url
 
-Ref = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Refs = Annotated[list[Ref], Field(max_length=200), AfterValidator(distinct_items)]
+Ref = RowId
+Refs = Annotated[list[Ref], Field(max_length=200), UNIQUE_ITEMS, AfterValidator(distinct_items)]
 FactorCode = Annotated[
     str,
-    Field(max_length=60, description="A code of the standard list (GET /api/v1/standard-factors)."),
+    Field(
+        max_length=60,
+        description="A code of the standard list (GET /api/v1/standard-factors).",
+        # The list, in the JSON Schema; read when the document is built.
+        json_schema_extra=lambda schema: schema.update(enum=list(factors())),
+    ),
     AfterValidator(factor_code),
 ]
 DecisionCode = Annotated[
@@ -66,7 +75,7 @@ class FactorCreate(InputModel):
     monument_ids: Refs = []
     attribute_ids: Refs = []
     source_ids: SourceIds = []
-    confirmed: bool = True
+    confirmed: Flag = True
 
 
 class CorrectiveMeasureCreate(InputModel):
@@ -75,8 +84,8 @@ class CorrectiveMeasureCreate(InputModel):
     text: LongText
     responsible_body: Organisation | None = None
     status: MeasureStatus
-    started_on: date | None = None
-    due_on: date | None = None
+    started_on: Day | None = None
+    due_on: Day | None = None
     completed_on: PastDate | None = None
     source_ids: SourceIds = []
 
@@ -119,9 +128,15 @@ def _patch_of(create: type[InputModel]) -> type[PatchModel]:
         for name, field in create.model_fields.items()
         if field.is_required() or isinstance(field.default, list | bool)
     )
+    # The create field's constraints, and what its JSON Schema says beside them (the
+    # standard list of factor codes, distinct source ids), on the value that is not null.
     fields: dict[str, Any] = {
         name: (
-            (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation)
+            Annotated[
+                field.annotation,
+                *field.metadata,
+                Field(description=field.description, json_schema_extra=field.json_schema_extra),
+            ]
             | None,
             None,
         )

@@ -13,7 +13,8 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument
 from app.property import schemas
@@ -57,10 +58,7 @@ def get_record(
     *, session: Session, model: type[Record], record_id: int, for_update: bool = False
 ) -> Record:
     """The record with this id, or `NotFound`; `for_update` locks it until commit."""
-    record = session.get(model, record_id, with_for_update=for_update)
-    if record is None:
-        raise NotFound(f"There is no {_NAMES[model]} with id {record_id}.")
-    return record
+    return get_or_not_found(session, model, record_id, _NAMES[model], for_update=for_update)
 
 
 def list_records(
@@ -183,10 +181,7 @@ def create_record(
     """A new record of the property layer of `site`, from validated fields."""
     record = model(site_id=site.id, **fields)
     _check_links(session, site.id, record)
-    session.add(record)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=record)
-    return record
+    return audit.record_creation(session=session, actor=actor, entity=record)
 
 
 def update_record(
@@ -194,8 +189,7 @@ def update_record(
 ) -> Record:
     """Apply validated changes to a record of the property layer."""
     before = audit.snapshot(record)
-    for field, value in changes.items():
-        setattr(record, field, value)
+    record.sqlmodel_update(changes)
     site_id = record.site_id if hasattr(record, "site_id") else _site_of_component(session, record)
     _check_links(session, site_id, record)
     record.updated_at = utc_now()  # type: ignore[attr-defined]
@@ -216,10 +210,7 @@ def create_component(
     """A new component of a monument."""
     component = MonumentComponent(monument_id=monument.id, **fields)
     sources.require_sources(session=session, source_ids=component.source_ids)
-    session.add(component)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=component)
-    return component
+    return audit.record_creation(session=session, actor=actor, entity=component)
 
 
 def columns(row: SQLModel) -> dict[str, Any]:

@@ -80,6 +80,20 @@ REPORT_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+
+
+def file_headers(file_name: str, format: str) -> dict[str, str]:
+    """The headers a report file is sent with, by the API and the web pages alike: shown
+    inline under its name, never sniffed, and HTML under `REPORT_CSP`."""
+    headers = {
+        "Content-Disposition": f'inline; filename="{file_name}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if format == "html":
+        headers["Content-Security-Policy"] = REPORT_CSP
+    return headers
+
+
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.
 LEVEL_COLOURS = {
     DamageLevel.no_visible_damage: "#1a9850",

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.core.auth import CallerDep, get_caller, limit_anonymous_report
 from app.core.dependencies import ReadSessionDep, StorageDep, TimeAxesDep
 from app.core.errors import NotAcceptable
-from app.core.http import document_response, not_modified, render, resource_response
+from app.core.http import document_response, not_modified, resource_response
 from app.core.schemas import CompareTo, QueryText
 from app.reports import formats, service
 from app.reports.schemas import (
@@ -71,7 +71,10 @@ def read_state_of_conservation(
         compare_to=compare_to,
         exact_locations=caller.sees_exact_locations,
     )
-    etag = service.report_etag(report, chosen)
+    if chosen == "json":
+        body, etag = service.json_with_etag(report)
+    else:
+        etag = service.report_etag(report, chosen)
     headers = {
         "ETag": etag,
         "Vary": "Authorization, Accept",
@@ -80,14 +83,9 @@ def read_state_of_conservation(
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     if chosen == "json":
-        return document_response(request, render(report), etag=etag, headers=headers)
+        return document_response(request, body, etag=etag, headers=headers)
     rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
-    headers |= {
-        "Content-Disposition": f'inline; filename="{rendered.file_name}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    if chosen == "html":
-        headers["Content-Security-Policy"] = formats.REPORT_CSP
+    headers |= formats.file_headers(rendered.file_name, chosen)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 

@@ -20,7 +20,7 @@ from app.restoration.models import (
     RestorationStatus,
 )
 from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState
-from app.sources.models import SourceKind
+from app.sources.schemas import SourceFacts
 
 UNASSESSED = "unassessed"
 
@@ -237,21 +237,13 @@ class MonumentEntry(BaseModel):
     )
 
 
-class ReportSource(BaseModel):
-    """A source the report cites, numbered as its printed references are."""
-
+class _CitedSource(BaseModel):
     number: int = Field(description="Its reference number in the printable report: [1], [2]…")
     id: int
-    kind: SourceKind
-    title: str
-    author: str | None
-    publisher: str | None
-    published_on: date | None
-    url: str | None
-    archived_url: str | None
-    accessed_on: date | None
-    language: str | None
-    licence: str | None
+
+
+class ReportSource(SourceFacts, _CitedSource):
+    """A source the report cites, numbered as its printed references are."""
 
 
 class DamageLevelCounts(BaseModel):

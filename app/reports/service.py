@@ -24,7 +24,7 @@ from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
 from app.core.db import UTCDateTime
 from app.core.errors import Unprocessable
-from app.core.http import etag_for
+from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
 from app.monuments.models import Monument
@@ -159,6 +159,11 @@ def _entry(
         if restoration is None
         else {**restorations.read_values(restoration), "estimated_cost": cost},
         "waiting_on": sorted(waiting_on, key=_PREREQUISITE_ORDER.index),
+        # Given, not defaulted: pydantic deep-copies a mutable default for every line.
+        "components": [],
+        "current_factor_codes": [],
+        "potential_factor_codes": [],
+        "source_ids": [],
     }
 
 
@@ -410,8 +415,13 @@ def _property_layer(
         for c in property_records.components_of_site(session=session, site_id=site.id)
         if known_by is None or c.created_at < known_by
     ]
-    judged = assessments.component_conditions(
-        session=session, axes=axes, monument_ids=list(by_monument)
+    # Only monuments with recorded components can have them judged: most properties have
+    # none, and reading every assessment's judgements would cost as much as the report.
+    with_components = sorted({c.monument_id for c in components} & by_monument.keys())
+    judged = (
+        assessments.component_conditions(session=session, axes=axes, monument_ids=with_components)
+        if with_components
+        else {}
     )
     levels: dict[int, Any] = {}
     for component in components:
@@ -631,6 +641,19 @@ def report_etag(report: StateOfConservationReport, format: str) -> str:
     and a PDF is never rendered just to compare it)."""
     data = report.model_dump_json(exclude={"provenance": {"generated_at"}})
     return etag_for(f"{format}\n{data}".encode())
+
+
+# Provenance is the report's last field and the generation time its first.
+_GENERATED_AT = b'"provenance":{"generated_at":'
+
+
+def json_with_etag(report: StateOfConservationReport) -> tuple[bytes, str]:
+    """The JSON report's bytes and its `report_etag`, from a single serialisation: the
+    data the ETag hashes is the body without the generation time, cut out of it."""
+    body = render(report)
+    start = body.rindex(_GENERATED_AT) + len(b'"provenance":{')
+    end = body.index(b",", start + len(b'"generated_at":"')) + 1
+    return body, etag_for(b"json\n" + body[:start] + body[end:])
 
 
 @dataclass(frozen=True)

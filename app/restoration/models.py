@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps
+from app.core.db import JSONDocument, Timestamps, no_items
+from app.sources.models import citation_position, cited_source_id, citing_id
 
 
 class RestorationKind(StrEnum):
@@ -140,7 +141,7 @@ class RestorationAssessment(Timestamps, table=True):
     # [{"prerequisite": "demining", "status": "open", "met_on": null, "source_id": null}, …]
     # `source_id` names a source record by id (no foreign key yet: see migration 0011).
     prerequisites: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     status: RestorationStatus = Field(
         default=RestorationStatus.proposed, sa_column=Column(String(20), nullable=False)
@@ -165,12 +166,6 @@ class RestorationAssessmentSource(SQLModel, table=True):
 
     __tablename__ = "restoration_assessment_source"
 
-    restoration_assessment_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("restoration_assessment.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    restoration_assessment_id: int = citing_id("restoration_assessment")
+    source_id: int = cited_source_id()
+    position: int = citation_position()

@@ -11,7 +11,7 @@ from app.core.actors import Caller
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, Paging, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.restoration import service
 from app.restoration.dependencies import LockedRestorationDep, RestorationDep
@@ -29,28 +29,21 @@ def _read(session: Session, restoration: RestorationAssessment, caller: Caller) 
 
 
 def _page(
-    request: Request,
+    paging: Paging,
     session: Session,
     restorations: Sequence[RestorationAssessment],
     *,
-    limit: int,
     latest_approved: int | None,
     caller: Caller,
 ) -> Response:
-    cited = service.citations(session=session, restorations=restorations)
-    return page_response(
-        request,
+    return paging.respond(
         restorations,
-        limit=limit,
-        present=lambda page: [
-            service.present(
-                r,
-                latest_approved=latest_approved,
-                cited=cited.get(r.id, []),
-                names_visible=caller.sees_names,
-            )
-            for r in page
-        ],
+        present=lambda page: service.present_many(
+            session=session,
+            restorations=page,
+            latest_approved=latest_approved,
+            names_visible=caller.sees_names,
+        ),
     )
 
 
@@ -69,19 +62,14 @@ def _created(
     "/monuments/{monument_id}/restoration-assessments", response_model=Page[RestorationRead]
 )
 def list_restoration_assessments(
-    request: Request,
-    caller: CallerDep,
-    monument: MonumentDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """Every restoration opinion on the monument; `is_latest_approved` marks the plan of record."""
     restorations = service.list_for_monument(
-        session=session, monument_id=monument.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
-    return _page(request, session, restorations, limit=limit, latest_approved=latest, caller=caller)
+    return _page(paging, session, restorations, latest_approved=latest, caller=caller)
 
 
 @router.post(
@@ -110,18 +98,13 @@ def create_restoration_assessment(
 
 @router.get("/sites/{site_id}/restoration-assessments", response_model=Page[RestorationRead])
 def list_site_restoration_assessments(
-    request: Request,
-    caller: CallerDep,
-    site: SiteDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    caller: CallerDep, site: SiteDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """Every statement about the property as a whole, each recorded once on its site."""
     restorations = service.list_for_site(
-        session=session, site_id=site.id, after_id=decode_cursor(cursor), limit=limit
+        session=session, site_id=site.id, after_id=paging.after_id, limit=paging.limit
     )
-    return _page(request, session, restorations, limit=limit, latest_approved=None, caller=caller)
+    return _page(paging, session, restorations, latest_approved=None, caller=caller)
 
 
 @router.post(

@@ -10,11 +10,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from app.core.schemas import (
     Citation,
     InputModel,
+    Integer,
     LongText,
     Name,
     PastDate,
     PatchModel,
     ResourceRead,
+    RowId,
     distinct_items,
 )
 from app.restoration.models import (
@@ -36,11 +38,11 @@ def _currency_code(value: str) -> str:
     return code
 
 
-Percent = Annotated[int, Field(ge=0, le=100)]
-Months = Annotated[int, Field(ge=0, le=1200)]
-AssessmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Percent = Annotated[Integer, Field(ge=0, le=100)]
+Months = Annotated[Integer, Field(ge=0, le=1200)]
+AssessmentRef = RowId
 SourceRef = Annotated[
-    int,
+    RowId,
     Field(ge=1, le=2**31 - 1, description="The id of the source record that says so."),
 ]
 

@@ -26,7 +26,8 @@ from sqlmodel import Session
 
 from app.assessments.models import AssessmentStatus, DamageAssessment
 from app.core.actors import Caller, shown_actor
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
 from app.restoration.models import (
@@ -99,10 +100,13 @@ def get_restoration(
     *, session: Session, restoration_id: int, for_update: bool = False
 ) -> RestorationAssessment:
     """The restoration assessment with this id, or `NotFound`."""
-    restoration = session.get(RestorationAssessment, restoration_id, with_for_update=for_update)
-    if restoration is None:
-        raise NotFound(f"There is no restoration assessment with id {restoration_id}.")
-    return restoration
+    return get_or_not_found(
+        session,
+        RestorationAssessment,
+        restoration_id,
+        "restoration assessment",
+        for_update=for_update,
+    )
 
 
 def _latest_first(query: Select) -> Select:
@@ -391,6 +395,27 @@ def present(
     return RestorationRead.model_validate(values)
 
 
+def present_many(
+    *,
+    session: Session,
+    restorations: Sequence[Any],
+    latest_approved: int | None,
+    names_visible: bool = False,
+) -> list[RestorationRead]:
+    """Restoration records as the API shows them, each with the sources it cites (one
+    query for all)."""
+    cited = citations(session=session, restorations=restorations)
+    return [
+        present(
+            r,
+            latest_approved=latest_approved,
+            cited=cited.get(r.id, []),
+            names_visible=names_visible,
+        )
+        for r in restorations
+    ]
+
+
 def present_one(
     *, session: Session, restoration: RestorationAssessment, names_visible: bool = False
 ) -> RestorationRead:
@@ -650,18 +675,9 @@ def create_restoration(
     if restoration.source is None and cited:
         restoration.source = sources.citation_text(cited)
     _check(session, restoration)
-    session.add(restoration)
-    session.flush()
-    sources.cite(
-        session=session,
-        owner=CITING,
-        owner_id=restoration.id,
-        source_ids=[source.id for source in cited],
+    return sources.record_creation(
+        session=session, actor=actor, entity=restoration, owner=CITING, cited=cited
     )
-    sources.record_write(
-        session=session, actor=actor, action="create", entity=restoration, owner=CITING
-    )
-    return restoration
 
 
 def update_restoration(
@@ -689,16 +705,12 @@ def update_restoration(
     before = sources.state(session=session, entity=restoration, owner=CITING)
     status_changed = target != restoration.status
     _apply(restoration, changes)
-    _check(session, restoration)
+    # Checked before it is written: a flush of an unchecked basis would break its foreign key.
+    with session.no_autoflush:
+        _check(session, restoration)
     restoration.updated_at = utc_now()
     session.flush()
-    if "source_ids" in changes:
-        sources.cite(
-            session=session,
-            owner=CITING,
-            owner_id=restoration.id,
-            source_ids=changes["source_ids"],
-        )
+    sources.cite_changed(session=session, owner=CITING, owner_id=restoration.id, changes=changes)
     sources.record_write(
         session=session,
         actor=actor,

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import JSONDocument, Timestamps
+from app.core.db import JSONDocument, Timestamps, no_items
 
 
 def _no_items() -> list[dict[str, Any]]:
@@ -23,11 +23,11 @@ class Site(Timestamps, table=True):
     name: str = Field(sa_column=Column(String(300), nullable=False))
     # Every name with its language and kind ({value, lang, script?, kind}).
     names: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     # Identifiers in other datasets ({scheme, value, uri}).
     identifiers: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
     )
     country: str = Field(sa_column=Column(String(2), nullable=False, index=True))
     whc_id: int | None = Field(default=None, sa_column=Column(Integer, unique=True))
@@ -39,7 +39,7 @@ class Site(Timestamps, table=True):
     # The property layer: World Heritage criteria ("i".."x"), and the inscribed boundary and
     # buffer zone as GeoJSON Polygon or MultiPolygon geometries (checked with shapely).
     criteria: list[str] = Field(
-        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
     )
     boundary: dict | None = Field(default=None, sa_column=Column(JSONDocument))
     buffer_zone: dict | None = Field(default=None, sa_column=Column(JSONDocument))

@@ -8,9 +8,10 @@ from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 from app.names import service as names
+from app.names.schemas import IDENTIFIER_QUERY_PATTERN
 from app.sites import service
 from app.sites.dependencies import LockedSiteDep, SiteDep
 from app.sites.models import Site
@@ -25,28 +26,30 @@ def _read(site: Site) -> SiteRead:
 
 @router.get("", response_model=Page[SiteRead])
 def list_sites(
-    request: Request,
+    *,
     session: ReadSessionDep,
     country: Annotated[str | None, Query(min_length=2, max_length=2), QueryText] = None,
     identifier: Annotated[
         str | None,
-        Query(max_length=250, description="scheme:value, e.g. whc:23 or pleiades:668331."),
+        Query(
+            max_length=250,
+            # Documented only: a malformed one stays 400, with the parser's message.
+            json_schema_extra={"pattern": IDENTIFIER_QUERY_PATTERN},
+            description="scheme:value, e.g. whc:23 or pleiades:668331.",
+        ),
         QueryText,
     ] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    paging: PagingDep,
 ) -> Response:
     """Sites in a stable order, a page at a time."""
     sites = service.list_sites(
         session=session,
         country=country,
-        after_id=decode_cursor(cursor),
-        limit=limit,
+        after_id=paging.after_id,
+        limit=paging.limit,
         identifier=names.parse_identifier(identifier) if identifier is not None else None,
     )
-    return page_response(
-        request, sites, limit=limit, present=lambda page: [_read(site) for site in page]
-    )
+    return paging.respond(sites, present=lambda page: [_read(site) for site in page])
 
 
 @router.post("", status_code=201, response_model=SiteRead)

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, PlainSerializer
 from app.core.schemas import (
     CountryCode,
     InputModel,
+    Integer,
     Latitude,
     Longitude,
     LongText,
@@ -19,8 +20,8 @@ from app.core.schemas import (
 from app.names.schemas import IdentifierRead, Identifiers, Names, PlaceNameRead, with_whole_lists
 
 # The World Heritage List's first inscriptions were in 1978.
-Year = Annotated[int, Field(ge=1978, le=date.today().year + 1)]
-WhcId = Annotated[int, Field(ge=1, le=1_000_000, description="UNESCO World Heritage Centre id")]
+Year = Annotated[Integer, Field(ge=1978, le=date.today().year + 1)]
+WhcId = Annotated[Integer, Field(ge=1, le=1_000_000, description="UNESCO World Heritage Centre id")]
 
 CRITERIA = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 Criterion = Literal["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]

@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Conflict, Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.names import service as names
 from app.sites.models import Site
@@ -18,10 +20,7 @@ from app.sites.models import Site
 
 def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Site:
     """The site with this id, or `NotFound`; `for_update` locks it until commit."""
-    site = session.get(Site, site_id, with_for_update=for_update)
-    if site is None:
-        raise NotFound(f"There is no site with id {site_id}.")
-    return site
+    return get_or_not_found(session, Site, site_id, "site", for_update=for_update)
 
 
 def _has_identifier(session: Session, scheme: str, value: str) -> Any:
@@ -46,13 +45,10 @@ def list_sites(
     identifier: tuple[str, str] | None = None,
 ) -> Sequence[Site]:
     """Sites in id order, after a cursor; one more than `limit` to tell if a page follows."""
-    query = select(Site).order_by(Site.id).limit(limit + 1)
-    if country:
-        query = query.where(Site.country == country.upper())
+    country = country.upper() if country else None
+    query = id_page_query(Site, after_id=after_id, limit=limit, country=country)
     if identifier is not None:
         query = query.where(_has_identifier(session, *identifier))
-    if after_id is not None:
-        query = query.where(Site.id > after_id)
     return session.exec(query).all()
 
 

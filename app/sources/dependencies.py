@@ -2,24 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Path
 
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import path_loaders
 from app.sources import service
 from app.sources.models import Source
 
 SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The source's id.")]
 
-
-def get_source_or_404(source_id: SourceId, session: ReadSessionDep) -> Source:
-    """The source named in the path, in the request's read session."""
-    return service.get_source(session=session, source_id=source_id)
-
-
-def lock_source_or_404(source_id: SourceId, session: WriteSessionDep) -> Source:
-    """The source named in the path, locked in the request's write session."""
-    return service.get_source(session=session, source_id=source_id, for_update=True)
-
-
-SourceDep = Annotated[Source, Depends(get_source_or_404)]
-LockedSourceDep = Annotated[Source, Depends(lock_source_or_404)]
+_read, _locked = path_loaders(service.get_source, "source_id", SourceId)
+SourceDep = Annotated[Source, _read]
+LockedSourceDep = Annotated[Source, _locked]

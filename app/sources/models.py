@@ -2,8 +2,9 @@
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Date, Index, String, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field
 
 from app.core.db import Timestamps
@@ -46,3 +47,24 @@ class Source(Timestamps, table=True):
     language: str | None = Field(default=None, sa_column=Column(String(35)))
     licence: str | None = Field(default=None, sa_column=Column(String(100)))
     notes: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# The columns of a citation table (`damage_assessment_source`…): which record cites which
+# source, and where the source comes in the record's list. Each call makes a fresh column.
+
+
+def citing_id(table: str) -> Any:
+    """The citing record: the first half of the key; its citations go when it goes."""
+    return Field(
+        sa_column=Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+def cited_source_id() -> Any:
+    """The cited source: the second half of the key, indexed to find who cites a source."""
+    return Field(sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True))
+
+
+def citation_position() -> Any:
+    """Where the source comes in the citing record's list of sources."""
+    return Field(sa_column=Column(Integer, nullable=False))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.http import JsonBody, require_if_match, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 from app.sources import service
 from app.sources.dependencies import LockedSourceDep, SourceDep
@@ -23,7 +23,7 @@ def _read(source: Source) -> SourceRead:
 
 @router.get("", response_model=Page[SourceRead])
 def list_sources(
-    request: Request,
+    *,
     session: ReadSessionDep,
     kind: Annotated[SourceKind | None, Query(description="Only sources of this kind.")] = None,
     url: Annotated[
@@ -31,16 +31,13 @@ def list_sources(
         Query(max_length=2000, description="Only the source with this exact URL."),
         QueryText,
     ] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    paging: PagingDep,
 ) -> Response:
     """Sources in a stable order, a page at a time."""
     sources = service.list_sources(
-        session=session, kind=kind, url=url, after_id=decode_cursor(cursor), limit=limit
+        session=session, kind=kind, url=url, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request, sources, limit=limit, present=lambda page: [_read(source) for source in page]
-    )
+    return paging.respond(sources, present=lambda page: [_read(source) for source in page])
 
 
 @router.post("", status_code=201, response_model=SourceRead)

@@ -7,7 +7,7 @@ so this package knows no evidence package and each of them owns its link table.
 """
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -16,20 +16,21 @@ from sqlmodel import Session, SQLModel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
-from app.core.errors import NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
 from app.sources.schemas import SourceSummary
+
+CitingT = TypeVar("CitingT", bound=SQLModel)
 
 # --- sources -------------------------------------------------------------------------------
 
 
 def get_source(*, session: Session, source_id: int, for_update: bool = False) -> Source:
     """The source with this id, or `NotFound`; `for_update` locks it until commit."""
-    source = session.get(Source, source_id, with_for_update=for_update)
-    if source is None:
-        raise NotFound(f"There is no source with id {source_id}.")
-    return source
+    return get_or_not_found(session, Source, source_id, "source", for_update=for_update)
 
 
 def list_sources(
@@ -41,23 +42,14 @@ def list_sources(
     limit: int,
 ) -> Sequence[Source]:
     """Sources in id order, after a cursor; one more than `limit` to tell if a page follows."""
-    query = select(Source).order_by(Source.id).limit(limit + 1)
-    if kind is not None:
-        query = query.where(Source.kind == kind)
-    if url is not None:
-        query = query.where(Source.url == url)
-    if after_id is not None:
-        query = query.where(Source.id > after_id)
+    query = id_page_query(Source, after_id=after_id, limit=limit, kind=kind, url=url)
     return session.scalars(query).all()
 
 
 def create_source(*, session: Session, fields: dict[str, Any], actor: Caller) -> Source:
     """A new source from validated fields."""
     source = Source(**fields)
-    session.add(source)
-    session.flush()
-    audit.record_write(session=session, actor=actor, action="create", entity=source)
-    return source
+    return audit.record_creation(session=session, actor=actor, entity=source)
 
 
 def update_source(
@@ -65,8 +57,7 @@ def update_source(
 ) -> Source:
     """Apply validated changes to a source."""
     before = audit.snapshot(source)
-    for field, value in changes.items():
-        setattr(source, field, value)
+    source.sqlmodel_update(changes)
     source.updated_at = utc_now()
     session.flush()
     audit.record_write(session=session, actor=actor, action="update", entity=source, before=before)
@@ -128,14 +119,32 @@ def _link(owner: InstrumentedAttribute) -> Any:
 
 
 def cite(
-    *, session: Session, owner: InstrumentedAttribute, owner_id: int, source_ids: Sequence[int]
+    *,
+    session: Session,
+    owner: InstrumentedAttribute,
+    owner_id: int,
+    source_ids: Sequence[int],
+    new_record: bool = False,
 ) -> None:
-    """Make a record cite exactly these sources, in this order (ids already checked)."""
+    """Make a record cite exactly these sources, in this order (ids already checked).
+
+    A `new_record` cites nothing yet (ids are never reused), so nothing is removed first.
+    """
     link = _link(owner)
-    session.execute(delete(link).where(owner == owner_id))
+    if not new_record:
+        session.execute(delete(link).where(owner == owner_id))
     for position, source_id in enumerate(source_ids):
         session.add(link(**{owner.key: owner_id, "source_id": source_id, "position": position}))
-    session.flush()
+    if source_ids or not new_record:
+        session.flush()
+
+
+def cite_changed(
+    *, session: Session, owner: InstrumentedAttribute, owner_id: int, changes: dict[str, Any]
+) -> None:
+    """After an edit: make the record cite the sources `changes` names, when it names them."""
+    if "source_ids" in changes:
+        cite(session=session, owner=owner, owner_id=owner_id, source_ids=changes["source_ids"])
 
 
 def cited_by(
@@ -164,11 +173,18 @@ def cited_ids(*, session: Session, owner: InstrumentedAttribute, owner_id: int) 
     return list(session.scalars(query))
 
 
-def state(*, session: Session, entity: SQLModel, owner: InstrumentedAttribute) -> dict[str, Any]:
-    """A citing record's audited state: its stored columns and the ids it cites."""
-    return audit.snapshot(entity) | {
-        "source_ids": cited_ids(session=session, owner=owner, owner_id=entity.id)
-    }
+def state(
+    *,
+    session: Session,
+    entity: SQLModel,
+    owner: InstrumentedAttribute,
+    source_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """A citing record's audited state: its stored columns and the ids it cites (read, unless
+    the caller has just written them and passes them as `source_ids`)."""
+    if source_ids is None:
+        source_ids = cited_ids(session=session, owner=owner, owner_id=entity.id)
+    return audit.snapshot(entity) | {"source_ids": list(source_ids)}
 
 
 def record_write(
@@ -179,15 +195,41 @@ def record_write(
     entity: SQLModel,
     owner: InstrumentedAttribute,
     before: dict[str, Any] | None = None,
+    source_ids: Sequence[int] | None = None,
 ) -> AuditEvent:
     """`audit.record_write` for a record that cites sources: the state names them too, so
     a change of citations alone is a change in the trail (and in the changes feed)."""
-    return audit.record(
+    return audit.record_write(
         session=session,
         actor=actor,
         action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
+        entity=entity,
         before=before,
-        after=state(session=session, entity=entity, owner=owner),
+        state=lambda row: state(session=session, entity=row, owner=owner, source_ids=source_ids),
     )
+
+
+def record_creation(
+    *,
+    session: Session,
+    actor: Caller,
+    entity: CitingT,
+    owner: InstrumentedAttribute,
+    cited: Sequence[Source] = (),
+) -> CitingT:
+    """Add a new citing record (flushed, so it has its id), make it cite `cited` in this
+    order, and append the event for it, its citations included."""
+    session.add(entity)
+    session.flush()
+    # A new record cites nothing yet, and the ids just written need no reading back.
+    source_ids = [source.id for source in cited]
+    cite(session=session, owner=owner, owner_id=entity.id, source_ids=source_ids, new_record=True)
+    record_write(
+        session=session,
+        actor=actor,
+        action="create",
+        entity=entity,
+        owner=owner,
+        source_ids=source_ids,
+    )
+    return entity

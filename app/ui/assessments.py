@@ -46,14 +46,11 @@ def create_assessment(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's assessment as a draft, and submit it for review if asked."""
-    shown = forms.shown_values(form, lists=["causes"])
     submit = form.get("action") == "submit"
-    fields, errors = forms.validate(AssessmentCreate, forms.form_values(form, lists=["causes"]))
-    if fields is None:
-        return forms.record_form(
-            request, session, monument, FORM, values=shown, errors=errors, status_code=422
-        )
-    with forms.shown_again_if_refused(request, session, monument, FORM, values=shown):
+    posted = forms.record_posted(
+        request, session, monument, FORM, form, AssessmentCreate, lists=["causes"]
+    )
+    with posted as fields:
         assessment = assessments.create_assessment(
             session=session, monument_id=monument.id, fields=fields.model_dump(), actor=caller
         )

@@ -20,7 +20,7 @@ from app.photos import evidence
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
-from app.reports.formats import REPORT_CSP
+from app.reports.formats import file_headers
 from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
 from app.sites import service as sites
@@ -140,20 +140,16 @@ def read_site(
     statements = restorations.list_for_site(
         session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
     )
-    statement_sources = restorations.citations(session=session, restorations=statements)
     return render(
         request,
         "site.html",
         site=site,
-        statements=[
-            restorations.present(
-                statement,
-                latest_approved=None,
-                cited=statement_sources.get(statement.id, []),
-                names_visible=caller.sees_names,
-            )
-            for statement in statements[:RESTORATION_LIMIT]
-        ],
+        statements=restorations.present_many(
+            session=session,
+            restorations=statements[:RESTORATION_LIMIT],
+            latest_approved=None,
+            names_visible=caller.sees_names,
+        ),
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
@@ -190,12 +186,7 @@ def read_site_report(
     return Response(
         rendered.body,
         media_type=rendered.media_type,
-        headers={
-            "Content-Disposition": f'inline; filename="{rendered.file_name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        }
-        | ({"Content-Security-Policy": REPORT_CSP} if format == "html" else {}),
+        headers={"Cache-Control": "no-store"} | file_headers(rendered.file_name, format),
     )
 
 
@@ -212,13 +203,7 @@ def _monument_page(
         session=session, monument=monument, exact_locations=exact, axes=axes
     )
     history = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=HISTORY_LIMIT,
-        axes=axes,
+        session=session, monument_id=monument.id, caller=caller, limit=HISTORY_LIMIT, axes=axes
     )
     gallery = photos.list_photos(
         session=session,
@@ -232,14 +217,7 @@ def _monument_page(
     latest = restorations.latest_approved_id(session=session, monument_id=monument.id)
     next_photos = next_page_cursor(gallery, limit=PHOTO_PAGE)
     assessment_sources = assessments.citations(session=session, assessments=history)
-    photo_sources = photos.citations(session=session, photos=gallery[:PHOTO_PAGE])
-    photo_items = evidence.items_of_photos(
-        session=session, photo_ids=[photo.id for photo in gallery[:PHOTO_PAGE]]
-    )
     shown_evidence = _evidence_shown(session, caller, monument)
-    opinion_sources = restorations.citations(
-        session=session, restorations=opinions[:RESTORATION_LIMIT]
-    )
     return render(
         request,
         "monument.html",
@@ -249,17 +227,11 @@ def _monument_page(
         history=list(reversed(history[:HISTORY_LIMIT])),
         more_history=len(history) > HISTORY_LIMIT,
         assessment_sources=assessment_sources,
-        photos=[
-            photos.present(
-                photo,
-                monument,
-                exact_locations=exact,
-                cited=photo_sources.get(photo.id, []),
-                names_visible=caller.sees_names,
-                item=photo_items.get(photo.id),
-            )
-            for photo in gallery[:PHOTO_PAGE]
-        ],
+        photos=photos.present_many(
+            session=session,
+            photos=[(photo, monument) for photo in gallery[:PHOTO_PAGE]],
+            caller=caller,
+        ),
         evidence_items=shown_evidence,
         evidence_by_id={item.id: item for item in shown_evidence},
         image_pairs=[
@@ -271,15 +243,12 @@ def _monument_page(
             if next_photos
             else None
         ),
-        restorations=[
-            restorations.present(
-                opinion,
-                latest_approved=latest,
-                cited=opinion_sources.get(opinion.id, []),
-                names_visible=caller.sees_names,
-            )
-            for opinion in opinions[:RESTORATION_LIMIT]
-        ],
+        restorations=restorations.present_many(
+            session=session,
+            restorations=opinions[:RESTORATION_LIMIT],
+            latest_approved=latest,
+            names_visible=caller.sees_names,
+        ),
         axes=axes,
         site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
     )
@@ -289,25 +258,9 @@ def _evidence_shown(session: Session, caller: Caller, monument: Monument) -> lis
     """The monument's evidence items of every kind as the caller may see them, with the
     hash of each held file (provenance: kind, dates, sensor, hash, who recorded it)."""
     items = evidence.list_items(session=session, monument_id=monument.id, limit=EVIDENCE_LIMIT)
-    items = items[:EVIDENCE_LIMIT]
-    cited = evidence.citations(session=session, items=items)
-    held = {
-        photo.id: photo
-        for photo in photos.get_many(
-            session=session, photo_ids=[i.photo_id for i in items if i.photo_id]
-        )
-    }
-    return [
-        evidence.present(
-            item,
-            monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(item.id, []),
-            photo=held.get(item.photo_id),
-            names_visible=caller.sees_names,
-        )
-        for item in items
-    ]
+    return evidence.present_many(
+        session=session, items=[(item, monument) for item in items[:EVIDENCE_LIMIT]], caller=caller
+    )
 
 
 @router.get("/monuments/{monument_id}")
@@ -329,18 +282,7 @@ def read_photo(
     request: Request, caller: UiCallerDep, loaded: PhotoDep, session: ReadSessionDep
 ) -> Response:
     """One photo: its preview and what its file says (EXIF, distance to the monument)."""
-    cited = photos.citations(session=session, photos=[loaded.photo])
-    items = evidence.items_of_photos(session=session, photo_ids=[loaded.photo.id])
-    return render(
-        request,
-        "photo.html",
-        photo=photos.present(
-            loaded.photo,
-            loaded.monument,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(loaded.photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(loaded.photo.id),
-        ),
-        monument=loaded.monument,
+    (shown,) = photos.present_many(
+        session=session, photos=[(loaded.photo, loaded.monument)], caller=caller
     )
+    return render(request, "photo.html", photo=shown, monument=loaded.monument)

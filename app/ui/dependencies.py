@@ -9,8 +9,6 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
@@ -28,7 +26,7 @@ from app.core.browser_sessions import (
     key_check,
 )
 from app.core.dependencies import DatabaseDep
-from app.core.errors import BadRequest, Forbidden
+from app.core.errors import BadRequest, Forbidden, validate_request_part
 from app.core.time import TimeAxes
 from app.keys import service as keys
 from app.photos.dependencies import PhotoUpload, upload_monument_checker, upload_receiver
@@ -146,12 +144,7 @@ def get_page_time_axes(request: Request) -> TimeAxes:
         for name in TimeAxesFilters.model_fields
         if (value := request.query_params.get(name, "").strip())
     }
-    try:
-        chosen = TimeAxesFilters.model_validate(given)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
-        ) from None
+    chosen = validate_request_part(TimeAxesFilters, given, part="query")
     return TimeAxes(as_of=chosen.as_of, known_at=chosen.known_at)  # type: ignore[arg-type]
 
 

@@ -19,6 +19,7 @@ from app.assessments.models import AssessmentStatus
 from app.core.actors import ANONYMOUS
 from app.core.browser_sessions import CSRF_FIELD
 from app.core.errors import RegistryError, Unprocessable
+from app.core.schemas import TEXT_INPUT
 from app.core.time import today_utc
 from app.monuments.models import Monument
 from app.ui.pages import PageInstead, render
@@ -73,7 +74,8 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> FieldErrors:
 def validate(model: type[ModelT], values: dict[str, Any]) -> tuple[ModelT | None, FieldErrors]:
     """The values as the API's model, or the errors beside each field."""
     try:
-        return model.model_validate(values), {}
+        # Form fields are text: "40" for a percentage, "on" for a checkbox.
+        return model.model_validate(values, **TEXT_INPUT), {}
     except ValidationError as error:
         return None, field_errors(error.errors(include_url=False))
 
@@ -113,7 +115,6 @@ def record_form(
         monument_id=monument.id,
         caller=ANONYMOUS,  # verified ones only: what a correction may name
         status=AssessmentStatus.verified,
-        after=None,
         limit=HISTORY_LIMIT,
     )
     return render(
@@ -131,22 +132,38 @@ def record_form(
 
 
 @contextmanager
-def shown_again_if_refused(
-    request: Request, session: Session, monument: Monument, template: str, *, values: dict
-) -> Iterator[None]:
-    """Around the service calls of a posted form: a refusal (422) shows the form again with
-    the service's errors, and, raised as `PageInstead`, rolls the request back."""
-    try:
-        yield
-    except Unprocessable as refusal:
+def record_posted(
+    request: Request,
+    session: Session,
+    monument: Monument,
+    template: str,
+    form: FormData,
+    model: type[ModelT],
+    *,
+    lists: Iterable[str] = (),
+) -> Iterator[ModelT]:
+    """The posted form of a record about the monument as the API's `model`, around the
+    service calls that store it. A form the model refuses (422) or the service refuses is
+    shown again with its errors, raised as `PageInstead`, so the request rolls back."""
+    shown = shown_values(form, lists=lists)
+
+    def again(errors: FieldErrors, problem: str | None, status_code: int) -> PageInstead:
         page = record_form(
             request,
             session,
             monument,
             template,
-            values=values,
-            errors=service_errors(refusal),
-            problem=refusal.detail,
-            status_code=refusal.status,
+            values=shown,
+            errors=errors,
+            problem=problem,
+            status_code=status_code,
         )
-        raise PageInstead(page) from refusal
+        return PageInstead(page)
+
+    fields, errors = validate(model, form_values(form, lists=lists))
+    if fields is None:
+        raise again(errors, None, 422)
+    try:
+        yield fields
+    except Unprocessable as refusal:
+        raise again(service_errors(refusal), refusal.detail, refusal.status) from refusal

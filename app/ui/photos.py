@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request, Response
 
 from app.assessments import service as assessments
-from app.core.dependencies import ReadSessionDep, ReceiveThenWriteDep, SettingsDep, StorageDep
+from app.core.dependencies import ReadSessionDep, SettingsDep
 from app.monuments.dependencies import MonumentDep
-from app.photos.dependencies import IdempotencyKey, ImageRulesDep
+from app.photos.dependencies import PhotoWritingDep
 from app.photos.images import ACCEPTED
 from app.photos.router import answer_upload
 from app.ui.dependencies import UiPhotoUploadDep, UiUploaderDep
@@ -25,12 +25,7 @@ def upload_page(
 ) -> Response:
     """The phone-friendly upload page: several files or the camera, progress, retries."""
     linkable = assessments.list_history(
-        session=session,
-        monument_id=monument.id,
-        caller=caller,
-        status=None,
-        after=None,
-        limit=HISTORY_LIMIT,
+        session=session, monument_id=monument.id, caller=caller, limit=HISTORY_LIMIT
     )
     return render(
         request,
@@ -47,13 +42,7 @@ def upload_page(
 
 @router.post("/monuments/{monument_id}/photos")
 def upload_photo(
-    request: Request,
-    caller: UiUploaderDep,
-    upload: UiPhotoUploadDep,
-    transactions: ReceiveThenWriteDep,
-    storage: StorageDep,
-    rules: ImageRulesDep,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, caller: UiUploaderDep, upload: UiPhotoUploadDep, writing: PhotoWritingDep
 ) -> Response:
     """The upload page's script posts here: the API's upload, with the session's key (JSON
     answers, problem+json refusals, the same Idempotency-Key replay)."""
@@ -61,10 +50,7 @@ def upload_photo(
         request,
         caller=caller,
         upload=upload,
-        transactions=transactions,
-        storage=storage,
-        rules=rules,
-        idempotency_key=idempotency_key,
+        writing=writing,
         location_prefix="/ui/photos",
         headers={"Cache-Control": "no-store"},
     )

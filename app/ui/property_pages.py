@@ -3,7 +3,9 @@ record and edit each attribute, factor, corrective measure, benchmark, decision,
 monument component. Each form is checked by the API's schema and stored by its service."""
 
 import re
+from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
@@ -313,43 +315,21 @@ def create_property_record(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's record of the property."""
-    values, page = _values(kind, form, editing=False)
-    action = f"/ui/sites/{site.id}/property/{kind}"
-    fields, errors = forms.validate(CREATE[kind], values)
-    errors = page["errors"] | errors
-    if fields is None or errors:
-        return _page(
-            request,
-            session,
-            kind,
-            site_id=site.id,
-            action=action,
-            values=page["shown"],
-            errors=errors,
-            status_code=422,
-        )
-    try:
-        record = property_records.create_record(
+    record = _create(
+        request,
+        form,
+        session,
+        kind,
+        site_id=site.id,
+        action=f"/ui/sites/{site.id}/property/{kind}",
+        make=lambda fields: property_records.create_record(
             session=session,
             site=site,
             model=property_records.SITE_RECORDS[kind],
-            fields=fields.model_dump(),
+            fields=fields,
             actor=caller,
-        )
-    except Unprocessable as refusal:
-        raise PageInstead(
-            _page(
-                request,
-                session,
-                kind,
-                site_id=site.id,
-                action=action,
-                values=page["shown"],
-                errors=forms.service_errors(refusal),
-                problem=refusal.detail,
-                status_code=refusal.status,
-            )
-        ) from refusal
+        ),
+    )
     return redirect(f"/ui/sites/{site.id}/property#{kind}-{record.id}")
 
 
@@ -388,6 +368,73 @@ def update_property_record(
     return _update(request, form, caller, session, kind, record, f"/ui/property/{kind}/{record_id}")
 
 
+def _again(
+    request: Request,
+    session: Session,
+    kind: str,
+    site_id: int,
+    action: str,
+    monument: Monument | None,
+    shown: dict[str, Any],
+    etag: str | None = None,
+) -> Callable[..., Response]:
+    """The form as it was sent, to show again beside its `errors`, `problem` and status."""
+    return partial(
+        _page,
+        request,
+        session,
+        kind,
+        site_id=site_id,
+        action=action,
+        monument=monument,
+        values=shown,
+        etag=etag,
+    )
+
+
+def _create(
+    request: Request,
+    form: FormData,
+    session: Session,
+    kind: str,
+    *,
+    site_id: int,
+    action: str,
+    make: Callable[[dict[str, Any]], Any],
+    monument: Monument | None = None,
+) -> Any:
+    """The record `make` stores from the form's fields; a form the schema or the service
+    refuses is shown again with its errors (raised as `PageInstead`: nothing is kept)."""
+    values, page = _values(kind, form, editing=False)
+    again = _again(request, session, kind, site_id, action, monument, page["shown"])
+    return _stored(CREATE[kind], values, page, again, lambda fields: make(fields.model_dump()))
+
+
+def _stored(
+    schema: type[BaseModel],
+    values: dict[str, Any],
+    page: dict,
+    again: Callable[..., Response],
+    store: Callable[[Any], Any],
+) -> Any:
+    """What `store` returns for the form's values checked by `schema`; refused values (422)
+    or a refusal of the service show the form `again`, raised as `PageInstead`."""
+    checked, errors = forms.validate(schema, values)
+    errors = page["errors"] | errors
+    if checked is None or errors:
+        raise PageInstead(again(errors=errors, status_code=422))
+    try:
+        return store(checked)
+    except Unprocessable as refusal:
+        raise PageInstead(
+            again(
+                errors=forms.service_errors(refusal),
+                problem=refusal.detail,
+                status_code=refusal.status,
+            )
+        ) from refusal
+
+
 def _update(
     request: Request,
     form: FormData,
@@ -400,40 +447,25 @@ def _update(
     site_id, monument = _site_of(session, record)
     values, page = _values(kind, form, editing=True)
 
-    def again(errors: dict, problem: str | None, status_code: int) -> Response:
-        return _page(
-            request,
-            session,
-            kind,
-            site_id=site_id,
-            action=action,
-            monument=monument,
-            values=page["shown"],
-            errors=errors,
-            problem=problem,
-            etag=form.get("etag") if isinstance(form.get("etag"), str) else None,
-            status_code=status_code,
-        )
-
-    if form.get("etag") != _etag(record):
+    sent = form.get("etag")
+    etag = sent if isinstance(sent, str) else None
+    # With the version the form was opened at, so that a second try still checks it.
+    again = _again(request, session, kind, site_id, action, monument, page["shown"], etag)
+    if etag != _etag(record):
         return again(
-            {},
-            f"This {LABELS[kind]} was changed by someone else since the form was opened; "
-            "open it again to see the change, then edit.",
-            412,
+            problem=f"This {LABELS[kind]} was changed by someone else since the form was "
+            "opened; open it again to see the change, then edit.",
+            status_code=412,
         )
-    changes, errors = forms.validate(UPDATE[kind], values)
-    errors = page["errors"] | errors
-    if changes is None or errors:
-        return again(errors, None, 422)
-    try:
-        property_records.update_record(
+    _stored(
+        UPDATE[kind],
+        values,
+        page,
+        again,
+        lambda changes: property_records.update_record(
             session=session, record=record, changes=changes.changes(), actor=caller
-        )
-    except Unprocessable as refusal:
-        raise PageInstead(
-            again(forms.service_errors(refusal), refusal.detail, refusal.status)
-        ) from refusal
+        ),
+    )
     if monument is not None:
         return redirect(f"/ui/monuments/{monument.id}#component-{record.id}")
     return redirect(f"/ui/sites/{site_id}/property#{kind}-{record.id}")
@@ -467,41 +499,18 @@ def create_component(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's component of the monument."""
-    values, page = _values("components", form, editing=False)
-    fields, errors = forms.validate(CREATE["components"], values)
-    errors = page["errors"] | errors
-    action = f"/ui/monuments/{monument.id}/components"
-    if fields is None or errors:
-        return _page(
-            request,
-            session,
-            "components",
-            site_id=monument.site_id,
-            monument=monument,
-            action=action,
-            values=page["shown"],
-            errors=errors,
-            status_code=422,
-        )
-    try:
-        component = property_records.create_component(
-            session=session, monument=monument, fields=fields.model_dump(), actor=caller
-        )
-    except Unprocessable as refusal:
-        raise PageInstead(
-            _page(
-                request,
-                session,
-                "components",
-                site_id=monument.site_id,
-                monument=monument,
-                action=action,
-                values=page["shown"],
-                errors=forms.service_errors(refusal),
-                problem=refusal.detail,
-                status_code=refusal.status,
-            )
-        ) from refusal
+    component = _create(
+        request,
+        form,
+        session,
+        "components",
+        site_id=monument.site_id,
+        monument=monument,
+        action=f"/ui/monuments/{monument.id}/components",
+        make=lambda fields: property_records.create_component(
+            session=session, monument=monument, fields=fields, actor=caller
+        ),
+    )
     return redirect(f"/ui/monuments/{monument.id}#component-{component.id}")
 
 

@@ -32,15 +32,10 @@ def create_restoration(
     session: WriteSessionDep,
 ) -> Response:
     """Record the form's restoration opinion (it starts `proposed`)."""
-    shown = forms.shown_values(form, lists=["prerequisites"])
-    fields, errors = forms.validate(
-        RestorationCreate, forms.form_values(form, lists=["prerequisites"])
+    posted = forms.record_posted(
+        request, session, monument, FORM, form, RestorationCreate, lists=["prerequisites"]
     )
-    if fields is None:
-        return forms.record_form(
-            request, session, monument, FORM, values=shown, errors=errors, status_code=422
-        )
-    with forms.shown_again_if_refused(request, session, monument, FORM, values=shown):
+    with posted as fields:
         restoration = restorations.create_restoration(
             session=session, monument_id=monument.id, fields=fields.model_dump(), actor=caller
         )

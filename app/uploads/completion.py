@@ -13,19 +13,9 @@ from app.core.config import Settings
 from app.core.dependencies import ReceiveThenWrite
 from app.core.errors import RegistryError
 from app.core.storage import Storage
-from app.photos import service as photos
+from app.photos.dependencies import image_rules
 from app.uploads import service
 from app.uploads.models import Upload, UploadState
-
-
-def image_rules(settings: Settings) -> photos.ImageRules:
-    """The limits a photo is checked against, as for a multipart upload."""
-    return photos.ImageRules(
-        max_pixels=settings.max_image_pixels,
-        min_side=settings.min_image_side,
-        mismatch_metres=settings.photo_mismatch_metres,
-        max_decode_bytes=settings.max_decode_bytes,
-    )
 
 
 def finish(

@@ -22,6 +22,7 @@ from app.core.dependencies import (
 )
 from app.core.errors import BadRequest, RegistryError, Unprocessable
 from app.core.http import resource_response
+from app.core.schemas import TEXT_INPUT
 from app.photos.dependencies import UploaderDep
 from app.uploads import completion, service
 from app.uploads.dependencies import (
@@ -115,7 +116,8 @@ def _metadata(header: str | None) -> tuple[UploadMetadata, str | None]:
             ],
         )
     try:
-        return UploadMetadata.model_validate(fields), file_name
+        # tus metadata values are text.
+        return UploadMetadata.model_validate(fields, **TEXT_INPUT), file_name
     except ValidationError as error:
         errors = [
             {"loc": ["header", "Upload-Metadata", *e["loc"]], "msg": e["msg"], "type": e["type"]}

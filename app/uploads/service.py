@@ -35,6 +35,7 @@ from app.core.errors import (
     storage_failure,
 )
 from app.core.multipart import ReceivedFile, received_from_disk, safe_file_name
+from app.core.schemas import TEXT_INPUT
 from app.core.storage import CHUNK_SIZE, Storage
 from app.core.time import utc_now
 from app.monuments import service as monuments
@@ -209,10 +210,7 @@ def create_upload(
         data_path(root, upload.token).touch()
     except OSError as error:
         raise storage_failure(error, "resumable upload folder") from None
-    session.add(upload)
-    session.flush()
-    audit.record_write(session=session, actor=owner, action="create", entity=upload)
-    return upload
+    return audit.record_creation(session=session, actor=owner, entity=upload)
 
 
 def get_upload(*, session: Session, token: str, owner: Caller, for_update: bool = False) -> Upload:
@@ -335,7 +333,9 @@ def make_photo(
         storage=storage,
         monument_id=upload.monument_id,
         upload=received,
-        fields=PhotoFields.model_validate(upload.fields).model_dump(exclude_none=True),
+        fields=PhotoFields.model_validate(upload.fields, **TEXT_INPUT).model_dump(
+            exclude_none=True
+        ),
         # The upload's token already makes retries safe; a tus client sends no such key.
         idempotency_key=None,
         rules=rules,

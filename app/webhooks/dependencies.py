@@ -2,26 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Path
 
-from app.core.dependencies import ReadSessionDep, WriteSessionDep
+from app.core.dependencies import path_loaders
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 
 WebhookId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The subscription's id.")]
 
-
-def get_subscription_or_404(webhook_id: WebhookId, session: ReadSessionDep) -> WebhookSubscription:
-    """The subscription named in the path, in the request's read session."""
-    return service.get_subscription(session=session, webhook_id=webhook_id)
-
-
-def lock_subscription_or_404(
-    webhook_id: WebhookId, session: WriteSessionDep
-) -> WebhookSubscription:
-    """The subscription named in the path, locked in the request's write session."""
-    return service.get_subscription(session=session, webhook_id=webhook_id, for_update=True)
-
-
-SubscriptionDep = Annotated[WebhookSubscription, Depends(get_subscription_or_404)]
-LockedSubscriptionDep = Annotated[WebhookSubscription, Depends(lock_subscription_or_404)]
+_read, _locked = path_loaders(service.get_subscription, "webhook_id", WebhookId)
+SubscriptionDep = Annotated[WebhookSubscription, _read]
+LockedSubscriptionDep = Annotated[WebhookSubscription, _locked]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.core.auth import AdminDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, WriteSessionDep
 from app.core.http import JsonBody, resource_response
-from app.core.pagination import CursorParam, Limit, Page, decode_cursor, page_response
+from app.core.pagination import Page, PagingDep
 from app.webhooks import service
 from app.webhooks.dependencies import LockedSubscriptionDep, SubscriptionDep
 from app.webhooks.models import DeliveryStatus, WebhookSubscription
@@ -50,20 +50,12 @@ def create_webhook(
 
 
 @router.get("", response_model=Page[WebhookRead])
-def list_webhooks(
-    request: Request,
-    caller: AdminDep,
-    session: ReadSessionDep,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
-) -> Response:
+def list_webhooks(caller: AdminDep, session: ReadSessionDep, paging: PagingDep) -> Response:
     """Active subscriptions (admin), without their secrets."""
     subscriptions = service.list_subscriptions(
-        session=session, after_id=decode_cursor(cursor), limit=limit
+        session=session, after_id=paging.after_id, limit=paging.limit
     )
-    return page_response(
-        request, subscriptions, limit=limit, present=lambda page: [_read(s) for s in page]
-    )
+    return paging.respond(subscriptions, present=lambda page: [_read(s) for s in page])
 
 
 @router.get("/{webhook_id}", response_model=WebhookRead)
@@ -83,25 +75,22 @@ def delete_webhook(
 
 @router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryRead])
 def list_webhook_deliveries(
-    request: Request,
+    *,
     caller: AdminDep,
     subscription: SubscriptionDep,
     session: ReadSessionDep,
     status: Annotated[DeliveryStatus | None, Query(description="Only this status.")] = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
+    paging: PagingDep,
 ) -> Response:
     """The subscription's delivery log, newest first (admin): status, attempts, last answer."""
     deliveries = service.list_deliveries(
         session=session,
         subscription_id=subscription.id,
         status=status,
-        before_id=decode_cursor(cursor),
-        limit=limit,
+        before_id=paging.after_id,
+        limit=paging.limit,
     )
-    return page_response(
-        request,
+    return paging.respond(
         deliveries,
-        limit=limit,
         present=lambda page: [DeliveryRead.model_validate(service.to_read(d)) for d in page],
     )

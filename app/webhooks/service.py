@@ -21,7 +21,9 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.errors import Gone, NotFound, Unprocessable
+from app.core.db import get_or_not_found
+from app.core.errors import Gone, Unprocessable
+from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.webhooks import receivers
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -42,7 +44,7 @@ def message_id(delivery_id: int) -> str:
 # --- subscriptions -------------------------------------------------------------------------
 
 
-def _audit_state(subscription: WebhookSubscription) -> dict[str, Any]:
+def _audited(subscription: WebhookSubscription) -> dict[str, Any]:
     # The audit trail is readable by staff; the signing secret must not end up in it.
     state = audit.snapshot(subscription)
     state.pop("secret")
@@ -76,14 +78,8 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        entity_type=subscription.__tablename__,
-        entity_id=subscription.id,
-        before=None,
-        after=_audit_state(subscription),
+    audit.record_write(
+        session=session, actor=actor, action="create", entity=subscription, state=_audited
     )
     return subscription, secret
 
@@ -92,24 +88,17 @@ def list_subscriptions(
     *, session: Session, after_id: int | None, limit: int
 ) -> Sequence[WebhookSubscription]:
     """Active subscriptions in id order after a cursor; one more than `limit`."""
-    query = (
-        select(WebhookSubscription)
-        .where(WebhookSubscription.deleted_at.is_(None))
-        .order_by(WebhookSubscription.id)
-        .limit(limit + 1)
-    )
-    if after_id is not None:
-        query = query.where(WebhookSubscription.id > after_id)
-    return session.exec(query).all()
+    query = id_page_query(WebhookSubscription, after_id=after_id, limit=limit)
+    return session.exec(query.where(WebhookSubscription.deleted_at.is_(None))).all()
 
 
 def get_subscription(
     *, session: Session, webhook_id: int, for_update: bool = False
 ) -> WebhookSubscription:
     """The subscription with this id; `NotFound`, or `Gone` once it was deleted."""
-    subscription = session.get(WebhookSubscription, webhook_id, with_for_update=for_update)
-    if subscription is None:
-        raise NotFound(f"There is no webhook subscription with id {webhook_id}.")
+    subscription = get_or_not_found(
+        session, WebhookSubscription, webhook_id, "webhook subscription", for_update=for_update
+    )
     if subscription.deleted_at is not None:
         raise Gone(
             f"Webhook subscription {webhook_id} was deleted at "
@@ -123,7 +112,7 @@ def delete_subscription(
 ) -> None:
     """Stop a subscription: nothing more is queued for it and its pending deliveries are
     cancelled; its delivery log is kept."""
-    before = _audit_state(subscription)
+    prior = _audited(subscription)
     subscription.deleted_at = utc_now()
     session.add(subscription)
     session.execute(
@@ -135,14 +124,13 @@ def delete_subscription(
         .values(status=DeliveryStatus.cancelled)
     )
     session.flush()
-    audit.record(
+    audit.record_write(
         session=session,
         actor=actor,
         action="delete",
-        entity_type=subscription.__tablename__,
-        entity_id=subscription.id,
-        before=before,
-        after=_audit_state(subscription),
+        entity=subscription,
+        before=prior,
+        state=_audited,
     )
 
 

@@ -10,6 +10,26 @@ def test_liveness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
+def test_liveness_answered_in_front_is_the_routes_own_answer_logged_and_counted(app):
+    """`/healthz` is answered before FastAPI (app.core.fixed_answers): the same bytes and
+    headers as its route, and still a request id, an access line and a count."""
+    from app.core.instrumentation import HTTP_REQUESTS
+
+    with TestClient(app) as client:
+        counted = HTTP_REQUESTS.labels(method="GET", route="/healthz", status="200")
+        before = counted._value.get()
+        answer = client.get("/healthz")
+        after = counted._value.get()
+        own = client.portal.call(app.answer_internally, "/healthz")
+
+    assert answer.status_code == 200
+    assert answer.content == own == b'{"status":"ok"}'
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(own))
+    assert len(answer.headers["x-request-id"]) == 32
+    assert after - before == 1
+
+
 def test_ready_when_database_and_media_folder_work(client, database):
     response = client.get("/readyz")
     assert response.status_code == 200

@@ -133,3 +133,23 @@ def test_an_altered_file_is_cut_off_while_served_and_logged_as_an_integrity_fail
     # The untouched derivatives are served whole.
     preview = api.client.get(photo["links"]["preview"])
     assert len(preview.content) == int(preview.headers["content-length"])
+
+
+def test_a_spool_is_taken_over_without_a_copy_and_any_other_file_is_copied(tmp_path):
+    storage = LocalStorage(tmp_path / "media")
+    spool, imported = tmp_path / "upload-1.part", tmp_path / "IMG_0001.jpg"
+    spool.write_bytes(b"\xff\xd8\xff spooled upload")
+    spool.chmod(0o600)
+    imported.write_bytes(b"\xff\xd8\xff a photographer's own file")
+
+    storage.put_file("originals/aa/spooled", spool, content_type="image/jpeg", take_over=True)
+    storage.put_file("originals/bb/imported", imported, content_type="image/jpeg")
+
+    kept, copied = tmp_path / "media/originals/aa/spooled", tmp_path / "media/originals/bb/imported"
+    assert kept.stat().st_ino == spool.stat().st_ino  # the spool's bytes, not a second copy
+    assert copied.stat().st_ino != imported.stat().st_ino  # a file the service does not own
+    assert kept.stat().st_mode & 0o777 == files._NEW_FILE_MODE  # not the spool's private mode
+    spool.unlink()  # what the request does when it ends
+    assert kept.read_bytes() == b"\xff\xd8\xff spooled upload"
+    listed = [item.key for item in storage.list()]
+    assert listed == ["originals/aa/spooled", "originals/bb/imported"]

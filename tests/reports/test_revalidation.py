@@ -3,6 +3,10 @@
 
 import pytest
 
+from app.core.http import render
+from app.core.time import TimeAxes
+from app.reports import service
+from app.sites.models import Site
 from tests.factories import create_assessment
 from tests.reports.test_api import palmyra, report_url  # noqa: F401  (fixture)
 
@@ -45,3 +49,19 @@ def test_each_format_and_each_view_has_its_own_etag(client, auth, palmyra):  # n
         ).status_code
         == 200
     )
+
+
+def test_the_json_etag_from_one_serialisation_is_the_data_etag(client, database, palmyra):  # noqa: F811
+    with database.session(write=False) as session:
+        report = service.state_of_conservation(
+            session=session,
+            site=session.get(Site, palmyra["site"]),
+            axes=TimeAxes(),
+            compare_to=None,
+            exact_locations=False,
+        )
+    body, etag = service.json_with_etag(report)
+    assert body == render(report)
+    assert etag == service.report_etag(report, "json")
+    answered = client.get(report_url(palmyra["site"]), params={"format": "json"})
+    assert answered.headers["etag"] == etag

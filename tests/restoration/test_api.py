@@ -121,6 +121,19 @@ def patch(client, auth, restoration_id, body):
     return client.patch(url(restoration_id), json=body, headers=auth("staff") | {"If-Match": etag})
 
 
+def test_an_edit_naming_a_missing_basis_is_refused_and_changes_nothing(
+    client, auth, database, arch
+):
+    restoration_id = create_restoration(database, arch)
+    before = client.get(url(restoration_id), headers=auth("staff")).json()
+
+    response = patch(client, auth, restoration_id, {"based_on_assessment_id": 424242})
+
+    assert response.status_code == 422
+    assert "based_on_assessment_id" in response.json()["detail"]
+    assert client.get(url(restoration_id), headers=auth("staff")).json() == before
+
+
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [
