@@ -321,25 +321,10 @@ def live_server(settings: Settings, database: Database) -> Iterator[str]:
 def live_url(app: FastAPI, database: Database) -> Iterator[str]:
     """The test's own app under uvicorn, in this process, on a free port of 127.0.0.1: for
     clients that speak real HTTP (Sickle, a generated client) against the test's data."""
-    import socket
-    import threading
-    import time
+    from tests.servers import served
 
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

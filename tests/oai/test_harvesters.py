@@ -3,18 +3,15 @@ a large registry with a partner key, an anonymous harvester past the limit gets 
 `Retry-After`, and every record names a page a person can open and a W3CDTF date."""
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-import uvicorn
 from sickle import Sickle
 
 from app.main import create_app
 from tests.factories import create_assessment, create_monument, create_site
+from tests.servers import served
 
 W3CDTF = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2}))?)?)?")
 
@@ -26,19 +23,8 @@ def limited_url(settings, database) -> Iterator[str]:
     app = create_app(
         settings.model_copy(update={"rate_limit_anonymous": "10/minute", "oai_page_size": 20})
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app) as url:
+        yield url
     app.state.database.engine.dispose()
 
 
