@@ -109,8 +109,7 @@ class LocalStorage:
     def _write_atomically(self, key: str, write: Any) -> None:
         # Write beside the target and rename: a reader never sees half a file, and a crash
         # leaves only a dot-file that `list` ignores.
-        target = self._path(key)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        target, partial = self._target_and_partial(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with partial.open("wb") as out:
@@ -119,10 +118,18 @@ class LocalStorage:
                 os.fsync(out.fileno())
             os.replace(partial, target)
         except OSError as error:
-            log.error("cannot write %s to %s: %s", key, self.description, error)
-            raise storage_failure(error, "photo storage") from None
+            raise self._write_failure(key, error) from None
         finally:
             partial.unlink(missing_ok=True)
+
+    def _target_and_partial(self, key: str) -> tuple[Path, Path]:
+        """Where `key` is stored, and a name beside it to write to first."""
+        target = self._path(key)
+        return target, target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+
+    def _write_failure(self, key: str, error: OSError) -> Exception:
+        log.error("cannot write %s to %s: %s", key, self.description, error)
+        return storage_failure(error, "photo storage")
 
     def put_file(
         self, key: str, source: Path, *, content_type: str, take_over: bool = False
@@ -140,8 +147,7 @@ class LocalStorage:
         """Make a spool the stored file without copying it: flushed to disk (once, as a
         copy would be), hard-linked beside the target and renamed into place. False when
         it cannot be (another file system): the caller copies instead."""
-        target = self._path(key)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        target, partial = self._target_and_partial(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with source.open("rb") as spool:
@@ -154,8 +160,7 @@ class LocalStorage:
             os.chmod(partial, _NEW_FILE_MODE)
             os.replace(partial, target)
         except OSError as error:
-            log.error("cannot write %s to %s: %s", key, self.description, error)
-            raise storage_failure(error, "photo storage") from None
+            raise self._write_failure(key, error) from None
         finally:
             partial.unlink(missing_ok=True)
         return True
