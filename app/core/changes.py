@@ -148,7 +148,10 @@ class PostgresNotifications(ChangeSignal):
                     newest = _newest_event(connection)
                     # Anything committed before LISTEN took effect may have gone unheard.
                     self._remote += 1
-                    self._listening = self._stop is stop
+                    # A thread of an earlier start() that connects late must not speak for
+                    # the current one (it would mark a listening signal as down).
+                    if self._stop is stop:
+                        self._listening = True
                     ready.set()
                     while not stop.is_set():
                         heard = False
@@ -164,7 +167,8 @@ class PostgresNotifications(ChangeSignal):
             except Exception as error:
                 if stop.is_set():
                     break
-                self._listening = False
+                if self._stop is stop:
+                    self._listening = False
                 log.warning(
                     "Lost the database's change notifications (%s); reads ask the database "
                     "until they are back",

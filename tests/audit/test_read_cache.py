@@ -57,6 +57,7 @@ def change_signal_ready(client: TestClient) -> None:
     deadline = time.monotonic() + 5
     while changes.token() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert changes.token() is not None, f"the change signal is not up ({changes.mode})"
 
 
 def test_a_repeated_read_runs_no_query(client, auth, database):
