@@ -107,6 +107,9 @@ class PostgresNotifications(ChangeSignal):
         self._poll_seconds = poll_seconds
         self._remote = 0
         self._listening = False
+        # The newest audit event (id, hash) the token accounts for: read after each
+        # notification and poll, before the token moves.
+        self.accounted_for: tuple[Any, ...] | None = None
         self._stop: threading.Event | None = None
 
     @property
@@ -153,17 +156,16 @@ class PostgresNotifications(ChangeSignal):
                     if self._stop is stop:
                         self._listening = True
                     ready.set()
+                    self.accounted_for = newest
                     while not stop.is_set():
-                        heard = False
-                        for _ in connection.notifies(timeout=self._poll_seconds, stop_after=1):
-                            heard = True
-                        if heard:
-                            self._remote += 1
-                            continue
+                        heard = list(connection.notifies(timeout=self._poll_seconds, stop_after=1))
                         current = _newest_event(connection)
-                        if current != newest:
+                        # After a notification, the poll's reference moves with it: else the
+                        # next quiet poll would see the same commit as new, once more.
+                        if heard or current != newest:
                             newest = current
                             self._remote += 1
+                            self.accounted_for = newest
             except Exception as error:
                 if stop.is_set():
                     break

@@ -51,13 +51,27 @@ def rename(database: Database, monument_id: int, name: str) -> None:
 
 
 def change_signal_ready(client: TestClient) -> None:
-    """Wait (up to 5 s) until the app's change signal can vouch for kept reads: PostgreSQL's
-    listener connects on its own thread, later than the first request on a busy machine."""
-    changes = client.app.state.database.changes
-    deadline = time.monotonic() + 5
-    while changes.token() is None and time.monotonic() < deadline:
+    """Wait (up to 10 s) until the app's change signal can vouch for kept reads and has heard
+    of every write so far: PostgreSQL's listener runs on a thread of its own and hears of a
+    commit a little after it (seconds, on a busy machine); a read kept before it heard would
+    be checked once more after."""
+    database = client.app.state.database
+    changes = database.changes
+    with database.engine.connect() as connection:
+        newest = connection.exec_driver_sql(
+            "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    newest = None if newest is None else tuple(newest)
+
+    def caught_up() -> bool:
+        if changes.token() is None:
+            return False
+        return getattr(changes, "accounted_for", newest) == newest
+
+    deadline = time.monotonic() + 10
+    while not caught_up() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert changes.token() is not None, f"the change signal is not up ({changes.mode})"
+    assert caught_up(), f"the change signal is not up or behind ({changes.mode})"
 
 
 def test_a_repeated_read_runs_no_query(client, auth, database):

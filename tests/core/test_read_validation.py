@@ -7,11 +7,14 @@ the audit append on PostgreSQL. Each test reads first, so that what it then read
 would come from memory if the signal were missed.
 """
 
+import time
+
 import pytest
 from sqlalchemy import text
 
 from app.core.changes import LISTENER_NAME, ChangeSignal
 from app.keys import service as keys
+from tests.audit.test_read_cache import change_signal_ready
 from tests.factories import create_monument, create_site
 from tests.imports.test_cli import HEADER, run_import
 from tests.keys.test_cli import run_cli
@@ -139,3 +142,15 @@ def test_coordinates_kept_for_staff_are_never_served_to_partners_or_the_public(
         assert (seen["lat"], seen["lon"]) != (exact["lat"], exact["lon"])
     listed = client.get("/api/v1/monuments?limit=50", headers=auth(None)).json()["items"]
     assert listed[0]["location_generalised"] is True
+
+
+@pytest.mark.postgresql_only
+def test_a_write_moves_the_token_once_not_again_at_the_next_quiet_poll(client, database):
+    # The listener polls the newest audit event each second of silence; a commit it has
+    # already heard of must not count as news again, or every kept read is checked anew.
+    create_monument(database)
+    change_signal_ready(client)
+    heard = database.changes.token()
+    time.sleep(2.5)  # two quiet polls
+
+    assert database.changes.token() == heard
