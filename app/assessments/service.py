@@ -180,7 +180,6 @@ def list_awaiting_review(
 
 def _counted(
     assessment: Any,
-    correction: Any,
     *,
     as_of: date | BindParameter | None,
     known_by: datetime | BindParameter | None,
@@ -189,6 +188,7 @@ def _counted(
     """What makes an assessment count towards a condition read at these times: verified
     (by `known_by`, when given), observed by `as_of`, and not superseded by a verified
     correction (known by then)."""
+    correction = aliased(DamageAssessment, name="correction")
     counted = [assessment.status == AssessmentStatus.verified]
     corrected = [
         correction.supersedes_id.is_not(None),
@@ -220,13 +220,8 @@ def condition_query(
     verified assessment in the registry is ranked.
     """
     assessment = aliased(DamageAssessment, name="assessment")
-    correction = aliased(DamageAssessment, name="correction")
     counted = _counted(
-        assessment,
-        correction,
-        as_of=axes.as_of,
-        known_by=axes.known_by,
-        monument_ids=monument_ids,
+        assessment, as_of=axes.as_of, known_by=axes.known_by, monument_ids=monument_ids
     )
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
@@ -265,13 +260,8 @@ def component_conditions(
     is absent. Counted as the monument's own condition is (verified, observed by `as_of`,
     known by `known_at`, not superseded)."""
     assessment = aliased(DamageAssessment, name="assessment")
-    correction = aliased(DamageAssessment, name="correction")
     counted = _counted(
-        assessment,
-        correction,
-        as_of=axes.as_of,
-        known_by=axes.known_by,
-        monument_ids=monument_ids,
+        assessment, as_of=axes.as_of, known_by=axes.known_by, monument_ids=monument_ids
     )
     rows = session.execute(
         select(
@@ -321,10 +311,7 @@ def _history_query(
     """The counted assessments of some monuments, oldest observation first (the order
     `condition_query` ranks by)."""
     assessment = DamageAssessment
-    correction = aliased(DamageAssessment, name="correction")
-    counted = _counted(
-        assessment, correction, as_of=as_of, known_by=known_by, monument_ids=monument_ids
-    )
+    counted = _counted(assessment, as_of=as_of, known_by=known_by, monument_ids=monument_ids)
     return (
         select(
             assessment.monument_id,
