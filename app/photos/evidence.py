@@ -56,7 +56,7 @@ REQUIRED_FACTS: dict[EvidenceKind, tuple[str, ...]] = {
 
 
 def _invalid(field: str, message: str, kind: str = "invalid_evidence") -> Unprocessable:
-    return Unprocessable(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
+    return Unprocessable.at(field, message, kind)
 
 
 def check_facts(facts: dict[str, Any], *, has_file: bool) -> EvidenceKind:
@@ -111,12 +111,7 @@ def check_assessment(
                 f"not of monument {monument_id}."
             )
     if problem:
-        raise Unprocessable(
-            problem,
-            errors=[
-                {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
-            ],
-        )
+        raise Unprocessable.at("assessment_id", problem, "unknown_assessment")
     if assessment.status in assessments.REVIEWED:
         raise Conflict(
             f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "

@@ -130,16 +130,12 @@ def _replay(session: Session, retry: _Retry) -> UploadOutcome | None:
     if record is None:
         return None
     if record.fingerprint != retry.fingerprint:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ("header", "Idempotency-Key"),
             f"The Idempotency-Key '{retry.idempotency_key}' was already used for a different "
             "upload (another file, monument or form fields); use a new key for a new upload.",
-            errors=[
-                {
-                    "loc": ["header", "Idempotency-Key"],
-                    "msg": "already used for a different request",
-                    "type": "idempotency_key_reused",
-                }
-            ],
+            "idempotency_key_reused",
+            msg="already used for a different request",
         )
     photo = session.get(Photo, record.photo_id)
     return UploadOutcome(

@@ -169,9 +169,11 @@ def _check_dates(record: SQLModel) -> None:
     for first, last in pairs:
         start, end = getattr(record, first, None), getattr(record, last, None)
         if start is not None and end is not None and end < start:
-            raise Unprocessable(
+            raise Unprocessable.at(
+                last,
                 f"{last} ({end}) cannot be earlier than {first} ({start}).",
-                errors=[{"loc": ["body", last], "msg": f"is before {first}", "type": "date_order"}],
+                "date_order",
+                msg=f"is before {first}",
             )
 
 

@@ -296,10 +296,11 @@ def state_of_conservation(
     today), as the registry knew it at `known_at` (default now)."""
     as_of = axes.as_of or today_utc()
     if compare_to is not None and compare_to > as_of:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ("query", "compare_to"),
             f"compare_to ({compare_to}) must be on or before as_of ({as_of}): it names the "
             "earlier date to list changes since.",
-            errors=[{"loc": ["query", "compare_to"], "msg": "after as_of", "type": "value_error"}],
+            msg="after as_of",
         )
     axes = TimeAxes(as_of=as_of, known_at=axes.known_at)
     rows = _report_rows(session, site.id, axes)

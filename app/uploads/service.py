@@ -105,9 +105,8 @@ def _after_rollback(session: Session, previous_transaction: SessionTransaction) 
 
 
 def _metadata_problem(key: str, message: str, kind: str) -> Unprocessable:
-    return Unprocessable(
-        f"Upload-Metadata '{key}': {message}",
-        errors=[{"loc": ["header", "Upload-Metadata", key], "msg": message, "type": kind}],
+    return Unprocessable.at(
+        ("header", "Upload-Metadata", key), f"Upload-Metadata '{key}': {message}", kind, msg=message
     )
 
 
