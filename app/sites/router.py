@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
@@ -58,11 +58,10 @@ def create_site(
 ) -> Response:
     """Record a new site (staff, admin)."""
     site = service.create_site(session=session, fields=site_in.model_dump(), actor=caller)
-    return resource_response(
+    return created_response(
         request,
         _read(site),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/{site.id}"},
+        location=f"{router.prefix}/{site.id}",
     )
 
 

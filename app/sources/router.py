@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 from app.sources import service
@@ -50,11 +50,10 @@ def create_source(
 ) -> Response:
     """Record a new source (staff, admin); evidence then cites it by its id."""
     source = service.create_source(session=session, fields=source_in.model_dump(), actor=caller)
-    return resource_response(
+    return created_response(
         request,
         _read(source),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/{source.id}"},
+        location=f"{router.prefix}/{source.id}",
     )
 
 
