@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.db import get_or_not_found
+from app.core.db import columns, get_or_not_found
 from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument
@@ -213,12 +213,6 @@ def create_component(
     component = MonumentComponent(monument_id=monument.id, **fields)
     sources.require_sources(session=session, source_ids=component.source_ids)
     return audit.record_creation(session=session, actor=actor, entity=component)
-
-
-def columns(row: SQLModel) -> dict[str, Any]:
-    """A row's stored columns, read field by field (a stored enum comes back as text, which
-    `model_dump` would warn about)."""
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
 
 
 def factor_fields(factor: PropertyFactor) -> dict[str, Any]:
