@@ -29,10 +29,10 @@ from app.photos.models import EvidenceItem, Photo
 from app.property import service as property_records
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
+from app.sites import service as sites
 from app.sites.models import Site
-from app.sites.schemas import SiteRead
+from app.sources import service as sources
 from app.sources.models import Source
-from app.sources.schemas import SourceRead
 
 # Roles that see every published change, the review workflow included: those that may read
 # every assessment. Field teams may read their own drafts too, but the feed shows them the
@@ -95,7 +95,7 @@ Presenter = Callable[[Session, Caller, set[int]], Iterable[Any]]
 
 def _sites(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
     for site in session.exec(select(Site).where(Site.id.in_(ids))):
-        yield SiteRead.model_validate(site, from_attributes=True)
+        yield sites.present(site)
 
 
 def _monuments(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
@@ -135,7 +135,7 @@ def _evidence_items(session: Session, caller: Caller, ids: set[int]) -> Iterable
 
 def _sources(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
     for source in session.exec(select(Source).where(Source.id.in_(ids))):
-        yield SourceRead.model_validate(source, from_attributes=True)
+        yield sources.present(source)
 
 
 def _property_records(model: Any) -> Presenter:
