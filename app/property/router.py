@@ -133,9 +133,7 @@ def _add_site_routes(kind: str) -> None:
             session=session, site=site, model=model, fields=body.model_dump(), actor=caller
         )
         return created_response(
-            request,
-            service.present(record),
-            location=f"{router.prefix}/{kind}/{record.id}",
+            request, service.present(record), location=f"{router.prefix}/{kind}/{record.id}"
         )
 
     def read_record(request: Request, record: record_dep) -> Response:
@@ -218,9 +216,7 @@ def create_component(
         session=session, monument=monument, fields=component_in.model_dump(), actor=caller
     )
     return created_response(
-        request,
-        service.present(component),
-        location=f"{router.prefix}/components/{component.id}",
+        request, service.present(component), location=f"{router.prefix}/components/{component.id}"
     )
 
 

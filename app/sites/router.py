@@ -53,11 +53,7 @@ def create_site(
 ) -> Response:
     """Record a new site (staff, admin)."""
     site = service.create_site(session=session, fields=site_in.model_dump(), actor=caller)
-    return created_response(
-        request,
-        service.present(site),
-        location=f"{router.prefix}/{site.id}",
-    )
+    return created_response(request, service.present(site), location=f"{router.prefix}/{site.id}")
 
 
 @router.get("/{site_id}", response_model=SiteRead)

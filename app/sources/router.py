@@ -49,9 +49,7 @@ def create_source(
     """Record a new source (staff, admin); evidence then cites it by its id."""
     source = service.create_source(session=session, fields=source_in.model_dump(), actor=caller)
     return created_response(
-        request,
-        service.present(source),
-        location=f"{router.prefix}/{source.id}",
+        request, service.present(source), location=f"{router.prefix}/{source.id}"
     )
 
 
