@@ -10,7 +10,6 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.assessments.models import DamageAssessment, DamageAssessmentSource
@@ -37,13 +36,10 @@ MAX_SOURCES = 50
 def derive_factors(*, session: Session, site: Site, actor: Caller) -> list[PropertyFactor]:
     """Propose, unconfirmed, each factor the verified disturbances of the site's monuments
     point to and the site does not record yet; the factors proposed."""
-    correction = aliased(DamageAssessment, name="correction")
     monument_ids = select(Monument.id).where(
         Monument.site_id == site.id, Monument.deleted_at.is_(None)
     )
-    counted = _counted(
-        DamageAssessment, correction, as_of=None, known_by=None, monument_ids=monument_ids
-    )
+    counted = _counted(DamageAssessment, as_of=None, known_by=None, monument_ids=monument_ids)
     rows = session.execute(
         select(DamageAssessment.id, DamageAssessment.monument_id, DamageAssessment.disturbances)
         .where(*counted)

@@ -24,7 +24,7 @@ from app.core.dependencies import (
     WriteSessionDep,
     write_in_one_trip,
 )
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
 from app.monuments import service as monuments
@@ -44,8 +44,8 @@ def _read(session: Session, assessment: DamageAssessment, caller: Caller) -> Ass
     )[0]
 
 
-def _location(assessment: DamageAssessment) -> dict[str, str]:
-    return {"Location": f"{router.prefix}/assessments/{assessment.id}"}
+def _location(assessment: DamageAssessment) -> str:
+    return f"{router.prefix}/assessments/{assessment.id}"
 
 
 @router.get("/monuments/{monument_id}/assessments", response_model=Page[AssessmentRead])
@@ -100,7 +100,7 @@ async def create_assessment(
         return _read(session, assessment, caller), _location(assessment)
 
     created, location = await write_in_one_trip(database, record)
-    return resource_response(request, created, status_code=201, headers=location)
+    return created_response(request, created, location=location)
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)

@@ -180,7 +180,6 @@ def list_awaiting_review(
 
 def _counted(
     assessment: Any,
-    correction: Any,
     *,
     as_of: date | BindParameter | None,
     known_by: datetime | BindParameter | None,
@@ -189,6 +188,7 @@ def _counted(
     """What makes an assessment count towards a condition read at these times: verified
     (by `known_by`, when given), observed by `as_of`, and not superseded by a verified
     correction (known by then)."""
+    correction = aliased(DamageAssessment, name="correction")
     counted = [assessment.status == AssessmentStatus.verified]
     corrected = [
         correction.supersedes_id.is_not(None),
@@ -220,13 +220,8 @@ def condition_query(
     verified assessment in the registry is ranked.
     """
     assessment = aliased(DamageAssessment, name="assessment")
-    correction = aliased(DamageAssessment, name="correction")
     counted = _counted(
-        assessment,
-        correction,
-        as_of=axes.as_of,
-        known_by=axes.known_by,
-        monument_ids=monument_ids,
+        assessment, as_of=axes.as_of, known_by=axes.known_by, monument_ids=monument_ids
     )
     rank = func.row_number().over(
         partition_by=assessment.monument_id,
@@ -265,13 +260,8 @@ def component_conditions(
     is absent. Counted as the monument's own condition is (verified, observed by `as_of`,
     known by `known_at`, not superseded)."""
     assessment = aliased(DamageAssessment, name="assessment")
-    correction = aliased(DamageAssessment, name="correction")
     counted = _counted(
-        assessment,
-        correction,
-        as_of=axes.as_of,
-        known_by=axes.known_by,
-        monument_ids=monument_ids,
+        assessment, as_of=axes.as_of, known_by=axes.known_by, monument_ids=monument_ids
     )
     rows = session.execute(
         select(
@@ -321,10 +311,7 @@ def _history_query(
     """The counted assessments of some monuments, oldest observation first (the order
     `condition_query` ranks by)."""
     assessment = DamageAssessment
-    correction = aliased(DamageAssessment, name="correction")
-    counted = _counted(
-        assessment, correction, as_of=as_of, known_by=known_by, monument_ids=monument_ids
-    )
+    counted = _counted(assessment, as_of=as_of, known_by=known_by, monument_ids=monument_ids)
     return (
         select(
             assessment.monument_id,
@@ -471,16 +458,12 @@ def _check_supersedes(session: Session, monument_id: int, superseded_id: int | N
         or superseded.monument_id != monument_id
         or superseded.status != AssessmentStatus.verified
     ):
-        raise Unprocessable(
+        raise Unprocessable.at(
+            "supersedes",
             f"supersedes must name a verified assessment of monument {monument_id}; "
             f"{superseded_id} is not one.",
-            errors=[
-                {
-                    "loc": ["body", "supersedes"],
-                    "msg": "not a verified assessment of this monument",
-                    "type": "invalid_supersedes",
-                }
-            ],
+            "invalid_supersedes",
+            msg="not a verified assessment of this monument",
         )
 
 
@@ -509,9 +492,7 @@ def _with_disturbances(assessment: DamageAssessment, fields: dict[str, Any]) -> 
                 "causes must name the agents of the disturbances "
                 f"({', '.join(agents)}), or be left out to be taken from them."
             )
-            raise Unprocessable(
-                detail, errors=[{"loc": ["body", "causes"], "msg": detail, "type": "mismatch"}]
-            )
+            raise Unprocessable.at("causes", detail, "mismatch")
         fields["causes"] = agents
     elif "causes" in fields:
         extent = fields.get("extent_percent", assessment.extent_percent)
@@ -576,10 +557,7 @@ def _check_event_window(assessment: DamageAssessment) -> None:
         )
     if problem is not None:
         field, detail = problem
-        raise Unprocessable(
-            detail,
-            errors=[{"loc": ["body", field], "msg": detail, "type": "invalid_event_window"}],
-        )
+        raise Unprocessable.at(field, detail, "invalid_event_window")
 
 
 def _free_text_source(fields: dict[str, Any], cited: list[Source]) -> str:
@@ -591,10 +569,7 @@ def _free_text_source(fields: dict[str, Any], cited: list[Source]) -> str:
         "An assessment needs its source: cite source records in `source_ids`, or give a "
         "citation or URL in `source`."
     )
-    raise Unprocessable(
-        detail,
-        errors=[{"loc": ["body", "source"], "msg": detail, "type": "missing"}],
-    )
+    raise Unprocessable.at("source", detail, "missing")
 
 
 def create_assessment(
@@ -651,10 +626,7 @@ def bound_event_window(
             f"The after image ({by}) is later than assessment {assessment.id}'s observation "
             f"({assessment.observed_on}): it cannot bound when that damage happened."
         )
-        raise Unprocessable(
-            detail,
-            errors=[{"loc": ["body", "after_id"], "msg": detail, "type": "invalid_event_window"}],
-        )
+        raise Unprocessable.at("after_id", detail, "invalid_event_window")
     before = _state(session, assessment)
     start = max(filter(None, (assessment.event_from, after)))
     end = min(filter(None, (assessment.event_to, by)))
@@ -663,10 +635,7 @@ def bound_event_window(
             f"The pair ({after} to {by}) does not overlap assessment {assessment.id}'s damage "
             f"window ({assessment.event_from} to {assessment.event_to})."
         )
-        raise Unprocessable(
-            detail,
-            errors=[{"loc": ["body", "before_id"], "msg": detail, "type": "invalid_event_window"}],
-        )
+        raise Unprocessable.at("before_id", detail, "invalid_event_window")
     if (start, end) != (assessment.event_from, assessment.event_to):
         assessment.event_from, assessment.event_to = start, end
         assessment.updated_at = utc_now()
@@ -721,9 +690,11 @@ def review_assessment(
         )
     _require_status(assessment, AssessmentStatus.submitted, "reviewed")
     if decision == "reject" and not note:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            "note",
             "Rejecting an assessment needs a note saying why, so its author can act on it.",
-            errors=[{"loc": ["body", "note"], "msg": "required to reject", "type": "missing"}],
+            "missing",
+            msg="required to reject",
         )
     before = _state(session, assessment)
     assessment.status = (

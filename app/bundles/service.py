@@ -24,8 +24,8 @@ from app.core.time import utc_now
 from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos.models import Photo
+from app.sites import service as sites
 from app.sites.models import Site
-from app.sites.schemas import SiteRead
 
 FORMAT_VERSION = 1
 # `damage_level` of a monument with no verified assessment (as the reports say it).
@@ -125,9 +125,7 @@ def write_bundle(
         "evidence_items": len(evidence_reads),
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(
-            "site.json", SiteRead.model_validate(site, from_attributes=True).model_dump_json()
-        )
+        bundle.writestr("site.json", sites.present(site).model_dump_json())
         bundle.writestr("monuments.geojson", json.dumps(collection, ensure_ascii=False))
         bundle.writestr("evidence.json", json.dumps(evidence_reads, indent=2, ensure_ascii=False))
         for photo in photos:

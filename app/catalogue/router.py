@@ -9,7 +9,13 @@ from app.catalogue import service
 from app.catalogue.schemas import MonumentRead
 from app.core.auth import AdminDep, CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, TimeAxesDep, WriteSessionDep
-from app.core.http import JsonBody, document_response, require_if_match, resource_response
+from app.core.http import (
+    JsonBody,
+    created_response,
+    document_response,
+    require_if_match,
+    resource_response,
+)
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import IsoMoment, QueryText, UtcMoment
@@ -144,14 +150,13 @@ def create_monument(
         grid_degrees=settings.sensitive_grid_degrees,
         actor=caller,
     )
-    return resource_response(
+    return created_response(
         request,
         # Not empty: statements already recorded about its site count among its opinions.
         service.present_one(
             session=session, monument=monument, exact_locations=caller.sees_exact_locations
         ),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/{monument.id}"},
+        location=f"{router.prefix}/{monument.id}",
     )
 
 

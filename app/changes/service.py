@@ -7,7 +7,7 @@ snapshot of an event (it may hold exact coordinates of a sensitive monument or a
 unpublished assessment); it links to the resource and gives the ETag the caller would get.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -29,10 +29,10 @@ from app.photos.models import EvidenceItem, Photo
 from app.property import service as property_records
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
+from app.sites import service as sites
 from app.sites.models import Site
-from app.sites.schemas import SiteRead
+from app.sources import service as sources
 from app.sources.models import Source
-from app.sources.schemas import SourceRead
 
 # Roles that see every published change, the review workflow included: those that may read
 # every assessment. Field teams may read their own drafts too, but the feed shows them the
@@ -88,67 +88,90 @@ def _with_live_monument(model: Any, ids: set[int]) -> Any:
     )
 
 
+# How each kind of resource is read back for the feed, exactly as its GET route presents it
+# to this caller: a few queries per page, and nothing for what is gone or hidden.
+Presenter = Callable[[Session, Caller, set[int]], Iterable[Any]]
+
+
+def _sites(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    for site in session.exec(select(Site).where(Site.id.in_(ids))):
+        yield sites.present(site)
+
+
+def _monuments(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    query = select(Monument).where(Monument.id.in_(ids), Monument.deleted_at.is_(None))
+    return catalogue.present_many(
+        session=session,
+        monuments=session.exec(query).all(),
+        exact_locations=caller.sees_exact_locations,
+    )
+
+
+def _assessments(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    query = select(DamageAssessment).where(DamageAssessment.id.in_(ids))
+    visible = [a for a in session.exec(query) if assessments.may_see(a, caller)]
+    return assessments.present(
+        session=session, assessments=visible, names_visible=caller.sees_names
+    )
+
+
+def _restorations(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    query = select(RestorationAssessment).where(RestorationAssessment.id.in_(ids))
+    for restoration in session.exec(query):
+        yield restorations.present_one(
+            session=session, restoration=restoration, names_visible=caller.sees_names
+        )
+
+
+def _photos(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    rows = session.exec(_with_live_monument(Photo, ids)).all()
+    return photos.present_many(session=session, photos=rows, caller=caller)
+
+
+def _evidence_items(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    rows = session.exec(_with_live_monument(EvidenceItem, ids)).all()
+    return evidence.present_many(session=session, items=rows, caller=caller)
+
+
+def _sources(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+    for source in session.exec(select(Source).where(Source.id.in_(ids))):
+        yield sources.present(source)
+
+
+def _property_records(model: Any) -> Presenter:
+    def present(session: Session, caller: Caller, ids: set[int]) -> Iterable[Any]:
+        for record in session.exec(select(model).where(model.id.in_(ids))):
+            yield property_records.present(record)
+
+    return present
+
+
+PRESENTERS: dict[str, Presenter] = {
+    FeedEntity.site: _sites,
+    FeedEntity.monument: _monuments,
+    FeedEntity.damage_assessment: _assessments,
+    FeedEntity.restoration_assessment: _restorations,
+    FeedEntity.photo: _photos,
+    FeedEntity.evidence_item: _evidence_items,
+    FeedEntity.source: _sources,
+    **{
+        entity_type: _property_records(model)
+        for entity_type, model in property_records.ENTITY_MODELS.items()
+    },
+}
+
+
 def current_etags(
     *, session: Session, caller: Caller, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, int], str]:
     """The ETag each event's resource has now for this caller (absent when it is gone or
     hidden), rendered exactly as its GET route renders it: a few queries per page."""
     etags: dict[tuple[str, int], str] = {}
-    site_ids = _ids(events, FeedEntity.site)
-    if site_ids:
-        for site in session.exec(select(Site).where(Site.id.in_(site_ids))):
-            etags[FeedEntity.site, site.id] = etag_for(
-                render(SiteRead.model_validate(site, from_attributes=True))
-            )
-    monument_ids = _ids(events, FeedEntity.monument)
-    if monument_ids:
-        query = select(Monument).where(Monument.id.in_(monument_ids), Monument.deleted_at.is_(None))
-        shown = catalogue.present_many(
-            session=session,
-            monuments=session.exec(query).all(),
-            exact_locations=caller.sees_exact_locations,
-        )
-        for monument in shown:
-            etags[FeedEntity.monument, monument.id] = etag_for(render(monument))
-    assessment_ids = _ids(events, FeedEntity.damage_assessment)
-    if assessment_ids:
-        query = select(DamageAssessment).where(DamageAssessment.id.in_(assessment_ids))
-        visible = [a for a in session.exec(query) if assessments.may_see(a, caller)]
-        for shown in assessments.present(
-            session=session, assessments=visible, names_visible=caller.sees_names
-        ):
-            etags[FeedEntity.damage_assessment, shown.id] = etag_for(render(shown))
-    restoration_ids = _ids(events, FeedEntity.restoration_assessment)
-    if restoration_ids:
-        query = select(RestorationAssessment).where(RestorationAssessment.id.in_(restoration_ids))
-        for restoration in session.exec(query):
-            shown = restorations.present_one(
-                session=session, restoration=restoration, names_visible=caller.sees_names
-            )
-            etags[FeedEntity.restoration_assessment, restoration.id] = etag_for(render(shown))
-    photo_ids = _ids(events, FeedEntity.photo)
-    if photo_ids:
-        rows = session.exec(_with_live_monument(Photo, photo_ids)).all()
-        shown = photos.present_many(session=session, photos=rows, caller=caller)
-        for (photo, _), photo_shown in zip(rows, shown, strict=True):
-            etags[FeedEntity.photo, photo.id] = etag_for(render(photo_shown))
-    evidence_ids = _ids(events, FeedEntity.evidence_item)
-    if evidence_ids:
-        found = session.exec(_with_live_monument(EvidenceItem, evidence_ids)).all()
-        shown = evidence.present_many(session=session, items=found, caller=caller)
-        for (item, _), item_shown in zip(found, shown, strict=True):
-            etags[FeedEntity.evidence_item, item.id] = etag_for(render(item_shown))
-    source_ids = _ids(events, FeedEntity.source)
-    if source_ids:
-        for source in session.exec(select(Source).where(Source.id.in_(source_ids))):
-            etags[FeedEntity.source, source.id] = etag_for(
-                render(SourceRead.model_validate(source, from_attributes=True))
-            )
-    for entity_type, model in property_records.ENTITY_MODELS.items():
-        record_ids = _ids(events, FeedEntity(entity_type))
-        if record_ids:
-            for record in session.exec(select(model).where(model.id.in_(record_ids))):
-                etags[entity_type, record.id] = etag_for(render(property_records.present(record)))
+    for entity_type, present in PRESENTERS.items():
+        ids = _ids(events, FeedEntity(entity_type))
+        if ids:
+            for shown in present(session, caller, ids):
+                etags[entity_type, shown.id] = etag_for(render(shown))
     return etags
 
 

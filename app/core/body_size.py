@@ -30,7 +30,23 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"The request body is larger than the {limit} bytes accepted here.")
 
 
-class BodySizeLimitMiddleware:
+class _BodyMiddleware:
+    """An ASGI middleware that watches only HTTP requests with a body (`on_body`); every
+    other request and the lifespan pass through untouched."""
+
+    app: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        await self.on_body(scope, receive, send)
+
+    async def on_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodySizeLimitMiddleware(_BodyMiddleware):
     """Refuse request bodies larger than the limit for their path."""
 
     def __init__(
@@ -40,10 +56,7 @@ class BodySizeLimitMiddleware:
         self.default_limit = default_limit
         self.limit_for_path = limit_for_path
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not has_body(scope):
-            await self.app(scope, receive, send)
-            return
+    async def on_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for_path(scope["path"]) or self.default_limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -76,7 +89,7 @@ class BodyTimeout(HTTPException):
         super().__init__(408, detail)
 
 
-class BodyTimeoutMiddleware:
+class BodyTimeoutMiddleware(_BodyMiddleware):
     """Answer `408` for request bodies that stop arriving, or arrive too slowly."""
 
     def __init__(
@@ -92,10 +105,7 @@ class BodyTimeoutMiddleware:
         self.min_rate = min_bytes_per_second
         self.grace_seconds = grace_seconds
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not has_body(scope):
-            await self.app(scope, receive, send)
-            return
+    async def on_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
         received = 0
         complete = False

@@ -84,6 +84,12 @@ class Timestamps(CreatedAt):
 RowT = TypeVar("RowT", bound=SQLModel)
 
 
+def columns(row: SQLModel) -> dict[str, Any]:
+    """A row's stored columns, read field by field (a stored enum comes back as text, which
+    `model_dump` would warn about): what a read model is validated from, with what it adds."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
+
+
 def get_or_not_found(
     session: Session, model: type[RowT], row_id: int, name: str, *, for_update: bool = False
 ) -> RowT:

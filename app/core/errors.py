@@ -99,6 +99,21 @@ class UnsupportedMediaType(RegistryError):
 class Unprocessable(RegistryError):
     status, slug = 422, "unprocessable-content"
 
+    @classmethod
+    def at(
+        cls,
+        where: str | tuple[str | int, ...],
+        detail: str,
+        kind: str = "value_error",
+        *,
+        msg: str | None = None,
+    ) -> "Unprocessable":
+        """A 422 about one place in the request, with the one `errors` entry (shaped as
+        FastAPI's own validation errors) that names it: a body field, or a full `loc`
+        such as `("header", "Idempotency-Key")`; its `msg` is `detail` unless given."""
+        loc = ["body", where] if isinstance(where, str) else list(where)
+        return cls(detail, errors=[{"loc": loc, "msg": msg or detail, "type": kind}])
+
 
 class PreconditionRequired(RegistryError):
     status, slug = 428, "precondition-required"

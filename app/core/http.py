@@ -81,6 +81,19 @@ def resource_response(
     return document_response(request, render(resource), status_code=status_code, headers=headers)
 
 
+def created_response(
+    request: Request,
+    resource: BaseModel,
+    *,
+    location: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """`201 Created`: the new resource as `resource_response` sends it, and its `Location`."""
+    return resource_response(
+        request, resource, status_code=201, headers={"Location": location, **(headers or {})}
+    )
+
+
 def document_response(
     request: Request,
     body: bytes,

@@ -356,9 +356,14 @@ class PatchModel(InputModel):
         return self.model_dump(exclude_unset=True)
 
 
-class ResourceRead(BaseModel):
-    """Fields every stored resource has."""
+class Identified(BaseModel):
+    """A stored record's id: all a report's entry keeps of a record besides its facts."""
 
     id: int
+
+
+class ResourceRead(Identified):
+    """Fields every stored resource has."""
+
     created_at: datetime
     updated_at: datetime

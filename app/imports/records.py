@@ -553,6 +553,27 @@ class _Store:
         tally = self.report.tallies[kind]
         setattr(tally, outcome, getattr(tally, outcome) + 1)
 
+    def upsert(
+        self,
+        kind: str,
+        found: Any,
+        wanted: dict[str, Any],
+        *,
+        create: Callable[[], Any],
+        update: Callable[[Any, dict[str, Any]], object],
+    ) -> int:
+        """The id of the record of `kind` that holds `wanted`: `create`d when none matched
+        (`found` is None), else `update`d with what differs; tallied either way."""
+        if found is None:
+            found = create()
+            self.tally(kind, "added")
+        elif changes := _differences(found, wanted):
+            update(found, changes)
+            self.tally(kind, "updated")
+        else:
+            self.tally(kind, "unchanged")
+        return found.id
+
     # --- each kind: stores one record, tallies what it did, returns the row's id ------------
 
     def sources(self, checked: Checked) -> int:
@@ -563,18 +584,17 @@ class _Store:
         else:
             # Without a URL, the title: a corrected date, author or publisher then updates it.
             query = query.where(Source.url.is_(None), Source.title == wanted["title"])
-        source = self.session.scalars(query).first()
-        if source is None:
-            source = sources.create_source(session=self.session, fields=wanted, actor=self.actor)
-            self.tally("sources", "added")
-        elif changes := _differences(source, wanted):
-            sources.update_source(
+        return self.upsert(
+            "sources",
+            self.session.scalars(query).first(),
+            wanted,
+            create=lambda: sources.create_source(
+                session=self.session, fields=wanted, actor=self.actor
+            ),
+            update=lambda source, changes: sources.update_source(
                 session=self.session, source=source, changes=changes, actor=self.actor
-            )
-            self.tally("sources", "updated")
-        else:
-            self.tally("sources", "unchanged")
-        return source.id
+            ),
+        )
 
     def sites(self, checked: Checked) -> int:
         wanted = _as_stored(checked.fields.model_dump())
@@ -585,16 +605,15 @@ class _Store:
             query = select(Site).where(
                 Site.name == wanted["name"], Site.country == wanted["country"]
             )
-        site = self.session.scalars(query.order_by(Site.id).limit(1)).first()
-        if site is None:
-            site = sites.create_site(session=self.session, fields=wanted, actor=self.actor)
-            self.tally("sites", "added")
-        elif changes := _differences(site, wanted):
-            sites.update_site(session=self.session, site=site, changes=changes, actor=self.actor)
-            self.tally("sites", "updated")
-        else:
-            self.tally("sites", "unchanged")
-        return site.id
+        return self.upsert(
+            "sites",
+            self.session.scalars(query.order_by(Site.id).limit(1)).first(),
+            wanted,
+            create=lambda: sites.create_site(session=self.session, fields=wanted, actor=self.actor),
+            update=lambda site, changes: sites.update_site(
+                session=self.session, site=site, changes=changes, actor=self.actor
+            ),
+        )
 
     def monuments(self, checked: Checked) -> int:
         refs = checked.refs
@@ -609,27 +628,24 @@ class _Store:
             if wanted["external_id"] is not None
             else Monument.name == wanted["name"],
         )
-        monument = self.session.scalars(query.order_by(Monument.id).limit(1)).first()
-        if monument is None:
-            monument = monuments.create_monument(
+        return self.upsert(
+            "monuments",
+            self.session.scalars(query.order_by(Monument.id).limit(1)).first(),
+            wanted,
+            create=lambda: monuments.create_monument(
                 session=self.session,
                 fields=wanted,
                 grid_degrees=self.grid_degrees,
                 actor=self.actor,
-            )
-            self.tally("monuments", "added")
-        elif changes := _differences(monument, wanted):
-            monuments.update_monument(
+            ),
+            update=lambda monument, changes: monuments.update_monument(
                 session=self.session,
                 monument=monument,
                 changes=changes,
                 grid_degrees=self.grid_degrees,
                 actor=self.actor,
-            )
-            self.tally("monuments", "updated")
-        else:
-            self.tally("monuments", "unchanged")
-        return monument.id
+            ),
+        )
 
     def components(self, checked: Checked) -> int:
         refs = checked.refs
@@ -641,20 +657,20 @@ class _Store:
             MonumentComponent.monument_id == monument.id,
             MonumentComponent.name == wanted["name"],
         )
-        component = self.session.scalars(query.order_by(MonumentComponent.id).limit(1)).first()
-        if component is None:
-            component = property_records.create_component(
+        return self.upsert(
+            "components",
+            self.session.scalars(query.order_by(MonumentComponent.id).limit(1)).first(),
+            wanted,
+            create=lambda: property_records.create_component(
                 session=self.session, monument=monument, fields=wanted, actor=self.actor
-            )
-            self.tally("components", "added")
-        elif changes := _differences(component, wanted):
-            property_records.update_record(
-                session=self.session, record=component, changes=changes, actor=self.actor
-            )
-            self.tally("components", "updated")
-        else:
-            self.tally("components", "unchanged")
-        return component.id
+            ),
+            update=self.update_property_record,
+        )
+
+    def update_property_record(self, record: Any, changes: dict[str, Any]) -> None:
+        property_records.update_record(
+            session=self.session, record=record, changes=changes, actor=self.actor
+        )
 
     def damage_assessments(self, checked: Checked) -> int:
         refs = checked.refs
@@ -949,20 +965,15 @@ def _store_property_record(store: "_Store", name: str, checked: Checked) -> int:
     query = select(model).where(model.site_id == site.id)
     for column in matched_on:
         query = query.where(getattr(model, column) == wanted[column])
-    found = store.session.scalars(query.order_by(model.id).limit(1)).first()
-    if found is None:
-        found = property_records.create_record(
+    return store.upsert(
+        name,
+        store.session.scalars(query.order_by(model.id).limit(1)).first(),
+        wanted,
+        create=lambda: property_records.create_record(
             session=store.session, site=site, model=model, fields=wanted, actor=store.actor
-        )
-        store.tally(name, "added")
-    elif changes := _differences(found, wanted):
-        property_records.update_record(
-            session=store.session, record=found, changes=changes, actor=store.actor
-        )
-        store.tally(name, "updated")
-    else:
-        store.tally(name, "unchanged")
-    return found.id
+        ),
+        update=store.update_property_record,
+    )
 
 
 def _problem_field(error: RegistryError) -> str | None:

@@ -91,9 +91,11 @@ def _index(session: Session, monument: Monument) -> None:
 
 def _require_site(session: Session, site_id: int) -> None:
     if session.get(Site, site_id) is None:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            "site_id",
             f"site_id {site_id} does not name a site; create the site first or correct the id.",
-            errors=[{"loc": ["body", "site_id"], "msg": "unknown site", "type": "unknown_site"}],
+            "unknown_site",
+            msg="unknown site",
         )
 
 

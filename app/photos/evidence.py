@@ -20,6 +20,7 @@ from app.assessments import service as assessments
 from app.assessments.models import DamageAssessment, ImagePair
 from app.audit import service as audit
 from app.core.actors import Caller, shown_actor
+from app.core.db import columns
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.monuments import service as monuments
 from app.monuments.models import Monument
@@ -56,7 +57,7 @@ REQUIRED_FACTS: dict[EvidenceKind, tuple[str, ...]] = {
 
 
 def _invalid(field: str, message: str, kind: str = "invalid_evidence") -> Unprocessable:
-    return Unprocessable(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
+    return Unprocessable.at(field, message, kind)
 
 
 def check_facts(facts: dict[str, Any], *, has_file: bool) -> EvidenceKind:
@@ -111,12 +112,7 @@ def check_assessment(
                 f"not of monument {monument_id}."
             )
     if problem:
-        raise Unprocessable(
-            problem,
-            errors=[
-                {"loc": ["body", "assessment_id"], "msg": problem, "type": "unknown_assessment"}
-            ],
-        )
+        raise Unprocessable.at("assessment_id", problem, "unknown_assessment")
     if assessment.status in assessments.REVIEWED:
         raise Conflict(
             f"Assessment {assessment_id} is {assessment.status}: its evidence was reviewed "
@@ -619,16 +615,9 @@ def present_pair(session: Session, pair: ImagePair) -> ImagePairRead:
     """A pair with the acquisition times of its two images."""
     before = session.get(EvidenceItem, pair.before_id)
     after = session.get(EvidenceItem, pair.after_id)
-    return ImagePairRead(
-        id=pair.id,
-        created_at=pair.created_at,
-        updated_at=pair.updated_at,
-        monument_id=pair.monument_id,
-        before_id=pair.before_id,
-        after_id=pair.after_id,
-        assessment_id=pair.assessment_id,
-        before_acquired_at=before.acquired_at,
-        after_acquired_at=after.acquired_at,
+    return ImagePairRead.model_validate(
+        columns(pair)
+        | {"before_acquired_at": before.acquired_at, "after_acquired_at": after.acquired_at}
     )
 
 

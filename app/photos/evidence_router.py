@@ -10,7 +10,7 @@ from app.core.actors import Caller
 from app.core.auth import CallerDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.errors import NotFound
-from app.core.http import JsonBody, resource_response
+from app.core.http import JsonBody, created_response, resource_response
 from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.photos import evidence
@@ -58,11 +58,10 @@ def create_evidence(
         fields=item_in.model_dump(exclude_none=True),
         actor=caller,
     )
-    return resource_response(
+    return created_response(
         request,
         _read(session, item, caller, monument),
-        status_code=201,
-        headers={"Location": f"{evidence.EVIDENCE_URL}/{item.id}"},
+        location=f"{evidence.EVIDENCE_URL}/{item.id}",
     )
 
 
@@ -83,11 +82,10 @@ def register_stac_item(
     item = evidence.register_stac(
         session=session, monument_id=monument.id, document=stac_item, actor=caller
     )
-    return resource_response(
+    return created_response(
         request,
         _read(session, item, caller, monument),
-        status_code=201,
-        headers={"Location": f"{evidence.EVIDENCE_URL}/{item.id}"},
+        location=f"{evidence.EVIDENCE_URL}/{item.id}",
     )
 
 

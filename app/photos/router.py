@@ -15,7 +15,7 @@ from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked
 from app.core.pagination import Page, PagingDep
 from app.core.storage import iter_verified
 from app.monuments.dependencies import MonumentDep
-from app.photos import evidence, service
+from app.photos import service
 from app.photos.dependencies import (
     PhotoDep,
     PhotoToChangeDep,
@@ -96,18 +96,13 @@ def answer_upload(
             rules=writing.rules,
             actor=caller,
         )
-        cited = service.citations(session=session, photos=[outcome.photo])
-        items = evidence.items_of_photos(session=session, photo_ids=[outcome.photo.id])
+        (shown,) = service.present_many(
+            session=session, photos=[(outcome.photo, outcome.monument)], caller=caller
+        )
     instrumentation.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
-        service.present_upload(
-            outcome,
-            exact_locations=caller.sees_exact_locations,
-            cited=cited.get(outcome.photo.id, []),
-            names_visible=caller.sees_names,
-            item=items.get(outcome.photo.id),
-        ),
+        PhotoUploaded(**shown.model_dump(), duplicate=outcome.duplicate),
         status_code=outcome.status_code,
         headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
     )

@@ -30,7 +30,7 @@ from app.photos import evidence, images
 # Where a photo may be attached (kept here by name: app.uploads checks it too).
 from app.photos.evidence import check_assessment
 from app.photos.models import EvidenceItem, Photo, PhotoSource, PhotoUploadKey
-from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
+from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead
 from app.sources import service as sources
 from app.sources.models import Source
 
@@ -130,16 +130,12 @@ def _replay(session: Session, retry: _Retry) -> UploadOutcome | None:
     if record is None:
         return None
     if record.fingerprint != retry.fingerprint:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ("header", "Idempotency-Key"),
             f"The Idempotency-Key '{retry.idempotency_key}' was already used for a different "
             "upload (another file, monument or form fields); use a new key for a new upload.",
-            errors=[
-                {
-                    "loc": ["header", "Idempotency-Key"],
-                    "msg": "already used for a different request",
-                    "type": "idempotency_key_reused",
-                }
-            ],
+            "idempotency_key_reused",
+            msg="already used for a different request",
         )
     photo = session.get(Photo, record.photo_id)
     return UploadOutcome(
@@ -392,26 +388,6 @@ def present(
         kind=str(item.kind) if item is not None else "ground_photo",
         evidence_id=item.id if item is not None else None,
     )
-
-
-def present_upload(
-    outcome: UploadOutcome,
-    *,
-    exact_locations: bool,
-    cited: Sequence[Source],
-    names_visible: bool = False,
-    item: EvidenceItem | None = None,
-) -> PhotoUploaded:
-    """The answer to an upload: the photo, and whether it was already there."""
-    read = present(
-        outcome.photo,
-        outcome.monument,
-        exact_locations=exact_locations,
-        cited=cited,
-        names_visible=names_visible,
-        item=item,
-    )
-    return PhotoUploaded(**read.model_dump(), duplicate=outcome.duplicate)
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,17 @@ class MissionType(StrEnum):
     advisory = "advisory"
 
 
-def _site_id() -> int:
-    return Field(sa_column=Column(Integer, ForeignKey("site.id"), nullable=False, index=True))
-
-
 def _ids() -> list[int]:
     return Field(default_factory=no_items, sa_column=Column(JSONDocument, nullable=False))
+
+
+class SiteRecord(Timestamps):
+    """The columns every record of a site's property layer has: its id and its site."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
 
 
 class MonumentComponent(Timestamps, table=True):
@@ -83,14 +88,11 @@ class MonumentComponent(Timestamps, table=True):
     source_ids: list[int] = _ids()
 
 
-class PropertyAttribute(Timestamps, table=True):
+class PropertyAttribute(SiteRecord, table=True):
     """A carrier of the property's Outstanding Universal Value (the Temple of Bel ensemble)."""
 
     __tablename__ = "property_attribute"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     name: str = Field(sa_column=Column(String(300), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
     monument_ids: list[int] = _ids()
@@ -98,14 +100,11 @@ class PropertyAttribute(Timestamps, table=True):
     source_ids: list[int] = _ids()
 
 
-class PropertyFactor(Timestamps, table=True):
+class PropertyFactor(SiteRecord, table=True):
     """A factor of the standard list affecting the property, current or potential."""
 
     __tablename__ = "property_factor"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     code: str = Field(sa_column=Column(String(60), nullable=False))
     status: FactorStatus = Field(sa_column=Column(String(20), nullable=False))
     since: date | None = Field(default=None, sa_column=Column(Date))
@@ -117,14 +116,11 @@ class PropertyFactor(Timestamps, table=True):
     confirmed: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
 
 
-class CorrectiveMeasure(Timestamps, table=True):
+class CorrectiveMeasure(SiteRecord, table=True):
     """A corrective measure the Committee asked for, and its progress."""
 
     __tablename__ = "corrective_measure"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     text: str = Field(sa_column=Column(Text, nullable=False))
     responsible_body: str | None = Field(default=None, sa_column=Column(String(300)))
     status: MeasureStatus = Field(sa_column=Column(String(20), nullable=False))
@@ -134,28 +130,22 @@ class CorrectiveMeasure(Timestamps, table=True):
     source_ids: list[int] = _ids()
 
 
-class Benchmark(Timestamps, table=True):
+class Benchmark(SiteRecord, table=True):
     """An item of the Desired state of conservation for removal from the Danger List."""
 
     __tablename__ = "benchmark"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: BenchmarkStatus = Field(sa_column=Column(String(20), nullable=False))
     evidence: str | None = Field(default=None, sa_column=Column(Text))
     source_ids: list[int] = _ids()
 
 
-class CommitteeDecision(Timestamps, table=True):
+class CommitteeDecision(SiteRecord, table=True):
     """A decision of the World Heritage Committee about the property (`40 COM 7A.20`)."""
 
     __tablename__ = "committee_decision"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     session: str = Field(sa_column=Column(String(40), nullable=False))
     code: str = Field(sa_column=Column(String(40), nullable=False))
     decided_on: date | None = Field(default=None, sa_column=Column(Date))
@@ -164,14 +154,11 @@ class CommitteeDecision(Timestamps, table=True):
     source_ids: list[int] = _ids()
 
 
-class Mission(Timestamps, table=True):
+class Mission(SiteRecord, table=True):
     """A mission to the property: reactive monitoring, rapid assessment or advisory."""
 
     __tablename__ = "mission"
-    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _site_id()
     type: MissionType = Field(sa_column=Column(String(30), nullable=False))
     started_on: date | None = Field(default=None, sa_column=Column(Date))
     ended_on: date | None = Field(default=None, sa_column=Column(Date))

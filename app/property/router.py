@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.core.actors import Caller
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep, path_loaders
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.pagination import Page, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.property import schemas, service
@@ -132,11 +132,8 @@ def _add_site_routes(kind: str) -> None:
         record = service.create_record(
             session=session, site=site, model=model, fields=body.model_dump(), actor=caller
         )
-        return resource_response(
-            request,
-            service.present(record),
-            status_code=201,
-            headers={"Location": f"{router.prefix}/{kind}/{record.id}"},
+        return created_response(
+            request, service.present(record), location=f"{router.prefix}/{kind}/{record.id}"
         )
 
     def read_record(request: Request, record: record_dep) -> Response:
@@ -218,11 +215,8 @@ def create_component(
     component = service.create_component(
         session=session, monument=monument, fields=component_in.model_dump(), actor=caller
     )
-    return resource_response(
-        request,
-        service.present(component),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/components/{component.id}"},
+    return created_response(
+        request, service.present(component), location=f"{router.prefix}/components/{component.id}"
     )
 
 

@@ -171,10 +171,15 @@ class ComponentRead(ResourceRead):
     source_ids: list[int]
 
 
-class AttributeRead(ResourceRead):
-    """An attribute of the property."""
+class SiteRecordRead(ResourceRead):
+    """Fields every record of a site's property layer has, as the API shows it."""
 
     site_id: int
+
+
+class AttributeRead(SiteRecordRead):
+    """An attribute of the property."""
+
     name: str
     description: str | None
     monument_ids: list[int]
@@ -182,10 +187,13 @@ class AttributeRead(ResourceRead):
     source_ids: list[int]
 
 
-class FactorRead(ResourceRead):
+# What each record of the property layer states: as the API shows it (with its id, times
+# and site) and as the state-of-conservation report lists it (with its id), as SourceFacts.
+
+
+class FactorFacts(BaseModel):
     """A factor affecting the property, with its place in the standard list."""
 
-    site_id: int
     code: str
     name: str = Field(description="The secondary factor's name in the standard list.")
     primary_code: str
@@ -196,6 +204,11 @@ class FactorRead(ResourceRead):
     monument_ids: list[int]
     attribute_ids: list[int]
     source_ids: list[int]
+
+
+class FactorRead(FactorFacts, SiteRecordRead):
+    """A factor affecting the property, with its place in the standard list."""
+
     confirmed: bool
 
 
@@ -203,10 +216,9 @@ class FactorList(RootModel[list[FactorRead]]):
     """Factors, as a JSON array."""
 
 
-class CorrectiveMeasureRead(ResourceRead):
-    """A corrective measure."""
+class MeasureFacts(BaseModel):
+    """A corrective measure and its progress."""
 
-    site_id: int
     text: str
     responsible_body: str | None
     status: MeasureStatus
@@ -216,20 +228,26 @@ class CorrectiveMeasureRead(ResourceRead):
     source_ids: list[int]
 
 
-class BenchmarkRead(ResourceRead):
+class CorrectiveMeasureRead(MeasureFacts, SiteRecordRead):
+    """A corrective measure."""
+
+
+class BenchmarkFacts(BaseModel):
     """An item of the Desired state of conservation."""
 
-    site_id: int
     text: str
     status: BenchmarkStatus
     evidence: str | None
     source_ids: list[int]
 
 
-class DecisionRead(ResourceRead):
-    """A Committee decision."""
+class BenchmarkRead(BenchmarkFacts, SiteRecordRead):
+    """An item of the Desired state of conservation."""
 
-    site_id: int
+
+class DecisionFacts(BaseModel):
+    """A decision of the World Heritage Committee."""
+
     session: str
     code: str
     decided_on: date | None
@@ -238,16 +256,23 @@ class DecisionRead(ResourceRead):
     source_ids: list[int]
 
 
-class MissionRead(ResourceRead):
+class DecisionRead(DecisionFacts, SiteRecordRead):
+    """A Committee decision."""
+
+
+class MissionFacts(BaseModel):
     """A mission to the property."""
 
-    site_id: int
     type: MissionType
     started_on: date | None
     ended_on: date | None
     organisations: list[str]
     findings: str | None
     source_ids: list[int]
+
+
+class MissionRead(MissionFacts, SiteRecordRead):
+    """A mission to the property."""
 
 
 class StandardFactor(BaseModel):

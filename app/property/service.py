@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
-from app.core.db import get_or_not_found
+from app.core.db import columns, get_or_not_found
 from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument
@@ -169,9 +169,11 @@ def _check_dates(record: SQLModel) -> None:
     for first, last in pairs:
         start, end = getattr(record, first, None), getattr(record, last, None)
         if start is not None and end is not None and end < start:
-            raise Unprocessable(
+            raise Unprocessable.at(
+                last,
                 f"{last} ({end}) cannot be earlier than {first} ({start}).",
-                errors=[{"loc": ["body", last], "msg": f"is before {first}", "type": "date_order"}],
+                "date_order",
+                msg=f"is before {first}",
             )
 
 
@@ -211,12 +213,6 @@ def create_component(
     component = MonumentComponent(monument_id=monument.id, **fields)
     sources.require_sources(session=session, source_ids=component.source_ids)
     return audit.record_creation(session=session, actor=actor, entity=component)
-
-
-def columns(row: SQLModel) -> dict[str, Any]:
-    """A row's stored columns, read field by field (a stored enum comes back as text, which
-    `model_dump` would warn about)."""
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
 
 
 def factor_fields(factor: PropertyFactor) -> dict[str, Any]:

@@ -8,9 +8,16 @@ from pydantic import BaseModel, Field
 
 from app.assessments.models import AssessmentMethod, Confidence, DamageCause, DamageLevel
 from app.assessments.schemas import CurrentCondition
+from app.core.schemas import Identified
 from app.monuments.models import MonumentType
 from app.names.schemas import IdentifierRead, PlaceNameRead
-from app.property.models import BenchmarkStatus, FactorStatus, MeasureStatus, MissionType
+from app.property.schemas import (
+    BenchmarkFacts,
+    DecisionFacts,
+    FactorFacts,
+    MeasureFacts,
+    MissionFacts,
+)
 from app.restoration.models import (
     Approach,
     Feasibility,
@@ -62,67 +69,24 @@ class PropertyInfo(BaseModel):
     )
 
 
-class ReportFactor(BaseModel):
+class ReportFactor(FactorFacts, Identified):
     """A factor affecting the property (standard list), current or potential."""
 
-    id: int
-    code: str
-    name: str
-    primary_code: str
-    primary_name: str
-    status: FactorStatus
-    since: date | None
-    note: str | None
-    monument_ids: list[int]
-    attribute_ids: list[int]
-    source_ids: list[int]
 
-
-class ReportMeasure(BaseModel):
+class ReportMeasure(MeasureFacts, Identified):
     """A corrective measure and its progress."""
 
-    id: int
-    text: str
-    responsible_body: str | None
-    status: MeasureStatus
-    started_on: date | None
-    due_on: date | None
-    completed_on: date | None
-    source_ids: list[int]
 
-
-class ReportBenchmark(BaseModel):
+class ReportBenchmark(BenchmarkFacts, Identified):
     """An item of the Desired state of conservation."""
 
-    id: int
-    text: str
-    status: BenchmarkStatus
-    evidence: str | None
-    source_ids: list[int]
 
-
-class ReportDecision(BaseModel):
+class ReportDecision(DecisionFacts, Identified):
     """A decision of the World Heritage Committee."""
 
-    id: int
-    session: str
-    code: str
-    decided_on: date | None
-    text: str | None
-    url: str | None
-    source_ids: list[int]
 
-
-class ReportMission(BaseModel):
+class ReportMission(MissionFacts, Identified):
     """A mission to the property."""
-
-    id: int
-    type: MissionType
-    started_on: date | None
-    ended_on: date | None
-    organisations: list[str]
-    findings: str | None
-    source_ids: list[int]
 
 
 class ReportAttribute(BaseModel):

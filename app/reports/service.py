@@ -22,7 +22,7 @@ from app.assessments.models import DamageLevel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, columns
 from app.core.errors import Unprocessable
 from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
@@ -296,10 +296,11 @@ def state_of_conservation(
     today), as the registry knew it at `known_at` (default now)."""
     as_of = axes.as_of or today_utc()
     if compare_to is not None and compare_to > as_of:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ("query", "compare_to"),
             f"compare_to ({compare_to}) must be on or before as_of ({as_of}): it names the "
             "earlier date to list changes since.",
-            errors=[{"loc": ["query", "compare_to"], "msg": "after as_of", "type": "value_error"}],
+            msg="after as_of",
         )
     axes = TimeAxes(as_of=as_of, known_at=axes.known_at)
     rows = _report_rows(session, site.id, axes)
@@ -338,7 +339,7 @@ def state_of_conservation(
     return StateOfConservationReport(
         property=PropertyInfo.model_validate(
             {
-                **property_records.columns(site),
+                **columns(site),
                 "monuments_outside_boundary": property_records.monuments_outside(
                     site=site, monuments=rows.monuments
                 ),
@@ -453,7 +454,7 @@ def _property_layer(
         affecting = [f for f in factors if attribute.id in f.attribute_ids]
         attributes.append(
             ReportAttribute(
-                **property_records.columns(attribute),
+                **columns(attribute),
                 worst_damage_level=max(found, key=assessments.LEVEL_RANK.__getitem__)
                 if found
                 else UNASSESSED,
@@ -471,15 +472,10 @@ def _property_layer(
     missions.sort(key=lambda m: (m.started_on or date.max, m.id))
     return _PropertyLayer(
         factors=[ReportFactor.model_validate(property_records.factor_fields(f)) for f in factors],
-        measures=[
-            ReportMeasure.model_validate(property_records.columns(m))
-            for m in recorded(CorrectiveMeasure)
-        ],
-        benchmarks=[
-            ReportBenchmark.model_validate(property_records.columns(b)) for b in recorded(Benchmark)
-        ],
-        decisions=[ReportDecision.model_validate(property_records.columns(d)) for d in decisions],
-        missions=[ReportMission.model_validate(property_records.columns(m)) for m in missions],
+        measures=[ReportMeasure.model_validate(columns(m)) for m in recorded(CorrectiveMeasure)],
+        benchmarks=[ReportBenchmark.model_validate(columns(b)) for b in recorded(Benchmark)],
+        decisions=[ReportDecision.model_validate(columns(d)) for d in decisions],
+        missions=[ReportMission.model_validate(columns(m)) for m in missions],
         attributes=attributes,
     )
 

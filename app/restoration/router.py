@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.core.actors import Caller
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.pagination import Page, Paging, PagingDep
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.restoration import service
@@ -50,11 +50,10 @@ def _page(
 def _created(
     request: Request, session: Session, restoration: RestorationAssessment, caller: Caller
 ) -> Response:
-    return resource_response(
+    return created_response(
         request,
         _read(session, restoration, caller),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/restoration-assessments/{restoration.id}"},
+        location=f"{router.prefix}/restoration-assessments/{restoration.id}",
     )
 
 

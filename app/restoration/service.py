@@ -515,12 +515,6 @@ _PREREQUISITE_ORDER = list(Prerequisite)
 # --- writing -------------------------------------------------------------------------------
 
 
-def _invalid(field: str, detail: str) -> Unprocessable:
-    return Unprocessable(
-        detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value_error"}]
-    )
-
-
 def _subject_monuments(restoration: RestorationAssessment) -> Any:
     """The monuments a record is about: its monument, or every monument of its site."""
     if restoration.monument_id is not None:
@@ -547,13 +541,13 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
     low, high = restoration.restorable_percent_min, restoration.restorable_percent_max
     if (low is None) != (high is None):
         missing = "restorable_percent_max" if high is None else "restorable_percent_min"
-        raise _invalid(
+        raise Unprocessable.at(
             missing,
             "Give both restorable_percent_min and restorable_percent_max (a range), or "
             "restorable_percent (a single figure).",
         )
     if low is not None and high is not None and low > high:
-        raise _invalid(
+        raise Unprocessable.at(
             "restorable_percent_min",
             f"restorable_percent_min ({low}) is above restorable_percent_max ({high}).",
         )
@@ -563,7 +557,7 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
             if restoration.monument_id is not None
             else "no monument of this site has a verified damage assessment yet"
         )
-        raise _invalid(
+        raise Unprocessable.at(
             "restorable_percent",
             f"restorable_percent is a share of recorded damage, and {where}; record and "
             "verify one first.",
@@ -573,7 +567,7 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
         and restoration.claimant_name is None
         and restoration.claimant_organisation is None
     ):
-        raise _invalid(
+        raise Unprocessable.at(
             "claimant",
             "A public statement is attributed: give claimant.name or claimant.organisation.",
         )
@@ -588,17 +582,21 @@ def _check(session: Session, restoration: RestorationAssessment) -> None:
             ).first()
         )
         if not in_scope or basis.status != AssessmentStatus.verified:
-            raise _invalid(
+            raise Unprocessable.at(
                 "based_on_assessment_id",
                 f"based_on_assessment_id must name a verified damage assessment of "
                 f"{_subject(restoration)}; {restoration.based_on_assessment_id} is not one.",
             )
     if restoration.status == S.completed and restoration.completed_on is None:
-        raise _invalid("completed_on", "A completed restoration needs its completed_on date.")
+        raise Unprocessable.at(
+            "completed_on", "A completed restoration needs its completed_on date."
+        )
     if restoration.completed_on is not None and restoration.status != S.completed:
-        raise _invalid("completed_on", "completed_on is only set when the status is completed.")
+        raise Unprocessable.at(
+            "completed_on", "completed_on is only set when the status is completed."
+        )
     if restoration.completed_on is not None and restoration.completed_on < restoration.assessed_on:
-        raise _invalid("completed_on", "completed_on cannot be earlier than assessed_on.")
+        raise Unprocessable.at("completed_on", "completed_on cannot be earlier than assessed_on.")
 
 
 def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
@@ -609,7 +607,7 @@ def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
         figure = fields["restorable_percent"]
         for end in ("restorable_percent_min", "restorable_percent_max"):
             if fields.get(end) not in (None, figure):
-                raise _invalid(
+                raise Unprocessable.at(
                     end,
                     f"restorable_percent ({figure}) is a single figure and {end} "
                     f"({fields[end]}) differs from it; send one or the other.",
@@ -623,7 +621,7 @@ def _apply(restoration: RestorationAssessment, fields: dict[str, Any]) -> None:
         claimant = fields.pop("claimant") or {}
         said = claimant.get("organisation")
         if said is not None and fields.get("organisation") not in (None, said):
-            raise _invalid(
+            raise Unprocessable.at(
                 "organisation",
                 "organisation and claimant.organisation differ; send one of them.",
             )

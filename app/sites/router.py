@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import CallerDep, StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
@@ -14,14 +14,9 @@ from app.names import service as names
 from app.names.schemas import IDENTIFIER_QUERY_PATTERN
 from app.sites import service
 from app.sites.dependencies import LockedSiteDep, SiteDep
-from app.sites.models import Site
 from app.sites.schemas import SiteCreate, SiteRead, SiteUpdate
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"], dependencies=[Depends(get_caller)])
-
-
-def _read(site: Site) -> SiteRead:
-    return SiteRead.model_validate(site, from_attributes=True)
 
 
 @router.get("", response_model=Page[SiteRead])
@@ -49,7 +44,7 @@ def list_sites(
         limit=paging.limit,
         identifier=names.parse_identifier(identifier) if identifier is not None else None,
     )
-    return paging.respond(sites, present=lambda page: [_read(site) for site in page])
+    return paging.respond(sites, present=lambda page: [service.present(site) for site in page])
 
 
 @router.post("", status_code=201, response_model=SiteRead)
@@ -58,12 +53,7 @@ def create_site(
 ) -> Response:
     """Record a new site (staff, admin)."""
     site = service.create_site(session=session, fields=site_in.model_dump(), actor=caller)
-    return resource_response(
-        request,
-        _read(site),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/{site.id}"},
-    )
+    return created_response(request, service.present(site), location=f"{router.prefix}/{site.id}")
 
 
 @router.get("/{site_id}", response_model=SiteRead)
@@ -75,7 +65,7 @@ def read_site(
         return linked_data_response(
             request, "site", session=session, site_id=site.id, caller=caller
         )
-    return resource_response(request, _read(site), headers=VARY_ACCEPT)
+    return resource_response(request, service.present(site), headers=VARY_ACCEPT)
 
 
 @router.patch("/{site_id}", response_model=SiteRead)
@@ -88,6 +78,6 @@ def update_site(
     session: WriteSessionDep,
 ) -> Response:
     """Change a site (staff, admin); needs `If-Match` with the site's current ETag."""
-    require_if_match(request, _read(site))
+    require_if_match(request, service.present(site))
     site = service.update_site(session=session, site=site, changes=changes.changes(), actor=caller)
-    return resource_response(request, _read(site))
+    return resource_response(request, service.present(site))

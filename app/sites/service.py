@@ -16,11 +16,17 @@ from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.names import service as names
 from app.sites.models import Site
+from app.sites.schemas import SiteRead
 
 
 def get_site(*, session: Session, site_id: int, for_update: bool = False) -> Site:
     """The site with this id, or `NotFound`; `for_update` locks it until commit."""
     return get_or_not_found(session, Site, site_id, "site", for_update=for_update)
+
+
+def present(site: Site) -> SiteRead:
+    """A site as the API shows it (its routes, the changes feed and evidence bundles alike)."""
+    return SiteRead.model_validate(site, from_attributes=True)
 
 
 def _has_identifier(session: Session, scheme: str, value: str) -> Any:

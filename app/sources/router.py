@@ -6,19 +6,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import StaffDep, get_caller
 from app.core.dependencies import ReadSessionDep, WriteSessionDep
-from app.core.http import JsonBody, require_if_match, resource_response
+from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.pagination import Page, PagingDep
 from app.core.schemas import QueryText
 from app.sources import service
 from app.sources.dependencies import LockedSourceDep, SourceDep
-from app.sources.models import Source, SourceKind
+from app.sources.models import SourceKind
 from app.sources.schemas import SourceCreate, SourceRead, SourceUpdate
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"], dependencies=[Depends(get_caller)])
-
-
-def _read(source: Source) -> SourceRead:
-    return SourceRead.model_validate(source, from_attributes=True)
 
 
 @router.get("", response_model=Page[SourceRead])
@@ -37,7 +33,9 @@ def list_sources(
     sources = service.list_sources(
         session=session, kind=kind, url=url, after_id=paging.after_id, limit=paging.limit
     )
-    return paging.respond(sources, present=lambda page: [_read(source) for source in page])
+    return paging.respond(
+        sources, present=lambda page: [service.present(source) for source in page]
+    )
 
 
 @router.post("", status_code=201, response_model=SourceRead)
@@ -50,18 +48,15 @@ def create_source(
 ) -> Response:
     """Record a new source (staff, admin); evidence then cites it by its id."""
     source = service.create_source(session=session, fields=source_in.model_dump(), actor=caller)
-    return resource_response(
-        request,
-        _read(source),
-        status_code=201,
-        headers={"Location": f"{router.prefix}/{source.id}"},
+    return created_response(
+        request, service.present(source), location=f"{router.prefix}/{source.id}"
     )
 
 
 @router.get("/{source_id}", response_model=SourceRead)
 def read_source(request: Request, source: SourceDep) -> Response:
     """One source."""
-    return resource_response(request, _read(source))
+    return resource_response(request, service.present(source))
 
 
 @router.patch("/{source_id}", response_model=SourceRead)
@@ -74,8 +69,8 @@ def update_source(
     session: WriteSessionDep,
 ) -> Response:
     """Change a source (staff, admin); needs `If-Match` with the source's current ETag."""
-    require_if_match(request, _read(source))
+    require_if_match(request, service.present(source))
     source = service.update_source(
         session=session, source=source, changes=changes.changes(), actor=caller
     )
-    return resource_response(request, _read(source))
+    return resource_response(request, service.present(source))

@@ -21,7 +21,7 @@ from app.core.errors import Unprocessable
 from app.core.pagination import id_page_query
 from app.core.time import utc_now
 from app.sources.models import Source, SourceKind
-from app.sources.schemas import SourceSummary
+from app.sources.schemas import SourceRead, SourceSummary
 
 CitingT = TypeVar("CitingT", bound=SQLModel)
 
@@ -62,6 +62,11 @@ def update_source(
     session.flush()
     audit.record_write(session=session, actor=actor, action="update", entity=source, before=before)
     return source
+
+
+def present(source: Source) -> SourceRead:
+    """A source as the API shows it (its routes and the changes feed alike)."""
+    return SourceRead.model_validate(source, from_attributes=True)
 
 
 def citation_text(sources: Sequence[Source]) -> str:

@@ -105,15 +105,11 @@ def _metadata(header: str | None) -> tuple[UploadMetadata, str | None]:
             ],
         )
     if "monument_id" not in fields:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ("header", "Upload-Metadata", "monument_id"),
             "Upload-Metadata must name the monument the photo is of: monument_id.",
-            errors=[
-                {
-                    "loc": ["header", "Upload-Metadata", "monument_id"],
-                    "msg": "Field required",
-                    "type": "missing",
-                }
-            ],
+            "missing",
+            msg="Field required",
         )
     try:
         # tus metadata values are text.

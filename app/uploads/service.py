@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.core.actors import Caller
+from app.core.db import columns
 from app.core.errors import (
     Conflict,
     ContentTooLarge,
@@ -105,9 +106,8 @@ def _after_rollback(session: Session, previous_transaction: SessionTransaction) 
 
 
 def _metadata_problem(key: str, message: str, kind: str) -> Unprocessable:
-    return Unprocessable(
-        f"Upload-Metadata '{key}': {message}",
-        errors=[{"loc": ["header", "Upload-Metadata", key], "msg": message, "type": kind}],
+    return Unprocessable.at(
+        ("header", "Upload-Metadata", key), f"Upload-Metadata '{key}': {message}", kind, msg=message
     )
 
 
@@ -406,18 +406,9 @@ def photo_url(upload: Upload) -> str | None:
 
 def present(upload: Upload) -> UploadRead:
     """The upload as its owner sees it."""
-    return UploadRead(
-        id=upload.token,
-        monument_id=upload.monument_id,
-        file_name=upload.file_name,
-        upload_length=upload.upload_length,
-        upload_offset=upload.upload_offset,
-        state=upload.state,
-        photo=photo_url(upload),
-        problem=upload.problem,
-        created_at=upload.created_at,
-        updated_at=upload.updated_at,
-        expires_at=upload.expires_at,
+    # Its URL, and so its `id`, is the token, never the row id.
+    return UploadRead.model_validate(
+        columns(upload) | {"id": upload.token, "photo": photo_url(upload)}
     )
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.auth import AdminDep, get_caller
 from app.core.dependencies import ReadSessionDep, SettingsDep, WriteSessionDep
-from app.core.http import JsonBody, resource_response
+from app.core.http import JsonBody, created_response, resource_response
 from app.core.pagination import Page, PagingDep
 from app.webhooks import service
 from app.webhooks.dependencies import LockedSubscriptionDep, SubscriptionDep
@@ -40,12 +40,12 @@ def create_webhook(
         allowed_hosts=settings.webhook_allowed_hosts,
     )
     created = WebhookCreated(**_read(subscription).model_dump(), secret=secret)
-    return resource_response(
+    return created_response(
         request,
         created,
-        status_code=201,
+        location=f"{router.prefix}/{subscription.id}",
         # The secret must not linger in any cache.
-        headers={"Location": f"{router.prefix}/{subscription.id}", "Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store"},
     )
 
 

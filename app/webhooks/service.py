@@ -68,9 +68,11 @@ def create_subscription(
         receivers.check_url(url, allowed_hosts)
     except receivers.ReceiverRefused as refused:
         message = f"{refused.reason[0].upper()}{refused.reason[1:]}."
-        raise Unprocessable(
+        raise Unprocessable.at(
+            "url",
             f"The webhook URL cannot be used: {message}",
-            errors=[{"loc": ["body", "url"], "msg": refused.reason, "type": "receiver_refused"}],
+            "receiver_refused",
+            msg=refused.reason,
         ) from None
     secret = new_secret()
     subscription = WebhookSubscription(
