@@ -120,12 +120,16 @@ class BodyTimeoutMiddleware(_BodyMiddleware):
             wait = self.idle_seconds
             # When the average rate would fall below the floor, counting from the start.
             slow_at = max(self.grace_seconds, received / self.min_rate) if self.min_rate else None
-            if slow_at is not None:
-                wait = min(wait, max(0.0, slow_at - elapsed))
+            too_slow = slow_at is not None and slow_at - elapsed < wait
+            if too_slow:
+                wait = max(0.0, slow_at - elapsed)
             with anyio.move_on_after(wait) as waited:
                 message = await receive()
             if waited.cancelled_caught:
-                raise BodyTimeout(self._detail(received, time.monotonic() - started))
+                elapsed = time.monotonic() - started
+                raise BodyTimeout(
+                    self._too_slow(received, elapsed) if too_slow else self._stalled()
+                )
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 complete = not message.get("more_body", False)
@@ -135,14 +139,15 @@ class BodyTimeoutMiddleware(_BodyMiddleware):
 
         await self.app(scope, receive_in_time, send)
 
-    def _detail(self, received: int, elapsed: float) -> str:
-        if self.min_rate and elapsed >= self.grace_seconds and received < self.min_rate * elapsed:
-            rate = math.floor(received / elapsed) if elapsed else 0
-            return (
-                f"The request body arrived too slowly ({rate} bytes/s after {elapsed:.0f} s; "
-                f"at least {self.min_rate} bytes/s are needed). On a poor connection, send "
-                "photos as resumable uploads (/api/v1/uploads) in small chunks."
-            )
+    def _too_slow(self, received: int, elapsed: float) -> str:
+        rate = math.floor(received / elapsed) if elapsed else 0
+        return (
+            f"The request body arrived too slowly ({rate} bytes/s after {elapsed:.0f} s; "
+            f"at least {self.min_rate} bytes/s are needed). On a poor connection, send "
+            "photos as resumable uploads (/api/v1/uploads) in small chunks."
+        )
+
+    def _stalled(self) -> str:
         return (
             f"No more of the request body arrived for {self.idle_seconds:g} seconds; the "
             "request was dropped. Send it again."
