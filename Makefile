@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= auto
 # The slow kinds of test (markers in pyproject.toml), which `make test-fast` leaves out.
 SLOW_KINDS := browser or live_server or fuzz or load or faults
 
-.PHONY: run test test-fast lint format bench bench-hot bench-photos bench-report bench-search bench-service bench-tus load faults clean
+.PHONY: run test test-fast fuzz lint format bench bench-hot bench-photos bench-report bench-search bench-service bench-tus load faults clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: lint
 test-fast: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --backend sqlite -m "not ($(SLOW_KINDS))" \
 		-p no:hypothesispytest $(ARGS)
+
+# The long fuzzing run: every route for every caller and on both databases, in process and
+# through the Schemathesis CLI (`--checks all`), with more examples than the suite's short run.
+fuzz: $(STAMP)
+	HERITAGE_FUZZ_EXAMPLES=6 HERITAGE_SCHEMATHESIS_EXAMPLES=5 \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1 -m fuzz -s $(ARGS)
 
 # ruff, and the layers of app/ (contracts in pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)

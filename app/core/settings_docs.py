@@ -28,9 +28,14 @@ OTHER_VARIABLES: dict[str, tuple[str, str]] = {
         "(tests only) server where the suite creates and drops its PostgreSQL databases",
     ),
     "HERITAGE_FUZZ_EXAMPLES": (
-        "`6`",
+        "`2` (`make fuzz`: `6`)",
         "(tests only) Schemathesis examples per operation, mode and caller in "
         "`tests/security/test_fuzzing.py`",
+    ),
+    "HERITAGE_SCHEMATHESIS_EXAMPLES": (
+        "`2` (`make fuzz`: `5`)",
+        "(tests only) examples per operation (`-n`) of the Schemathesis CLI runs in "
+        "`tests/security/test_schemathesis_cli.py`",
     ),
     "CI": (
         "unset",
