@@ -1,12 +1,15 @@
 """The `heritage-registry` command line: migrations, demo data, keys, media, the audit
 trail, the server and the webhook worker."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import Session
 
 from app import wiring
 from app.core.actors import Role, command_line_actor
@@ -44,8 +47,18 @@ def connect_layers() -> None:
 
 
 def _database() -> Database:
-    settings = get_settings()
-    return Database(make_engine(settings.database_url))
+    return Database(make_engine(get_settings().database_url))
+
+
+@contextmanager
+def _session(*, write: bool) -> Iterator[Session]:
+    """One session on the configured database, whose connections close with it."""
+    database = _database()
+    try:
+        with database.session(write=write) as session:
+            yield session
+    finally:
+        database.engine.dispose()
 
 
 @cli.command()
@@ -72,7 +85,7 @@ def create_key(
     name: Annotated[str, typer.Option(help="Who or what holds the key.")],
 ) -> None:
     """Create a key; it is printed once, alone on the last line, and only its hash is kept."""
-    with _database().session(write=True) as session:
+    with _session(write=True) as session:
         api_key, secret = keys.create_key(
             session=session, name=name, role=role, actor=command_line_actor()
         )
@@ -83,7 +96,7 @@ def create_key(
 @keys_cli.command("list")
 def list_keys() -> None:
     """List keys (never their secrets)."""
-    with _database().session(write=False) as session:
+    with _session(write=False) as session:
         rows = keys.list_keys(session=session)
     table = Table("id", "name", "role", "prefix", "created", "revoked")
     for api_key in rows:
@@ -106,7 +119,7 @@ def revoke_key(
     from app.core.errors import RegistryError
 
     try:
-        with _database().session(write=True) as session:
+        with _session(write=True) as session:
             keys.revoke_key(session=session, key_id=key_id, actor=command_line_actor())
     except RegistryError as error:
         console.print(f"[red]{error.detail}[/red]")
@@ -122,7 +135,7 @@ def verify_audit() -> None:
 
     from app.audit import service as audit
 
-    with _database().session(write=False) as session:
+    with _session(write=False) as session:
         report = audit.verify_chain(session=session)
     print(json.dumps(asdict(report)))
     if not report.ok:
@@ -187,7 +200,7 @@ def check_media(
 
     settings = get_settings()
     storage = make_storage(settings)
-    with _database().session(write=False) as session:
+    with _session(write=False) as session:
         report = photos.check_media(
             session=session,
             storage=storage,
@@ -234,7 +247,7 @@ def clean_uploads(
     from app.uploads import service as uploads
 
     settings = get_settings()
-    with _database().session(write=True) as session:
+    with _session(write=True) as session:
         report = uploads.clean_uploads(
             session=session,
             root=settings.resumable_uploads_dir,
@@ -281,7 +294,7 @@ def import_monuments(
     settings = get_settings()
     problems: list[imports.Problem] = []
     rows = imports.read_monuments(file, problems)
-    with _database().session(write=not dry_run) as session, _progress_bar() as progress:
+    with _session(write=not dry_run) as session, _progress_bar() as progress:
         task = progress.add_task("Checking", total=len(rows))
         plan = imports.plan_monuments(
             session=session,
@@ -424,7 +437,7 @@ def _import_records(paths: list[Path], *, dry_run: bool, title: str) -> None:
     report = records.RecordsReport()
     found = records.read_records(paths, report.problems)
     report.records = len(found)
-    with _database().session(write=True) as session, _progress_bar() as progress:
+    with _session(write=True) as session, _progress_bar() as progress:
         task = progress.add_task("Checking", total=len(found))
         checked = records.check_records(
             session=session,
@@ -484,7 +497,7 @@ def export_bundle(
 
     target = output or Path(f"site-{site}-bundle.zip")
     storage = make_storage(get_settings())
-    with _database().session(write=False) as session:
+    with _session(write=False) as session:
         try:
             found = sites.get_site(session=session, site_id=site)
         except RegistryError as error:

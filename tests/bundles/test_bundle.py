@@ -10,6 +10,7 @@ import geojson
 from geojson_pydantic import FeatureCollection
 from PIL import Image
 
+from tests.cli import SCRIPT
 from tests.factories import (
     TEST_ACTOR,
     create_assessment,
@@ -17,7 +18,6 @@ from tests.factories import (
     create_photo,
     create_site,
 )
-from tests.keys.test_cli import SCRIPT
 
 # The Tower of Elahbel, a sensitive tomb: 34.5450, 38.2540 is rounded to 34.5, 38.3.
 TOWER = {"name": "Tower of Elahbel", "type": "tomb", "lat": 34.54503, "lon": 38.25412}

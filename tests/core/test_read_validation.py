@@ -15,9 +15,9 @@ from sqlalchemy import text
 from app.core.changes import LISTENER_NAME, ChangeSignal
 from app.keys import service as keys
 from tests.audit.test_read_cache import change_signal_ready
+from tests.cli import command_env, run_process
 from tests.factories import create_monument, create_site
-from tests.imports.test_cli import HEADER, run_import
-from tests.keys.test_cli import run_cli
+from tests.imports.test_cli import HEADER
 
 
 def _inventory(tmp_path, site_id: int, period: str) -> str:
@@ -32,6 +32,11 @@ def _inventory(tmp_path, site_id: int, period: str) -> str:
         )
     )
     return str(path)
+
+
+def import_in_another_process(settings, inventory: str):
+    env = command_env(settings.database_url, settings.media_root)
+    return run_process(env, "import", "monuments", inventory)
 
 
 def test_the_change_signal_needs_no_query_per_request(client, app):
@@ -50,7 +55,7 @@ def test_a_monument_written_by_another_process_is_read_at_once(
         assert client.get(listing, headers=auth(role)).json()["items"] == []
         assert client.get(listing, headers=auth(role)).json()["items"] == []
 
-    created = run_import(settings, "monuments", _inventory(tmp_path, site_id, "1st century AD"))
+    created = import_in_another_process(settings, _inventory(tmp_path, site_id, "1st century AD"))
     assert created.returncode == 0, created.stdout + created.stderr
 
     for role in ("staff", None):
@@ -65,7 +70,7 @@ def test_a_monument_written_by_another_process_is_read_at_once(
     )
     assert repeated.status_code == 304
 
-    changed = run_import(settings, "monuments", _inventory(tmp_path, site_id, "32 AD"))
+    changed = import_in_another_process(settings, _inventory(tmp_path, site_id, "32 AD"))
     assert changed.returncode == 0, changed.stdout + changed.stderr
 
     again = client.get(
@@ -86,7 +91,9 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
     client, database, database_url
 ):
     monument_id = create_monument(database)
-    created = run_cli(database_url, "keys", "create", "--role", "partner", "--name", "UNESCO")
+    created = run_process(
+        command_env(database_url), "keys", "create", "--role", "partner", "--name", "UNESCO"
+    )
     secret = created.stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {secret}"}
     for _ in range(3):  # the second and third are answered from memory
@@ -95,7 +102,7 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
 
     with database.session(write=False) as session:
         key_id = keys.find_active_key(session=session, secret=secret).id
-    assert run_cli(database_url, "keys", "revoke", str(key_id)).returncode == 0
+    assert run_process(command_env(database_url), "keys", "revoke", str(key_id)).returncode == 0
 
     refused = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
     assert refused.status_code == 401
@@ -121,7 +128,7 @@ def test_a_lost_listening_connection_never_leaves_reads_stale(
         ).all()
     assert ended  # the listener was there, and is gone
 
-    created = run_import(settings, "monuments", _inventory(tmp_path, site_id, "1st century AD"))
+    created = import_in_another_process(settings, _inventory(tmp_path, site_id, "1st century AD"))
     assert created.returncode == 0, created.stdout + created.stderr
 
     items = client.get(listing, headers=auth("partner")).json()["items"]

@@ -4,8 +4,6 @@ Run as the installed script, as staff would run it, against the test database.
 """
 
 import json
-import os
-import subprocess
 
 from sqlmodel import select
 
@@ -13,22 +11,15 @@ from app.audit.models import AuditEvent
 from app.monuments.models import Monument
 from app.photos.models import Photo
 from app.webhooks.models import WebhookDelivery
+from tests.cli import Ran, command_env, run_command
 from tests.factories import count_rows, create_site
-from tests.keys.test_cli import SCRIPT
 from tests.photos.pictures import MUSEUM, exif, image_bytes, jpeg_bytes, two_colour_image
 
 HEADER = "external_id,site_id,name,alt_names,type,period,lat,lon,sensitive,description"
 
 
-def run_import(settings, *args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {
-        "HERITAGE_DATABASE_URL": settings.database_url,
-        "HERITAGE_MEDIA_ROOT": str(settings.media_root),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [SCRIPT, "import", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+def run_import(settings, *args: str) -> Ran:
+    return run_command(command_env(settings.database_url, settings.media_root), "import", *args)
 
 
 def monuments_by_external_id(database) -> dict[str, Monument]:

@@ -15,6 +15,7 @@ from app.monuments.models import Monument
 from app.restoration.models import RestorationAssessment
 from app.sites.models import Site
 from app.sources.models import Source
+from tests.cli import Ran, command_env, run_command
 from tests.factories import count_rows, create_monument, create_source
 from tests.imports.test_cli import audit_actions, run_import
 
@@ -237,21 +238,8 @@ def test_records_may_name_rows_already_stored_by_id(database, settings, tmp_path
 
 
 def test_load_demo_imports_the_bundled_records_once(database, settings):
-    import os
-    import subprocess
-
-    from tests.keys.test_cli import SCRIPT
-
-    env = os.environ | {
-        "HERITAGE_DATABASE_URL": settings.database_url,
-        "HERITAGE_MEDIA_ROOT": str(settings.media_root),
-        "COLUMNS": "200",
-    }
-
-    def load_demo() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [SCRIPT, "load-demo"], env=env, capture_output=True, text=True, timeout=300, check=False
-        )
+    def load_demo() -> Ran:
+        return run_command(command_env(settings.database_url, settings.media_root), "load-demo")
 
     first = load_demo()
     events = count_rows(database, AuditEvent)

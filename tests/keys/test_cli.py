@@ -1,23 +1,13 @@
-"""The `heritage-registry keys` commands, run as the installed script."""
-
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
+"""The `heritage-registry keys` commands."""
 
 from app.keys import service as keys
 from app.keys.models import ApiKey
+from tests.cli import Ran, command_env, run_command
 from tests.factories import count_rows
 
-SCRIPT = shutil.which("heritage-registry") or str(Path(sys.executable).parent / "heritage-registry")
 
-
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {"HERITAGE_DATABASE_URL": database_url, "COLUMNS": "200"}
-    return subprocess.run(
-        [SCRIPT, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+def run_cli(database_url: str, *args: str) -> Ran:
+    return run_command(command_env(database_url), *args)
 
 
 def test_create_prints_the_key_once_and_stores_only_its_hash(client, database, database_url):

@@ -3,28 +3,14 @@
 import os
 import time
 
+from tests.cli import Ran, command_env, run_command
 from tests.factories import create_monument
-from tests.keys.test_cli import SCRIPT
 from tests.photos.pictures import jpeg_bytes, two_colour_image
 from tests.photos.test_api import upload
 
 
-def run_media_check(database_url, media_root, *args):
-    import subprocess
-
-    env = os.environ | {
-        "HERITAGE_DATABASE_URL": database_url,
-        "HERITAGE_MEDIA_ROOT": str(media_root),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [SCRIPT, "media", "check", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def run_media_check(database_url, media_root, *args) -> Ran:
+    return run_command(command_env(database_url, media_root), "media", "check", *args)
 
 
 def test_media_check_finds_missing_and_orphan_files_and_repairs_old_orphans(

@@ -425,7 +425,7 @@ def test_a_complete_file_that_is_no_image_is_refused_as_a_multipart_upload_would
 def test_an_idle_upload_expires_and_clean_removes_it(auth, database, settings):
 
     from app.main import create_app
-    from tests.keys.test_cli import SCRIPT
+    from tests.cli import SCRIPT
 
     short = create_app(settings.model_copy(update={"resumable_upload_expiry_seconds": 1}))
     monument_id = create_monument(database)
