@@ -29,7 +29,7 @@ from app.audit.router import router as audit_router
 from app.bundles.router import router as bundles_router
 from app.catalogue.router import router as monuments_router
 from app.changes.router import router as changes_router
-from app.core.auth import install_key_lookup
+from app.core.auth import install_key_lookup, remember_active_keys
 from app.core.body_size import BodySizeLimitMiddleware, BodyTimeoutMiddleware
 from app.core.browser_sessions import SessionCodec, read_or_create_secret
 from app.core.config import Settings, get_settings
@@ -125,7 +125,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     wiring.connect()
-    install_key_lookup(app, keys.find_active_caller, known_keys=settings.read_cache_entries)
+    install_key_lookup(
+        app,
+        keys.find_active_caller,
+        known_keys=settings.read_cache_entries,
+        digest=keys.hash_key,
+        active_keys=keys.active_callers,
+    )
     install_linked_data(
         app,
         {
@@ -285,7 +291,7 @@ class RegistryApp(FastAPI):
 
 # What the first reads after start-up would otherwise pay for (compiling their SQL, building
 # validators and serialisers, opening a connection, starting a worker thread): a monument
-# list, one monument, and a key lookup (a key that matches nothing).
+# list, one monument, a key lookup (a key that matches nothing), and the registry's keys.
 _WARM_UP_KEY = b"Bearer warm-up-key-that-matches-nothing"
 
 
@@ -299,6 +305,9 @@ async def _warm_up(app: FastAPI) -> None:
         if "id" in items[0]:
             await app.answer_internally(f"/api/v1/monuments/{items[0]['id']}")
         await app.answer_internally("/api/v1/sites", b"limit=1", authorization=_WARM_UP_KEY)
+        # And the keys themselves: a key's first request would otherwise look it up on a
+        # worker thread of its own before its handler's (two trips instead of one).
+        await anyio.to_thread.run_sync(remember_active_keys, app, app.state.database)
     except Exception:
         log.warning("Warming up the hot reads failed; the first requests will be slower")
 

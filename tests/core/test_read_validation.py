@@ -8,6 +8,7 @@ would come from memory if the signal were missed.
 """
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.core.changes import LISTENER_NAME, ChangeSignal
@@ -98,6 +99,48 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
     assert client.get("/api/v1/monuments?limit=50", headers=headers).status_code == 401
+
+
+def test_keys_held_at_start_up_are_known_without_a_lookup_until_one_is_revoked(
+    app, database, database_url
+):
+    """Start-up remembers the registry's unrevoked keys (a key's first request then needs
+    no lookup of its own); a revocation from the command line still counts at once."""
+    monument_id = create_monument(database)
+    created = run_cli(database_url, "keys", "create", "--role", "partner", "--name", "UNESCO")
+    secret = created.stdout.strip().splitlines()[-1]
+    revoked = run_cli(database_url, "keys", "create", "--role", "staff", "--name", "Former")
+    revoked_secret = revoked.stdout.strip().splitlines()[-1]
+    with database.session(write=False) as session:
+        key_id = keys.find_active_key(session=session, secret=secret).id
+        revoked_id = keys.find_active_key(session=session, secret=revoked_secret).id
+    assert run_cli(database_url, "keys", "revoke", str(revoked_id)).returncode == 0
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    looked_up: list[str] = []
+    find_caller = app.state.find_caller
+
+    def counted(*, session, secret):
+        looked_up.append(secret)
+        return find_caller(session=session, secret=secret)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.find_caller = counted
+        try:
+            read = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+            assert read.status_code == 200
+            assert looked_up == []  # known since start-up
+            refused = client.get(
+                f"/api/v1/monuments/{monument_id}",
+                headers={"Authorization": f"Bearer {revoked_secret}"},
+            )
+            assert refused.status_code == 401  # revoked before start-up: never remembered
+
+            assert run_cli(database_url, "keys", "revoke", str(key_id)).returncode == 0
+            after = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+            assert after.status_code == 401
+        finally:
+            app.state.find_caller = find_caller
 
 
 @pytest.mark.postgresql_only
