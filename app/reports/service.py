@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -671,6 +672,9 @@ def _report_file_name(report: StateOfConservationReport, format: str) -> str:
     return f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}.{format}"
 
 
+_PRINTABLE = ("html", "pdf")
+
+
 def _never_held(etag: str) -> bool:
     return False
 
@@ -689,23 +693,23 @@ def state_of_conservation_document(
     """The report's ETag and the report as sent in `format`; no body when `held(etag)` (the
     client holds it already: a PDF is never rendered just to answer `304`).
 
-    Built with the cyclic garbage collector paused (`gc_paused`): the report is only bytes
-    when the pause ends, so none of its objects is ever walked by a collection.
+    JSON, CSV and GeoJSON are built with the cyclic garbage collector paused (`gc_paused`):
+    the report is only bytes when the pause ends, so none of its objects is ever walked by a
+    collection. HTML and PDF are not: laying out a page may make cyclic garbage for as long
+    as it runs, and it costs far more than the collections.
     """
+    build = partial(
+        state_of_conservation,
+        session=session,
+        site=site,
+        axes=axes,
+        compare_to=compare_to,
+        exact_locations=exact_locations,
+    )
+    if format in _PRINTABLE:
+        return _document(session=session, storage=storage, report=build(), format=format, held=held)
     with gc_paused():
-        return _document(
-            session=session,
-            storage=storage,
-            report=state_of_conservation(
-                session=session,
-                site=site,
-                axes=axes,
-                compare_to=compare_to,
-                exact_locations=exact_locations,
-            ),
-            format=format,
-            held=held,
-        )
+        return _document(session=session, storage=storage, report=build(), format=format, held=held)
 
 
 def _document(
