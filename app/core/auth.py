@@ -26,11 +26,45 @@ class KeyLookup(Protocol):
     def __call__(self, *, session: Session, secret: str) -> Caller | None: ...
 
 
-def install_key_lookup(app: FastAPI, find_caller: KeyLookup, *, known_keys: int = 0) -> None:
+class ActiveKeys(Protocol):
+    """The holders of unrevoked keys, each by its key's stored digest, newest first."""
+
+    def __call__(self, *, session: Session, limit: int) -> list[tuple[str, Caller]]: ...
+
+
+def install_key_lookup(
+    app: FastAPI,
+    find_caller: KeyLookup,
+    *,
+    known_keys: int = 0,
+    digest: Callable[[str], str] | None = None,
+    active_keys: ActiveKeys | None = None,
+) -> None:
     """Tell `get_caller` how to find the holder of a presented key, and how many accepted
-    keys to remember between changes to the registry (0: look every key up)."""
+    keys to remember between changes to the registry (0: look every key up). With `digest`
+    (how a key is stored) and `active_keys`, start-up remembers the registry's keys before
+    the first request (`remember_active_keys`)."""
     app.state.find_caller = find_caller
-    app.state.known_keys = KnownKeys(known_keys) if known_keys else None
+    app.state.known_keys = KnownKeys(known_keys, digest=digest) if known_keys else None
+    app.state.active_keys = active_keys if digest is not None else None
+
+
+def remember_active_keys(app: FastAPI, database: Database) -> int:
+    """Start-up: remember who holds each unrevoked key (up to the number kept), so that a
+    key's first request after a start needs no lookup of its own: one worker-thread trip, as
+    every later one, instead of two. Returns how many were remembered."""
+    known: KnownKeys | None = getattr(app.state, "known_keys", None)
+    active_keys: ActiveKeys | None = getattr(app.state, "active_keys", None)
+    if known is None or active_keys is None:
+        return 0
+    # The token first: a commit during the read changes it, and what was read is dropped.
+    token = database.changes.token()
+    if token is None:
+        return 0
+    with database.session(write=False) as session:
+        holders = active_keys(session=session, limit=known.max_entries)
+    known.fill(token, holders)
+    return len(holders)
 
 
 def client_address(request: Request) -> str:
@@ -56,29 +90,45 @@ def limit_anonymous_report(request: Request, caller: Caller) -> None:
 class KnownKeys:
     """Who holds each key the app has accepted, valid for one token of the registry's change
     signal (app.core.changes): any commit, a revocation among them, empties it, so a revoked
-    key is looked up again, and refused, on the next request."""
+    key is looked up again, and refused, on the next request. Kept by the key's `digest`
+    when one is given (the form keys are stored in, so start-up can fill it), else by the
+    key itself."""
 
-    def __init__(self, max_entries: int) -> None:
-        self._callers: LRUCache[str, Caller] = LRUCache(maxsize=max(1, max_entries))
+    def __init__(self, max_entries: int, *, digest: Callable[[str], str] | None = None) -> None:
+        self.max_entries = max(1, max_entries)
+        self._callers: LRUCache[str, Caller] = LRUCache(maxsize=self.max_entries)
         self._token: Hashable | None = None
         self._lock = threading.Lock()
+        self._digest = digest or str
 
     def get(self, token: Hashable | None, secret: str) -> Caller | None:
         """The caller remembered for this key under `token`, if any."""
         if token is None:
             return None
+        held = self._digest(secret)
         with self._lock:
             if token != self._token:
                 self._callers.clear()
                 self._token = token
                 return None
-            return self._callers.get(secret)
+            return self._callers.get(held)
 
     def put(self, token: Hashable | None, secret: str, caller: Caller) -> None:
         """Remember a caller the database named under `token` (read before looking it up)."""
+        held = self._digest(secret)
         with self._lock:
             if token is not None and token == self._token:
-                self._callers[secret] = caller
+                self._callers[held] = caller
+
+    def fill(self, token: Hashable, holders: list[tuple[str, Caller]]) -> None:
+        """Remember callers by their keys' digests, read from the database under `token`
+        (read before them): start-up's warm-up."""
+        with self._lock:
+            if token != self._token:
+                self._callers.clear()
+                self._token = token
+            for held, caller in holders[: self.max_entries]:
+                self._callers[held] = caller
 
 
 def identify_caller(request: Request, database: Database) -> Caller:

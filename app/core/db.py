@@ -2,14 +2,26 @@
 
 import inspect
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -88,6 +100,17 @@ def columns(row: SQLModel) -> dict[str, Any]:
     """A row's stored columns, read field by field (a stored enum comes back as text, which
     `model_dump` would warn about): what a read model is validated from, with what it adds."""
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
+
+
+def among_ids(session: Session, column: Any, ids: Collection[int]) -> ColumnElement[bool]:
+    """SQL: `column` is one of `ids`, sent as a single parameter however many there are: an
+    array on PostgreSQL, a JSON list read with `json_each` on SQLite. (`IN` with one bound
+    parameter per id costs more to build and parse than to run once there are thousands,
+    as a report's citations are, and SQLite caps the number of parameters.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    listed = func.json_each(bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def get_or_not_found(

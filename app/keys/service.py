@@ -38,17 +38,28 @@ def find_active_key(*, session: Session, secret: str) -> ApiKey | None:
     return api_key
 
 
+def _caller_of(api_key: ApiKey) -> Caller:
+    return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+
+
 def find_active_caller(*, session: Session, secret: str) -> Caller | None:
     """Who holds this unrevoked key; remembered by its hash until the next write, so a
     revocation counts from the request after it commits, in every worker."""
 
     def look_up() -> Caller | None:
         api_key = find_active_key(session=session, secret=secret)
-        if api_key is None:
-            return None
-        return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
+        return None if api_key is None else _caller_of(api_key)
 
     return cached(session, ("caller", hash_key(secret)), look_up)
+
+
+def active_callers(*, session: Session, limit: int) -> list[tuple[str, Caller]]:
+    """The holders of unrevoked keys by their keys' hashes, newest keys first (a server
+    remembers them at start-up: `app.core.auth.remember_active_keys`)."""
+    query = (
+        select(ApiKey).where(ApiKey.revoked_at.is_(None)).order_by(ApiKey.id.desc()).limit(limit)
+    )
+    return [(api_key.key_hash, _caller_of(api_key)) for api_key in session.exec(query)]
 
 
 def find_active_key_by_id(*, session: Session, key_id: int) -> ApiKey | None:

@@ -64,27 +64,25 @@ def read_state_of_conservation(
     chosen = _negotiate(format, request.headers.get("accept", "*/*"))
     if chosen in ("html", "pdf"):
         limit_anonymous_report(request, caller)
-    report = service.state_of_conservation(
+    etag, rendered = service.state_of_conservation_document(
         session=session,
+        storage=storage,
         site=site,
         axes=axes,
         compare_to=compare_to,
         exact_locations=caller.sees_exact_locations,
+        format=chosen,
+        held=lambda etag: not_modified(request, etag),
     )
-    if chosen == "json":
-        body, etag = service.json_with_etag(report)
-    else:
-        etag = service.report_etag(report, chosen)
     headers = {
         "ETag": etag,
         "Vary": "Authorization, Accept",
         "Cache-Control": "private, no-cache" if "authorization" in request.headers else "no-cache",
     }
-    if not_modified(request, etag):
+    if rendered is None:
         return Response(status_code=304, headers=headers)
     if chosen == "json":
-        return document_response(request, body, etag=etag, headers=headers)
-    rendered = service.render_report(session=session, storage=storage, report=report, format=chosen)
+        return document_response(request, rendered.body, etag=etag, headers=headers)
     headers |= formats.file_headers(rendered.file_name, chosen)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 

@@ -9,8 +9,10 @@ back; the summary is then tallied from the per-monument rows the report lists an
 
 import base64
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -24,6 +26,7 @@ from app.audit.models import AuditEvent
 from app.catalogue import service as catalogue
 from app.core.db import UTCDateTime, columns
 from app.core.errors import Unprocessable
+from app.core.gc_pause import gc_paused
 from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
@@ -661,6 +664,73 @@ class RenderedReport:
     file_name: str
 
 
+def _report_file_name(report: StateOfConservationReport, format: str) -> str:
+    return f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}.{format}"
+
+
+_PRINTABLE = ("html", "pdf")
+
+
+def _never_held(etag: str) -> bool:
+    return False
+
+
+def state_of_conservation_document(
+    *,
+    session: Session,
+    storage: Storage,
+    site: Site,
+    axes: TimeAxes,
+    compare_to: date | None,
+    exact_locations: bool,
+    format: str,
+    held: Callable[[str], bool] = _never_held,
+) -> tuple[str, RenderedReport | None]:
+    """The report's ETag and the report as sent in `format`; no body when `held(etag)` (the
+    client holds it already: a PDF is never rendered just to answer `304`).
+
+    JSON, CSV and GeoJSON are built with the cyclic garbage collector paused (`gc_paused`):
+    the report is only bytes when the pause ends, so none of its objects is ever walked by a
+    collection. HTML and PDF are not: laying out a page may make cyclic garbage for as long
+    as it runs, and it costs far more than the collections.
+    """
+    build = partial(
+        state_of_conservation,
+        session=session,
+        site=site,
+        axes=axes,
+        compare_to=compare_to,
+        exact_locations=exact_locations,
+    )
+    if format in _PRINTABLE:
+        return _document(session=session, storage=storage, report=build(), format=format, held=held)
+    with gc_paused():
+        return _document(session=session, storage=storage, report=build(), format=format, held=held)
+
+
+def _document(
+    *,
+    session: Session,
+    storage: Storage,
+    report: StateOfConservationReport,
+    format: str,
+    held: Callable[[str], bool],
+) -> tuple[str, RenderedReport | None]:
+    if format == "json":
+        body, etag = json_with_etag(report)
+        if held(etag):
+            return etag, None
+        return etag, RenderedReport(
+            body=body,
+            media_type=formats.MEDIA_TYPES[format],
+            file_name=_report_file_name(report, format),
+        )
+    etag = report_etag(report, format)
+    if held(etag):
+        return etag, None
+    return etag, render_report(session=session, storage=storage, report=report, format=format)
+
+
 def render_report(
     *, session: Session, storage: Storage, report: StateOfConservationReport, format: str
 ) -> RenderedReport:
@@ -671,7 +741,8 @@ def render_report(
         body = formats.geojson_bytes(formats.to_geojson(report))
     else:
         body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
-    stem = f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}"
     return RenderedReport(
-        body=body, media_type=formats.MEDIA_TYPES[format], file_name=f"{stem}.{format}"
+        body=body,
+        media_type=formats.MEDIA_TYPES[format],
+        file_name=_report_file_name(report, format),
     )

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import Caller
-from app.core.db import get_or_not_found
+from app.core.db import among_ids, get_or_not_found
 from app.core.errors import Unprocessable
 from app.core.pagination import id_page_query
 from app.core.time import utc_now
@@ -162,7 +162,7 @@ def cited_by(
     query = (
         select(owner, Source)
         .join(Source, Source.id == link.source_id)
-        .where(owner.in_(list(owner_ids)))
+        .where(among_ids(session, owner, owner_ids))
         .order_by(owner, link.position)
     )
     found: dict[int, list[Source]] = {}

@@ -175,14 +175,16 @@ def read_site_report(
     """The site's state-of-conservation report (the API's HTML or PDF), as the page's user
     may see it."""
     limit_anonymous_report(request, caller)
-    report = reports.state_of_conservation(
+    _, rendered = reports.state_of_conservation_document(
         session=session,
+        storage=storage,
         site=site,
         axes=axes,
         compare_to=None,
         exact_locations=caller.sees_exact_locations,
+        format=format,
     )
-    rendered = reports.render_report(session=session, storage=storage, report=report, format=format)
+    assert rendered is not None  # nothing is held: it is always rendered
     return Response(
         rendered.body,
         media_type=rendered.media_type,

@@ -10,6 +10,7 @@ would come from memory if the signal were missed.
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.core.changes import LISTENER_NAME, ChangeSignal
@@ -32,6 +33,10 @@ def _inventory(tmp_path, site_id: int, period: str) -> str:
         )
     )
     return str(path)
+
+
+def keys_command(database_url: str, *args: str):
+    return run_process(command_env(database_url), "keys", *args)
 
 
 def import_in_another_process(settings, inventory: str):
@@ -91,9 +96,7 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
     client, database, database_url
 ):
     monument_id = create_monument(database)
-    created = run_process(
-        command_env(database_url), "keys", "create", "--role", "partner", "--name", "UNESCO"
-    )
+    created = keys_command(database_url, "create", "--role", "partner", "--name", "UNESCO")
     secret = created.stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {secret}"}
     for _ in range(3):  # the second and third are answered from memory
@@ -102,12 +105,54 @@ def test_a_key_revoked_from_the_command_line_fails_on_the_next_request(
 
     with database.session(write=False) as session:
         key_id = keys.find_active_key(session=session, secret=secret).id
-    assert run_process(command_env(database_url), "keys", "revoke", str(key_id)).returncode == 0
+    assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
 
     refused = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
     assert client.get("/api/v1/monuments?limit=50", headers=headers).status_code == 401
+
+
+def test_keys_held_at_start_up_are_known_without_a_lookup_until_one_is_revoked(
+    app, database, database_url
+):
+    """Start-up remembers the registry's unrevoked keys (a key's first request then needs
+    no lookup of its own); a revocation from the command line still counts at once."""
+    monument_id = create_monument(database)
+    created = keys_command(database_url, "create", "--role", "partner", "--name", "UNESCO")
+    secret = created.stdout.strip().splitlines()[-1]
+    revoked = keys_command(database_url, "create", "--role", "staff", "--name", "Former")
+    revoked_secret = revoked.stdout.strip().splitlines()[-1]
+    with database.session(write=False) as session:
+        key_id = keys.find_active_key(session=session, secret=secret).id
+        revoked_id = keys.find_active_key(session=session, secret=revoked_secret).id
+    assert keys_command(database_url, "revoke", str(revoked_id)).returncode == 0
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    looked_up: list[str] = []
+    find_caller = app.state.find_caller
+
+    def counted(*, session, secret):
+        looked_up.append(secret)
+        return find_caller(session=session, secret=secret)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.find_caller = counted
+        try:
+            read = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+            assert read.status_code == 200
+            assert looked_up == []  # known since start-up
+            refused = client.get(
+                f"/api/v1/monuments/{monument_id}",
+                headers={"Authorization": f"Bearer {revoked_secret}"},
+            )
+            assert refused.status_code == 401  # revoked before start-up: never remembered
+
+            assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
+            after = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+            assert after.status_code == 401
+        finally:
+            app.state.find_caller = find_caller
 
 
 @pytest.mark.postgresql_only
