@@ -167,6 +167,7 @@ def test_unreachable_and_redirecting_receivers_are_failures(
     assert redirected.status == "pending" and redirected.last_status_code == 302
 
 
+@pytest.mark.faults  # a worker process killed on purpose: `make test`, not the quick loop
 def test_a_worker_killed_mid_delivery_loses_nothing(database, database_url, receiver, subscription):
     """The first worker dies while the receiver holds its request; the next one delivers."""
     create_site(database)
