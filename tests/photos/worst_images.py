@@ -8,6 +8,7 @@ kilobytes (a lossless WebP of 16000×4000 pixels is 38 bytes).
 """
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,9 @@ def make_all(folder: Path, worst: list[Worst]) -> dict[str, Path]:
     for item in worst:
         path = paths[item.name] = folder / item.name
         if not path.exists():
-            partial = path.with_name(f".{item.name}.part{path.suffix}")
+            # One partial file per process: pytest-xdist workers may make the same file at
+            # once in a fresh cache; each renames a whole file into place.
+            partial = path.with_name(f".{item.name}.{os.getpid()}.part{path.suffix}")
             item.make(partial)
             partial.replace(path)
     return paths
