@@ -10,9 +10,9 @@ back; the summary is then tallied from the per-monument rows the report lists an
 import base64
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -694,18 +694,15 @@ def state_of_conservation_document(
     collection. HTML and PDF are not: laying out a page may make cyclic garbage for as long
     as it runs, and it costs far more than the collections.
     """
-    build = partial(
-        state_of_conservation,
-        session=session,
-        site=site,
-        axes=axes,
-        compare_to=compare_to,
-        exact_locations=exact_locations,
-    )
-    if format in _PRINTABLE:
-        return _document(session=session, storage=storage, report=build(), format=format, held=held)
-    with gc_paused():
-        return _document(session=session, storage=storage, report=build(), format=format, held=held)
+    with nullcontext() if format in _PRINTABLE else gc_paused():
+        report = state_of_conservation(
+            session=session,
+            site=site,
+            axes=axes,
+            compare_to=compare_to,
+            exact_locations=exact_locations,
+        )
+        return _document(session=session, storage=storage, report=report, format=format, held=held)
 
 
 def _document(
