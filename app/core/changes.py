@@ -35,6 +35,8 @@ CHANNEL = "heritage_registry_changes"
 _COMMITTED = "heritage_committed"
 # How the listening connection is named in pg_stat_activity.
 LISTENER_NAME = "heritage-registry changes"
+# The newest audit event, (id, hash): what the poll compares, and `accounted_for` holds.
+NEWEST_EVENT = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
 
 
 class ChangeSignal:
@@ -181,9 +183,7 @@ class PostgresNotifications(ChangeSignal):
 
 
 def _newest_event(connection: Any) -> tuple[Any, ...] | None:
-    return connection.execute(
-        "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    return connection.execute(NEWEST_EVENT).fetchone()
 
 
 def change_signal(engine: Engine, *, poll_seconds: float = 1.0) -> ChangeSignal:

@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from app.audit.read_cache import Generation, ReadCache
 from app.catalogue import service as catalogue
+from app.core.changes import NEWEST_EVENT
 from app.core.db import Database
 from app.keys import service as keys
 from app.main import create_app
@@ -58,9 +59,7 @@ def change_signal_ready(client: TestClient) -> None:
     database = client.app.state.database
     changes = database.changes
     with database.engine.connect() as connection:
-        newest = connection.exec_driver_sql(
-            "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        newest = connection.exec_driver_sql(NEWEST_EVENT).fetchone()
     newest = None if newest is None else tuple(newest)
 
     def caught_up() -> bool:
