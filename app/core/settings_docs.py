@@ -29,7 +29,7 @@ OTHER_VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "HERITAGE_FUZZ_EXAMPLES": (
         "`2` (`make fuzz`: `6`)",
-        "(tests only) Schemathesis examples per operation, mode and caller in "
+        "(tests only) Schemathesis examples per operation and mode, each sent as every caller, in "
         "`tests/security/test_fuzzing.py`",
     ),
     "HERITAGE_SCHEMATHESIS_EXAMPLES": (

@@ -7,6 +7,8 @@ import json
 
 import schemathesis
 
+from tests.security.regex_strategies import remember_regex_strategies
+
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 
@@ -30,3 +32,6 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     if operation is not None and operation.path == "/api/v1/monuments" and searching:
         case.query = {**query, "cursor": SEARCH_CURSOR}
     return case
+
+
+remember_regex_strategies()
