@@ -4,10 +4,11 @@ Each photo is a Canvas painted with its preview (metadata-free, so public), with
 thumbnail as the canvas thumbnail, its caption as label and its capture time as navDate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from iiif_prezi3 import CanvasRef, Manifest
+import re
+from typing import TYPE_CHECKING, Any
+
 from sqlmodel import Session, select
 
 from app.assessments.models import ImagePair
@@ -17,6 +18,9 @@ from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos.images import PREVIEW_BOX, THUMBNAIL_BOX, fit_within
 from app.photos.models import EvidenceItem, Photo
+
+if TYPE_CHECKING:
+    from iiif_prezi3 import Manifest
 
 # EXIF orientations 5–8 are rotated by a quarter turn: the picture shows height × width.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
@@ -101,6 +105,10 @@ def monument_manifest(*, session: Session, monument: Monument, base_url: str) ->
             f"Monument {monument.id} has no photos yet, and a IIIF manifest needs at least "
             f"one canvas; GET /api/v1/monuments/{monument.id}/photos lists them once uploaded."
         )
+    # Imported on first use: iiif-prezi3 takes a third of a second to import, which every
+    # start of the service and of each command would otherwise pay.
+    from iiif_prezi3 import Manifest
+
     licences = {photo.license for photo in photos}
     shared = licences.pop() if len(licences) == 1 else None
     whole: dict[str, Any] = {}
@@ -210,6 +218,8 @@ def _add_pair_ranges(
     base: str,
 ) -> None:
     """A Range of two canvases for each before/after pair whose images are both held."""
+    from iiif_prezi3 import CanvasRef
+
     canvas_of = {item.id: photo_id for photo_id, item in items.items()}
     pairs = session.exec(
         select(ImagePair).where(ImagePair.monument_id == monument.id).order_by(ImagePair.id)
