@@ -88,6 +88,28 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 
+# The chain as this session's transaction left it: (the transaction, the head it appended).
+# A write that appends several events (a photo and its evidence item) locks the chain, reads
+# its head and sends the change signal once: the lock is held until commit, so nobody else
+# appends meanwhile, and PostgreSQL delivers one signal per transaction anyway. Kept for the
+# innermost (sub)transaction only, so a savepoint rolled back, which takes its events, its
+# lock and its signal with it, or any other transaction, starts again from the database.
+_APPENDED = "audit_chain_appended"
+
+
+def _current_transaction(session: Session) -> object | None:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _appended_head(session: Session) -> str | None:
+    """The head this transaction appended, if nothing since can have moved it."""
+    appended = session.info.get(_APPENDED)
+    current = _current_transaction(session)
+    if appended is None or current is None or appended[0] is not current:
+        return None
+    return appended[1]
+
+
 def record(
     *,
     session: Session,
@@ -99,8 +121,10 @@ def record(
     after: dict[str, Any] | None,
 ) -> AuditEvent:
     """Append the event for a write, in the write's own transaction."""
-    _lock_chain(session)
-    head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    head = appended = _appended_head(session)
+    if appended is None:
+        _lock_chain(session)
+        head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(
         actor=actor.label,
         actor_role=actor.role,
@@ -117,7 +141,8 @@ def record(
     event.hash = chain_hash(event)
     session.add(event)
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
+    session.info[_APPENDED] = (_current_transaction(session), event.hash)
+    if appended is None and session.get_bind().dialect.name == "postgresql":
         # Delivered when the write commits (never if it rolls back): every worker and machine
         # drops what it keeps in memory at once (app.core.changes).
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})

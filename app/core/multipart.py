@@ -184,13 +184,16 @@ async def receive_form(
     pending_size = 0
     file_size = 0
     file_part: _Part | None = None
-    file_done = False
     ended = False
 
     def write_pending(chunks: list[bytes]) -> None:
         for chunk in chunks:
             digest.update(chunk)
             spool.write(chunk)
+
+    def finish_spool(chunks: list[bytes]) -> None:
+        write_pending(chunks)
+        spool.close()
 
     def on_part_begin() -> None:
         nonlocal current
@@ -247,10 +250,7 @@ async def receive_form(
                 )
 
     def on_part_end() -> None:
-        nonlocal file_done
-        if current.is_file:
-            file_done = True
-        else:
+        if not current.is_file:
             try:
                 fields[current.name] = current.data.decode("utf-8")
             except UnicodeDecodeError:
@@ -277,7 +277,7 @@ async def receive_form(
         try:
             async for chunk in request.stream():
                 parser.write(chunk)
-                if pending_size >= WRITE_BUFFER or (file_done and pending):
+                if pending_size >= WRITE_BUFFER:
                     chunks = pending.copy()
                     pending.clear()
                     pending_size = 0
@@ -291,8 +291,8 @@ async def receive_form(
             raise BadRequest("The multipart body ended before its closing boundary.")
         if file_part is None:
             raise Unprocessable(f"The form has no '{file_field}' part: attach the image file.")
-        await run_in_threadpool(write_pending, pending)
-        await run_in_threadpool(spool.close)
+        # The rest of the file (less than WRITE_BUFFER) and the close: one worker-thread trip.
+        await run_in_threadpool(finish_spool, pending)
         _flush_soon(spool_path)
     except OSError as error:
         with suppress(OSError):

@@ -167,13 +167,14 @@ class PhotoWriting:
     idempotency_key: str | None
 
 
-def get_photo_writing(
+async def get_photo_writing(
     transactions: ReceiveThenWriteDep,
     storage: StorageDep,
     rules: ImageRulesDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PhotoWriting:
-    """What the request's upload is written with."""
+    """What the request's upload is written with (async: it only gathers what other
+    dependencies gave, so no worker-thread trip)."""
     return PhotoWriting(transactions, storage, rules, idempotency_key)
 
 

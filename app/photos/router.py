@@ -96,13 +96,11 @@ def answer_upload(
             rules=writing.rules,
             actor=caller,
         )
-        (shown,) = service.present_many(
-            session=session, photos=[(outcome.photo, outcome.monument)], caller=caller
-        )
+        answer = service.present_upload(session=session, outcome=outcome, caller=caller)
     instrumentation.count_upload(created=not outcome.duplicate, byte_size=upload.file.size)
     return resource_response(
         request,
-        PhotoUploaded(**shown.model_dump(), duplicate=outcome.duplicate),
+        answer,
         status_code=outcome.status_code,
         headers={"Location": f"{location_prefix}/{outcome.photo.id}", **(headers or {})},
     )

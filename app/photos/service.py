@@ -30,7 +30,7 @@ from app.photos import evidence, images
 # Where a photo may be attached (kept here by name: app.uploads checks it too).
 from app.photos.evidence import check_assessment
 from app.photos.models import EvidenceItem, Photo, PhotoSource, PhotoUploadKey
-from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead
+from app.photos.schemas import CameraFacts, PhotoLinks, PhotoRead, PhotoUploaded
 from app.sources import service as sources
 from app.sources.models import Source
 
@@ -60,6 +60,10 @@ class UploadOutcome:
     photo: Photo
     monument: Monument
     status_code: int
+    # What the upload wrote, when it made the photo: the sources it cites, in order, and its
+    # evidence item (a found or replayed photo's are read back when it is shown).
+    cited: Sequence[Source] | None = None
+    item: EvidenceItem | None = None
 
     @property
     def duplicate(self) -> bool:
@@ -254,10 +258,10 @@ def add_photo(
             session, storage, key, derivative.data, content_type=images.DERIVATIVE_TYPE
         )
     sources.record_creation(session=session, actor=actor, entity=photo, owner=CITING, cited=cited)
-    evidence.add_for_photo(
+    item = evidence.add_for_photo(
         session=session, photo=photo, monument=monument, facts=facts, actor=actor
     )
-    made = UploadOutcome(photo=photo, monument=monument, status_code=201)
+    made = UploadOutcome(photo=photo, monument=monument, status_code=201, cited=cited, item=item)
     return _remember(session, retry, made)
 
 
@@ -336,6 +340,27 @@ def present_many(
     ]
 
 
+def present_upload(*, session: Session, outcome: UploadOutcome, caller: Caller) -> PhotoUploaded:
+    """The answer to an upload: the photo as `present_many` shows it to `caller`, and whether
+    it was already there. A photo the upload made is shown from what the write made, without
+    reading its citations and evidence item back."""
+    photo, monument = outcome.photo, outcome.monument
+    if outcome.cited is None or outcome.item is None:
+        cited = citations(session=session, photos=[photo]).get(photo.id, [])
+        item = evidence.items_of_photos(session=session, photo_ids=[photo.id]).get(photo.id)
+    else:
+        cited, item = outcome.cited, outcome.item
+    shown = _shown(
+        photo,
+        monument,
+        exact_locations=caller.sees_exact_locations,
+        names_visible=caller.sees_names,
+        cited=cited,
+        item=item,
+    )
+    return PhotoUploaded(**shown, duplicate=outcome.duplicate)
+
+
 def present(
     photo: Photo,
     monument: Monument,
@@ -347,9 +372,31 @@ def present(
 ) -> PhotoRead:
     """The photo as a caller sees it: GPS and distance withheld for a sensitive monument,
     its uploader named only to staff (`names_visible`), else by role and key."""
+    return PhotoRead(
+        **_shown(
+            photo,
+            monument,
+            exact_locations=exact_locations,
+            cited=cited,
+            names_visible=names_visible,
+            item=item,
+        )
+    )
+
+
+def _shown(
+    photo: Photo,
+    monument: Monument,
+    *,
+    exact_locations: bool,
+    cited: Sequence[Source],
+    names_visible: bool,
+    item: EvidenceItem | None,
+) -> dict[str, Any]:
+    """The fields of `present`, for `PhotoRead` or the upload's answer to validate once."""
     withheld = location_withheld(monument, exact_locations=exact_locations)
     url = f"{PHOTOS_URL}/{photo.id}"
-    return PhotoRead(
+    return dict(
         id=photo.id,
         created_at=photo.created_at,
         updated_at=photo.updated_at,

@@ -1,5 +1,6 @@
 """The audit trail: one chained event per write, and tampering is found."""
 
+import contextlib
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -7,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
+from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.core.actors import command_line_actor
 from tests.factories import count_rows, create_monument, site_fields
 
 VERIFY = "/api/v1/audit/verify"
@@ -172,3 +175,55 @@ def test_chain_stays_linear_under_parallel_writers(client, auth, database):
     assert len({e.prev_hash for e in trail}) == len(trail)  # no fork: each link used once
     report = client.get(VERIFY, headers=headers).json()
     assert report == report | {"ok": True, "length": len(trail)}
+
+
+def append(session, entity_id: int) -> AuditEvent:
+    return audit.record(
+        session=session,
+        actor=command_line_actor(),
+        action="create",
+        entity_type="site",
+        entity_id=entity_id,
+        before=None,
+        after={"n": entity_id},
+    )
+
+
+def test_events_appended_in_one_write_chain_through_its_savepoints(database):
+    # A write appending several events locks and reads the chain once; a savepoint rolled
+    # back takes its event with it, and what follows links to what was kept.
+    with database.session(write=True) as session:
+        append(session, 1)
+        append(session, 2)
+        with contextlib.suppress(RuntimeError), session.begin_nested():
+            append(session, 3)
+            raise RuntimeError("rolled back with its event")
+        append(session, 4)
+        with session.begin_nested():
+            append(session, 5)
+        append(session, 6)
+
+    trail = events(database)[-5:]
+    assert [e.entity_id for e in trail] == [1, 2, 4, 5, 6]
+    assert [e.prev_hash for e in trail[1:]] == [e.hash for e in trail[:-1]]
+    with database.session(write=False) as session:
+        assert audit.verify_chain(session=session).ok
+
+
+@pytest.mark.postgresql_only
+def test_chain_stays_linear_when_parallel_writes_append_several_events(database):
+    start = count_rows(database, AuditEvent)
+
+    def write(n: int) -> None:
+        with database.session(write=True) as session:
+            append(session, 2 * n)
+            append(session, 2 * n + 1)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(40)))
+
+    trail = events(database)
+    assert len(trail) == start + 80
+    assert len({e.prev_hash for e in trail}) == len(trail)
+    with database.session(write=False) as session:
+        assert audit.verify_chain(session=session).ok

@@ -12,7 +12,13 @@ from app.audit.models import AuditEvent
 from app.main import create_app
 from app.photos.images import haversine_m
 from app.photos.models import Photo, PhotoUploadKey
-from tests.factories import count_rows, create_assessment, create_monument, create_site
+from tests.factories import (
+    count_rows,
+    create_assessment,
+    create_monument,
+    create_site,
+    create_source,
+)
 from tests.photos.pictures import (
     BEL,
     DAMASCUS,
@@ -242,6 +248,24 @@ def test_the_same_bytes_for_the_same_monument_are_one_photo(api, auth, database)
     assert other.status_code == 201
     assert other.json()["id"] != first.json()["id"]
     assert len(api.stored_keys()) == 3
+
+
+def test_the_answer_to_an_upload_is_the_photo_as_read_back(api, auth, database):
+    # A new photo is shown from what its write made, a duplicate from what is read back:
+    # both must be the photo as its own URL shows it (sources in order, evidence item).
+    monument_id = create_monument(database)
+    cited = [create_source(database), create_source(database, title="Second report")]
+    data = jpeg_bytes(exif_data=exif(gps=MUSEUM))
+    fields = {"source_ids": f"{cited[1]}, {cited[0]}", "caption": "North wall"}
+
+    made = upload(api.client, monument_id, data, headers=auth("field"), **fields)
+    found = upload(api.client, monument_id, data, headers=auth("field"), **fields)
+
+    assert (made.status_code, found.status_code) == (201, 200)
+    read = api.client.get(f"/api/v1/photos/{made.json()['id']}", headers=auth("field")).json()
+    assert made.json() == read | {"duplicate": False}
+    assert found.json() == read | {"duplicate": True}
+    assert read["source_ids"] == [cited[1], cited[0]] and read["evidence_id"] is not None
 
 
 def test_a_retried_upload_with_the_same_idempotency_key_gets_the_first_answer(
