@@ -323,11 +323,11 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         status: int,
         detail: str,
         *,
-        slug: str | None = None,
-        title: str | None = None,
         headers: dict[str, str] | None = None,
-        **extra: Any,
+        **problem: Any,
     ) -> Response:
+        """The error page for a page's request, else the problem document (`problem`: its
+        slug, title and extension members, as `problem_response` takes them)."""
         page = error_page(request, status, detail) if error_page is not None else None
         if page is not None:
             # A page says when to come back too (429, 503).
@@ -335,13 +335,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
                 page.headers["Retry-After"] = headers["Retry-After"]
             return page
         return problem_response(
-            status,
-            detail,
-            slug=slug,
-            title=title,
-            instance=request.url.path,
-            headers=headers,
-            **extra,
+            status, detail, instance=request.url.path, headers=headers, **problem
         )
 
     @app.exception_handler(RegistryError)

@@ -1,6 +1,7 @@
 """Browsing the registry: sites, monuments, their reports and photos."""
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,6 +24,8 @@ from app.reports import service as reports
 from app.reports.formats import file_headers
 from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
+from app.restoration.models import RestorationAssessment
+from app.restoration.schemas import RestorationRead
 from app.sites import service as sites
 from app.sites.dependencies import SiteDep
 from app.ui import forms, views
@@ -144,12 +147,7 @@ def read_site(
         request,
         "site.html",
         site=site,
-        statements=restorations.present_many(
-            session=session,
-            restorations=statements[:RESTORATION_LIMIT],
-            latest_approved=None,
-            names_visible=caller.sees_names,
-        ),
+        statements=_restorations_shown(session, caller, statements, latest_approved=None),
         monuments=shown,
         more_monuments=len(found) > MAP_LIMIT,
         points=views.site_map(shown),
@@ -245,14 +243,26 @@ def _monument_page(
             if next_photos
             else None
         ),
-        restorations=restorations.present_many(
-            session=session,
-            restorations=opinions[:RESTORATION_LIMIT],
-            latest_approved=latest,
-            names_visible=caller.sees_names,
-        ),
+        restorations=_restorations_shown(session, caller, opinions, latest_approved=latest),
         axes=axes,
         site_statements=restorations.count_for_site(session=session, site_id=monument.site_id),
+    )
+
+
+def _restorations_shown(
+    session: Session,
+    caller: Caller,
+    records: Sequence[RestorationAssessment],
+    *,
+    latest_approved: int | None,
+) -> list[RestorationRead]:
+    """The first `RESTORATION_LIMIT` restoration records as the caller may see them (a site's
+    statements, or a monument's opinions with its plan of record marked)."""
+    return restorations.present_many(
+        session=session,
+        restorations=records[:RESTORATION_LIMIT],
+        latest_approved=latest_approved,
+        names_visible=caller.sees_names,
     )
 
 
