@@ -196,11 +196,23 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
             connection.execute(table.delete())
 
 
-@pytest.fixture
-def client(app: FastAPI, database: Database) -> Iterator[TestClient]:
-    """An HTTP client talking to the real app (server errors become 500 responses)."""
+@pytest.fixture(scope="session")
+def _serving(app: FastAPI) -> Iterator[TestClient]:
+    # Started once, as a server is: its start-up (the change signal, the warm-up) ran for
+    # every test when each test started its own, a fifth of a short test's time. The tests
+    # of start-up itself start a client of their own.
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(_serving: TestClient, app: FastAPI, database: Database) -> TestClient:
+    """An HTTP client talking to the real app (server errors become 500 responses), with no
+    cookies from earlier tests."""
+    _serving.cookies.clear()
+    # A test that started and stopped a client of its own stopped the change signal with it.
+    database.changes.start()
+    return _serving
 
 
 @pytest.fixture
