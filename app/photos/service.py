@@ -323,13 +323,20 @@ def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[So
     return sources.cited_by(session=session, owner=CITING, owner_ids=[p.id for p in photos])
 
 
+def _cited_and_items(
+    session: Session, photos: Sequence[Photo]
+) -> tuple[dict[int, list[Source]], dict[int, EvidenceItem]]:
+    """The sources each photo cites and its evidence item, by photo id (one query each)."""
+    cited = citations(session=session, photos=photos)
+    return cited, evidence.items_of_photos(session=session, photo_ids=[p.id for p in photos])
+
+
 def present_many(
     *, session: Session, photos: Sequence[tuple[Photo, Monument]], caller: Caller
 ) -> list[PhotoRead]:
     """Photos, each with its monument, as `present` shows them to `caller`, each with the
     sources it cites and its evidence item (one query for each, whatever the number)."""
-    cited = citations(session=session, photos=[photo for photo, _ in photos])
-    items = evidence.items_of_photos(session=session, photo_ids=[photo.id for photo, _ in photos])
+    cited, items = _cited_and_items(session, [photo for photo, _ in photos])
     # What this caller may see is the same for every photo.
     as_seen = partial(
         present, exact_locations=caller.sees_exact_locations, names_visible=caller.sees_names
@@ -346,8 +353,8 @@ def present_upload(*, session: Session, outcome: UploadOutcome, caller: Caller) 
     reading its citations and evidence item back."""
     photo, monument = outcome.photo, outcome.monument
     if outcome.cited is None or outcome.item is None:
-        cited = citations(session=session, photos=[photo]).get(photo.id, [])
-        item = evidence.items_of_photos(session=session, photo_ids=[photo.id]).get(photo.id)
+        cited_by, items = _cited_and_items(session, [photo])
+        cited, item = cited_by.get(photo.id, []), items.get(photo.id)
     else:
         cited, item = outcome.cited, outcome.item
     shown = _shown(
