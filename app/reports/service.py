@@ -655,15 +655,6 @@ def json_with_etag(report: StateOfConservationReport) -> tuple[bytes, str]:
     return body, etag_for(b"json\n" + body[:start] + body[end:])
 
 
-@dataclass(frozen=True)
-class RenderedReport:
-    """A report in one of its file formats, as it is sent."""
-
-    body: bytes
-    media_type: str
-    file_name: str
-
-
 def _report_file_name(report: StateOfConservationReport, format: str) -> str:
     return f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}.{format}"
 
@@ -681,11 +672,11 @@ def state_of_conservation_document(
     storage: Storage,
     site: Site,
     axes: TimeAxes,
-    compare_to: date | None,
+    compare_to: date | None = None,
     exact_locations: bool,
     format: str,
     held: Callable[[str], bool] = _never_held,
-) -> tuple[str, RenderedReport | None]:
+) -> tuple[str, formats.RenderedReport | None]:
     """The report's ETag and the report as sent in `format`; no body when `held(etag)` (the
     client holds it already: a PDF is never rendered just to answer `304`).
 
@@ -712,12 +703,12 @@ def _document(
     report: StateOfConservationReport,
     format: str,
     held: Callable[[str], bool],
-) -> tuple[str, RenderedReport | None]:
+) -> tuple[str, formats.RenderedReport | None]:
     if format == "json":
         body, etag = json_with_etag(report)
         if held(etag):
             return etag, None
-        return etag, RenderedReport(
+        return etag, formats.RenderedReport(
             body=body,
             media_type=formats.MEDIA_TYPES[format],
             file_name=_report_file_name(report, format),
@@ -730,7 +721,7 @@ def _document(
 
 def render_report(
     *, session: Session, storage: Storage, report: StateOfConservationReport, format: str
-) -> RenderedReport:
+) -> formats.RenderedReport:
     """The report as CSV, GeoJSON, HTML or PDF (the API and the web pages send the same)."""
     if format == "csv":
         body = formats.to_csv(report)
@@ -738,7 +729,7 @@ def render_report(
         body = formats.geojson_bytes(formats.to_geojson(report))
     else:
         body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
-    return RenderedReport(
+    return formats.RenderedReport(
         body=body,
         media_type=formats.MEDIA_TYPES[format],
         file_name=_report_file_name(report, format),
