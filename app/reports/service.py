@@ -30,6 +30,7 @@ from app.core.gc_pause import gc_paused
 from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
+from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos.models import Photo
 from app.property import service as property_records
@@ -138,7 +139,7 @@ def _entry(
 ) -> dict[str, Any]:
     """One monument's line of the report, as plain data: all lines are then validated in a
     single call, several times faster than building ten thousand models one by one."""
-    generalised = monument.sensitive and not exact_locations
+    generalised = monuments.location_withheld(monument, exact_locations=exact_locations)
     cost = None
     if restoration is not None and restoration.estimated_cost_thousandths is not None:
         cost = {
