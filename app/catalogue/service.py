@@ -246,7 +246,7 @@ def present(
     components: list[dict[str, Any]] | None = None,
 ) -> MonumentRead:
     """The monument as a caller sees it: exact or generalised coordinates, and its condition."""
-    generalised = monument.sensitive and not exact_locations
+    generalised = monuments.location_withheld(monument, exact_locations=exact_locations)
     stored = {field: getattr(monument, field) for field in _STORED_READ_FIELDS}
     match = match_name(monument, search) if search else None
     return MonumentRead.model_validate(

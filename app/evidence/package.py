@@ -28,6 +28,7 @@ from app.core.errors import Conflict
 from app.core.storage import MissingFile, Storage
 from app.core.time import utc_now
 from app.evidence import signing
+from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos import service as photos
@@ -132,7 +133,7 @@ def build(
             "image_pair": [p.id for p in pairs],
         },
     )
-    withheld = photos.location_withheld(monument, exact_locations=caller.sees_exact_locations)
+    withheld = monuments.location_withheld(monument, exact_locations=caller.sees_exact_locations)
     created_at = utc_now()
     chain_head = audit.chain_head(session=session)
 

@@ -19,6 +19,12 @@ from app.sites.models import Site
 METRES_PER_DEGREE = 111_320.0
 
 
+def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
+    """Whether a caller must not learn where this sensitive monument is: it is shown at its
+    rounded position, and its photos' GPS, file names and footprints are withheld."""
+    return monument.sensitive and not exact_locations
+
+
 def generalise_location(
     lat: float, lon: float, precision_m: float, *, grid_degrees: float
 ) -> tuple[float, float, float]:

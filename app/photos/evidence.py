@@ -428,7 +428,7 @@ def present(
 ) -> EvidenceRead:
     """The item as a caller sees it: a sensitive monument's footprint withheld, as its
     photos' GPS is."""
-    withheld = monument.sensitive and not exact_locations
+    withheld = monuments.location_withheld(monument, exact_locations=exact_locations)
     links = {"self": f"{EVIDENCE_URL}/{item.id}"}
     if item.kind == EvidenceKind.satellite_image:
         links["stac"] = f"{EVIDENCE_URL}/{item.id}/stac"

@@ -12,6 +12,7 @@ from app.core.dependencies import ReadSessionDep, WriteSessionDep
 from app.core.errors import NotFound
 from app.core.http import JsonBody, created_response, resource_response
 from app.core.pagination import Page, PagingDep
+from app.monuments import service as monuments
 from app.monuments.dependencies import LockedMonumentDep, MonumentDep
 from app.photos import evidence
 from app.photos.dependencies import UploaderDep
@@ -129,7 +130,7 @@ def read_evidence_stac(
         raise NotFound(
             f"Evidence item {evidence_id} is a {item.kind}: only satellite images have a STAC Item."
         )
-    withheld = monument.sensitive and not caller.sees_exact_locations
+    withheld = monuments.location_withheld(monument, exact_locations=caller.sees_exact_locations)
     return JSONResponse(
         evidence.to_stac(item, withheld=withheld), media_type="application/geo+json"
     )

@@ -313,11 +313,6 @@ def list_for_assessments(
     return found
 
 
-def location_withheld(monument: Monument, *, exact_locations: bool) -> bool:
-    """Whether a caller must not learn where this monument's photos were taken."""
-    return monument.sensitive and not exact_locations
-
-
 def citations(*, session: Session, photos: Sequence[Photo]) -> dict[int, list[Source]]:
     """The sources each of these photos cites (one query)."""
     return sources.cited_by(session=session, owner=CITING, owner_ids=[p.id for p in photos])
@@ -401,7 +396,7 @@ def _shown(
     item: EvidenceItem | None,
 ) -> dict[str, Any]:
     """The fields of `present`, for `PhotoRead` or the upload's answer to validate once."""
-    withheld = location_withheld(monument, exact_locations=exact_locations)
+    withheld = monuments.location_withheld(monument, exact_locations=exact_locations)
     url = f"{PHOTOS_URL}/{photo.id}"
     return dict(
         id=photo.id,
@@ -458,7 +453,7 @@ def stored_file(loaded: LoadedPhoto, kind: FileKind, *, exact_locations: bool) -
     """The file of this kind, if the caller may have it (`Forbidden` otherwise)."""
     photo = loaded.photo
     if kind == "original":
-        if location_withheld(loaded.monument, exact_locations=exact_locations):
+        if monuments.location_withheld(loaded.monument, exact_locations=exact_locations):
             raise Forbidden(
                 f"Photo {photo.id} is of a sensitive monument and its original file keeps the "
                 "camera's GPS position, so only field, staff and admin keys may download it. "

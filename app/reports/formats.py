@@ -11,12 +11,14 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fastapi import Response
 from geojson_pydantic import Feature, Point
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -82,16 +84,25 @@ REPORT_CSP = (
 )
 
 
-def file_headers(file_name: str, format: str) -> dict[str, str]:
-    """The headers a report file is sent with, by the API and the web pages alike: shown
-    inline under its name, never sniffed, and HTML under `REPORT_CSP`."""
-    headers = {
-        "Content-Disposition": f'inline; filename="{file_name}"',
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report in one of its file formats, as it is sent."""
+
+    body: bytes
+    media_type: str
+    file_name: str
+
+
+def report_response(rendered: RenderedReport, format: str, headers: dict[str, str]) -> Response:
+    """A report file as the API and the web pages alike send it: shown inline under its name,
+    never sniffed, and HTML under `REPORT_CSP`; with the caller's caching `headers`."""
+    headers = headers | {
+        "Content-Disposition": f'inline; filename="{rendered.file_name}"',
         "X-Content-Type-Options": "nosniff",
     }
     if format == "html":
         headers["Content-Security-Policy"] = REPORT_CSP
-    return headers
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
 
 
 # Colours of the damage scale, from intact to destroyed, and grey for no assessment.

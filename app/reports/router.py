@@ -83,8 +83,7 @@ def read_state_of_conservation(
         return Response(status_code=304, headers=headers)
     if chosen == "json":
         return document_response(request, rendered.body, etag=etag, headers=headers)
-    headers |= formats.file_headers(rendered.file_name, chosen)
-    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+    return formats.report_response(rendered, chosen, headers)
 
 
 @router.get("/summary", response_model=RegistrySummary)

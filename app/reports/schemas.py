@@ -22,11 +22,10 @@ from app.restoration.models import (
     Approach,
     Feasibility,
     Prerequisite,
-    Priority,
     RestorationKind,
     RestorationStatus,
 )
-from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState
+from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState, RestorationFigures
 from app.sources.schemas import SourceFacts
 
 UNASSESSED = "unassessed"
@@ -130,19 +129,10 @@ class EvidenceEntry(BaseModel):
     latest_photo_on: date | None
 
 
-class RestorationEntry(BaseModel):
+class RestorationEntry(RestorationFigures):
     """A monument's plan of record as of the report date: its latest approved technical
     assessment (statements, and anything about the whole property, never are)."""
 
-    id: int
-    assessed_on: date
-    feasibility: Feasibility | None
-    approach: Approach | None
-    restorable_percent: int | None
-    restorable_percent_min: int | None
-    restorable_percent_max: int | None
-    priority: Priority | None
-    prerequisites: list[Prerequisite]
     prerequisite_status: list[PrerequisiteState]
     status: RestorationStatus
     estimated_cost: MoneyRead | None

@@ -30,6 +30,7 @@ from app.core.gc_pause import gc_paused
 from app.core.http import etag_for, render
 from app.core.storage import Storage, StorageError
 from app.core.time import NOW, TimeAxes, end_of_day, today_utc, utc_now
+from app.monuments import service as monuments
 from app.monuments.models import Monument
 from app.photos.models import Photo
 from app.property import service as property_records
@@ -138,7 +139,7 @@ def _entry(
 ) -> dict[str, Any]:
     """One monument's line of the report, as plain data: all lines are then validated in a
     single call, several times faster than building ten thousand models one by one."""
-    generalised = monument.sensitive and not exact_locations
+    generalised = monuments.location_withheld(monument, exact_locations=exact_locations)
     cost = None
     if restoration is not None and restoration.estimated_cost_thousandths is not None:
         cost = {
@@ -655,15 +656,6 @@ def json_with_etag(report: StateOfConservationReport) -> tuple[bytes, str]:
     return body, etag_for(b"json\n" + body[:start] + body[end:])
 
 
-@dataclass(frozen=True)
-class RenderedReport:
-    """A report in one of its file formats, as it is sent."""
-
-    body: bytes
-    media_type: str
-    file_name: str
-
-
 def _report_file_name(report: StateOfConservationReport, format: str) -> str:
     return f"state-of-conservation-site-{report.property.id}-{report.as_of.isoformat()}.{format}"
 
@@ -681,11 +673,11 @@ def state_of_conservation_document(
     storage: Storage,
     site: Site,
     axes: TimeAxes,
-    compare_to: date | None,
+    compare_to: date | None = None,
     exact_locations: bool,
     format: str,
     held: Callable[[str], bool] = _never_held,
-) -> tuple[str, RenderedReport | None]:
+) -> tuple[str, formats.RenderedReport | None]:
     """The report's ETag and the report as sent in `format`; no body when `held(etag)` (the
     client holds it already: a PDF is never rendered just to answer `304`).
 
@@ -712,12 +704,12 @@ def _document(
     report: StateOfConservationReport,
     format: str,
     held: Callable[[str], bool],
-) -> tuple[str, RenderedReport | None]:
+) -> tuple[str, formats.RenderedReport | None]:
     if format == "json":
         body, etag = json_with_etag(report)
         if held(etag):
             return etag, None
-        return etag, RenderedReport(
+        return etag, formats.RenderedReport(
             body=body,
             media_type=formats.MEDIA_TYPES[format],
             file_name=_report_file_name(report, format),
@@ -730,7 +722,7 @@ def _document(
 
 def render_report(
     *, session: Session, storage: Storage, report: StateOfConservationReport, format: str
-) -> RenderedReport:
+) -> formats.RenderedReport:
     """The report as CSV, GeoJSON, HTML or PDF (the API and the web pages send the same)."""
     if format == "csv":
         body = formats.to_csv(report)
@@ -738,7 +730,7 @@ def render_report(
         body = formats.geojson_bytes(formats.to_geojson(report))
     else:
         body = printable(session=session, storage=storage, report=report, pdf=format == "pdf")
-    return RenderedReport(
+    return formats.RenderedReport(
         body=body,
         media_type=formats.MEDIA_TYPES[format],
         file_name=_report_file_name(report, format),

@@ -277,11 +277,11 @@ class RestorationRead(ResourceRead):
     )
 
 
-class RestorationSummary(BaseModel):
-    """The monument's latest restoration record (any kind, any status)."""
+class RestorationFigures(BaseModel):
+    """A restoration record in short: when, whether and how, how much, how urgent, and what
+    it waits on. Shown with a monument and in a report's plan of record."""
 
     id: int
-    kind: RestorationKind
     assessed_on: date
     feasibility: Feasibility | None
     approach: Approach | None
@@ -290,6 +290,12 @@ class RestorationSummary(BaseModel):
     restorable_percent_max: int | None
     priority: Priority | None
     prerequisites: list[Prerequisite]
+
+
+class RestorationSummary(RestorationFigures):
+    """The monument's latest restoration record (any kind, any status)."""
+
+    kind: RestorationKind
     status: RestorationStatus
 
 

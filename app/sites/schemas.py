@@ -77,25 +77,30 @@ Area = Annotated[
 ]
 
 
-class SiteCreate(InputModel):
-    """A new site."""
+class SiteDetails(InputModel):
+    """What a site may go without, sent alike for a new site and in a change to one."""
 
-    name: Name
     names: Names | None = None
-    identifiers: Identifiers = []
-    country: CountryCode
     whc_id: WhcId | None = None
     inscribed_year: Year | None = None
     danger_list_year: Year | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     description: LongText | None = None
-    criteria: Criteria = []
     boundary: Area | None = None
     buffer_zone: Area | None = None
 
 
-class SiteUpdate(PatchModel):
+class SiteCreate(SiteDetails):
+    """A new site."""
+
+    name: Name
+    identifiers: Identifiers = []
+    country: CountryCode
+    criteria: Criteria = []
+
+
+class SiteUpdate(SiteDetails, PatchModel):
     """Changes to a site; absent fields are kept."""
 
     def changes(self) -> dict[str, Any]:
@@ -107,18 +112,9 @@ class SiteUpdate(PatchModel):
     )
 
     name: Name | None = None
-    names: Names | None = None
     identifiers: Identifiers | None = None
     country: CountryCode | None = None
-    whc_id: WhcId | None = None
-    inscribed_year: Year | None = None
-    danger_list_year: Year | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-    description: LongText | None = None
     criteria: Criteria | None = None
-    boundary: Area | None = None
-    buffer_zone: Area | None = None
 
 
 class SiteRead(ResourceRead):

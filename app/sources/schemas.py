@@ -183,40 +183,37 @@ SourceIds = Annotated[
 ]
 
 
-class SourceCreate(InputModel):
-    """A new source."""
+class SourceDetails(InputModel):
+    """What a source may go without, sent alike for a new source and in a change to one."""
 
-    kind: SourceKind
-    title: Title
     author: Name | None = None
     publisher: Name | None = None
     published_on: PublishedOn | None = None
     url: Url | None = None
-    archived_url: Url | None = Field(
-        default=None, description="A copy in a web archive (the Wayback Machine, archive.today)."
-    )
     accessed_on: PastDate | None = None
     language: LanguageTag | None = None
     licence: Licence | None = None
     notes: LongText | None = None
 
 
-class SourceUpdate(PatchModel):
+class SourceCreate(SourceDetails):
+    """A new source."""
+
+    kind: SourceKind
+    title: Title
+    archived_url: Url | None = Field(
+        default=None, description="A copy in a web archive (the Wayback Machine, archive.today)."
+    )
+
+
+class SourceUpdate(SourceDetails, PatchModel):
     """Changes to a source; absent fields are kept."""
 
     required_fields: ClassVar[frozenset[str]] = frozenset({"kind", "title"})
 
     kind: SourceKind | None = None
     title: Title | None = None
-    author: Name | None = None
-    publisher: Name | None = None
-    published_on: PublishedOn | None = None
-    url: Url | None = None
     archived_url: Url | None = None
-    accessed_on: PastDate | None = None
-    language: LanguageTag | None = None
-    licence: Licence | None = None
-    notes: LongText | None = None
 
 
 class SourceFacts(BaseModel):

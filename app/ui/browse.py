@@ -21,7 +21,7 @@ from app.photos import evidence
 from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
-from app.reports.formats import file_headers
+from app.reports.formats import report_response
 from app.reports.schemas import UNASSESSED
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
@@ -178,16 +178,11 @@ def read_site_report(
         storage=storage,
         site=site,
         axes=axes,
-        compare_to=None,
         exact_locations=caller.sees_exact_locations,
         format=format,
     )
     assert rendered is not None  # nothing is held: it is always rendered
-    return Response(
-        rendered.body,
-        media_type=rendered.media_type,
-        headers={"Cache-Control": "no-store"} | file_headers(rendered.file_name, format),
-    )
+    return report_response(rendered, format, {"Cache-Control": "no-store"})
 
 
 def _monument_page(
