@@ -33,6 +33,7 @@ from app.keys import service as keys
 from app.keys.models import Role
 from app.main import create_app
 from app.tables import metadata
+from tests import demo_data
 from tests.factories import TEST_ACTOR
 from tests.webhooks.receiver import Receiver
 
@@ -225,6 +226,12 @@ def api_keys(database: Database) -> dict[str, str]:
             )[1]
             for role in ROLES
         }
+
+
+@pytest.fixture
+def palmyra(database: Database):
+    """The Palmyra demo in the test database: imported once, then put back (tests/demo_data.py)."""
+    return demo_data.palmyra(database)
 
 
 @pytest.fixture

@@ -8,22 +8,18 @@ from sqlmodel import select
 
 from app.assessments.models import DamageAssessment
 from app.audit.models import AuditEvent
-from app.core.actors import command_line_actor
 from app.demo import PALMYRA
 from app.imports import records
 from app.monuments.models import Monument
 from app.sites.models import Site
 from app.sources.models import Source
+from tests import demo_data
 from tests.factories import count_rows
 
 
 def load(database) -> records.RecordsReport:
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
-    assert report.problems == []
-    return report
+    """The demo, as `heritage-registry load-demo` leaves it (tests/demo_data.py)."""
+    return demo_data.palmyra(database)
 
 
 def demo_records(kind: str) -> list[dict]:
@@ -39,9 +35,9 @@ def site_id(report: records.RecordsReport) -> int:
 
 
 def test_demo_loads_once_and_is_idempotent(database):
-    first = load(database)
+    first = demo_data.import_palmyra(database)
     events_after_first = count_rows(database, AuditEvent)
-    second = load(database)
+    second = demo_data.import_palmyra(database)
 
     tallies = first.tallies
     assert tallies["sources"].added == len(demo_records("sources")) == count_rows(database, Source)

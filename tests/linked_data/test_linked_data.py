@@ -9,8 +9,6 @@ from pyld import jsonld
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from app.core.actors import command_line_actor
-from app.demo import PALMYRA
 from app.imports import records
 
 CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
@@ -18,13 +16,8 @@ LD = {"Accept": "application/ld+json"}
 
 
 @pytest.fixture
-def demo(database) -> records.RecordsReport:
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
-    assert report.problems == []
-    return report
+def demo(palmyra) -> records.RecordsReport:
+    return palmyra
 
 
 def graph_of(document: dict) -> Graph:

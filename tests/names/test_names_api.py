@@ -5,9 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.core.actors import command_line_actor
-from app.demo import PALMYRA
-from app.imports import records
+from tests import demo_data
 from tests.factories import create_photo, create_site, monument_fields
 
 URL = "/api/v1/monuments"
@@ -150,11 +148,7 @@ def test_a_bad_identifier_filter_is_a_problem_saying_the_form(client, database, 
 
 
 def test_every_name_of_the_demo_has_a_language(database):
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
-    assert report.problems == []
+    demo_data.palmyra(database)
     from sqlmodel import select
 
     from app.monuments.models import Monument
@@ -170,10 +164,7 @@ def test_every_name_of_the_demo_has_a_language(database):
 
 
 def test_oai_titles_carry_their_language(client, database):
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
+    report = demo_data.palmyra(database)
     bel = report.ids["monuments", "temple_of_bel"]
     response = client.get(
         "/oai",
@@ -196,10 +187,7 @@ def test_oai_titles_carry_their_language(client, database):
 def test_iiif_labels_are_language_maps_and_identifiers_are_see_also(client, database):
     from iiif_prezi3 import Manifest
 
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
+    report = demo_data.palmyra(database)
     bel = report.ids["monuments", "temple_of_bel"]
     create_photo(database, client.app.state.storage, bel)  # a manifest needs a canvas
     document = client.get(f"/iiif/monuments/{bel}/manifest").json()
@@ -218,10 +206,7 @@ def test_the_report_geojson_and_the_bundle_carry_names_and_identifiers(client, d
     import json as json_module
     import zipfile
 
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
+    report = demo_data.palmyra(database)
     site = report.ids["sites", "palmyra"]
     bel = report.ids["monuments", "temple_of_bel"]
     response = client.get(

@@ -3,22 +3,14 @@ spelling, on both databases: exact names first, with the name that matched."""
 
 import pytest
 
-from app.core.actors import command_line_actor
-from app.demo import PALMYRA
-from app.imports import records
 from app.names.text import search_key
 
 URL = "/api/v1/monuments"
 
 
 @pytest.fixture
-def demo(database) -> dict[str, int]:
-    with database.session(write=True) as session:
-        report = records.import_records(
-            session=session, paths=[PALMYRA], grid_degrees=0.1, actor=command_line_actor()
-        )
-    assert report.problems == []
-    return {key: row_id for (kind, key), row_id in report.ids.items() if kind == "monuments"}
+def demo(palmyra) -> dict[str, int]:
+    return {key: row_id for (kind, key), row_id in palmyra.ids.items() if kind == "monuments"}
 
 
 def search(client, q: str, **params) -> list[dict]:
