@@ -7,8 +7,10 @@ must be refused before a pixel is decoded. Every file is a solid colour, so it c
 kilobytes (a lossless WebP of 16000×4000 pixels is 38 bytes).
 """
 
+import fcntl
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,15 +82,25 @@ def make_all(folder: Path, worst: list[Worst]) -> dict[str, Path]:
     `folder` should be named after this module's contents (see `cache_key`), so a file made
     by an older version of it is never used.
     """
-    paths = {}
-    for item in worst:
-        path = paths[item.name] = folder / item.name
-        if not path.exists():
-            # One partial file per process: pytest-xdist workers may make the same file at
-            # once in a fresh cache; each renames a whole file into place.
-            partial = path.with_name(f".{item.name}.{os.getpid()}.part{path.suffix}")
-            item.make(partial)
-            partial.replace(path)
+    paths = {item.name: folder / item.name for item in worst}
+    # pytest-xdist workers share a fresh cache: each file is made by whichever worker takes
+    # its lock first, while the other goes on to the next file (the giants take seconds).
+    pending = [item for item in worst if not paths[item.name].exists()]
+    while pending:
+        for item in list(pending):
+            path = paths[item.name]
+            with open(folder / f".{item.name}.lock", "w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                if not path.exists():
+                    partial = path.with_name(f".{item.name}.{os.getpid()}.part{path.suffix}")
+                    item.make(partial)
+                    partial.replace(path)
+            pending.remove(item)
+        if pending:
+            time.sleep(0.05)
     return paths
 
 
