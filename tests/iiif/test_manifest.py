@@ -6,7 +6,6 @@ from iiif_prezi3 import Manifest
 from PIL import Image
 
 from tests.core.test_errors import assert_problem
-from tests.demo.test_load_demo import load
 from tests.factories import create_monument
 from tests.photos.pictures import exif, jpeg_bytes, two_colour_image
 
@@ -108,8 +107,8 @@ def test_the_licence_is_in_rights_and_the_required_statement(client, auth, datab
     assert first["requiredStatement"]["value"] == {"none": ["CC-BY-SA-4.0, A. B."]}
 
 
-def test_every_manifest_the_demo_serves_has_a_canvas(client, auth, database):
-    report = load(database)
+def test_every_manifest_the_demo_serves_has_a_canvas(client, palmyra, auth):
+    report = palmyra
     monument_ids = sorted(i for (kind, _), i in report.ids.items() if kind == "monuments")
     upload(client, auth, monument_ids[0], jpeg_bytes())
     statuses = {}
