@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from app.audit import service as audit
-from tests.cli import SCRIPT
+from tests.cli import SCRIPT, Ran, run_command
 from tests.factories import create_assessment, create_monument
 from tests.photos.pictures import BEL, exif, jpeg_bytes
 from tests.photos.test_api import upload
@@ -44,10 +44,14 @@ def package_of(client, auth, database, *, sensitive=False, role="staff"):
     return response.content, photo.json(), assessment_id
 
 
-def verify(tmp_path, data: bytes, *args: str) -> subprocess.CompletedProcess:
+def verify(tmp_path, data: bytes, *args: str, process: bool = False) -> Ran:
+    """`heritage-registry evidence verify` on the package: in this process, or (`process`)
+    as the installed script in an empty environment, as a recipient with no registry runs it."""
     path = tmp_path / "package.zip"
     path.write_bytes(data)
-    return subprocess.run(
+    if not process:
+        return run_command({}, "evidence", "verify", str(path), *args)
+    finished = subprocess.run(
         [SCRIPT, "evidence", "verify", str(path), *args],
         capture_output=True,
         text=True,
@@ -55,6 +59,7 @@ def verify(tmp_path, data: bytes, *args: str) -> subprocess.CompletedProcess:
         check=False,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
+    return Ran(finished.returncode, finished.stdout, finished.stderr)
 
 
 def rewritten(data: bytes, name: str, change) -> bytes:
@@ -102,7 +107,7 @@ def test_the_package_verifies_with_the_command_and_with_the_published_key(
     client, auth, database, tmp_path
 ):
     data, _, _ = package_of(client, auth, database)
-    result = verify(tmp_path, data)
+    result = verify(tmp_path, data, process=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout
     published = client.get("/api/v1/signing-keys").json()["keys"][0]["public_key"]
