@@ -2,15 +2,13 @@
 
 import io
 import json
-import os
-import subprocess
 import zipfile
 
 import geojson
 from geojson_pydantic import FeatureCollection
 from PIL import Image
 
-from tests.cli import SCRIPT
+from tests.cli import Ran, command_env, run_command
 from tests.factories import (
     TEST_ACTOR,
     create_assessment,
@@ -114,20 +112,14 @@ def test_field_teams_get_the_exact_positions(client, auth, database):
 
 
 def test_the_command_line_writes_exact_bundles_and_public_ones_on_request(
-    client, database, settings, tmp_path
+    client, database, settings, tmp_path, monkeypatch
 ):
     ids = arrange_palmyra(database, client.app.state.storage)
-    env = os.environ | {
-        "HERITAGE_DATABASE_URL": settings.database_url,
-        "HERITAGE_MEDIA_ROOT": str(settings.media_root),
-        "COLUMNS": "200",
-    }
+    env = command_env(settings.database_url, settings.media_root)
+    monkeypatch.chdir(tmp_path)  # where the command writes a bundle not given --output
 
-    def export(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [SCRIPT, "export", "bundle", "--site", str(ids["site"]), *args],
-            env=env, capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
-        )  # fmt: skip
+    def export(*args: str) -> Ran:
+        return run_command(env, "export", "bundle", "--site", str(ids["site"]), *args)
 
     trusted = export()
     public = export("--public", "--output", str(tmp_path / "public.zip"))
@@ -141,8 +133,5 @@ def test_the_command_line_writes_exact_bundles_and_public_ones_on_request(
     _, generalised = open_bundle((tmp_path / "public.zip").read_bytes())
     assert generalised[ids["tower"]].geometry.coordinates[:2] == (38.3, 34.5)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    missing = subprocess.run(
-        [SCRIPT, "export", "bundle", "--site", "999999"],
-        env=env, capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
-    )  # fmt: skip
+    missing = run_command(env, "export", "bundle", "--site", "999999")
     assert missing.returncode == 1 and "no site with id 999999" in missing.stdout
