@@ -1,8 +1,6 @@
 """The audit trail: one chained event per write, and tampering is found."""
 
 import contextlib
-import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,6 +9,7 @@ from sqlalchemy import text
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.core.actors import command_line_actor
+from tests.cli import command_env, run_command
 from tests.factories import count_rows, create_monument, site_fields
 
 VERIFY = "/api/v1/audit/verify"
@@ -145,14 +144,7 @@ class TestTampering:
         self.tamper(
             database, "UPDATE audit_event SET entity_id = 999 WHERE id = :id", id=chain[3].id
         )
-        result = subprocess.run(
-            [".venv/bin/heritage-registry", "audit", "verify"],
-            env=os.environ | {"HERITAGE_DATABASE_URL": database_url},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_command(command_env(database_url), "audit", "verify")
         assert result.returncode == 1
         assert f'"first_broken": {chain[3].id}' in result.stdout
 
