@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         known_keys=settings.read_cache_entries,
         digest=keys.hash_key,
         active_keys=keys.active_callers,
+        key_table=keys.KEY_TABLE,
     )
     install_linked_data(
         app,

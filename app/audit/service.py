@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import text
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
@@ -30,6 +30,8 @@ from app.core.pagination import id_page_query
 RowT = TypeVar("RowT", bound=SQLModel)
 
 GENESIS_HASH = "0" * 64
+# An event's stored columns but its id, which the database gives.
+_EVENT_COLUMNS = [c for c in AuditEvent.__table__.columns if c.key != "id"]
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
 CHAIN_LOCK_KEY = 7_230_023
 
@@ -89,11 +91,11 @@ def _lock_chain(session: Session) -> None:
 
 
 # The chain as this session's transaction left it: (the transaction, the head it appended).
-# A write that appends several events (a photo and its evidence item) locks the chain, reads
-# its head and sends the change signal once: the lock is held until commit, so nobody else
-# appends meanwhile, and PostgreSQL delivers one signal per transaction anyway. Kept for the
-# innermost (sub)transaction only, so a savepoint rolled back, which takes its events, its
-# lock and its signal with it, or any other transaction, starts again from the database.
+# A write that appends several events (a photo and its evidence item) locks the chain and
+# reads its head once: the lock is held until commit, so nobody else appends meanwhile.
+# Kept for the innermost (sub)transaction only, so a savepoint rolled back, which takes its
+# events, its lock and its signals with it, or any other transaction, starts again from the
+# database.
 _APPENDED = "audit_chain_appended"
 
 
@@ -139,13 +141,21 @@ def record(
         hash="",
     )
     event.hash = chain_hash(event)
-    session.add(event)
+    # The write it records is flushed first. The event is one Core INSERT (what the ORM's
+    # unit of work would add is bookkeeping for a row nobody changes afterwards).
     session.flush()
+    adding = insert(AuditEvent.__table__).values(
+        {column.key: getattr(event, column.key) for column in _EVENT_COLUMNS}
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered when the write commits (never if it rolls back), in the same round trip:
+        # every worker and machine drops what it keeps in memory at once, and learns which
+        # table changed (app.core.changes). PostgreSQL sends one of each per transaction.
+        notify = func.pg_notify(CHANGES_CHANNEL, entity_type)
+        event.id = session.execute(adding.returning(AuditEvent.id, notify)).first()[0]
+    else:
+        event.id = session.execute(adding).inserted_primary_key[0]
     session.info[_APPENDED] = (_current_transaction(session), event.hash)
-    if appended is None and session.get_bind().dialect.name == "postgresql":
-        # Delivered when the write commits (never if it rolls back): every worker and machine
-        # drops what it keeps in memory at once (app.core.changes).
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
     # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
     # back with the change, and a crash between the two loses nothing.
     for listener in _listeners:
