@@ -37,6 +37,7 @@ from app.core.cors import CrossOriginMiddleware
 from app.core.db import Database, make_engine
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.fixed_answers import FixedAnswers
+from app.core.gc_pause import freeze_start_up_objects
 from app.core.instrumentation import ObservedRequests
 from app.core.linked_data import install_linked_data
 from app.core.logs import configure_logging
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # On a thread: it waits (briefly) until the listening connection is up.
         await anyio.to_thread.run_sync(app.state.database.changes.start)
         await _warm_up(app)
+        # What start-up made lives as long as the server: out of the collector's walks.
+        freeze_start_up_objects()
         try:
             yield
         finally:
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         known_keys=settings.read_cache_entries,
         digest=keys.hash_key,
         active_keys=keys.active_callers,
+        key_table=keys.KEY_TABLE,
     )
     install_linked_data(
         app,

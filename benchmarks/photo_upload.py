@@ -11,9 +11,12 @@ acknowledged photo must survive a crash; without this step the baseline would co
 service that stores with a pipeline that throws its results away). Then, for SQLite and
 PostgreSQL in turn, it starts the service with uvicorn on a free port of 127.0.0.1 (a fresh
 database, a media folder in a temporary folder), uploads the same files over HTTP, and prints
-photos/s for both and their ratio. It also sends a 200 MB file and reads the server's peak
-resident memory (VmHWM) before and after, to show the upload is streamed rather than held in
-memory. The server is stopped by its PID.
+photos/s for both and their ratio: by wall-clock (medians), and per second of CPU (the
+server's CPU time from /proc over all uploads against the pipeline's, so the shared machine's
+load, which stretches wall-clock times, counts less), with the 1-minute load average before
+and after. It also sends a 200 MB file and reads the server's peak resident memory (VmHWM)
+before and after, to show the upload is streamed rather than held in memory. The server is
+stopped by its PID.
 """
 
 import argparse
@@ -137,6 +140,12 @@ def vm_hwm_kib(pid: int) -> int:
     raise RuntimeError("no VmHWM in /proc status")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -210,13 +219,18 @@ def upload_through_service(
             # goes through the bare pipeline (and Pillow alone) just before it is sent, so
             # the shared machine's drifting load falls on baseline and service alike.
             timings, bare, unstored = [], [], []
+            bare_cpu = server_cpu = 0.0
             for path in paths:
+                cpu_started = time.process_time()
                 bare.append(bare_pipeline(path, use_draft=True, store_in=store_in))
+                bare_cpu += time.process_time() - cpu_started
                 unstored.append(pillow_only(path))
                 with path.open("rb") as body:
+                    cpu_started = cpu_seconds(server.pid)
                     started = time.perf_counter()
                     answer = client.post(upload_url, files={"file": (path.name, body)})
                     timings.append(time.perf_counter() - started)
+                    server_cpu += cpu_seconds(server.pid) - cpu_started
                 if answer.status_code != 201:
                     raise RuntimeError(f"upload failed: {answer.status_code} {answer.text}")
             found["server_vmhwm_after_photos_mib"] = round(vm_hwm_kib(server.pid) / 1024, 1)
@@ -227,6 +241,8 @@ def upload_through_service(
         "http_s": statistics.median(timings),
         "bare_s": statistics.median(bare),
         "unstored_s": statistics.median(unstored),
+        "bare_cpu_s": bare_cpu / len(paths),
+        "server_cpu_s": server_cpu / len(paths),
     }
 
 
@@ -237,6 +253,7 @@ def main() -> None:
     args = parser.parse_args()
 
     runs = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as folder_name:
         folder = Path(folder_name)
         print(f"Generating {args.photos} 12-megapixel JPEGs…", flush=True)
@@ -261,6 +278,7 @@ def main() -> None:
                 http.pop("bare_s"),
                 http.pop("unstored_s"),
             )
+            bare_cpu_s, server_cpu_s = http.pop("bare_cpu_s"), http.pop("server_cpu_s")
             runs.append(
                 {
                     "backend": backend,
@@ -271,6 +289,9 @@ def main() -> None:
                     "http_photos_per_s": round(1 / http_s, 2),
                     "http_to_bare_ratio": round(draft_s / http_s, 2),
                     "http_to_unstored_ratio": round(unstored_s / http_s, 2),
+                    "bare_cpu_ms": round(bare_cpu_s * 1000, 1),
+                    "server_cpu_ms": round(server_cpu_s * 1000, 1),
+                    "cpu_ratio": round(bare_cpu_s / server_cpu_s, 2),
                     "bare_full_decode_photos_per_s": round(1 / full_s, 2),
                     "draft_speedup": round(full_s / draft_s, 2),
                     **http,
@@ -278,17 +299,20 @@ def main() -> None:
             )
     print(f"\n12-MP JPEG uploads (median of {args.photos}, {mean_mb} MB each), photos/s")
     header = ("backend", "bare", "HTTP", "ratio", "Pillow only", "HTTP ÷ it")
-    print("{:<11} {:>6} {:>6} {:>6} {:>12} {:>10}".format(*header))
+    header += ("CPU ms: bare", "server", "ratio")
+    print("{:<11} {:>6} {:>6} {:>6} {:>12} {:>10} {:>13} {:>7} {:>6}".format(*header))
     for r in runs:
         print(
             f"{r['backend']:<11} {r['bare_pipeline_photos_per_s']:>6} "
             f"{r['http_photos_per_s']:>6} {r['http_to_bare_ratio']:>6} "
-            f"{r['bare_pillow_unstored_photos_per_s']:>12} {r['http_to_unstored_ratio']:>10}"
+            f"{r['bare_pillow_unstored_photos_per_s']:>12} {r['http_to_unstored_ratio']:>10} "
+            f"{r['bare_cpu_ms']:>13} {r['server_cpu_ms']:>7} {r['cpu_ratio']:>6}"
         )
     first = runs[0]
     print(
         "bare: hash + EXIF + 2 derivatives (draft) + 3 files written and fsynced once each;",
-        "'Pillow only' leaves out the storing.",
+        "'Pillow only' leaves out the storing; CPU: mean per photo, the pipeline's own process",
+        "against the server's (all threads), ratio bare ÷ server.",
         f"\nWithout draft mode the bare pipeline does {first['bare_full_decode_photos_per_s']}",
         f"photos/s (draft mode: {first['draft_speedup']}× faster).",
     )
@@ -300,6 +324,7 @@ def main() -> None:
             f"{first['server_vmhwm_after_big_mib']} MiB, after the 12-MP uploads "
             f"{first['server_vmhwm_after_photos_mib']} MiB"
         )
+    print(f"1-minute load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print("target: HTTP ≥ 0.8 × bare; results in", write_results("photo_upload", {"runs": runs}))
 
 

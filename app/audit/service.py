@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
@@ -30,6 +30,15 @@ from app.core.pagination import id_page_query
 RowT = TypeVar("RowT", bound=SQLModel)
 
 GENESIS_HASH = "0" * 64
+# An event's stored columns but its id, which the database gives; and the INSERT, built once
+# (its values are parameters): on PostgreSQL it also sends the change notification, named
+# after the event's table (see `record`).
+_EVENT_COLUMNS = [c for c in AuditEvent.__table__.columns if c.key != "id"]
+_INSERT_EVENT = insert(AuditEvent.__table__)
+_INSERT_EVENT_NOTIFYING = _INSERT_EVENT.returning(
+    AuditEvent.__table__.c.id,
+    func.pg_notify(bindparam("notify_channel"), bindparam("notify_payload")),
+)
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
 CHAIN_LOCK_KEY = 7_230_023
 
@@ -89,11 +98,11 @@ def _lock_chain(session: Session) -> None:
 
 
 # The chain as this session's transaction left it: (the transaction, the head it appended).
-# A write that appends several events (a photo and its evidence item) locks the chain, reads
-# its head and sends the change signal once: the lock is held until commit, so nobody else
-# appends meanwhile, and PostgreSQL delivers one signal per transaction anyway. Kept for the
-# innermost (sub)transaction only, so a savepoint rolled back, which takes its events, its
-# lock and its signal with it, or any other transaction, starts again from the database.
+# A write that appends several events (a photo and its evidence item) locks the chain and
+# reads its head once: the lock is held until commit, so nobody else appends meanwhile.
+# Kept for the innermost (sub)transaction only, so a savepoint rolled back, which takes its
+# events, its lock and its signals with it, or any other transaction, starts again from the
+# database.
 _APPENDED = "audit_chain_appended"
 
 
@@ -139,13 +148,20 @@ def record(
         hash="",
     )
     event.hash = chain_hash(event)
-    session.add(event)
+    # The write it records is flushed first. The event is one Core INSERT on the session's
+    # connection (the ORM's unit of work would add bookkeeping for a row nobody changes).
     session.flush()
+    values = {column.key: getattr(event, column.key) for column in _EVENT_COLUMNS}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Delivered when the write commits (never if it rolls back), in the same round trip:
+        # every worker and machine drops what it keeps in memory at once, and learns which
+        # table changed (app.core.changes). PostgreSQL sends one of each per transaction.
+        values |= {"notify_channel": CHANGES_CHANNEL, "notify_payload": entity_type}
+        event.id = connection.execute(_INSERT_EVENT_NOTIFYING, values).first()[0]
+    else:
+        event.id = connection.execute(_INSERT_EVENT, values).inserted_primary_key[0]
     session.info[_APPENDED] = (_current_transaction(session), event.hash)
-    if appended is None and session.get_bind().dialect.name == "postgresql":
-        # Delivered when the write commits (never if it rolls back): every worker and machine
-        # drops what it keeps in memory at once (app.core.changes).
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
     # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
     # back with the change, and a crash between the two loses nothing.
     for listener in _listeners:

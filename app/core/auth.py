@@ -39,13 +39,17 @@ def install_key_lookup(
     known_keys: int = 0,
     digest: Callable[[str], str] | None = None,
     active_keys: ActiveKeys | None = None,
+    key_table: str | None = None,
 ) -> None:
     """Tell `get_caller` how to find the holder of a presented key, and how many accepted
     keys to remember between changes to the registry (0: look every key up). With `digest`
     (how a key is stored) and `active_keys`, start-up remembers the registry's keys before
-    the first request (`remember_active_keys`)."""
+    the first request (`remember_active_keys`). With `key_table` (where keys are stored),
+    they are remembered until a commit that may have written that table, not any commit."""
     app.state.find_caller = find_caller
-    app.state.known_keys = KnownKeys(known_keys, digest=digest) if known_keys else None
+    app.state.known_keys = (
+        KnownKeys(known_keys, digest=digest, table=key_table) if known_keys else None
+    )
     app.state.active_keys = active_keys if digest is not None else None
 
 
@@ -58,7 +62,7 @@ def remember_active_keys(app: FastAPI, database: Database) -> int:
     if known is None or active_keys is None:
         return 0
     # The token first: a commit during the read changes it, and what was read is dropped.
-    token = database.changes.token()
+    token = database.changes.token(known.table)
     if token is None:
         return 0
     with database.session(write=False) as session:
@@ -89,13 +93,20 @@ def limit_anonymous_report(request: Request, caller: Caller) -> None:
 
 class KnownKeys:
     """Who holds each key the app has accepted, valid for one token of the registry's change
-    signal (app.core.changes): any commit, a revocation among them, empties it, so a revoked
-    key is looked up again, and refused, on the next request. Kept by the key's `digest`
-    when one is given (the form keys are stored in, so start-up can fill it), else by the
-    key itself."""
+    signal (app.core.changes): any commit that may have written the keys' `table` (any
+    commit without one), a revocation among them, empties it, so a revoked key is looked up
+    again, and refused, on the next request. Kept by the key's `digest` when one is given
+    (the form keys are stored in, so start-up can fill it), else by the key itself."""
 
-    def __init__(self, max_entries: int, *, digest: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        max_entries: int,
+        *,
+        digest: Callable[[str], str] | None = None,
+        table: str | None = None,
+    ) -> None:
         self.max_entries = max(1, max_entries)
+        self.table = table
         self._callers: LRUCache[str, Caller] = LRUCache(maxsize=self.max_entries)
         self._token: Hashable | None = None
         self._lock = threading.Lock()
@@ -164,7 +175,7 @@ def identify_caller(request: Request, database: Database) -> Caller:
 
 def _known_caller(request: Request, database: Database, secret: str) -> Caller | None:
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
-    token = database.changes.token() if known is not None else None
+    token = database.changes.token(known.table) if known is not None else None
     if known is not None and (caller := known.get(token, secret)) is not None:
         return caller
     find_caller: KeyLookup = request.app.state.find_caller
@@ -185,7 +196,7 @@ async def get_caller(request: Request, database: DatabaseDep) -> Caller:
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
     if header is not None and known is not None:
         secret = header.partition(" ")[2].strip()
-        if known.get(database.changes.token(), secret) is None:
+        if known.get(database.changes.token(known.table), secret) is None:
             return await anyio.to_thread.run_sync(identify_caller, request, database)
     return identify_caller(request, database)
 

@@ -16,23 +16,48 @@ nothing:
 
 Commits made by this process bump the token themselves, before and after the commit, so the
 next request in this worker never depends on a notification's travel time.
+
+`token(table)` is narrower: it changes only with commits that may have written that table
+(the key cache's, so that an upload does not make the next request look its key up again).
+This process's commits are watched statement by statement (the table an INSERT, UPDATE or
+DELETE names; any other write counts for every table). Other processes' commits are told by
+their notification's payload, the tables their audit events record (app.audit.service);
+a notification without one, a change the poll finds unannounced and a reconnection count for
+every table. SQLite cannot tell who committed (`data_version` moves with this process's
+commits too), so there the narrow token is the registry's.
 """
 
 import itertools
 import logging
 import sqlite3
 import threading
-from collections.abc import Hashable
+from collections import Counter
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import (
+    ReleaseSavepointClause,
+    RollbackToSavepointClause,
+    SavepointClause,
+)
+from sqlalchemy.sql.selectable import SelectBase
 
 log = logging.getLogger(__name__)
 
 # The channel the audit append notifies and the listener listens on.
 CHANNEL = "heritage_registry_changes"
 _COMMITTED = "heritage_committed"
+# The tables the connection's transaction has written (`_written_table`), until it ends.
+_WRITTEN = "heritage_tables_written"
+# Stands for every table: a write whose table is not known.
+ANY_TABLE = "*"
+# Statements that write no table, when sent as text.
+_READING_WORDS = frozenset(
+    {"select", "begin", "commit", "rollback", "savepoint", "release", "pragma", "set", "show"}
+)
 # How the listening connection is named in pg_stat_activity.
 LISTENER_NAME = "heritage-registry changes"
 # The newest audit event, (id, hash): what the poll compares, and `accounted_for` holds.
@@ -47,28 +72,47 @@ class ChangeSignal:
     def __init__(self, engine: Engine) -> None:
         self._local = itertools.count(1)
         self._local_value = 0
+        # Per table: the last count of `_local` at which a commit of this process wrote it.
+        self._local_tables: dict[str, int] = {}
         self._watch_engine(engine)
 
     def _watch_engine(self, engine: Engine) -> None:
+        @event.listens_for(engine, "before_execute")
+        def _on_execute(connection: Any, statement: Any, *_: Any) -> None:
+            table = _written_table(statement)
+            if table is not None:
+                connection.info.setdefault(_WRITTEN, set()).add(table)
+
         # Bumped as a commit begins and again when its connection goes back to the pool (after
         # the commit): a read that took the first token cannot keep a pre-commit answer under
         # a token that outlives the commit.
         @event.listens_for(engine, "commit")
         def _on_commit(connection: Any) -> None:
-            connection.info[_COMMITTED] = True
-            self.written()
+            tables = connection.info.pop(_WRITTEN, set())
+            connection.info[_COMMITTED] = tables
+            self.written(tables)
+
+        @event.listens_for(engine, "rollback")
+        def _on_rollback(connection: Any) -> None:
+            connection.info.pop(_WRITTEN, None)
 
         @event.listens_for(engine.pool, "checkin")
         def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-            if record is not None and record.info.pop(_COMMITTED, False):
-                self.written()
+            if record is not None:
+                record.info.pop(_WRITTEN, None)  # a transaction ended without either event
+                tables = record.info.pop(_COMMITTED, None)
+                if tables is not None:
+                    self.written(tables)
 
-    def written(self) -> None:
-        """Note a commit made by this process."""
+    def written(self, tables: set[str] | frozenset[str] = frozenset({ANY_TABLE})) -> None:
+        """Note a commit made by this process, which wrote `tables`."""
         self._local_value = next(self._local)
+        for table in tables:
+            self._local_tables[table] = self._local_value
 
-    def token(self) -> Hashable | None:
-        """The registry's state as far as memory may trust it; None: ask the database."""
+    def token(self, table: str | None = None) -> Hashable | None:
+        """The registry's state as far as memory may trust it (with `table`, that table's
+        state: see the module's docstring); None: ask the database."""
         return None
 
     def start(self) -> None:
@@ -90,7 +134,7 @@ class SqliteDataVersion(ChangeSignal):
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
 
-    def token(self) -> Hashable | None:
+    def token(self, table: str | None = None) -> Hashable | None:
         with self._lock:
             (version,) = self._connection.execute("PRAGMA data_version").fetchone()
         return (self._local_value, version)
@@ -108,6 +152,8 @@ class PostgresNotifications(ChangeSignal):
         self._conninfo = conninfo
         self._poll_seconds = poll_seconds
         self._remote = 0
+        # Other processes' commits, per table their notifications named (ANY_TABLE: any).
+        self._remote_tables: Counter[str] = Counter()
         self._listening = False
         # The newest audit event (id, hash) the token accounts for: read after each
         # notification and poll, before the token moves.
@@ -118,10 +164,25 @@ class PostgresNotifications(ChangeSignal):
     def mode(self) -> str:  # type: ignore[override]
         return "postgresql-listen" if self._listening else "postgresql-per-request"
 
-    def token(self) -> Hashable | None:
+    def token(self, table: str | None = None) -> Hashable | None:
         if not self._listening:
             return None
-        return (self._local_value, self._remote)
+        if table is None:
+            return (self._local_value, self._remote)
+        local, remote = self._local_tables, self._remote_tables
+        return (
+            local.get(table, 0),
+            local.get(ANY_TABLE, 0),
+            remote[table],
+            remote[ANY_TABLE],
+        )
+
+    def _heard(self, payloads: list[str]) -> None:
+        """Count other processes' commits by the tables they name (this process's own are
+        counted as they commit, and counting them again only costs a lookup)."""
+        for payload in payloads or [ANY_TABLE]:
+            for table in payload.split(",") if payload else [ANY_TABLE]:
+                self._remote_tables[table] += 1
 
     def start(self) -> None:
         if self._stop is not None:
@@ -153,6 +214,7 @@ class PostgresNotifications(ChangeSignal):
                     newest = _newest_event(connection)
                     # Anything committed before LISTEN took effect may have gone unheard.
                     self._remote += 1
+                    self._heard([])
                     # A thread of an earlier start() that connects late must not speak for
                     # the current one (it would mark a listening signal as down).
                     if self._stop is stop:
@@ -167,6 +229,8 @@ class PostgresNotifications(ChangeSignal):
                         if heard or current != newest:
                             newest = current
                             self._remote += 1
+                            # Unannounced (no notification heard): any table may have changed.
+                            self._heard([notification.payload for notification in heard])
                             self.accounted_for = newest
             except Exception as error:
                 if stop.is_set():
@@ -180,6 +244,28 @@ class PostgresNotifications(ChangeSignal):
                 )
                 ready.set()
                 stop.wait(self._poll_seconds)
+
+
+_READING_CLAUSES = (
+    SelectBase,
+    SavepointClause,
+    ReleaseSavepointClause,
+    RollbackToSavepointClause,
+)
+
+
+def _written_table(statement: Any) -> str | None:
+    """The table a statement about to run writes: its name for an INSERT, UPDATE or DELETE,
+    ANY_TABLE for SQL text that may write, None for a read."""
+    if isinstance(statement, _READING_CLAUSES):
+        return None
+    if isinstance(statement, UpdateBase):
+        return getattr(statement.table, "name", None) or ANY_TABLE
+    if isinstance(statement, str) or hasattr(statement, "text"):
+        sql = statement if isinstance(statement, str) else statement.text
+        first_word = sql.lstrip().split(None, 1)[0].lower() if sql.strip() else ""
+        return None if first_word in _READING_WORDS else ANY_TABLE
+    return ANY_TABLE
 
 
 def _newest_event(connection: Any) -> tuple[Any, ...] | None:
@@ -197,3 +283,41 @@ def change_signal(engine: Engine, *, poll_seconds: float = 1.0) -> ChangeSignal:
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return PostgresNotifications(engine, conninfo, poll_seconds=poll_seconds)
     return ChangeSignal(engine)
+
+
+class PassedChecks:
+    """Checks that passed, each remembered until a commit that may have written the table it
+    read (`ChangeSignal.token(table)`): a check every upload to a monument repeats asks the
+    database once while nobody writes that table. A check that fails is never kept."""
+
+    def __init__(self, changes: ChangeSignal, *, max_entries: int = 4096) -> None:
+        self._changes = changes
+        self._max_entries = max_entries
+        # Per table: the token the keys passed under, and the keys.
+        self._passed: dict[str, tuple[Hashable, set[Hashable]]] = {}
+        self._lock = threading.Lock()
+
+    def known(self, table: str, key: Hashable) -> bool:
+        """Whether the check of `key` against `table` passed since `table` last changed."""
+        token = self._changes.token(table)
+        with self._lock:
+            held = self._passed.get(table)
+            return token is not None and held is not None and held[0] == token and key in held[1]
+
+    def run(self, table: str, key: Hashable, check: Callable[[], object]) -> None:
+        """`check()` (which raises when it fails) unless it passed since `table` changed."""
+        # The token first: a commit during the check changes it, and the pass is not kept.
+        token = self._changes.token(table)
+        with self._lock:
+            held = self._passed.get(table)
+            if token is not None and held is not None and held[0] == token and key in held[1]:
+                return
+        check()
+        with self._lock:
+            if token is None or token != self._changes.token(table):
+                return
+            held = self._passed.get(table)
+            if held is None or held[0] != token:
+                held = self._passed[table] = (token, set())
+            if len(held[1]) < self._max_entries:
+                held[1].add(key)

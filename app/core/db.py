@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
 
-from app.core.changes import change_signal
+from app.core.changes import PassedChecks, change_signal
 from app.core.errors import NotFound
 from app.core.time import as_utc, utc_now
 
@@ -189,6 +189,8 @@ class Database:
         self.engine = engine
         # What tells memory that something was committed, without a query (app.core.changes).
         self.changes = change_signal(engine)
+        # What requests checked before their body, while the tables checked are unchanged.
+        self.passed_checks = PassedChecks(self.changes)
         self._write_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read_cache = read_cache
 

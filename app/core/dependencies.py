@@ -13,7 +13,7 @@ hand. Who the caller is (app.core.auth) is found in a short read of its own.
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -156,6 +156,22 @@ class ReceiveThenWrite:
     def check(self) -> AbstractContextManager[Session]:
         """A short read-only transaction."""
         return self.database.session(write=False)
+
+    async def check_once(
+        self, table: str, key: Hashable, check: Callable[[Session], object]
+    ) -> None:
+        """`check` in a short read (on a worker thread), unless it passed for `key` since a
+        commit last wrote `table` (app.core.changes.PassedChecks): then no thread, no query.
+        The write must check again what it relies on; this spares a doomed body only."""
+        passed = self.database.passed_checks
+        if passed.known(table, key):
+            return
+
+        def run_check() -> None:
+            with self.check() as session:
+                check(session)
+
+        await anyio.to_thread.run_sync(passed.run, table, key, run_check)
 
     def write(self) -> AbstractContextManager[Session]:
         """One short write transaction, committed when the block ends."""

@@ -15,6 +15,8 @@ from app.core.time import utc_now
 from app.keys.models import ApiKey, Role
 
 KEY_PREFIX = "hr_"
+# Where keys are stored: a commit that writes it is what ends remembered keys (app.core.auth).
+KEY_TABLE = ApiKey.__tablename__
 
 
 def hash_key(secret: str) -> str:

@@ -24,11 +24,13 @@ from app.core.multipart import ReceivedFile, receive_form
 from app.core.storage import Storage
 from app.monuments import service as monuments
 from app.monuments.dependencies import MonumentId
+from app.monuments.models import Monument
 from app.photos import service
 from app.photos.schemas import PhotoFields
 
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The photo's id.")]
 UPLOADER_ROLES = (Role.admin, Role.staff, Role.field)
+MONUMENT_TABLE = Monument.__tablename__
 UploaderDep = Annotated[Caller, Depends(require_roles(*UPLOADER_ROLES))]
 
 # The API's upload route and the web pages' one (app/ui), which takes the same body.
@@ -65,13 +67,18 @@ def upload_monument_checker(
     role, known as `caller_from` says) before a byte of the file is read."""
     uploader = require_roles(*UPLOADER_ROLES, caller_from=caller_from)
 
-    def check_upload_monument(
+    async def check_upload_monument(
         monument_id: MonumentId,
         caller: Annotated[Caller, Depends(uploader)],
         transactions: ReceiveThenWriteDep,
     ) -> int:
-        with transactions.check() as session:
-            monuments.get_monument(session=session, monument_id=monument_id)
+        # Remembered while no commit writes a monument: each upload to the same monument
+        # would ask again. The write locks the monument and checks it again.
+        await transactions.check_once(
+            MONUMENT_TABLE,
+            monument_id,
+            lambda session: monuments.get_monument(session=session, monument_id=monument_id),
+        )
         return monument_id
 
     return check_upload_monument

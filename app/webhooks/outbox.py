@@ -22,14 +22,36 @@ def render_payload(event: AuditEvent, event_type: str) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+# The active subscriptions as this session's transaction read them: (the transaction, them).
+# A write that appends several events (a photo and its evidence item) reads them once; an
+# event about a subscription, or another transaction, reads them again.
+_READ = "webhook_subscriptions_read"
+
+
+def _active_subscriptions(session: Session, event: AuditEvent) -> list[WebhookSubscription]:
+    transaction = session.get_transaction()
+    read = session.info.get(_READ)
+    if (
+        read is not None
+        and read[0] is transaction
+        and event.entity_type != WebhookSubscription.__tablename__
+    ):
+        return read[1]
+    subscriptions = list(
+        session.exec(
+            select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
+        ).all()
+    )
+    session.info[_READ] = (transaction, subscriptions)
+    return subscriptions
+
+
 def enqueue(*, session: Session, event: AuditEvent) -> int:
     """Add one pending delivery per active subscription to this event's type; how many."""
     event_type = entities.event_type(event.entity_type, event.action)
     if event_type is None:
         return 0
-    subscriptions = session.exec(
-        select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
-    ).all()
+    subscriptions = _active_subscriptions(session, event)
     matching = [s for s in subscriptions if entities.matches(s.event_types, event_type)]
     if not matching:
         return 0

@@ -52,3 +52,10 @@ def test_an_error_inside_ends_the_pause():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_a_started_server_froze_its_start_up_objects_once(client):
+    from app.core.gc_pause import freeze_start_up_objects
+
+    assert gc.get_freeze_count() > 0  # the session's server started before this test
+    assert freeze_start_up_objects() is False  # once per process

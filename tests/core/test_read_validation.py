@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app.core.actors import command_line_actor
 from app.core.changes import LISTENER_NAME, ChangeSignal
 from app.keys import service as keys
 from tests.audit.test_read_cache import change_signal_ready
@@ -153,6 +154,59 @@ def test_keys_held_at_start_up_are_known_without_a_lookup_until_one_is_revoked(
             assert after.status_code == 401
         finally:
             app.state.find_caller = find_caller
+
+
+def test_keys_stay_known_across_writes_to_other_tables_until_one_is_revoked(
+    client, app, auth, database, database_url
+):
+    """A commit that writes no key leaves the remembered keys alone (on PostgreSQL, where
+    the signal says which tables changed; SQLite's cannot tell, so it looks keys up again); a
+    revocation, in this process or from the command line, counts on the next request."""
+    monument_id = create_monument(database)
+    signal: ChangeSignal = database.changes
+    headers = auth("staff")
+    with database.session(write=False) as session:
+        key_id = keys.find_active_key(session=session, secret=headers["Authorization"][7:]).id
+    looked_up: list[str] = []
+    find_caller = app.state.find_caller
+
+    def counted(*, session, secret):
+        looked_up.append(secret)
+        return find_caller(session=session, secret=secret)
+
+    app.state.find_caller = counted
+    try:
+        assert client.get(f"/api/v1/monuments/{monument_id}", headers=headers).status_code == 200
+        change_signal_ready(client)
+        looked_up.clear()
+        registry, key_table = signal.token(), signal.token(keys.KEY_TABLE)
+        create_site(database)  # a commit of this process that writes no key
+        change_signal_ready(client)  # and its own notification heard (PostgreSQL)
+        assert signal.token() != registry
+        assert client.get(f"/api/v1/monuments/{monument_id}", headers=headers).status_code == 200
+        if database.backend == "postgresql":
+            assert signal.token(keys.KEY_TABLE) == key_table
+            assert looked_up == []
+        else:
+            assert len(looked_up) == 1
+
+        with database.session(write=True) as session:  # revoked by this process
+            keys.revoke_key(session=session, key_id=key_id, actor=command_line_actor())
+        refused = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+        assert refused.status_code == 401
+
+        partner = auth("partner")
+        assert client.get(f"/api/v1/monuments/{monument_id}", headers=partner).status_code == 200
+        create_site(database)
+        change_signal_ready(client)
+        with database.session(write=False) as session:
+            secret = partner["Authorization"][7:]
+            partner_id = keys.find_active_key(session=session, secret=secret).id
+        assert keys_command(database_url, "revoke", str(partner_id)).returncode == 0
+        refused = client.get(f"/api/v1/monuments/{monument_id}", headers=partner)
+        assert refused.status_code == 401
+    finally:
+        app.state.find_caller = find_caller
 
 
 @pytest.mark.postgresql_only

@@ -659,6 +659,8 @@ def test_every_upload_and_delete_is_in_the_audit_trail(local_api, auth, database
 def test_an_upload_streams_with_no_transaction_open(database, api_keys):
     """The checks before the stream run in a short read of their own: once they pass, no
     connection (on SQLite: no lock) is held while the body arrives."""
+    import anyio
+
     from app.core.actors import Caller, Role
     from app.core.dependencies import ReceiveThenWrite
     from app.photos.dependencies import upload_monument_checker
@@ -666,7 +668,8 @@ def test_an_upload_streams_with_no_transaction_open(database, api_keys):
     monument_id = create_monument(database)
     check = upload_monument_checker()
     transactions = ReceiveThenWrite(database)
-    assert check(monument_id, Caller(role=Role.field), transactions) == monument_id
+    checked = anyio.run(check, monument_id, Caller(role=Role.field), transactions)
+    assert checked == monument_id
     assert database.engine.pool.checkedout() == 0
 
 
@@ -705,3 +708,26 @@ def test_concurrent_uploads_of_the_same_bytes_make_one_photo(database, app, tmp_
 
     assert statuses == [200, 201]
     assert count_rows(database, Photo) == 1
+
+
+def test_an_upload_to_a_monument_deleted_since_the_last_one_is_refused_before_its_body(
+    client, auth, database
+):
+    """The check before the body is remembered while no commit writes a monument (on
+    PostgreSQL: an upload's own commit writes none); deleting the monument ends it."""
+    from app.core.actors import command_line_actor
+    from app.monuments import service as monuments
+
+    monument_id = create_monument(database)
+    first = upload(client, monument_id, jpeg_bytes(), headers=auth("field"))
+    assert first.status_code == 201
+    remembered = database.passed_checks.known("monument", monument_id)
+    assert remembered == (database.backend == "postgresql")
+
+    with database.session(write=True) as session:
+        monument = monuments.get_monument(session=session, monument_id=monument_id)
+        monuments.delete_monument(session=session, monument=monument, actor=command_line_actor())
+    assert not database.passed_checks.known("monument", monument_id)
+    again = upload(client, monument_id, jpeg_bytes(), headers=auth("field"))
+    assert again.status_code == 410
+    assert not database.passed_checks.known("monument", monument_id)
