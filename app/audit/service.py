@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
@@ -83,9 +83,19 @@ def chain_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_json(fields)).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+# Core statements, built once: every write runs them, and the ORM's unit of work and
+# statement building cost more than the statements themselves.
+_EVENTS = AuditEvent.__table__
+_HEAD = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_STORED = [column.key for column in _EVENTS.columns if column.key != "id"]
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
+
+def _lock_chain(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": CHAIN_LOCK_KEY})
 
 
 # The chain as this session's transaction left it: (the transaction, the head it appended).
@@ -121,10 +131,13 @@ def record(
     after: dict[str, Any] | None,
 ) -> AuditEvent:
     """Append the event for a write, in the write's own transaction."""
+    # What the caller has pending is written before its event, as a flush always did.
+    session.flush()
+    connection = session.connection()
     head = appended = _appended_head(session)
     if appended is None:
-        _lock_chain(session)
-        head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        _lock_chain(connection)
+        head = connection.execute(_HEAD).scalar()
     event = AuditEvent(
         actor=actor.label,
         actor_role=actor.role,
@@ -139,13 +152,15 @@ def record(
         hash="",
     )
     event.hash = chain_hash(event)
-    session.add(event)
-    session.flush()
+    # A Core insert: the event is never changed again, so the session need not track it.
+    event.id = connection.execute(
+        _INSERT_EVENT, {key: getattr(event, key) for key in _STORED}
+    ).scalar_one()
     session.info[_APPENDED] = (_current_transaction(session), event.hash)
-    if appended is None and session.get_bind().dialect.name == "postgresql":
+    if appended is None and connection.dialect.name == "postgresql":
         # Delivered when the write commits (never if it rolls back): every worker and machine
         # drops what it keeps in memory at once (app.core.changes).
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+        connection.execute(_NOTIFY, {"channel": CHANGES_CHANNEL})
     # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
     # back with the change, and a crash between the two loses nothing.
     for listener in _listeners:

@@ -7,11 +7,18 @@ webhooks.
 
 import json
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from app.audit.models import AuditEvent
 from app.changes import entities
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
+
+_SUBSCRIPTIONS = WebhookSubscription.__table__
+# A Core statement, built once: every published write reads the active subscriptions.
+_ACTIVE = select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.event_types).where(
+    _SUBSCRIPTIONS.c.deleted_at.is_(None)
+)
 
 
 def render_payload(event: AuditEvent, event_type: str) -> str:
@@ -27,17 +34,18 @@ def enqueue(*, session: Session, event: AuditEvent) -> int:
     event_type = entities.event_type(event.entity_type, event.action)
     if event_type is None:
         return 0
-    subscriptions = session.exec(
-        select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
-    ).all()
-    matching = [s for s in subscriptions if entities.matches(s.event_types, event_type)]
+    matching = [
+        subscription_id
+        for subscription_id, types in session.connection().execute(_ACTIVE)
+        if entities.matches(types, event_type)
+    ]
     if not matching:
         return 0
     payload = render_payload(event, event_type)
-    for subscription in matching:
+    for subscription_id in matching:
         session.add(
             WebhookDelivery(
-                subscription_id=subscription.id,
+                subscription_id=subscription_id,
                 event_id=event.id,
                 event_type=event_type,
                 payload=payload,
