@@ -16,7 +16,7 @@ from app.assessments.schemas import (
     ReviewDecision,
 )
 from app.core.actors import Caller, Role
-from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
+from app.core.auth import CallerDep, StaffDep, get_caller, know_again, require_roles
 from app.core.dependencies import (
     DatabaseDep,
     ReadSessionDep,
@@ -100,7 +100,9 @@ async def create_assessment(
         )
         return service.present_new(row, cited, names_visible=caller.sees_names)
 
-    created = await write_in_one_trip(database, record)
+    # Its commit forgets every known key: the key is looked up again in the same trip, so the
+    # team's next POST finds it known (app.core.auth.know_again).
+    created = await write_in_one_trip(database, record, then=lambda: know_again(request, database))
     return created_response(request, created, location=_location(created))
 
 
