@@ -165,13 +165,15 @@ def identify_caller(request: Request, database: Database) -> Caller:
     return caller
 
 
-def _known_caller(request: Request, database: Database, secret: str) -> Caller | None:
+def _known_caller(
+    request: Request, database: Database, secret: str, *, cached: bool = True
+) -> Caller | None:
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
     token = database.changes.token() if known is not None else None
     if known is not None and (caller := known.get(token, secret)) is not None:
         return caller
     find_caller: KeyLookup = request.app.state.find_caller
-    with database.session(write=False) as session:
+    with database.session(write=False, cached=cached) as session:
         caller = find_caller(session=session, secret=secret)
         # The handler's read session trusts the registry generation this lookup found, so a
         # request asks the database whether anything changed once (app.audit.read_cache).
@@ -193,7 +195,8 @@ def know_again(request: Request, database: Database) -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         try:
-            _known_caller(request, database, secret.strip())
+            # Without the read cache: the commit just made everything in it old.
+            _known_caller(request, database, secret.strip(), cached=False)
         except Exception:
             # Only a saving: the write has committed, and the next request looks the key up.
             log.warning("Could not look the caller's key up again after its write", exc_info=True)
