@@ -16,7 +16,7 @@ from app.assessments.schemas import (
     ReviewDecision,
 )
 from app.core.actors import Caller, Role
-from app.core.auth import CallerDep, StaffDep, get_caller, require_roles
+from app.core.auth import CallerDep, StaffDep, get_caller, know_again, require_roles
 from app.core.dependencies import (
     DatabaseDep,
     ReadSessionDep,
@@ -44,7 +44,7 @@ def _read(session: Session, assessment: DamageAssessment, caller: Caller) -> Ass
     )[0]
 
 
-def _location(assessment: DamageAssessment) -> str:
+def _location(assessment: DamageAssessment | AssessmentRead) -> str:
     return f"{router.prefix}/assessments/{assessment.id}"
 
 
@@ -92,15 +92,18 @@ async def create_assessment(
 
     # Field teams post to many monuments at once: the monument's row and the audit chain are
     # locked only for these statements, in one thread trip (app.core.dependencies).
-    def record(session: Session) -> tuple[AssessmentRead, dict[str, str]]:
-        monument = monuments.get_monument(session=session, monument_id=monument_id, for_update=True)
-        assessment = service.create_assessment(
-            session=session, monument_id=monument.id, fields=fields, actor=caller
+    # Written with Core and presented from the values in hand (app.assessments.service).
+    def record(session: Session) -> AssessmentRead:
+        monuments.lock_monument(session=session, monument_id=monument_id)
+        row, cited = service.record_assessment(
+            session=session, monument_id=monument_id, fields=fields, actor=caller
         )
-        return _read(session, assessment, caller), _location(assessment)
+        return service.present_new(row, cited, names_visible=caller.sees_names)
 
-    created, location = await write_in_one_trip(database, record)
-    return created_response(request, created, location=location)
+    # Its commit forgets every known key: the key is looked up again in the same trip, so the
+    # team's next POST finds it known (app.core.auth.know_again).
+    created = await write_in_one_trip(database, record, then=lambda: know_again(request, database))
+    return created_response(request, created, location=_location(created))
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import (
     BindParameter,
     ClauseElement,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    insert,
     or_,
     select,
 )
@@ -36,8 +38,9 @@ from app.assessments.models import (
     ImagePair,
 )
 from app.assessments.schemas import AssessmentRead, CurrentCondition
+from app.audit import service as audit
 from app.core.actors import Caller, Role, shown_actor
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, columns
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.time import NOW, TimeAxes, utc_now
 from app.monuments.models import Monument
@@ -468,17 +471,21 @@ def _check_supersedes(session: Session, monument_id: int, superseded_id: int | N
 
 
 def _apply(session: Session, assessment: DamageAssessment, fields: dict[str, Any]) -> None:
-    fields = _with_disturbances(assessment, fields)
+    fields = _with_disturbances(
+        fields, extent_percent=assessment.extent_percent, confidence=assessment.confidence
+    )
     for field, value in fields.items():
         if field != "source_ids":
             setattr(assessment, "supersedes_id" if field == "supersedes" else field, value)
-    _check_event_window(assessment)
+    _check_event_window(assessment.event_from, assessment.event_to, assessment.observed_on)
     # Only a list that names components has anything to check (and a query to pay for).
     if fields.get("component_conditions"):
-        _check_components(session, assessment)
+        _check_components(session, assessment.monument_id, assessment.component_conditions)
 
 
-def _with_disturbances(assessment: DamageAssessment, fields: dict[str, Any]) -> dict[str, Any]:
+def _with_disturbances(
+    fields: dict[str, Any], *, extent_percent: int | None, confidence: str | None
+) -> dict[str, Any]:
     """Keep `causes` and `disturbances` telling the same story: given disturbances, the
     causes are their agents; given only causes, each becomes a disturbance (as 0015 carried
     the causes recorded before it), with the extent as a range of one and the confidence as
@@ -495,8 +502,8 @@ def _with_disturbances(assessment: DamageAssessment, fields: dict[str, Any]) -> 
             raise Unprocessable.at("causes", detail, "mismatch")
         fields["causes"] = agents
     elif "causes" in fields:
-        extent = fields.get("extent_percent", assessment.extent_percent)
-        certainty = fields.get("confidence") or assessment.confidence
+        extent = fields.get("extent_percent", extent_percent)
+        certainty = fields.get("confidence") or confidence
         fields["disturbances"] = [
             {
                 "cause_category": CAUSE_CATEGORY[str(cause)],
@@ -512,17 +519,15 @@ def _with_disturbances(assessment: DamageAssessment, fields: dict[str, Any]) -> 
     return fields
 
 
-def _check_components(session: Session, assessment: DamageAssessment) -> None:
+def _check_components(session: Session, monument_id: int, conditions: list[dict]) -> None:
     """An assessment judges only components of its own monument, each once."""
     own = {
         component.id
-        for component in property_records.list_components(
-            session=session, monument_id=assessment.monument_id
-        )
+        for component in property_records.list_components(session=session, monument_id=monument_id)
     }
     seen: set[int] = set()
     errors = []
-    for index, judged in enumerate(assessment.component_conditions):
+    for index, judged in enumerate(conditions):
         component_id = judged["component_id"]
         if component_id not in own or component_id in seen:
             problem = "is judged twice" if component_id in seen else "is not a part of it"
@@ -537,14 +542,13 @@ def _check_components(session: Session, assessment: DamageAssessment) -> None:
     if errors:
         raise Unprocessable(
             "component_conditions must name components of this monument, each once "
-            f"(GET /api/v1/monuments/{assessment.monument_id}/components).",
+            f"(GET /api/v1/monuments/{monument_id}/components).",
             errors=errors,
         )
 
 
-def _check_event_window(assessment: DamageAssessment) -> None:
+def _check_event_window(start: date | None, end: date | None, seen: date) -> None:
     """The damage an observation shows happened by the day it was observed."""
-    start, end, seen = assessment.event_from, assessment.event_to, assessment.observed_on
     problem = None
     if start is not None and end is not None and start > end:
         problem = ("event_to", f"event_to ({end}) must not be before event_from ({start}).")
@@ -572,26 +576,72 @@ def _free_text_source(fields: dict[str, Any], cited: list[Source]) -> str:
     raise Unprocessable.at("source", detail, "missing")
 
 
+_ASSESSMENTS = DamageAssessment.__table__
+# Built once, run with Core: field teams post to many monuments at once, and the ORM's unit
+# of work cost several times the statements themselves.
+_INSERT_ASSESSMENT = insert(_ASSESSMENTS).returning(_ASSESSMENTS.c.id)
+# What a new assessment holds before its fields are applied, as the model's defaults give it.
+_NEW = {column.key: None for column in _ASSESSMENTS.columns} | {
+    "causes": [],
+    "disturbances": [],
+    "threats": [],
+    "component_conditions": [],
+    "status": AssessmentStatus.draft,
+}
+
+
+def record_assessment(
+    *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
+) -> tuple[dict[str, Any], list[Source]]:
+    """A new draft assessment of the monument, authored by the actor, citing its sources,
+    written with Core (no entity in the session): its stored columns, id included, and the
+    sources it cites, in order."""
+    _check_supersedes(session, monument_id, fields.get("supersedes"))
+    cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
+    source = _free_text_source(fields, cited)
+    fields = _with_disturbances(
+        {**fields, "source": source},
+        extent_percent=None,
+        confidence=fields["confidence"],
+    )
+    now = utc_now()
+    row = _NEW | {
+        "monument_id": monument_id,
+        "author": actor.label,
+        "author_key_id": actor.key_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    for field, value in fields.items():
+        if field != "source_ids":
+            row["supersedes_id" if field == "supersedes" else field] = value
+    _check_event_window(row["event_from"], row["event_to"], row["observed_on"])
+    # Only a list that names components has anything to check (and a query to pay for).
+    if row["component_conditions"]:
+        _check_components(session, monument_id, row["component_conditions"])
+    stored = {key: value for key, value in row.items() if key != "id"}
+    row["id"] = session.connection().execute(_INSERT_ASSESSMENT, stored).scalar_one()
+    source_ids = [cited_source.id for cited_source in cited]
+    sources.cite_new(session=session, owner=CITING, owner_id=row["id"], source_ids=source_ids)
+    # The state an entity's snapshot would give: its stored columns, then the ids it cites.
+    audit.record(
+        session=session,
+        actor=actor,
+        action="create",
+        entity_type=_ASSESSMENTS.name,
+        entity_id=row["id"],
+        before=None,
+        after=to_jsonable_python(row) | {"source_ids": source_ids},
+    )
+    return row, cited
+
+
 def create_assessment(
     *, session: Session, monument_id: int, fields: dict[str, Any], actor: Caller
 ) -> DamageAssessment:
-    """A new draft assessment of the monument, authored by the actor, citing its sources."""
-    _check_supersedes(session, monument_id, fields.get("supersedes"))
-    cited = sources.require_sources(session=session, source_ids=fields.get("source_ids") or [])
-    assessment = DamageAssessment(
-        monument_id=monument_id,
-        observed_on=fields["observed_on"],
-        method=fields["method"],
-        source=_free_text_source(fields, cited),
-        damage_level=fields["damage_level"],
-        confidence=fields["confidence"],
-        author=actor.label,
-        author_key_id=actor.key_id,
-    )
-    _apply(session, assessment, {**fields, "source": assessment.source})
-    return sources.record_creation(
-        session=session, actor=actor, entity=assessment, owner=CITING, cited=cited
-    )
+    """`record_assessment`, as the stored entity (for a workflow that goes on with it)."""
+    row, _ = record_assessment(session=session, monument_id=monument_id, fields=fields, actor=actor)
+    return session.get_one(DamageAssessment, row["id"])
 
 
 def _state(session: Session, assessment: DamageAssessment) -> dict[str, Any]:
@@ -713,15 +763,27 @@ def to_read(
 ) -> dict[str, Any]:
     """The fields of an assessment, citing these sources, as `AssessmentRead` names them; its
     author and reviewer by name only when `names_visible` (staff), else by role and key."""
-    values = {c.key: getattr(assessment, c.key) for c in DamageAssessment.__table__.columns}
+    return _read_values(columns(assessment), cited, names_visible=names_visible)
+
+
+def _read_values(
+    row: dict[str, Any], cited: Sequence[Source], *, names_visible: bool
+) -> dict[str, Any]:
+    values = dict(row)
     values["supersedes"] = values.pop("supersedes_id")
     values["source_ids"] = [source.id for source in cited]
     values["sources"] = [sources.summarise(source) for source in cited]
-    values["author"] = shown_actor(assessment.author, assessment.author_key_id, names=names_visible)
-    values["reviewer"] = shown_actor(
-        assessment.reviewer, assessment.reviewer_key_id, names=names_visible
-    )
+    values["author"] = shown_actor(row["author"], row["author_key_id"], names=names_visible)
+    values["reviewer"] = shown_actor(row["reviewer"], row["reviewer_key_id"], names=names_visible)
     return values
+
+
+def present_new(
+    row: dict[str, Any], cited: Sequence[Source], *, names_visible: bool = False
+) -> AssessmentRead:
+    """An assessment `record_assessment` just wrote, as the API shows it, from the values in
+    hand (nothing read back)."""
+    return AssessmentRead.model_validate(_read_values(row, cited, names_visible=names_visible))
 
 
 def citations(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import bindparam, func, insert, text
+from sqlalchemy import Connection, bindparam, func, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
@@ -30,15 +30,6 @@ from app.core.pagination import id_page_query
 RowT = TypeVar("RowT", bound=SQLModel)
 
 GENESIS_HASH = "0" * 64
-# An event's stored columns but its id, which the database gives; and the INSERT, built once
-# (its values are parameters): on PostgreSQL it also sends the change notification, named
-# after the event's table (see `record`).
-_EVENT_COLUMNS = [c for c in AuditEvent.__table__.columns if c.key != "id"]
-_INSERT_EVENT = insert(AuditEvent.__table__)
-_INSERT_EVENT_NOTIFYING = _INSERT_EVENT.returning(
-    AuditEvent.__table__.c.id,
-    func.pg_notify(bindparam("notify_channel"), bindparam("notify_payload")),
-)
 # Any fixed number: the key of PostgreSQL's advisory lock that serialises appends.
 CHAIN_LOCK_KEY = 7_230_023
 
@@ -92,9 +83,23 @@ def chain_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_json(fields)).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+# Core statements, built once: every write runs them, and the ORM's unit of work and
+# statement building cost more than the statements themselves.
+_EVENTS = AuditEvent.__table__
+_HEAD = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+# On PostgreSQL the INSERT also sends the change notification, named after the event's table,
+# in the same round trip (see `record`).
+_INSERT_EVENT_NOTIFYING = insert(_EVENTS).returning(
+    _EVENTS.c.id, func.pg_notify(bindparam("notify_channel"), bindparam("notify_payload"))
+)
+_STORED = [column.key for column in _EVENTS.columns if column.key != "id"]
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_chain(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": CHAIN_LOCK_KEY})
 
 
 # The chain as this session's transaction left it: (the transaction, the head it appended).
@@ -130,10 +135,13 @@ def record(
     after: dict[str, Any] | None,
 ) -> AuditEvent:
     """Append the event for a write, in the write's own transaction."""
+    # What the caller has pending is written before its event, as a flush always did.
+    session.flush()
+    connection = session.connection()
     head = appended = _appended_head(session)
     if appended is None:
-        _lock_chain(session)
-        head = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        _lock_chain(connection)
+        head = connection.execute(_HEAD).scalar()
     event = AuditEvent(
         actor=actor.label,
         actor_role=actor.role,
@@ -148,11 +156,8 @@ def record(
         hash="",
     )
     event.hash = chain_hash(event)
-    # The write it records is flushed first. The event is one Core INSERT on the session's
-    # connection (the ORM's unit of work would add bookkeeping for a row nobody changes).
-    session.flush()
-    values = {column.key: getattr(event, column.key) for column in _EVENT_COLUMNS}
-    connection = session.connection()
+    # A Core insert: the event is never changed again, so the session need not track it.
+    values = {key: getattr(event, key) for key in _STORED}
     if connection.dialect.name == "postgresql":
         # Delivered when the write commits (never if it rolls back), in the same round trip:
         # every worker and machine drops what it keeps in memory at once, and learns which
@@ -160,7 +165,7 @@ def record(
         values |= {"notify_channel": CHANGES_CHANNEL, "notify_payload": entity_type}
         event.id = connection.execute(_INSERT_EVENT_NOTIFYING, values).first()[0]
     else:
-        event.id = connection.execute(_INSERT_EVENT, values).inserted_primary_key[0]
+        event.id = connection.execute(_INSERT_EVENT, values).scalar_one()
     session.info[_APPENDED] = (_current_transaction(session), event.hash)
     # In the same transaction, so what listeners write (webhook deliveries) commits or rolls
     # back with the change, and a crash between the two loses nothing.

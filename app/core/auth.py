@@ -4,6 +4,7 @@ Plumbing knows no domain: how a key is looked up (app/keys) is installed by the 
 factory with `install_key_lookup`.
 """
 
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Protocol
@@ -18,6 +19,8 @@ from app.core.db import GENERATION, Database
 from app.core.dependencies import DatabaseDep
 from app.core.errors import Forbidden, Unauthorized
 from app.core.rate_limits import RateLimits
+
+log = logging.getLogger(__name__)
 
 
 class KeyLookup(Protocol):
@@ -173,13 +176,15 @@ def identify_caller(request: Request, database: Database) -> Caller:
     return caller
 
 
-def _known_caller(request: Request, database: Database, secret: str) -> Caller | None:
+def _known_caller(
+    request: Request, database: Database, secret: str, *, cached: bool = True
+) -> Caller | None:
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
     token = database.changes.token(known.table) if known is not None else None
     if known is not None and (caller := known.get(token, secret)) is not None:
         return caller
     find_caller: KeyLookup = request.app.state.find_caller
-    with database.session(write=False) as session:
+    with database.session(write=False, cached=cached) as session:
         caller = find_caller(session=session, secret=secret)
         # The handler's read session trusts the registry generation this lookup found, so a
         # request asks the database whether anything changed once (app.audit.read_cache).
@@ -187,6 +192,25 @@ def _known_caller(request: Request, database: Database, secret: str) -> Caller |
     if known is not None and caller is not None:
         known.put(token, secret, caller)
     return caller
+
+
+def know_again(request: Request, database: Database) -> None:
+    """After the request's own write committed (a commit forgets every known key), look its
+    key up again under the new token, on the thread that wrote: the next request with the
+    key, a field team's next POST, is then answered on the event loop instead of making a
+    trip of its own to look it up. A key revoked meanwhile is not found, so not kept."""
+    known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
+    header = request.headers.get("authorization")
+    if known is None or header is None:
+        return
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        try:
+            # Without the read cache: the commit just made everything in it old.
+            _known_caller(request, database, secret.strip(), cached=False)
+        except Exception:
+            # Only a saving: the write has committed, and the next request looks the key up.
+            log.warning("Could not look the caller's key up again after its write", exc_info=True)
 
 
 async def get_caller(request: Request, database: DatabaseDep) -> Caller:

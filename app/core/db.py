@@ -200,16 +200,20 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self, *, write: bool, generation: object | None = None) -> Iterator[Session]:
+    def session(
+        self, *, write: bool, generation: object | None = None, cached: bool = True
+    ) -> Iterator[Session]:
         """A session that commits when the block succeeds and rolls back when it raises.
 
         `generation`, for a read session, is the registry's generation an earlier read of the
         same request found: the cache then trusts it instead of asking again (what this
         session reads is at least as new, so nothing kept is staler than the request).
+        `cached=False`: a read session without the read cache, for a read that could only
+        miss it (just after this process's own commit), so it does not ask for the generation.
         """
         bind = self._write_engine if write else self.engine
         with Session(bind, expire_on_commit=False) as session:
-            if not write and self._read_cache is not None:
+            if not write and cached and self._read_cache is not None:
                 session.info[READ_CACHE] = self._read_cache
                 if generation is not None:
                     session.info[GENERATION] = generation

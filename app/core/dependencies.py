@@ -124,9 +124,15 @@ def _write_turn(database: Database) -> anyio.Semaphore:
     return turn
 
 
-async def write_in_one_trip(database: Database, work: Callable[[Session], T]) -> T:
+async def write_in_one_trip(
+    database: Database,
+    work: Callable[[Session], T],
+    *,
+    then: Callable[[], object] | None = None,
+) -> T:
     """`work(session)` in one write transaction, committed before this returns, made in a
-    single trip to a worker thread once it is this request's turn to write.
+    single trip to a worker thread once it is this request's turn to write; `then()` after
+    the commit, in the same trip (it must not raise).
 
     Locks (the row, the audit chain) are held only while `work` runs, never across trips to
     the thread pool. Once started the transaction is finished even if the client hangs up:
@@ -135,7 +141,10 @@ async def write_in_one_trip(database: Database, work: Callable[[Session], T]) ->
 
     def in_transaction() -> T:
         with database.session(write=True) as session:
-            return work(session)
+            result = work(session)
+        if then is not None:
+            then()
+        return result
 
     async with _write_turn(database):
         return await anyio.to_thread.run_sync(in_transaction)

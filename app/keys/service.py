@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from app.audit import service as audit
@@ -44,13 +45,23 @@ def _caller_of(api_key: ApiKey) -> Caller:
     return Caller(role=Role(api_key.role), key_id=api_key.id, name=api_key.name)
 
 
+_KEYS = ApiKey.__table__
+# A Core statement, built once: a key is looked up after every write (any commit forgets the
+# keys a worker knows), and loading the row as an entity cost several times the query.
+_HOLDER = select(_KEYS.c.id, _KEYS.c.name, _KEYS.c.role).where(
+    _KEYS.c.key_hash == bindparam("key_hash"), _KEYS.c.revoked_at.is_(None)
+)
+
+
 def find_active_caller(*, session: Session, secret: str) -> Caller | None:
     """Who holds this unrevoked key; remembered by its hash until the next write, so a
     revocation counts from the request after it commits, in every worker."""
 
     def look_up() -> Caller | None:
-        api_key = find_active_key(session=session, secret=secret)
-        return None if api_key is None else _caller_of(api_key)
+        holder = session.connection().execute(_HOLDER, {"key_hash": hash_key(secret)}).first()
+        if holder is None:
+            return None
+        return Caller(role=Role(holder.role), key_id=holder.id, name=holder.name)
 
     return cached(session, ("caller", hash_key(secret)), look_up)
 

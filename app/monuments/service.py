@@ -3,13 +3,13 @@
 import math
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from app.audit import service as audit
 from app.core.actors import Caller
 from app.core.db import get_or_not_found
-from app.core.errors import Gone, Unprocessable
+from app.core.errors import Gone, NotFound, Unprocessable
 from app.core.time import utc_now
 from app.monuments.models import Monument, MonumentIdentifier, MonumentName
 from app.names import service as names
@@ -111,6 +111,26 @@ def get_monument(*, session: Session, monument_id: int, for_update: bool = False
     if monument.deleted_at is not None:
         raise Gone(f"Monument {monument_id} was deleted at {monument.deleted_at.isoformat()}.")
     return monument
+
+
+_MONUMENTS = Monument.__table__
+# A Core statement, built once: a write that only adds evidence to a monument locks its row
+# without loading it as an entity (field teams post assessments to many monuments at once).
+_LOCK_LIVE = (
+    select(_MONUMENTS.c.deleted_at)
+    .where(_MONUMENTS.c.id == bindparam("monument_id"))
+    .with_for_update()
+)
+
+
+def lock_monument(*, session: Session, monument_id: int) -> None:
+    """Lock the monument's row until commit without loading it; `NotFound`, or `Gone` once it
+    was deleted, as `get_monument`."""
+    row = session.connection().execute(_LOCK_LIVE, {"monument_id": monument_id}).first()
+    if row is None:
+        raise NotFound(f"There is no monument with id {monument_id}.")
+    if row.deleted_at is not None:
+        raise Gone(f"Monument {monument_id} was deleted at {row.deleted_at.isoformat()}.")
 
 
 def create_monument(

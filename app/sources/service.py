@@ -9,7 +9,7 @@ so this package knows no evidence package and each of them owns its link table.
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, SQLModel
 
@@ -142,6 +142,21 @@ def cite(
         session.add(link(**{owner.key: owner_id, "source_id": source_id, "position": position}))
     if source_ids or not new_record:
         session.flush()
+
+
+def cite_new(
+    *, session: Session, owner: InstrumentedAttribute, owner_id: int, source_ids: Sequence[int]
+) -> None:
+    """Make a record written with Core (no entity in the session) cite these sources, in this
+    order (ids already checked): one Core insert; it cites nothing yet (ids are never reused)."""
+    if source_ids:
+        session.connection().execute(
+            insert(_link(owner).__table__),
+            [
+                {owner.key: owner_id, "source_id": source_id, "position": position}
+                for position, source_id in enumerate(source_ids)
+            ],
+        )
 
 
 def cite_changed(

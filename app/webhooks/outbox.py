@@ -7,11 +7,18 @@ webhooks.
 
 import json
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from app.audit.models import AuditEvent
 from app.changes import entities
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
+
+_SUBSCRIPTIONS = WebhookSubscription.__table__
+# A Core statement, built once: every published write reads the active subscriptions.
+_ACTIVE = select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.event_types).where(
+    _SUBSCRIPTIONS.c.deleted_at.is_(None)
+)
 
 
 def render_payload(event: AuditEvent, event_type: str) -> str:
@@ -28,7 +35,8 @@ def render_payload(event: AuditEvent, event_type: str) -> str:
 _READ = "webhook_subscriptions_read"
 
 
-def _active_subscriptions(session: Session, event: AuditEvent) -> list[WebhookSubscription]:
+def _active_subscriptions(session: Session, event: AuditEvent) -> list[tuple[int, list[str]]]:
+    """The active subscriptions' ids and event types."""
     transaction = session.get_transaction()
     read = session.info.get(_READ)
     if (
@@ -37,11 +45,7 @@ def _active_subscriptions(session: Session, event: AuditEvent) -> list[WebhookSu
         and event.entity_type != WebhookSubscription.__tablename__
     ):
         return read[1]
-    subscriptions = list(
-        session.exec(
-            select(WebhookSubscription).where(WebhookSubscription.deleted_at.is_(None))
-        ).all()
-    )
+    subscriptions = [tuple(row) for row in session.connection().execute(_ACTIVE)]
     session.info[_READ] = (transaction, subscriptions)
     return subscriptions
 
@@ -51,15 +55,18 @@ def enqueue(*, session: Session, event: AuditEvent) -> int:
     event_type = entities.event_type(event.entity_type, event.action)
     if event_type is None:
         return 0
-    subscriptions = _active_subscriptions(session, event)
-    matching = [s for s in subscriptions if entities.matches(s.event_types, event_type)]
+    matching = [
+        subscription_id
+        for subscription_id, types in _active_subscriptions(session, event)
+        if entities.matches(types, event_type)
+    ]
     if not matching:
         return 0
     payload = render_payload(event, event_type)
-    for subscription in matching:
+    for subscription_id in matching:
         session.add(
             WebhookDelivery(
-                subscription_id=subscription.id,
+                subscription_id=subscription_id,
                 event_id=event.id,
                 event_type=event_type,
                 payload=payload,
