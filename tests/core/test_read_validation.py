@@ -8,6 +8,8 @@ would come from memory if the signal were missed.
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,6 +46,23 @@ def keys_command(database_url: str, *args: str):
 def import_in_another_process(settings, inventory: str):
     env = command_env(settings.database_url, settings.media_root)
     return run_process(env, "import", "monuments", inventory)
+
+
+@contextmanager
+def key_lookups(app) -> Iterator[list[str]]:
+    """The secrets the app looks up in the database (rather than knows) within the block."""
+    looked_up: list[str] = []
+    find_caller = app.state.find_caller
+
+    def counted(*, session, secret):
+        looked_up.append(secret)
+        return find_caller(session=session, secret=secret)
+
+    app.state.find_caller = counted
+    try:
+        yield looked_up
+    finally:
+        app.state.find_caller = find_caller
 
 
 def test_the_change_signal_needs_no_query_per_request(client, app):
@@ -131,30 +150,19 @@ def test_keys_held_at_start_up_are_known_without_a_lookup_until_one_is_revoked(
     assert keys_command(database_url, "revoke", str(revoked_id)).returncode == 0
     headers = {"Authorization": f"Bearer {secret}"}
 
-    looked_up: list[str] = []
-    find_caller = app.state.find_caller
+    with TestClient(app, raise_server_exceptions=False) as client, key_lookups(app) as looked_up:
+        read = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+        assert read.status_code == 200
+        assert looked_up == []  # known since start-up
+        refused = client.get(
+            f"/api/v1/monuments/{monument_id}",
+            headers={"Authorization": f"Bearer {revoked_secret}"},
+        )
+        assert refused.status_code == 401  # revoked before start-up: never remembered
 
-    def counted(*, session, secret):
-        looked_up.append(secret)
-        return find_caller(session=session, secret=secret)
-
-    with TestClient(app, raise_server_exceptions=False) as client:
-        app.state.find_caller = counted
-        try:
-            read = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
-            assert read.status_code == 200
-            assert looked_up == []  # known since start-up
-            refused = client.get(
-                f"/api/v1/monuments/{monument_id}",
-                headers={"Authorization": f"Bearer {revoked_secret}"},
-            )
-            assert refused.status_code == 401  # revoked before start-up: never remembered
-
-            assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
-            after = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
-            assert after.status_code == 401
-        finally:
-            app.state.find_caller = find_caller
+        assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
+        after = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
+        assert after.status_code == 401
 
 
 def test_keys_stay_known_across_writes_to_other_tables_until_one_is_revoked(
@@ -168,15 +176,7 @@ def test_keys_stay_known_across_writes_to_other_tables_until_one_is_revoked(
     headers = auth("staff")
     with database.session(write=False) as session:
         key_id = keys.find_active_key(session=session, secret=headers["Authorization"][7:]).id
-    looked_up: list[str] = []
-    find_caller = app.state.find_caller
-
-    def counted(*, session, secret):
-        looked_up.append(secret)
-        return find_caller(session=session, secret=secret)
-
-    app.state.find_caller = counted
-    try:
+    with key_lookups(app) as looked_up:
         assert client.get(f"/api/v1/monuments/{monument_id}", headers=headers).status_code == 200
         change_signal_ready(client)
         looked_up.clear()
@@ -206,8 +206,6 @@ def test_keys_stay_known_across_writes_to_other_tables_until_one_is_revoked(
         assert keys_command(database_url, "revoke", str(partner_id)).returncode == 0
         refused = client.get(f"/api/v1/monuments/{monument_id}", headers=partner)
         assert refused.status_code == 401
-    finally:
-        app.state.find_caller = find_caller
 
 
 def test_a_key_stays_known_across_its_own_writes_until_it_is_revoked(app, database, database_url):
@@ -220,35 +218,24 @@ def test_a_key_stays_known_across_its_own_writes_until_it_is_revoked(app, databa
     headers = {"Authorization": f"Bearer {secret}"}
     path = f"/api/v1/monuments/{monument_id}/assessments"
 
-    looked_up: list[str] = []
-    find_caller = app.state.find_caller
+    with TestClient(app, raise_server_exceptions=False) as client, key_lookups(app) as looked_up:
+        for _ in range(3):
+            looked_up.clear()
+            posted = client.post(path, json=assessment_fields(), headers=headers)
+            assert posted.status_code == 201
+            # On PostgreSQL the notification of the write's own commit arrives after it
+            # and moves the token once more (the next request may look the key up again);
+            # SQLite's signal is exact at once.
+            if app.state.database.backend == "sqlite":
+                assert looked_up == [secret]  # once, after its own commit
+                token = app.state.database.changes.token(app.state.known_keys.table)
+                assert app.state.known_keys.get(token, secret) is not None
 
-    def counted(*, session, secret):
-        looked_up.append(secret)
-        return find_caller(session=session, secret=secret)
-
-    with TestClient(app, raise_server_exceptions=False) as client:
-        app.state.find_caller = counted
-        try:
-            for _ in range(3):
-                looked_up.clear()
-                posted = client.post(path, json=assessment_fields(), headers=headers)
-                assert posted.status_code == 201
-                # On PostgreSQL the notification of the write's own commit arrives after it
-                # and moves the token once more (the next request may look the key up again);
-                # SQLite's signal is exact at once.
-                if app.state.database.backend == "sqlite":
-                    assert looked_up == [secret]  # once, after its own commit
-                    token = app.state.database.changes.token(app.state.known_keys.table)
-                    assert app.state.known_keys.get(token, secret) is not None
-
-            with database.session(write=False) as session:
-                key_id = keys.find_active_key(session=session, secret=secret).id
-            assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
-            refused = client.post(path, json=assessment_fields(), headers=headers)
-            assert refused.status_code == 401
-        finally:
-            app.state.find_caller = find_caller
+        with database.session(write=False) as session:
+            key_id = keys.find_active_key(session=session, secret=secret).id
+        assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
+        refused = client.post(path, json=assessment_fields(), headers=headers)
+        assert refused.status_code == 401
     listed = count_rows(database, DamageAssessment)
     assert listed == 3
 
