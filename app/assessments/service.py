@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import PydanticUndefined, to_jsonable_python
 from sqlalchemy import (
     BindParameter,
     ClauseElement,
@@ -580,14 +580,15 @@ _ASSESSMENTS = DamageAssessment.__table__
 # Built once, run with Core: field teams post to many monuments at once, and the ORM's unit
 # of work cost several times the statements themselves.
 _INSERT_ASSESSMENT = insert(_ASSESSMENTS).returning(_ASSESSMENTS.c.id)
-# What a new assessment holds before its fields are applied, as the model's defaults give it.
-_NEW = {column.key: None for column in _ASSESSMENTS.columns} | {
-    "causes": [],
-    "disturbances": [],
-    "threats": [],
-    "component_conditions": [],
-    "status": AssessmentStatus.draft,
-}
+# The stored columns' fields: a row written with Core starts from the model's defaults, as an
+# entity would.
+_FIELDS = [(c.key, DamageAssessment.model_fields[c.key]) for c in _ASSESSMENTS.columns]
+
+
+def _new_row() -> dict[str, Any]:
+    """What a new assessment holds before its fields are applied (None where none is given)."""
+    row = {key: field.get_default(call_default_factory=True) for key, field in _FIELDS}
+    return {key: None if value is PydanticUndefined else value for key, value in row.items()}
 
 
 def record_assessment(
@@ -605,7 +606,7 @@ def record_assessment(
         confidence=fields["confidence"],
     )
     now = utc_now()
-    row = _NEW | {
+    row = _new_row() | {
         "monument_id": monument_id,
         "author": actor.label,
         "author_key_id": actor.key_id,
