@@ -26,6 +26,12 @@ RESULTS = Path(__file__).parent / "results"
 LEVELS = ["no_visible_damage", "possible_damage", "moderate_damage", "severe_damage", "destroyed"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def fresh_database(backend: str) -> Iterator[str]:
     """A new, migrated database on `backend`, removed afterwards."""

@@ -46,7 +46,7 @@ from app.core.db import make_engine
 from app.keys import service as keys
 from app.keys.models import Role
 from app.monuments.models import Monument
-from benchmarks.common import fresh_database, seed_site, write_results
+from benchmarks.common import cpu_seconds, fresh_database, seed_site, write_results
 from benchmarks.service_load import ASSESSMENT_BODY, free_port
 
 SERVER_CPU, CLIENT_CPU = "0", "1"
@@ -88,12 +88,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(

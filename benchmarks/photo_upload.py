@@ -42,7 +42,7 @@ from app.keys.models import Role
 from app.monuments import service as monuments
 from app.photos import images
 from app.sites import service as sites
-from benchmarks.common import fresh_database, write_results
+from benchmarks.common import cpu_seconds, fresh_database, write_results
 
 MEGAPIXELS_12 = (4000, 3000)
 BIG_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -138,12 +138,6 @@ def vm_hwm_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise RuntimeError("no VmHWM in /proc status")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
