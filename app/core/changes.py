@@ -297,21 +297,21 @@ class PassedChecks:
         self._passed: dict[str, tuple[Hashable, set[Hashable]]] = {}
         self._lock = threading.Lock()
 
-    def known(self, table: str, key: Hashable) -> bool:
-        """Whether the check of `key` against `table` passed since `table` last changed."""
-        token = self._changes.token(table)
+    def _passed_under(self, token: Hashable | None, table: str, key: Hashable) -> bool:
         with self._lock:
             held = self._passed.get(table)
             return token is not None and held is not None and held[0] == token and key in held[1]
+
+    def known(self, table: str, key: Hashable) -> bool:
+        """Whether the check of `key` against `table` passed since `table` last changed."""
+        return self._passed_under(self._changes.token(table), table, key)
 
     def run(self, table: str, key: Hashable, check: Callable[[], object]) -> None:
         """`check()` (which raises when it fails) unless it passed since `table` changed."""
         # The token first: a commit during the check changes it, and the pass is not kept.
         token = self._changes.token(table)
-        with self._lock:
-            held = self._passed.get(table)
-            if token is not None and held is not None and held[0] == token and key in held[1]:
-                return
+        if self._passed_under(token, table, key):
+            return
         check()
         with self._lock:
             if token is None or token != self._changes.token(table):
