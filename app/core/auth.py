@@ -145,6 +145,12 @@ class KnownKeys:
                 self._callers[held] = caller
 
 
+def _bearer_secret(header: str) -> str:
+    """The key an `Authorization: Bearer <key>` header presents ("" for any other form)."""
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
 def identify_caller(request: Request, database: Database) -> Caller:
     """The caller named by the `Authorization: Bearer` header; anonymous without one.
 
@@ -158,8 +164,7 @@ def identify_caller(request: Request, database: Database) -> Caller:
         return ANONYMOUS
     limits: RateLimits = request.app.state.rate_limits
     client = client_address(request)
-    scheme, _, secret = header.partition(" ")
-    secret = secret.strip() if scheme.lower() == "bearer" else ""
+    secret = _bearer_secret(header)
     # Checked before the key, so that guessing a key gains nothing once the limit is
     # reached; counted per presented prefix, so others' guesses never lock a valid key out.
     limits.refuse_locked_out(client, secret)
@@ -195,19 +200,19 @@ def _known_caller(
 
 
 def know_again(request: Request, database: Database) -> None:
-    """After the request's own write committed (a commit forgets every known key), look its
-    key up again under the new token, on the thread that wrote: the next request with the
-    key, a field team's next POST, is then answered on the event loop instead of making a
-    trip of its own to look it up. A key revoked meanwhile is not found, so not kept."""
+    """After the request's own write committed, look its key up again under the new token,
+    on the thread that wrote, if the commit made the known keys forget it (on SQLite any
+    commit does; on PostgreSQL one that may have written the keys' table): the next request
+    with the key, a field team's next POST, is then answered on the event loop instead of
+    making a trip of its own to look it up. A key revoked meanwhile is not found, so not kept."""
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
     header = request.headers.get("authorization")
     if known is None or header is None:
         return
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
+    if secret := _bearer_secret(header):
         try:
             # Without the read cache: the commit just made everything in it old.
-            _known_caller(request, database, secret.strip(), cached=False)
+            _known_caller(request, database, secret, cached=False)
         except Exception:
             # Only a saving: the write has committed, and the next request looks the key up.
             log.warning("Could not look the caller's key up again after its write", exc_info=True)
@@ -218,10 +223,12 @@ async def get_caller(request: Request, database: DatabaseDep) -> Caller:
     registry's last change (or there is none), on a worker thread when it must be looked up."""
     header = request.headers.get("authorization")
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
-    if header is not None and known is not None:
-        secret = header.partition(" ")[2].strip()
-        if known.get(database.changes.token(known.table), secret) is None:
-            return await anyio.to_thread.run_sync(identify_caller, request, database)
+    if (
+        header is not None
+        and known is not None
+        and known.get(database.changes.token(known.table), _bearer_secret(header)) is None
+    ):
+        return await anyio.to_thread.run_sync(identify_caller, request, database)
     return identify_caller(request, database)
 
 
