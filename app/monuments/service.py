@@ -1,6 +1,7 @@
 """Reading and writing monuments, and what each caller may see of their location."""
 
 import math
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
@@ -108,9 +109,13 @@ def _require_site(session: Session, site_id: int) -> None:
 def get_monument(*, session: Session, monument_id: int, for_update: bool = False) -> Monument:
     """The monument with this id; `NotFound`, or `Gone` once it was deleted."""
     monument = get_or_not_found(session, Monument, monument_id, "monument", for_update=for_update)
-    if monument.deleted_at is not None:
-        raise Gone(f"Monument {monument_id} was deleted at {monument.deleted_at.isoformat()}.")
+    _refuse_deleted(monument_id, monument.deleted_at)
     return monument
+
+
+def _refuse_deleted(monument_id: int, deleted_at: datetime | None) -> None:
+    if deleted_at is not None:
+        raise Gone(f"Monument {monument_id} was deleted at {deleted_at.isoformat()}.")
 
 
 _MONUMENTS = Monument.__table__
@@ -129,8 +134,7 @@ def lock_monument(*, session: Session, monument_id: int) -> None:
     row = session.connection().execute(_LOCK_LIVE, {"monument_id": monument_id}).first()
     if row is None:
         raise NotFound(f"There is no monument with id {monument_id}.")
-    if row.deleted_at is not None:
-        raise Gone(f"Monument {monument_id} was deleted at {row.deleted_at.isoformat()}.")
+    _refuse_deleted(monument_id, row.deleted_at)
 
 
 def create_monument(
