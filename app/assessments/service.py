@@ -623,7 +623,9 @@ def record_assessment(
     stored = {key: value for key, value in row.items() if key != "id"}
     row["id"] = session.connection().execute(_INSERT_ASSESSMENT, stored).scalar_one()
     source_ids = [cited_source.id for cited_source in cited]
-    sources.cite_new(session=session, owner=CITING, owner_id=row["id"], source_ids=source_ids)
+    sources.cite(
+        session=session, owner=CITING, owner_id=row["id"], source_ids=source_ids, new_record=True
+    )
     # The state an entity's snapshot would give: its stored columns, then the ids it cites.
     audit.record(
         session=session,

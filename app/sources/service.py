@@ -131,27 +131,16 @@ def cite(
     source_ids: Sequence[int],
     new_record: bool = False,
 ) -> None:
-    """Make a record cite exactly these sources, in this order (ids already checked).
-
-    A `new_record` cites nothing yet (ids are never reused), so nothing is removed first.
-    """
+    """Make a record cite exactly these sources, in this order (ids already checked), with
+    one Core insert: the links are never changed as entities, so the session need not track
+    them. A `new_record` (written with the ORM or with Core) cites nothing yet (ids are never
+    reused), so nothing is removed first."""
     link = _link(owner)
     if not new_record:
         session.execute(delete(link).where(owner == owner_id))
-    for position, source_id in enumerate(source_ids):
-        session.add(link(**{owner.key: owner_id, "source_id": source_id, "position": position}))
-    if source_ids or not new_record:
-        session.flush()
-
-
-def cite_new(
-    *, session: Session, owner: InstrumentedAttribute, owner_id: int, source_ids: Sequence[int]
-) -> None:
-    """Make a record written with Core (no entity in the session) cite these sources, in this
-    order (ids already checked): one Core insert; it cites nothing yet (ids are never reused)."""
     if source_ids:
         session.connection().execute(
-            insert(_link(owner).__table__),
+            insert(link.__table__),
             [
                 {owner.key: owner_id, "source_id": source_id, "position": position}
                 for position, source_id in enumerate(source_ids)
