@@ -774,8 +774,7 @@ def _read_values(
 ) -> dict[str, Any]:
     values = dict(row)
     values["supersedes"] = values.pop("supersedes_id")
-    values["source_ids"] = [source.id for source in cited]
-    values["sources"] = [sources.summarise(source) for source in cited]
+    values.update(sources.shown_citations(cited))
     values["author"] = shown_actor(row["author"], row["author_key_id"], names=names_visible)
     values["reviewer"] = shown_actor(row["reviewer"], row["reviewer_key_id"], names=names_visible)
     return values

@@ -4,11 +4,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _rate_limit(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a rate limit; write e.g. '300/minute' or '5/second;100/hour'"
+        ) from None
+    return value.strip()
+
+
 # A list given in the environment as comma-separated words (not as JSON).
-HostList = Annotated[list[str], NoDecode]
+HostList = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+# A rate limit in the `limits` notation, checked at start-up; empty: no limit.
+RateLimit = Annotated[str | None, AfterValidator(_rate_limit)]
+# A wait or a duration, in seconds.
+Seconds = Annotated[float, Field(gt=0)]
 
 
 class Settings(BaseSettings):
@@ -153,28 +178,24 @@ class Settings(BaseSettings):
     )
 
     # Webhook delivery (`heritage-registry worker`).
-    webhook_timeout_seconds: float = Field(
+    webhook_timeout_seconds: Seconds = Field(
         default=10,
-        gt=0,
         le=300,
         description="How long a webhook receiver has to answer one delivery, in seconds",
     )
     webhook_max_attempts: int = Field(
         default=8, ge=1, le=50, description="Attempts per delivery before it is marked `failed`"
     )
-    webhook_retry_base_seconds: float = Field(
+    webhook_retry_base_seconds: Seconds = Field(
         default=30,
-        gt=0,
         description="Wait after the first failed attempt, in seconds; doubles after each failure",
     )
-    webhook_retry_max_seconds: float = Field(
+    webhook_retry_max_seconds: Seconds = Field(
         default=6 * 3600,
-        gt=0,
         description="Longest wait between two attempts, in seconds (6 h by default)",
     )
-    webhook_lease_seconds: float = Field(
+    webhook_lease_seconds: Seconds = Field(
         default=60,
-        gt=0,
         description="How long a worker's claim on a delivery lasts, in seconds; must exceed "
         "`HERITAGE_WEBHOOK_TIMEOUT_SECONDS`. After a crash another worker retries the delivery "
         "once it has passed",
@@ -186,9 +207,8 @@ class Settings(BaseSettings):
         "resolve to public addresses only, checked when it is registered and again at each "
         "delivery. Comma-separated in the environment, e.g. `hooks.internal,10.0.0.7`",
     )
-    worker_poll_seconds: float = Field(
+    worker_poll_seconds: Seconds = Field(
         default=2,
-        gt=0,
         le=300,
         description="How often an idle webhook worker looks for due deliveries, in seconds",
     )
@@ -218,19 +238,19 @@ class Settings(BaseSettings):
     )
 
     # Abuse protection (app.core.rate_limits), per client address.
-    rate_limit_anonymous: str | None = Field(
+    rate_limit_anonymous: RateLimit = Field(
         default="300/minute",
         description="Requests one client address may make without a key (to `/api/v1` and "
         "`/oai`), in the `limits` notation (`300/minute`, `10/second;300/minute`); empty: no "
         "limit",
     )
-    rate_limit_failed_auth: str | None = Field(
+    rate_limit_failed_auth: RateLimit = Field(
         default="20/minute",
         description="Failed authentications (unknown, revoked or malformed key) one client "
         "address may make; past it every keyed request from that address is `429` until the "
         "window passes; empty: no limit",
     )
-    rate_limit_anonymous_reports: str | None = Field(
+    rate_limit_anonymous_reports: RateLimit = Field(
         default="10/minute",
         description="Printable (HTML) and PDF reports an anonymous client address may have "
         "rendered, on the API and the web pages alike (each costs up to a second of CPU); "
@@ -261,9 +281,8 @@ class Settings(BaseSettings):
     )
 
     # Request bodies (app.core.body_size).
-    body_idle_timeout_seconds: float = Field(
+    body_idle_timeout_seconds: Seconds = Field(
         default=30,
-        gt=0,
         description="Longest wait for the next part of a request body; past it the request "
         "answers 408 (a client that stalls keeps no worker busy)",
     )
@@ -274,8 +293,8 @@ class Settings(BaseSettings):
         "body_grace_seconds; slower bodies answer 408 (0: no minimum). Field teams on poor "
         "links use resumable uploads, whose chunks may be small",
     )
-    body_grace_seconds: float = Field(
-        default=60, gt=0, description="How long a body may take before its rate is checked"
+    body_grace_seconds: Seconds = Field(
+        default=60, description="How long a body may take before its rate is checked"
     )
 
     # Links and hosts.
@@ -315,40 +334,6 @@ class Settings(BaseSettings):
         "(`authorization: credentials` in its scrape config); without it, /metrics answers "
         "admin keys only",
     )
-
-    @field_validator(
-        "trusted_proxies",
-        "webhook_allowed_hosts",
-        "allowed_hosts",
-        "cors_allowed_origins",
-        "iiif_cors_allowed_origins",
-        mode="before",
-    )
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator(
-        "rate_limit_anonymous",
-        "rate_limit_failed_auth",
-        "rate_limit_anonymous_reports",
-        mode="after",
-    )
-    @classmethod
-    def _valid_rate_limit(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        from limits import parse_many
-
-        try:
-            parse_many(value)
-        except ValueError:
-            raise ValueError(
-                f"{value!r} is not a rate limit; write e.g. '300/minute' or '5/second;100/hour'"
-            ) from None
-        return value.strip()
 
     # Web pages (/ui/).
     session_secret: SecretStr | None = Field(

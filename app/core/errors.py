@@ -47,58 +47,54 @@ class RegistryError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, slug: str | None = None, **kwargs: Any
+    ):
+        # Lets each problem type below be declared in one line: its class, status and slug.
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if slug is not None:
+            cls.slug = slug
 
-class BadRequest(RegistryError):
-    status, slug = 400, "bad-request"
+
+class BadRequest(RegistryError, status=400, slug="bad-request"): ...
 
 
-class Unauthorized(RegistryError):
-    status, slug = 401, "unauthorized"
-
+class Unauthorized(RegistryError, status=401, slug="unauthorized"):
     def __init__(self, detail: str, **extra: Any):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="heritage-registry"'})
         self.extra = extra
 
 
-class Forbidden(RegistryError):
-    status, slug = 403, "forbidden"
+class Forbidden(RegistryError, status=403, slug="forbidden"): ...
 
 
-class NotFound(RegistryError):
-    status, slug = 404, "not-found"
+class NotFound(RegistryError, status=404, slug="not-found"): ...
 
 
-class NotAcceptable(RegistryError):
-    status, slug = 406, "not-acceptable"
+class NotAcceptable(RegistryError, status=406, slug="not-acceptable"): ...
 
 
-class Conflict(RegistryError):
-    status, slug = 409, "conflict"
+class Conflict(RegistryError, status=409, slug="conflict"): ...
 
 
-class Gone(RegistryError):
-    status, slug = 410, "gone"
+class Gone(RegistryError, status=410, slug="gone"): ...
 
 
-class MisdirectedRequest(RegistryError):
-    status, slug = 421, "misdirected-request"
+class MisdirectedRequest(RegistryError, status=421, slug="misdirected-request"): ...
 
 
-class PreconditionFailed(RegistryError):
-    status, slug = 412, "precondition-failed"
+class PreconditionFailed(RegistryError, status=412, slug="precondition-failed"): ...
 
 
-class ContentTooLarge(RegistryError):
-    status, slug = 413, "content-too-large"
+class ContentTooLarge(RegistryError, status=413, slug="content-too-large"): ...
 
 
-class UnsupportedMediaType(RegistryError):
-    status, slug = 415, "unsupported-media-type"
+class UnsupportedMediaType(RegistryError, status=415, slug="unsupported-media-type"): ...
 
 
-class Unprocessable(RegistryError):
-    status, slug = 422, "unprocessable-content"
-
+class Unprocessable(RegistryError, status=422, slug="unprocessable-content"):
     @classmethod
     def at(
         cls,
@@ -115,20 +111,16 @@ class Unprocessable(RegistryError):
         return cls(detail, errors=[{"loc": loc, "msg": msg or detail, "type": kind}])
 
 
-class PreconditionRequired(RegistryError):
-    status, slug = 428, "precondition-required"
+class PreconditionRequired(RegistryError, status=428, slug="precondition-required"): ...
 
 
-class TooManyRequests(RegistryError):
-    status, slug = 429, "too-many-requests"
+class TooManyRequests(RegistryError, status=429, slug="too-many-requests"): ...
 
 
-class ServiceUnavailable(RegistryError):
-    status, slug = 503, "service-unavailable"
+class ServiceUnavailable(RegistryError, status=503, slug="service-unavailable"): ...
 
 
-class InsufficientStorage(RegistryError):
-    status, slug = 507, "insufficient-storage"
+class InsufficientStorage(RegistryError, status=507, slug="insufficient-storage"): ...
 
 
 # How long a client should wait before retrying after a storage fault that passes by itself.

@@ -111,7 +111,12 @@ def _accepts(field: FieldInfo) -> str:
     else:
         kind = _KINDS.get(annotation, getattr(annotation, "__name__", str(annotation)))
     bounds = []
-    for rule in field.metadata:
+    # Lower bounds first, whether a bound comes from a shared type (`Seconds`) or the field.
+    lower_first = sorted(
+        field.metadata,
+        key=lambda rule: not isinstance(rule, annotated_types.Ge | annotated_types.Gt),
+    )
+    for rule in lower_first:
         if isinstance(rule, annotated_types.Ge):
             bounds.append(f"≥ {rule.ge}")
         elif isinstance(rule, annotated_types.Gt):

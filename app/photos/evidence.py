@@ -461,8 +461,7 @@ def present(
         heading_deg=item.heading_deg,
         sha256=photo.sha256 if photo is not None else None,
         created_by=shown_actor(item.created_by, item.created_by_key_id, names=names_visible),
-        source_ids=[s.id for s in cited],
-        sources=[sources.summarise(s) for s in cited],
+        **sources.shown_citations(cited),
         links=links,
     )
 

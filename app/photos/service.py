@@ -429,8 +429,7 @@ def _shown(
         location_withheld=withheld,
         original_available=not withheld,
         uploaded_by=shown_actor(photo.uploaded_by, photo.uploaded_by_key_id, names=names_visible),
-        source_ids=[source.id for source in cited],
-        sources=[sources.summarise(source) for source in cited],
+        **sources.shown_citations(cited),
         links=PhotoLinks(
             original=f"{url}/original", preview=f"{url}/preview", thumbnail=f"{url}/thumbnail"
         ),

@@ -379,8 +379,7 @@ def present(
     """A restoration record (a model or a row), citing these sources, as the API shows it;
     its author by name only when `names_visible` (staff), else by role and key."""
     values = read_values(restoration)
-    values["source_ids"] = [source.id for source in cited]
-    values["sources"] = [sources.summarise(source) for source in cited]
+    values.update(sources.shown_citations(cited))
     values["author"] = shown_actor(
         restoration.author, restoration.author_key_id, names=names_visible
     )

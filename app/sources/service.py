@@ -87,6 +87,15 @@ def summarise(source: Source) -> SourceSummary:
     return SourceSummary(id=source.id, kind=source.kind, title=source.title, url=source.url)
 
 
+def shown_citations(cited: Sequence[Source]) -> dict[str, Any]:
+    """What every citing record's answer says of the sources it cites, in citation order: their
+    ids (`source_ids`, as written) and their compact forms (`sources`)."""
+    return {
+        "source_ids": [source.id for source in cited],
+        "sources": [summarise(source) for source in cited],
+    }
+
+
 # --- citations -----------------------------------------------------------------------------
 
 
