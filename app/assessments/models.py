@@ -6,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps, UTCDateTime, no_items
+from app.core.db import Timestamps, UTCDateTime
+from app.core.models import json_list
 from app.sources.models import citation_position, cited_source_id, citing_id
 
 
@@ -141,23 +142,15 @@ class DamageAssessment(Timestamps, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     damage_level: DamageLevel = Field(sa_column=Column(String(30), nullable=False))
     extent_percent: int | None = Field(default=None, sa_column=Column(Integer))
-    causes: list[str] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    causes: list[str] = json_list()
     confidence: Confidence = Field(sa_column=Column(String(10), nullable=False))
     overall_condition: OverallCondition | None = Field(default=None, sa_column=Column(String(20)))
     # EAMENA-style condition: [{cause_category, cause_agent, effect, extent_percent:
     # {min, max}, certainty}], [{type, probability, note}], and the levels of the monument's
     # components this assessment judges: [{component_id, damage_level, note}].
-    disturbances: list[dict] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
-    threats: list[dict] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
-    component_conditions: list[dict] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    disturbances: list[dict] = json_list()
+    threats: list[dict] = json_list()
+    component_conditions: list[dict] = json_list()
     notes: str | None = Field(default=None, sa_column=Column(Text))
     status: AssessmentStatus = Field(
         default=AssessmentStatus.draft, sa_column=Column(String(20), nullable=False)

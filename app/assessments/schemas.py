@@ -36,7 +36,7 @@ from app.core.schemas import (
     ShortText,
     distinct_items,
 )
-from app.sources.schemas import SourceIds, SourceSummary
+from app.sources.schemas import CitedSourceIds, SourceIds, SourceSummary
 
 ExtentPercent = Annotated[
     Integer, Field(ge=0, le=100, description="Share of the structure affected.")
@@ -211,7 +211,7 @@ class AssessmentRead(ResourceRead):
     event_to: date | None
     method: AssessmentMethod
     source: str
-    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    source_ids: CitedSourceIds
     sources: list[SourceSummary]
     damage_level: DamageLevel
     extent_percent: int | None

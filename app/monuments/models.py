@@ -7,13 +7,9 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps, UTCDateTime, no_items
+from app.core.db import Timestamps, UTCDateTime
+from app.core.models import json_list
 from app.core.time import utc_now
-
-
-def _no_items() -> list[dict[str, Any]]:
-    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
-    return []
 
 
 class MonumentType(StrEnum):
@@ -58,18 +54,12 @@ class Monument(Timestamps, table=True):
     )
     name: str = Field(sa_column=Column(String(300), nullable=False))
     # Kept for older clients: every name but `name`, untagged (see `names`).
-    alt_names: list[str] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    alt_names: list[str] = json_list()
     # Every name with its language and kind ({value, lang, script?, kind}).
-    names: list[dict[str, Any]] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
-    )
+    names: list[dict[str, Any]] = json_list(in_bulk=True)
     # Identifiers in other datasets ({scheme, value, uri}); filtered through
     # `monument_identifier`.
-    identifiers: list[dict[str, Any]] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
-    )
+    identifiers: list[dict[str, Any]] = json_list(in_bulk=True)
     type: MonumentType = Field(sa_column=Column(String(40), nullable=False, index=True))
     period: str | None = Field(default=None, sa_column=Column(String(500)))
     lat: float = Field(sa_column=Column(Float, nullable=False))

@@ -106,13 +106,9 @@ class PhotoSource(SQLModel, table=True):
 
     __tablename__ = "photo_source"
 
-    photo_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
-    )
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), primary_key=True, index=True)
-    )
-    position: int = Field(sa_column=Column(Integer, nullable=False))
+    photo_id: int = citing_id("photo")
+    source_id: int = cited_source_id()
+    position: int = citation_position()
 
 
 class EvidenceKind(StrEnum):

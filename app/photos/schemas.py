@@ -18,7 +18,7 @@ from app.core.schemas import (
     UtcMoment,
 )
 from app.core.time import utc_now
-from app.sources.schemas import SourceIds, SourceSummary
+from app.sources.schemas import CitedSourceIds, SourceIds, SourceSummary
 
 
 def _past_utc(moment: datetime) -> datetime:
@@ -143,7 +143,7 @@ class PhotoRead(ResourceRead):
         description="Whether this caller may download the original (it carries the EXIF GPS)."
     )
     uploaded_by: str
-    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    source_ids: CitedSourceIds
     sources: list[SourceSummary]
     links: PhotoLinks
     kind: str = Field(

@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import JSONDocument, Timestamps, no_items
+from app.core.db import Timestamps
+from app.core.models import json_list
 
 
 class Criterion(StrEnum):
@@ -60,10 +61,6 @@ class MissionType(StrEnum):
     advisory = "advisory"
 
 
-def _ids() -> list[int]:
-    return Field(default_factory=no_items, sa_column=Column(JSONDocument, nullable=False))
-
-
 class SiteRecord(Timestamps):
     """The columns every record of a site's property layer has: its id and its site."""
 
@@ -85,7 +82,7 @@ class MonumentComponent(Timestamps, table=True):
     )
     name: str = Field(sa_column=Column(String(300), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
-    source_ids: list[int] = _ids()
+    source_ids: list[int] = json_list()
 
 
 class PropertyAttribute(SiteRecord, table=True):
@@ -95,9 +92,9 @@ class PropertyAttribute(SiteRecord, table=True):
 
     name: str = Field(sa_column=Column(String(300), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
-    monument_ids: list[int] = _ids()
-    component_ids: list[int] = _ids()
-    source_ids: list[int] = _ids()
+    monument_ids: list[int] = json_list()
+    component_ids: list[int] = json_list()
+    source_ids: list[int] = json_list()
 
 
 class PropertyFactor(SiteRecord, table=True):
@@ -109,9 +106,9 @@ class PropertyFactor(SiteRecord, table=True):
     status: FactorStatus = Field(sa_column=Column(String(20), nullable=False))
     since: date | None = Field(default=None, sa_column=Column(Date))
     note: str | None = Field(default=None, sa_column=Column(Text))
-    monument_ids: list[int] = _ids()
-    attribute_ids: list[int] = _ids()
-    source_ids: list[int] = _ids()
+    monument_ids: list[int] = json_list()
+    attribute_ids: list[int] = json_list()
+    source_ids: list[int] = json_list()
     # Factors derived from verified disturbances wait for staff to confirm them.
     confirmed: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
 
@@ -127,7 +124,7 @@ class CorrectiveMeasure(SiteRecord, table=True):
     started_on: date | None = Field(default=None, sa_column=Column(Date))
     due_on: date | None = Field(default=None, sa_column=Column(Date))
     completed_on: date | None = Field(default=None, sa_column=Column(Date))
-    source_ids: list[int] = _ids()
+    source_ids: list[int] = json_list()
 
 
 class Benchmark(SiteRecord, table=True):
@@ -138,7 +135,7 @@ class Benchmark(SiteRecord, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: BenchmarkStatus = Field(sa_column=Column(String(20), nullable=False))
     evidence: str | None = Field(default=None, sa_column=Column(Text))
-    source_ids: list[int] = _ids()
+    source_ids: list[int] = json_list()
 
 
 class CommitteeDecision(SiteRecord, table=True):
@@ -151,7 +148,7 @@ class CommitteeDecision(SiteRecord, table=True):
     decided_on: date | None = Field(default=None, sa_column=Column(Date))
     text: str | None = Field(default=None, sa_column=Column(Text))
     url: str | None = Field(default=None, sa_column=Column(String(2000)))
-    source_ids: list[int] = _ids()
+    source_ids: list[int] = json_list()
 
 
 class Mission(SiteRecord, table=True):
@@ -162,8 +159,6 @@ class Mission(SiteRecord, table=True):
     type: MissionType = Field(sa_column=Column(String(30), nullable=False))
     started_on: date | None = Field(default=None, sa_column=Column(Date))
     ended_on: date | None = Field(default=None, sa_column=Column(Date))
-    organisations: list[str] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    organisations: list[str] = json_list()
     findings: str | None = Field(default=None, sa_column=Column(Text))
-    source_ids: list[int] = _ids()
+    source_ids: list[int] = json_list()

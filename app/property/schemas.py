@@ -191,13 +191,20 @@ class AttributeRead(SiteRecordRead):
 # and site) and as the state-of-conservation report lists it (with its id), as SourceFacts.
 
 
-class FactorFacts(BaseModel):
-    """A factor affecting the property, with its place in the standard list."""
+class StandardFactor(BaseModel):
+    """A factor of the standard list, with its primary factor."""
 
     code: str
-    name: str = Field(description="The secondary factor's name in the standard list.")
+    name: str
     primary_code: str
     primary_name: str
+
+
+class FactorFacts(StandardFactor):
+    """A factor affecting the property, with its place in the standard list."""
+
+    # Its code and names are the standard list's; the name is described here.
+    name: str = Field(description="The secondary factor's name in the standard list.")
     status: FactorStatus
     since: date | None
     note: str | None
@@ -273,15 +280,6 @@ class MissionFacts(BaseModel):
 
 class MissionRead(MissionFacts, SiteRecordRead):
     """A mission to the property."""
-
-
-class StandardFactor(BaseModel):
-    """A factor of the standard list, with its primary factor."""
-
-    code: str
-    name: str
-    primary_code: str
-    primary_name: str
 
 
 class PrimaryFactor(BaseModel):

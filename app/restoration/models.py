@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONDocument, Timestamps, no_items
+from app.core.db import Timestamps
+from app.core.models import json_list
 from app.sources.models import citation_position, cited_source_id, citing_id
 
 
@@ -140,9 +141,7 @@ class RestorationAssessment(Timestamps, table=True):
     priority: Priority | None = Field(default=None, sa_column=Column(String(10)))
     # [{"prerequisite": "demining", "status": "open", "met_on": null, "source_id": null}, …]
     # `source_id` names a source record by id (no foreign key yet: see migration 0011).
-    prerequisites: list[dict[str, Any]] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    prerequisites: list[dict[str, Any]] = json_list()
     status: RestorationStatus = Field(
         default=RestorationStatus.proposed, sa_column=Column(String(20), nullable=False)
     )

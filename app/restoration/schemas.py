@@ -28,7 +28,7 @@ from app.restoration.models import (
     RestorationKind,
     RestorationStatus,
 )
-from app.sources.schemas import SourceIds, SourceSummary
+from app.sources.schemas import CitedSourceIds, SourceIds, SourceSummary
 
 
 def _currency_code(value: str) -> str:
@@ -266,7 +266,7 @@ class RestorationRead(ResourceRead):
     completed_on: date | None
     organisation: str | None = Field(description="The claimant's organisation.")
     source: str | None
-    source_ids: list[int] = Field(description="The source records it cites, in order.")
+    source_ids: CitedSourceIds
     sources: list[SourceSummary]
     notes: str | None
     based_on_assessment_id: int | None

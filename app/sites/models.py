@@ -5,12 +5,8 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import JSONDocument, Timestamps, no_items
-
-
-def _no_items() -> list[dict[str, Any]]:
-    # Rows inserted in bulk (benchmarks, imports in SQL) get empty lists, not NULL.
-    return []
+from app.core.db import JSONDocument, Timestamps
+from app.core.models import json_list
 
 
 class Site(Timestamps, table=True):
@@ -22,13 +18,9 @@ class Site(Timestamps, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(300), nullable=False))
     # Every name with its language and kind ({value, lang, script?, kind}).
-    names: list[dict[str, Any]] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
-    )
+    names: list[dict[str, Any]] = json_list(in_bulk=True)
     # Identifiers in other datasets ({scheme, value, uri}).
-    identifiers: list[dict[str, Any]] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False, default=_no_items)
-    )
+    identifiers: list[dict[str, Any]] = json_list(in_bulk=True)
     country: str = Field(sa_column=Column(String(2), nullable=False, index=True))
     whc_id: int | None = Field(default=None, sa_column=Column(Integer, unique=True))
     inscribed_year: int | None = Field(default=None, sa_column=Column(Integer))
@@ -38,8 +30,6 @@ class Site(Timestamps, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text))
     # The property layer: World Heritage criteria ("i".."x"), and the inscribed boundary and
     # buffer zone as GeoJSON Polygon or MultiPolygon geometries (checked with shapely).
-    criteria: list[str] = Field(
-        default_factory=no_items, sa_column=Column(JSONDocument, nullable=False)
-    )
+    criteria: list[str] = json_list()
     boundary: dict | None = Field(default=None, sa_column=Column(JSONDocument))
     buffer_zone: dict | None = Field(default=None, sa_column=Column(JSONDocument))

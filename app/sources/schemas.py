@@ -181,6 +181,8 @@ SourceIds = Annotated[
     UNIQUE_ITEMS,
     AfterValidator(distinct_items),
 ]
+# The source ids of a record as the API shows it, beside its `sources`.
+CitedSourceIds = Annotated[list[int], Field(description="The source records it cites, in order.")]
 
 
 class SourceDetails(InputModel):
