@@ -17,6 +17,7 @@ import time
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 from asgi_correlation_id import correlation_id
 from starlette.types import Scope
@@ -83,7 +84,12 @@ class _Formatter(structlog.stdlib.ProcessorFormatter):
         if not (self.json_lines and isinstance(record, _AccessRecord)):
             return super().format(record)
         if record.line is None:
-            record.line = json.dumps(record.msg, ensure_ascii=False)
+            # orjson: a line on every request, in a tenth of json.dumps's time (UTF-8 as is,
+            # as with ensure_ascii=False); json for what orjson refuses (lone surrogates).
+            try:
+                record.line = orjson.dumps(record.msg).decode()
+            except orjson.JSONEncodeError:
+                record.line = json.dumps(record.msg, ensure_ascii=False)
         return record.line
 
 

@@ -87,3 +87,14 @@ def test_query_strings_are_not_logged(client, log_lines):
     [line] = access_lines(log_lines())
     assert line["path"] == "/api/v1/monuments"
     assert "34.5473" not in json.dumps(line)
+
+
+def test_an_access_line_with_text_orjson_refuses_is_still_one_json_line(log_lines):
+    # A lone surrogate is no UTF-8: orjson refuses it, the line falls back to json.
+    from app.core.logs import log_request
+
+    scope = {"method": "GET", "path": "/api/v1/sites/\udc80", "headers": [], "client": None}
+    log_request(scope, status=404, seconds=0.001, request_id="field-team-42.a1")
+
+    [line] = access_lines(log_lines())
+    assert line["path"] == "/api/v1/sites/\udc80" and line["status"] == 404
