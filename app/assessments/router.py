@@ -100,9 +100,8 @@ async def create_assessment(
         )
         return service.present_new(row, cited, names_visible=caller.sees_names)
 
-    # Where its commit makes the known keys forget the caller's (SQLite: any commit), the key
-    # is looked up again in the same trip, so the team's next POST finds it known
-    # (app.core.auth.know_again).
+    # Should the known keys have forgotten the caller's by the commit, the key is looked up
+    # again in the same trip, so the team's next POST finds it known (app.core.auth.know_again).
     created = await write_in_one_trip(database, record, then=lambda: know_again(request, database))
     return created_response(request, created, location=_location(created))
 

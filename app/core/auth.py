@@ -201,10 +201,11 @@ def _known_caller(
 
 def know_again(request: Request, database: Database) -> None:
     """After the request's own write committed, look its key up again under the new token,
-    on the thread that wrote, if the commit made the known keys forget it (on SQLite any
-    commit does; on PostgreSQL one that may have written the keys' table): the next request
-    with the key, a field team's next POST, is then answered on the event loop instead of
-    making a trip of its own to look it up. A key revoked meanwhile is not found, so not kept."""
+    on the thread that wrote, if the known keys forgot it (a commit that may have written the
+    keys' table, or, on SQLite, another connection's commit close to this one): the next
+    request with the key, a field team's next POST, is then answered on the event loop
+    instead of making a trip of its own to look it up. A key revoked meanwhile is not found,
+    so not kept. Where the key is still known, this asks nothing."""
     known: KnownKeys | None = getattr(request.app.state, "known_keys", None)
     header = request.headers.get("authorization")
     if known is None or header is None:

@@ -23,8 +23,9 @@ This process's commits are watched statement by statement (the table an INSERT, 
 DELETE names; any other write counts for every table). Other processes' commits are told by
 their notification's payload, the tables their audit events record (app.audit.service);
 a notification without one, a change the poll finds unannounced and a reconnection count for
-every table. SQLite cannot tell who committed (`data_version` moves with this process's
-commits too), so there the narrow token is the registry's.
+every table. On SQLite, where `data_version` moves with this process's commits too, each of
+them is told apart from others' by the writing connection's own number (`SqliteDataVersion`);
+any other move counts for every table.
 """
 
 import itertools
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 # The channel the audit append notifies and the listener listens on.
 CHANNEL = "heritage_registry_changes"
 _COMMITTED = "heritage_committed"
+# SQLite: the data versions read as this process's commit began (SqliteDataVersion).
+_OWN_COMMIT = "heritage_own_commit"
 # The tables the connection's transaction has written (`_written_table`), until it ends.
 _WRITTEN = "heritage_tables_written"
 # Stands for every table: a write whose table is not known.
@@ -123,7 +126,15 @@ class ChangeSignal:
 
 
 class SqliteDataVersion(ChangeSignal):
-    """`PRAGMA data_version` on a held connection (see the module's docstring)."""
+    """`PRAGMA data_version` on a held connection (see the module's docstring).
+
+    The number moves with this process's commits too, so each of them is accounted for. As
+    it commits, the number of the connection that writes (which its own commits do not move)
+    is read, then the held connection's; once committed, before the writing connection goes
+    back to the pool, the held connection's again, then the writer's. If the writer's has not
+    moved, no other connection committed in between, and the held connection's move is this
+    commit alone, which the per-table tokens already count; otherwise the move counts as
+    another's. While a commit is under way `token()` is None (ask the database)."""
 
     mode = "sqlite-data-version"
 
@@ -133,14 +144,74 @@ class SqliteDataVersion(ChangeSignal):
         # checkpointed.
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._seen: int | None = None  # the held connection's number, accounted for
+        self._others = 0  # moves of it that were not this process's commits
+        self._committing = 0  # this process's commits between their two readings
+        self._watch_own_commits(engine)
+
+    def _watch_own_commits(self, engine: Engine) -> None:
+        # Registered after ChangeSignal's listeners, so they run after them.
+        @event.listens_for(engine, "commit")
+        def _on_commit(connection: Any) -> None:
+            if not connection.info.get(_COMMITTED):
+                return  # wrote nothing: nothing to account for
+            # The writer's number first and last: the held connection's two readings fall
+            # between the writer's, so a still writer means nobody else committed between.
+            try:
+                writer = _data_version(connection.connection.driver_connection)
+                with self._lock:
+                    held = self._observe()
+                    self._committing += 1
+            except sqlite3.Error:
+                return  # never in the commit's way: the move will count as another's
+            connection.info[_OWN_COMMIT] = (held, writer)
+
+        @event.listens_for(engine.pool, "checkin")
+        def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+            own = record.info.pop(_OWN_COMMIT, None) if record is not None else None
+            if own is None:
+                return
+            held_before, writer_before = own
+            with self._lock:
+                self._committing -= 1
+                try:
+                    held_after = _data_version(self._connection)
+                    alone = (
+                        dbapi_connection is not None
+                        and _data_version(dbapi_connection) == writer_before
+                        and self._seen == held_before
+                    )
+                except sqlite3.Error:
+                    return  # the next token() counts the move as another's
+                if alone:
+                    self._seen = held_after
+
+    def _observe(self) -> int:
+        """The held connection's number, counting a move not accounted for (lock held)."""
+        version = _data_version(self._connection)
+        if version != self._seen:
+            self._seen = version
+            self._others += 1
+        return version
 
     def token(self, table: str | None = None) -> Hashable | None:
         with self._lock:
-            (version,) = self._connection.execute("PRAGMA data_version").fetchone()
-        return (self._local_value, version)
+            if self._committing:
+                return None
+            self._observe()
+            others = self._others
+        if table is None:
+            return (self._local_value, others)
+        local = self._local_tables
+        return (local.get(table, 0), local.get(ANY_TABLE, 0), others)
 
     def stop(self) -> None:
         pass  # the held connection lives as long as the process: workers share nothing
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    (version,) = connection.execute("PRAGMA data_version").fetchone()
+    return version
 
 
 class PostgresNotifications(ChangeSignal):

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Monument answers, monument documents and accepted API keys each worker "
         "keeps in memory (each of the three read layers up to this many) until the next commit "
-        "to the registry (keys on PostgreSQL: the next that may write a key; seen without a "
+        "to the registry (keys: the next that may write a key; seen without a "
         "query: SQLite's data_version, PostgreSQL's LISTEN/NOTIFY, so never stale; see "
         "docs/architecture.md); `0` turns them off",
     )
