@@ -147,6 +147,9 @@ class SqliteDataVersion(ChangeSignal):
         self._seen: int | None = None  # the held connection's number, accounted for
         self._others = 0  # moves of it that were not this process's commits
         self._committing = 0  # this process's commits between their two readings
+        # Where a commit keeps its first readings until its connection is checked in: this
+        # signal's own, should two watch one engine.
+        self._readings_key = (_OWN_COMMIT, id(self))
         self._watch_own_commits(engine)
 
     def _watch_own_commits(self, engine: Engine) -> None:
@@ -164,11 +167,11 @@ class SqliteDataVersion(ChangeSignal):
                     self._committing += 1
             except sqlite3.Error:
                 return  # never in the commit's way: the move will count as another's
-            connection.info[_OWN_COMMIT] = (held, writer)
+            connection.info[self._readings_key] = (held, writer)
 
         @event.listens_for(engine.pool, "checkin")
         def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-            own = record.info.pop(_OWN_COMMIT, None) if record is not None else None
+            own = record.info.pop(self._readings_key, None) if record is not None else None
             if own is None:
                 return
             held_before, writer_before = own
