@@ -14,7 +14,8 @@ service, so drift on the shared machine falls on both; the ratio is of the summe
 - `GET /api/v1/monuments?limit=50` ÷ bare Starlette (≥ 0.25);
 - `POST` damage assessments spread over 1,000 monuments (and to one monument), ÷ the same
   inserts and audit appends done in process with SQLAlchemy Core, one transaction each
-  (the data ceiling; ≥ 0.3 on SQLite), with p99 latency;
+  (the data ceiling; ≥ 0.3 on SQLite), with p99 latency; ceiling and service alternate
+  as the pairs do, and each round's ratio is printed beside the summed one;
 - the first request after start ÷ the median of the next 200 first reads of other
   monuments (≤ 2).
 
@@ -187,11 +188,11 @@ def post_script(folder: Path, monument_ids: list[int]) -> str:
     return str(script)
 
 
-def post_ceiling(engine, monument_ids: list[int], seconds: float = 4.0) -> tuple[float, float]:
-    """Assessments per second written bare, in process, with SQLAlchemy Core: per monument
+def post_ceiling(engine, monument_ids: list[int], seconds: float = 4.0) -> dict:
+    """Assessments written bare, in process, with SQLAlchemy Core for `seconds`: per monument
     one transaction that locks the monument (and the chain on PostgreSQL), inserts the
-    assessment, reads the chain's head and appends the audit event. Per wall-clock second
-    and per second of this process's CPU."""
+    assessment, reads the chain's head and appends the audit event. How many, and the
+    wall-clock and CPU seconds of this process they took."""
     body = json.loads(ASSESSMENT_BODY)
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     postgresql = engine.dialect.name == "postgresql"
@@ -241,7 +242,57 @@ def post_ceiling(engine, monument_ids: list[int], seconds: float = 4.0) -> tuple
             ).hexdigest()
             connection.execute(insert(audit), event)
         count += 1
-    return count / (time.perf_counter() - started), count / (time.process_time() - cpu_started)
+    return {
+        "requests": count,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+    }
+
+
+def post_pair(
+    engine,
+    ceiling_ids: list[int],
+    service: tuple[str, int],
+    script: str,
+    *,
+    seconds: int,
+    headers: dict,
+    rounds: int,
+) -> dict:
+    """The Core ceiling and the service's POSTs run alternately, like `pair`: the ceiling
+    moves by several per cent from one measurement to the next on a shared machine, so each
+    side is summed over the rounds."""
+    ceilings, services = [], []
+    for _ in range(rounds):
+        ceilings.append(post_ceiling(engine, ceiling_ids, seconds=seconds))
+        services.append(
+            wrk(service[0], seconds=seconds, headers=headers, script=script, pid=service[1])
+        )
+    ceiling_rps = sum(run["requests"] for run in ceilings) / sum(run["seconds"] for run in ceilings)
+    ceiling_per_cpu = sum(run["requests"] for run in ceilings) / sum(
+        run["cpu_seconds"] for run in ceilings
+    )
+    service_rps = sum(run["rps"] for run in services) / rounds
+    service_per_cpu = sum(run["requests"] for run in services) / sum(
+        run["cpu_seconds"] for run in services
+    )
+    return {
+        "ceiling_rps": round(ceiling_rps, 1),
+        "service_rps": round(service_rps, 1),
+        "wall_ratio": round(service_rps / ceiling_rps, 3),
+        "ceiling_per_cpu_s": round(ceiling_per_cpu),
+        "service_per_cpu_s": round(service_per_cpu, 1),
+        "ratio": round(service_per_cpu / ceiling_per_cpu, 3),
+        "ratios_per_round": [
+            round(
+                service["requests"] / service["cpu_seconds"] / (c["requests"] / c["cpu_seconds"]), 3
+            )
+            for c, service in zip(ceilings, services, strict=True)
+        ],
+        "p99_ms": max(run["p99_ms"] for run in services),
+        "non_2xx": sum(run["non_2xx"] for run in services),
+        "load": [run["load"] for run in services],
+    }
 
 
 def first_request(url: str, env: dict, log: Path, staff_key: str, ids: list[int]) -> dict:
@@ -341,25 +392,15 @@ def run_backend(backend: str, seconds: int, rounds: int) -> dict:
                 ("posts_1000_monuments", spread, list(ids[2000:3000])),
                 ("posts_one_monument", same, [ids[2]]),
             ):
-                ceiling, ceiling_per_cpu = post_ceiling(engine, ceiling_ids)
-                measured = wrk(
-                    service.base + "/",
+                results[name] = post_pair(
+                    engine,
+                    ceiling_ids,
+                    (service.base + "/", service_at),
+                    script,
                     seconds=seconds,
                     headers=staff,
-                    script=script,
-                    pid=service_at,
+                    rounds=rounds,
                 )
-                results[name] = {
-                    "ceiling_rps": round(ceiling, 1),
-                    "service_rps": measured["rps"],
-                    "wall_ratio": round(measured["rps"] / ceiling, 3),
-                    "ceiling_per_cpu_s": round(ceiling_per_cpu),
-                    "service_per_cpu_s": measured["per_cpu_second"],
-                    "ratio": round(measured["per_cpu_second"] / ceiling_per_cpu, 3),
-                    "p99_ms": measured["p99_ms"],
-                    "non_2xx": measured["non_2xx"],
-                    "load": measured["load"],
-                }
         finally:
             for server in (service, bare, bare_fastapi):
                 server.stop()
@@ -394,6 +435,7 @@ def report(runs: list[dict]) -> None:
                 f"{row['service_per_cpu_s']:>8.0f}{row['ceiling_per_cpu_s']:>8.0f}{p99:>8.1f}  "
                 f"{min(loads):.2f}–{max(loads):.2f}"
                 + (f"  non-2xx {row['non_2xx']}" if row["non_2xx"] else "")
+                + (f"  rounds {row['ratios_per_round']}" if "ratios_per_round" in row else "")
             )
         first = run["first_request"]
         print(
