@@ -6,8 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import Timestamps, UTCDateTime
-from app.core.models import json_list
+from app.core.db import Timestamps, UTCDateTime, json_list
 from app.sources.models import citation_position, cited_source_id, citing_id
 
 

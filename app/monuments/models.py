@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.db import Timestamps, UTCDateTime
-from app.core.models import json_list
+from app.core.db import Timestamps, UTCDateTime, json_list
 from app.core.time import utc_now
 
 

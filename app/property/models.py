@@ -10,8 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import Timestamps
-from app.core.models import json_list
+from app.core.db import Timestamps, json_list
 
 
 class Criterion(StrEnum):

@@ -18,8 +18,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import Timestamps
-from app.core.models import json_list
+from app.core.db import Timestamps, json_list
 from app.sources.models import citation_position, cited_source_id, citing_id
 
 

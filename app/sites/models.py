@@ -5,8 +5,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, String, Text
 from sqlmodel import Field
 
-from app.core.db import JSONDocument, Timestamps
-from app.core.models import json_list
+from app.core.db import JSONDocument, Timestamps, json_list
 
 
 class Site(Timestamps, table=True):
