@@ -18,10 +18,6 @@ from pydantic import (
 
 from app.core.time import as_utc, today_utc
 
-# Control characters corrupt exports and PostgreSQL refuses NUL outright; line breaks and
-# tabs are fine in long text, never in names.
-_TEXT_ALLOWED_CONTROLS = frozenset("\n\r\t")
-
 
 def is_noncharacter(char: str) -> bool:
     """Whether Unicode reserves this code point never to be a character (U+FDD0–U+FDEF,
@@ -31,20 +27,28 @@ def is_noncharacter(char: str) -> bool:
     return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
-# Every noncharacter: U+FDD0–U+FDEF and the last two code points of each of the 17 planes.
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    chr(plane | 0xFFFE) + chr(plane | 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+# What the text validators refuse, declared in the OpenAPI document as `pattern` so that
+# clients and fuzzers know (documentation only: the validators below give the messages):
+# the control characters (Unicode's category Cc) and the noncharacters of plane 0.
+# Python `re` syntax, as Schemathesis and most validators read it. Control characters
+# corrupt exports and PostgreSQL refuses NUL outright; line breaks and tabs are fine in long
+# text, never in names.
+_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
+_REFUSED_IN_LONG_TEXT = _REFUSED.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f")
+# Refused as well, where no JSON string can carry them or the pattern does not say: the
+# surrogates (Cs) and the noncharacters of the other 16 planes.
+_REFUSED_BEYOND_PLANE_0 = "\\ud800-\\udfff" + "".join(
+    chr(plane | 0xFFFE) + chr(plane | 0xFFFF) for plane in range(0x10000, 0x110000, 0x10000)
 )
 
 
-def _no_controls(allowed: frozenset[str]) -> Any:
+def _no_controls(refused: str) -> Any:
+    """The check of a text field: none of the characters `refused` (`_REFUSED` or
+    `_REFUSED_IN_LONG_TEXT`, as the document states them) nor those beyond plane 0."""
     # One regular expression scans the text in C: every text field of every body goes
     # through here, and a loop over its characters in Python cost more than the rest of
-    # the validation. The control characters are Unicode's category Cc, and Cs the surrogates.
-    controls = "".join(
-        char for char in map(chr, [*range(0x20), *range(0x7F, 0xA0)]) if char not in allowed
-    )
-    forbidden = re.compile(f"[{controls}\ud800-\udfff{_NONCHARACTERS}]")
+    # the validation.
+    forbidden = re.compile(f"[{refused}{_REFUSED_BEYOND_PLANE_0}]")
 
     def check(value: str) -> str:
         # Printable text (most) has none of them: Cc, Cs and noncharacters are not printable.
@@ -75,14 +79,9 @@ def _country_code(value: str) -> str:
     return code
 
 
-# What the text validators refuse, declared in the OpenAPI document as `pattern` so that
-# clients and fuzzers know (documentation only: the validators above give the messages).
-# Python `re` syntax, as Schemathesis and most validators read it.
-_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
+# The patterns the document declares for text, from what the validators refuse.
 _NO_CONTROLS = f"^[^{_REFUSED}]*$"
-_NO_CONTROLS_BUT_BREAKS = (
-    "^[^" + _REFUSED.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f") + "]*$"
-)
+_NO_CONTROLS_BUT_BREAKS = f"^[^{_REFUSED_IN_LONG_TEXT}]*$"
 # Not only white space, and no control character.
 _NOT_BLANK = f"^\\s*[^\\s{_REFUSED}][^{_REFUSED}]*$"
 
@@ -97,30 +96,30 @@ Name = Annotated[
     Field(min_length=1, max_length=300),
     documented_pattern(_NOT_BLANK),
     AfterValidator(_not_blank),
-    AfterValidator(_no_controls(frozenset())),
+    AfterValidator(_no_controls(_REFUSED)),
 ]
 ShortText = Annotated[
     str,
     Field(max_length=500),
     documented_pattern(_NO_CONTROLS),
-    AfterValidator(_no_controls(frozenset())),
+    AfterValidator(_no_controls(_REFUSED)),
 ]
 LongText = Annotated[
     str,
     Field(max_length=20_000),
     documented_pattern(_NO_CONTROLS_BUT_BREAKS),
-    AfterValidator(_no_controls(_TEXT_ALLOWED_CONTROLS)),
+    AfterValidator(_no_controls(_REFUSED_IN_LONG_TEXT)),
 ]
 Citation = Annotated[
     str,
     Field(min_length=1, max_length=2000, description="A citation or URL of the evidence."),
     documented_pattern(_NOT_BLANK),
     AfterValidator(_not_blank),
-    AfterValidator(_no_controls(frozenset())),
+    AfterValidator(_no_controls(_REFUSED)),
 ]
 # Free text in a query string (a search, a filter): PostgreSQL refuses NUL in any string and
 # no control character belongs in one, so they are a 422 here rather than a database error.
-QueryText = AfterValidator(_no_controls(frozenset()))
+QueryText = AfterValidator(_no_controls(_REFUSED))
 # The OpenAPI document declares the same for every text query parameter (app.core.openapi).
 QUERY_TEXT_PATTERN = _NO_CONTROLS
 

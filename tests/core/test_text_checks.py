@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from app.core.schemas import _no_controls, is_noncharacter
+from app.core.schemas import _REFUSED, _REFUSED_IN_LONG_TEXT, _no_controls, is_noncharacter
 
 # Every code point near the edges of what is refused, and text that is not printable but
 # allowed (no-break and other spaces, direction marks, line and paragraph separators).
@@ -29,9 +29,13 @@ CODE_POINTS = sorted(
 )
 
 
-@pytest.mark.parametrize("allowed", [frozenset(), frozenset("\n\r\t")], ids=["name", "text"])
-def test_exactly_control_characters_and_noncharacters_are_refused(allowed):
-    check = _no_controls(allowed)
+@pytest.mark.parametrize(
+    ("refused", "allowed"),
+    [(_REFUSED, frozenset()), (_REFUSED_IN_LONG_TEXT, frozenset("\n\r\t"))],
+    ids=["name", "text"],
+)
+def test_exactly_control_characters_and_noncharacters_are_refused(refused, allowed):
+    check = _no_controls(refused)
     for code in CODE_POINTS:
         char = chr(code)
         control = unicodedata.category(char) in ("Cc", "Cs") and char not in allowed
