@@ -580,15 +580,24 @@ _ASSESSMENTS = DamageAssessment.__table__
 # Built once, run with Core: field teams post to many monuments at once, and the ORM's unit
 # of work cost several times the statements themselves.
 _INSERT_ASSESSMENT = insert(_ASSESSMENTS).returning(_ASSESSMENTS.c.id)
-# The stored columns' fields: a row written with Core starts from the model's defaults, as an
-# entity would.
-_FIELDS = [(c.key, DamageAssessment.model_fields[c.key]) for c in _ASSESSMENTS.columns]
+# A row written with Core starts from the model's defaults, as an entity would: per stored
+# column, its default factory, or its default read once (None where none is given).
+_DEFAULTS = [
+    (
+        column.key,
+        field.default_factory,
+        None if field.default is PydanticUndefined else field.default,
+    )
+    for column in _ASSESSMENTS.columns
+    for field in [DamageAssessment.model_fields[column.key]]
+]
+# Read once, so no default may be a value a row could change and share with the next.
+assert all(isinstance(default, str | int | None) for _, _, default in _DEFAULTS)
 
 
 def _new_row() -> dict[str, Any]:
-    """What a new assessment holds before its fields are applied (None where none is given)."""
-    row = {key: field.get_default(call_default_factory=True) for key, field in _FIELDS}
-    return {key: None if value is PydanticUndefined else value for key, value in row.items()}
+    """What a new assessment holds before its fields are applied."""
+    return {key: factory() if factory else default for key, factory, default in _DEFAULTS}
 
 
 def record_assessment(
