@@ -144,19 +144,25 @@ def parse_wrk(output: str) -> dict:
 def pair(
     ceiling: tuple[str, int], service: tuple[str, int], *, seconds: int, headers: dict, rounds: int
 ) -> dict:
-    """Ceiling and service (url, server pid) run alternately. Two ratios: of the summed
-    wall-clock rates, and of the requests served per second of server CPU (the steadier on
-    a shared machine, and the one the targets are read against)."""
+    """Ceiling and service (url, server pid) run alternately (see `compared`)."""
     ceilings, services = [], []
     for _ in range(rounds):
         ceilings.append(wrk(ceiling[0], seconds=seconds, headers={}, pid=ceiling[1]))
         services.append(wrk(service[0], seconds=seconds, headers=headers, pid=service[1]))
+    return compared(ceilings, services) | {"runs": {"ceiling": ceilings, "service": services}}
 
-    def per_cpu_second(runs: list[dict]) -> float:
-        return sum(run["requests"] for run in runs) / sum(run["cpu_seconds"] for run in runs)
 
-    ceiling_rps = sum(run["rps"] for run in ceilings) / rounds
-    service_rps = sum(run["rps"] for run in services) / rounds
+def per_cpu_second(runs: list[dict]) -> float:
+    return sum(run["requests"] for run in runs) / sum(run["cpu_seconds"] for run in runs)
+
+
+def compared(ceilings: list[dict], services: list[dict]) -> dict:
+    """Runs of a ceiling and of the service, made alternately, compared. Two ratios: of the
+    mean wall-clock rates, and of the requests served per second of CPU (the steadier on a
+    shared machine, and the one the targets are read against), each side summed over its
+    runs; and each round's own ratio."""
+    ceiling_rps = statistics.mean(run["rps"] for run in ceilings)
+    service_rps = statistics.mean(run["rps"] for run in services)
     return {
         "ceiling_rps": round(ceiling_rps),
         "service_rps": round(service_rps),
@@ -164,10 +170,13 @@ def pair(
         "ceiling_per_cpu_s": round(per_cpu_second(ceilings)),
         "service_per_cpu_s": round(per_cpu_second(services)),
         "ratio": round(per_cpu_second(services) / per_cpu_second(ceilings), 3),
+        "ratios_per_round": [
+            round(per_cpu_second([service]) / per_cpu_second([ceiling]), 3)
+            for ceiling, service in zip(ceilings, services, strict=True)
+        ],
         "service_p99_ms": max(run["p99_ms"] for run in services),
         "non_2xx": sum(run["non_2xx"] for run in services),
         "load": [run["load"] for run in ceilings + services],
-        "runs": {"ceiling": ceilings, "service": services},
     }
 
 
@@ -191,12 +200,13 @@ def post_script(folder: Path, monument_ids: list[int]) -> str:
 def post_ceiling(engine, monument_ids: list[int], seconds: float = 4.0) -> dict:
     """Assessments written bare, in process, with SQLAlchemy Core for `seconds`: per monument
     one transaction that locks the monument (and the chain on PostgreSQL), inserts the
-    assessment, reads the chain's head and appends the audit event. How many, and the
-    wall-clock and CPU seconds of this process they took."""
+    assessment, reads the chain's head and appends the audit event. How many, per wall-clock
+    second, the CPU seconds of this process they took, and the load before."""
     body = json.loads(ASSESSMENT_BODY)
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     postgresql = engine.dialect.name == "postgresql"
     assessment, audit = DamageAssessment.__table__, AuditEvent.__table__
+    load_before = load()
     count, started, cpu_started = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         monument_id = monument_ids[count % len(monument_ids)]
@@ -244,8 +254,9 @@ def post_ceiling(engine, monument_ids: list[int], seconds: float = 4.0) -> dict:
         count += 1
     return {
         "requests": count,
-        "seconds": time.perf_counter() - started,
+        "rps": count / (time.perf_counter() - started),
         "cpu_seconds": time.process_time() - cpu_started,
+        "load": load_before,
     }
 
 
@@ -260,39 +271,14 @@ def post_pair(
     rounds: int,
 ) -> dict:
     """The Core ceiling and the service's POSTs run alternately, like `pair`: the ceiling
-    moves by several per cent from one measurement to the next on a shared machine, so each
-    side is summed over the rounds."""
+    moves by several per cent from one measurement to the next on a shared machine."""
     ceilings, services = [], []
     for _ in range(rounds):
         ceilings.append(post_ceiling(engine, ceiling_ids, seconds=seconds))
         services.append(
             wrk(service[0], seconds=seconds, headers=headers, script=script, pid=service[1])
         )
-    ceiling_rps = sum(run["requests"] for run in ceilings) / sum(run["seconds"] for run in ceilings)
-    ceiling_per_cpu = sum(run["requests"] for run in ceilings) / sum(
-        run["cpu_seconds"] for run in ceilings
-    )
-    service_rps = sum(run["rps"] for run in services) / rounds
-    service_per_cpu = sum(run["requests"] for run in services) / sum(
-        run["cpu_seconds"] for run in services
-    )
-    return {
-        "ceiling_rps": round(ceiling_rps, 1),
-        "service_rps": round(service_rps, 1),
-        "wall_ratio": round(service_rps / ceiling_rps, 3),
-        "ceiling_per_cpu_s": round(ceiling_per_cpu),
-        "service_per_cpu_s": round(service_per_cpu, 1),
-        "ratio": round(service_per_cpu / ceiling_per_cpu, 3),
-        "ratios_per_round": [
-            round(
-                service["requests"] / service["cpu_seconds"] / (c["requests"] / c["cpu_seconds"]), 3
-            )
-            for c, service in zip(ceilings, services, strict=True)
-        ],
-        "p99_ms": max(run["p99_ms"] for run in services),
-        "non_2xx": sum(run["non_2xx"] for run in services),
-        "load": [run["load"] for run in services],
-    }
+    return compared(ceilings, services)
 
 
 def first_request(url: str, env: dict, log: Path, staff_key: str, ids: list[int]) -> dict:
@@ -427,15 +413,14 @@ def report(runs: list[dict]) -> None:
         )
         for key, (label, target) in TARGETS.items():
             row = run[key]
-            p99 = row.get("service_p99_ms", row.get("p99_ms"))
-            loads = row["load"] if isinstance(row["load"], list) else [row["load"]]
+            p99, loads = row["service_p99_ms"], row["load"]
             print(
                 f"{label:<42}{row['ratio']:>7}{'≥' + str(target) if target else '':>7}"
                 f"{row['wall_ratio']:>7}{row['service_rps']:>7.0f}{row['ceiling_rps']:>8.0f}"
                 f"{row['service_per_cpu_s']:>8.0f}{row['ceiling_per_cpu_s']:>8.0f}{p99:>8.1f}  "
                 f"{min(loads):.2f}–{max(loads):.2f}"
                 + (f"  non-2xx {row['non_2xx']}" if row["non_2xx"] else "")
-                + (f"  rounds {row['ratios_per_round']}" if "ratios_per_round" in row else "")
+                + f"  rounds {row['ratios_per_round']}"
             )
         first = run["first_request"]
         print(
