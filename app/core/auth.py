@@ -5,8 +5,10 @@ factory with `install_key_lookup`.
 """
 
 import logging
+import secrets
 import threading
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Protocol
 
 import anyio.to_thread
@@ -74,6 +76,26 @@ def remember_active_keys(app: FastAPI, database: Database) -> int:
     return len(holders)
 
 
+@contextmanager
+def warm_up_key(app: FastAPI, database: Database, role: Role) -> Iterator[bytes | None]:
+    """Start-up: an `Authorization` header the app accepts as a `role` caller while the
+    block runs, so the warm-up reads take the path a key holder's first request takes (an
+    exact-location view, the remembered key) instead of only the anonymous one. Its secret
+    is random, exists in this process's memory only, is never stored and is forgotten when
+    the block ends. None when accepted keys are not remembered (nothing to warm)."""
+    known: KnownKeys | None = getattr(app.state, "known_keys", None)
+    token = database.changes.token(known.table) if known is not None else None
+    if known is None or token is None:
+        yield None
+        return
+    secret = secrets.token_urlsafe(32)
+    known.put(token, secret, Caller(role=role, name="warm-up"))
+    try:
+        yield f"Bearer {secret}".encode()
+    finally:
+        known.forget(secret)
+
+
 def client_address(request: Request) -> str:
     """The address rate limits count against: the connecting one, or the client named by
     X-Forwarded-For when the connection comes from one of HERITAGE_TRUSTED_PROXIES."""
@@ -133,6 +155,11 @@ class KnownKeys:
         with self._lock:
             if token is not None and token == self._token:
                 self._callers[held] = caller
+
+    def forget(self, secret: str) -> None:
+        """Drop the caller remembered for this key, if any."""
+        with self._lock:
+            self._callers.pop(self._digest(secret), None)
 
     def fill(self, token: Hashable, holders: list[tuple[str, Caller]]) -> None:
         """Remember callers by their keys' digests, read from the database under `token`

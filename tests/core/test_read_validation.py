@@ -7,17 +7,21 @@ the audit append on PostgreSQL. Each test reads first, so that what it then read
 would come from memory if the signal were missed.
 """
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text, update
 from sqlmodel import Session
 
 from app.assessments.models import DamageAssessment
-from app.core.actors import command_line_actor
+from app.core.actors import Role, command_line_actor
+from app.core.auth import warm_up_key
 from app.core.changes import LISTENER_NAME, ChangeSignal
 from app.core.db import make_engine
 from app.keys import service as keys
@@ -166,6 +170,27 @@ def test_keys_held_at_start_up_are_known_without_a_lookup_until_one_is_revoked(
         assert keys_command(database_url, "revoke", str(key_id)).returncode == 0
         after = client.get(f"/api/v1/monuments/{monument_id}", headers=headers)
         assert after.status_code == 401
+
+
+def test_the_warm_up_key_reads_as_staff_while_start_up_warms_and_never_after(app, database):
+    """Start-up reads as a key holder with a secret of its own (app.core.auth.warm_up_key),
+    inside the process: it sees exact coordinates while the block runs, and the same header
+    sent over HTTP afterwards is refused."""
+    monument_id = create_monument(database, sensitive=True)
+    with database.session(write=False) as session:
+        stored_lat = session.get(Monument, monument_id).lat
+    path = f"/api/v1/monuments/{monument_id}"
+    with TestClient(app, raise_server_exceptions=False) as client:
+        with warm_up_key(app, database, Role.staff) as authorization:
+            inside = json.loads(await_answer(app, path, authorization))
+        after = client.get(path, headers={"Authorization": authorization.decode()})
+    assert inside["lat"] == stored_lat  # the staff view, not the rounded one
+    assert after.status_code == 401
+
+
+def await_answer(app, path: str, authorization: bytes) -> bytes:
+    """What the app answers a GET with when start-up asks (no front layers, no log)."""
+    return anyio.run(partial(app.answer_internally, path, authorization=authorization))
 
 
 def test_keys_stay_known_across_writes_to_other_tables_until_one_is_revoked(
