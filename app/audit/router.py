@@ -27,12 +27,8 @@ def list_audit_events(
     paging: PagingDep,
 ) -> Response:
     """Audit events oldest first, optionally for one entity."""
-    events = service.list_events(
-        session=session,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        after_id=paging.after_id,
-        limit=paging.limit,
+    events = paging.rows_from(
+        service.list_events, session=session, entity_type=entity_type, entity_id=entity_id
     )
     return paging.respond(
         events,

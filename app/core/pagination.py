@@ -159,6 +159,13 @@ class Paging:
         """The sort key a listing ordered otherwise resumes after (`decode_key_cursor`)."""
         return decode_key_cursor(self.cursor, shape)
 
+    def rows_from(
+        self, listing: Callable[..., Sequence[RowT]], **narrowed_by: Any
+    ) -> Sequence[RowT]:
+        """The rows of this page from a service's id-ordered listing, called with
+        `after_id` and `limit` besides `narrowed_by`: up to `limit + 1`, as `respond` takes."""
+        return listing(**narrowed_by, after_id=self.after_id, limit=self.limit)
+
     def respond(
         self,
         rows: Sequence[RowT],

@@ -95,9 +95,7 @@ def list_evidence(
     caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's evidence items of every kind, oldest first, a page at a time."""
-    items = evidence.list_items(
-        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
-    )
+    items = paging.rows_from(evidence.list_items, session=session, monument_id=monument.id)
     return paging.respond(
         items,
         present=lambda page: evidence.present_many(

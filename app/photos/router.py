@@ -111,9 +111,7 @@ def list_photos(
     caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """A monument's photos, oldest first, a page at a time."""
-    photos = service.list_photos(
-        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
-    )
+    photos = paging.rows_from(service.list_photos, session=session, monument_id=monument.id)
     return paging.respond(
         photos,
         present=lambda page: service.present_many(

@@ -112,12 +112,8 @@ def _add_site_routes(kind: str) -> None:
     locked_record_dep = Annotated[Any, locked]
 
     def list_site_records(site: SiteDep, session: ReadSessionDep, paging: PagingDep) -> Response:
-        records = service.list_records(
-            session=session,
-            model=model,
-            site_id=site.id,
-            after_id=paging.after_id,
-            limit=paging.limit,
+        records = paging.rows_from(
+            service.list_records, session=session, model=model, site_id=site.id
         )
         return paging.respond(records, present=lambda page: [service.present(r) for r in page])
 
@@ -194,9 +190,7 @@ LockedComponentDep = Annotated[MonumentComponent, _lock_component]
 @router.get("/monuments/{monument_id}/components", response_model=Page[schemas.ComponentRead])
 def list_components(monument: MonumentDep, session: ReadSessionDep, paging: PagingDep) -> Response:
     """A monument's parts (cella, temenos, gateway…), a page at a time."""
-    components = service.list_components(
-        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
-    )
+    components = paging.rows_from(service.list_components, session=session, monument_id=monument.id)
     return paging.respond(components, present=lambda page: [service.present(c) for c in page])
 
 

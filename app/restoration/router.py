@@ -64,8 +64,8 @@ def list_restoration_assessments(
     caller: CallerDep, monument: MonumentDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """Every restoration opinion on the monument; `is_latest_approved` marks the plan of record."""
-    restorations = service.list_for_monument(
-        session=session, monument_id=monument.id, after_id=paging.after_id, limit=paging.limit
+    restorations = paging.rows_from(
+        service.list_for_monument, session=session, monument_id=monument.id
     )
     latest = service.latest_approved_id(session=session, monument_id=monument.id)
     return _page(paging, session, restorations, latest_approved=latest, caller=caller)
@@ -100,9 +100,7 @@ def list_site_restoration_assessments(
     caller: CallerDep, site: SiteDep, session: ReadSessionDep, paging: PagingDep
 ) -> Response:
     """Every statement about the property as a whole, each recorded once on its site."""
-    restorations = service.list_for_site(
-        session=session, site_id=site.id, after_id=paging.after_id, limit=paging.limit
-    )
+    restorations = paging.rows_from(service.list_for_site, session=session, site_id=site.id)
     return _page(paging, session, restorations, latest_approved=None, caller=caller)
 
 

@@ -30,9 +30,7 @@ def list_sources(
     paging: PagingDep,
 ) -> Response:
     """Sources in a stable order, a page at a time."""
-    sources = service.list_sources(
-        session=session, kind=kind, url=url, after_id=paging.after_id, limit=paging.limit
-    )
+    sources = paging.rows_from(service.list_sources, session=session, kind=kind, url=url)
     return paging.respond(
         sources, present=lambda page: [service.present(source) for source in page]
     )

@@ -52,9 +52,7 @@ def create_webhook(
 @router.get("", response_model=Page[WebhookRead])
 def list_webhooks(caller: AdminDep, session: ReadSessionDep, paging: PagingDep) -> Response:
     """Active subscriptions (admin), without their secrets."""
-    subscriptions = service.list_subscriptions(
-        session=session, after_id=paging.after_id, limit=paging.limit
-    )
+    subscriptions = paging.rows_from(service.list_subscriptions, session=session)
     return paging.respond(subscriptions, present=lambda page: [_read(s) for s in page])
 
 
