@@ -296,7 +296,8 @@ class RegistryApp(FastAPI):
 
 # What the first reads after start-up would otherwise pay for (compiling their SQL, building
 # validators and serialisers, opening a connection, starting a worker thread): a monument
-# list, one monument, a key lookup (a key that matches nothing), and the registry's keys.
+# list, one monument, a key lookup (a key that matches nothing), the registry's keys, and the
+# same reads as a key holder.
 _WARM_UP_KEY = b"Bearer warm-up-key-that-matches-nothing"
 # psycopg prepares a statement on a connection at its sixth execution (`prepare_threshold`
 # 5); until then PostgreSQL parses and plans it every time, and the first five requests after

@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx2 as httpx
 from tusclient.client import TusClient
 
+from app.core import migrations
 from benchmarks.photo_upload import (
     free_port,
     make_photos,
@@ -62,6 +63,7 @@ def main() -> None:
         paths = make_photos(folder, args.photos)
         mean_mb = statistics.mean(path.stat().st_size for path in paths) / 1e6
         url = f"sqlite:///{folder / 'registry.db'}"
+        migrations.upgrade(url)
         monument_id, secret = prepare_database(url)
         port = free_port()
         env = {
