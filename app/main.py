@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # On a thread: it waits (briefly) until the listening connection is up.
         await anyio.to_thread.run_sync(app.state.database.changes.start)
         # What start-up made lives as long as the server: out of the collector's walks.
+        # Before the warm-up: the full collection ahead of the freeze walks the whole heap,
+        # and would leave what the warm-up touched cold in the CPU's caches again.
         freeze_start_up_objects()
         await _warm_up(app)
         try:
