@@ -65,7 +65,6 @@ def seed_site(engine, *, monuments: int, assessments_per_monument: int, seed: in
             {
                 "name": "Benchmark property",
                 "country": "SY",
-                "criteria": [],
                 "created_at": now,
                 "updated_at": now,
             },

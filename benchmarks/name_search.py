@@ -86,13 +86,7 @@ def seed(engine, monuments: int) -> int:
     with engine.begin() as connection:
         site_id = connection.execute(
             insert(Site).returning(Site.id),
-            {
-                "name": "Benchmark property",
-                "country": "SY",
-                "criteria": [],
-                "created_at": now,
-                "updated_at": now,
-            },
+            {"name": "Benchmark property", "country": "SY", "created_at": now, "updated_at": now},
         ).scalar_one()
         for start in range(0, len(all_names), 10_000):
             chunk = all_names[start : start + 10_000]

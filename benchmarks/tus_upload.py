@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx2 as httpx
 from tusclient.client import TusClient
 
-from app.core import migrations
+from benchmarks.common import fresh_database
 from benchmarks.photo_upload import (
     free_port,
     make_photos,
@@ -58,12 +58,13 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=8, help="12-MP JPEGs to upload")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-tus-") as folder_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-tus-") as folder_name,
+        fresh_database("sqlite") as url,
+    ):
         folder = Path(folder_name)
         paths = make_photos(folder, args.photos)
         mean_mb = statistics.mean(path.stat().st_size for path in paths) / 1e6
-        url = f"sqlite:///{folder / 'registry.db'}"
-        migrations.upgrade(url)
         monument_id, secret = prepare_database(url)
         port = free_port()
         env = {

@@ -29,6 +29,6 @@ class Site(Timestamps, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text))
     # The property layer: World Heritage criteria ("i".."x"), and the inscribed boundary and
     # buffer zone as GeoJSON Polygon or MultiPolygon geometries (checked with shapely).
-    criteria: list[str] = json_list()
+    criteria: list[str] = json_list(in_bulk=True)
     boundary: dict | None = Field(default=None, sa_column=Column(JSONDocument))
     buffer_zone: dict | None = Field(default=None, sa_column=Column(JSONDocument))
