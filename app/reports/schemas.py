@@ -18,14 +18,13 @@ from app.property.schemas import (
     MeasureFacts,
     MissionFacts,
 )
-from app.restoration.models import (
-    Approach,
-    Feasibility,
-    Prerequisite,
-    RestorationKind,
-    RestorationStatus,
+from app.restoration.models import Prerequisite, RestorationStatus
+from app.restoration.schemas import (
+    MoneyRead,
+    PrerequisiteState,
+    RestorationClaim,
+    RestorationFigures,
 )
-from app.restoration.schemas import ClaimantRead, MoneyRead, PrerequisiteState, RestorationFigures
 from app.sources.schemas import SourceFacts
 
 UNASSESSED = "unassessed"
@@ -138,16 +137,9 @@ class RestorationEntry(RestorationFigures):
     estimated_cost: MoneyRead | None
 
 
-class StatementEntry(BaseModel):
+class StatementEntry(RestorationClaim, Identified):
     """A restoration record about the property as a whole, as it was stated."""
 
-    id: int
-    kind: RestorationKind
-    assessed_on: date
-    claimant: ClaimantRead | None
-    quote: str | None
-    feasibility: Feasibility | None
-    approach: Approach | None
     restorable_percent_min: int | None
     restorable_percent_max: int | None
     prerequisite_status: list[PrerequisiteState]

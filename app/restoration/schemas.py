@@ -239,18 +239,25 @@ class RestorationUpdate(PatchModel):
     based_on_assessment_id: AssessmentRef | None = None
 
 
-class RestorationRead(ResourceRead):
-    """A restoration record, about a monument or (a statement about the whole property) a
-    site, and whether it is the monument's plan of record."""
+class RestorationClaim(BaseModel):
+    """What a restoration record states and who states it: its kind and date, the claimant
+    in their own words, and whether and how the monument could be restored. Shown with the
+    record and in a report's statements about the property."""
 
-    monument_id: int | None = Field(description="The monument it is about; null for a site.")
-    site_id: int | None = Field(description="The site, for a statement about the property.")
     kind: RestorationKind
     assessed_on: date
     claimant: ClaimantRead | None
     quote: str | None
     feasibility: Feasibility | None
     approach: Approach | None
+
+
+class RestorationRead(RestorationClaim, ResourceRead):
+    """A restoration record, about a monument or (a statement about the whole property) a
+    site, and whether it is the monument's plan of record."""
+
+    monument_id: int | None = Field(description="The monument it is about; null for a site.")
+    site_id: int | None = Field(description="The site, for a statement about the property.")
     original_material_percent: int | None
     restorable_percent: int | None = Field(
         description="The single figure stated; null when none or a range was stated."
