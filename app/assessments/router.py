@@ -22,8 +22,8 @@ from app.core.dependencies import (
     ReadSessionDep,
     TimeAxesDep,
     WriteSessionDep,
-    write_in_one_trip,
 )
+from app.core.group_commit import write_in_one_trip
 from app.core.http import JsonBody, created_response, require_if_match, resource_response
 from app.core.linked_data import VARY_ACCEPT, linked_data_response, wants_linked_data
 from app.core.pagination import Page, PagingDep
@@ -91,7 +91,8 @@ async def create_assessment(
     fields = assessment_in.model_dump()
 
     # Field teams post to many monuments at once: the monument's row and the audit chain are
-    # locked only for these statements, in one thread trip (app.core.dependencies).
+    # locked only for these statements, in one thread trip, committed with the other POSTs
+    # queued meanwhile, each in a savepoint of its own (app.core.group_commit).
     # Written with Core and presented from the values in hand (app.assessments.service).
     def record(session: Session) -> AssessmentRead:
         monuments.lock_monument(session=session, monument_id=monument_id)

@@ -11,13 +11,11 @@ A route names the shape it needs; nothing is chosen by HTTP method, and nothing 
 hand. Who the caller is (app.core.auth) is found in a short read of its own.
 """
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
-from weakref import WeakKeyDictionary
 
 import anyio
 import anyio.to_thread
@@ -104,50 +102,6 @@ async def get_write_session(request: Request) -> AsyncIterator[Session]:
     response), rolled back when anything raises."""
     async with _request_session(request.app.state.database, write=True) as session:
         yield session
-
-
-# Writers queue on the event loop, not on worker threads: a writer that waited for the
-# database's write lock on a thread would hold that thread, and with every thread so held
-# the writer that has the lock could not get one to finish (SQLite: one writer at a time;
-# PostgreSQL: the audit chain's lock serialises appends, a few may prepare at once).
-_WRITERS_AT_ONCE = {"sqlite": 1, "postgresql": 4}
-_write_turns: "WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, anyio.Semaphore]]" = (
-    WeakKeyDictionary()
-)
-
-
-def _write_turn(database: Database) -> anyio.Semaphore:
-    per_loop = _write_turns.setdefault(asyncio.get_running_loop(), {})
-    turn = per_loop.get(id(database))
-    if turn is None:
-        turn = per_loop[id(database)] = anyio.Semaphore(_WRITERS_AT_ONCE.get(database.backend, 1))
-    return turn
-
-
-async def write_in_one_trip(
-    database: Database,
-    work: Callable[[Session], T],
-    *,
-    then: Callable[[], object] | None = None,
-) -> T:
-    """`work(session)` in one write transaction, committed before this returns, made in a
-    single trip to a worker thread once it is this request's turn to write; `then()` after
-    the commit, in the same trip (it must not raise).
-
-    Locks (the row, the audit chain) are held only while `work` runs, never across trips to
-    the thread pool. Once started the transaction is finished even if the client hangs up:
-    it commits or rolls back whole.
-    """
-
-    def in_transaction() -> T:
-        with database.session(write=True) as session:
-            result = work(session)
-        if then is not None:
-            then()
-        return result
-
-    async with _write_turn(database):
-        return await anyio.to_thread.run_sync(in_transaction)
 
 
 @dataclass(frozen=True)
