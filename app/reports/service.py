@@ -694,7 +694,13 @@ def state_of_conservation_document(
             compare_to=compare_to,
             exact_locations=exact_locations,
         )
-        return _document(session=session, storage=storage, report=report, format=format, held=held)
+        document = _document(
+            session=session, storage=storage, report=report, format=format, held=held
+        )
+        # Freed inside the pause: alive when it ends, the report's objects (one per monument
+        # and more) would all be walked by the first collection after it, for nothing.
+        del report
+    return document
 
 
 def _document(
