@@ -24,12 +24,11 @@ from app.core.time import utc_now
 from app.monuments.models import Monument
 from app.photos import evidence
 from app.photos.models import Photo
+from app.reports.schemas import UNASSESSED
 from app.sites import service as sites
 from app.sites.models import Site
 
 FORMAT_VERSION = 1
-# `damage_level` of a monument with no verified assessment (as the reports say it).
-UNASSESSED = "unassessed"
 
 
 @dataclass(frozen=True)

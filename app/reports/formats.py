@@ -28,6 +28,7 @@ from app.reports.schemas import (
     MonumentEntry,
     ReportSource,
     StateOfConservationReport,
+    level_or_unassessed,
 )
 
 # Every format a report is rendered in, by its `format=` name.
@@ -133,7 +134,7 @@ def _flat(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str, 
         "lat": entry.lat,
         "lon": entry.lon,
         "location_generalised": entry.location_generalised,
-        "damage_level": condition.damage_level if condition else UNASSESSED,
+        "damage_level": level_or_unassessed(condition),
         "extent_percent": ""
         if not condition or condition.extent_percent is None
         else condition.extent_percent,
@@ -225,7 +226,7 @@ def _typed(report: StateOfConservationReport, entry: MonumentEntry) -> dict[str,
         "lat": entry.lat,
         "lon": entry.lon,
         "location_generalised": entry.location_generalised,
-        "damage_level": condition.damage_level if condition else UNASSESSED,
+        "damage_level": level_or_unassessed(condition),
         "extent_percent": condition.extent_percent if condition else None,
         "observed_on": day(condition.observed_on) if condition else None,
         "method": condition.method if condition else None,
@@ -322,7 +323,7 @@ def _map_points(report: StateOfConservationReport, width: int, height: int) -> l
     positions = project([(m.lat, m.lon) for m in report.monuments], width, height)
     points = []
     for entry, (x, y) in zip(report.monuments, positions, strict=True):
-        level = entry.condition.damage_level if entry.condition else UNASSESSED
+        level = level_or_unassessed(entry.condition)
         points.append(
             {"x": x, "y": y, "colour": LEVEL_COLOURS[level], "name": entry.name, "level": level}
         )

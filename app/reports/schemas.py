@@ -30,6 +30,12 @@ from app.sources.schemas import SourceFacts
 UNASSESSED = "unassessed"
 
 
+def level_or_unassessed(condition: Any) -> str:
+    """The damage level of a monument's condition (anything with a `damage_level`), as the
+    reports name it: `unassessed` where no verified assessment gives one."""
+    return str(condition.damage_level) if condition is not None else UNASSESSED
+
+
 class ReportFormat(StrEnum):
     """The formats a report is rendered in (`format=`)."""
 

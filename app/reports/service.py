@@ -71,6 +71,7 @@ from app.reports.schemas import (
     StatementEntry,
     StateOfConservationReport,
     SummaryGroup,
+    level_or_unassessed,
 )
 from app.restoration import service as restorations
 from app.restoration.models import Prerequisite, RestorationStatus
@@ -175,7 +176,7 @@ _MONUMENT_ENTRIES = TypeAdapter(list[MonumentEntry])
 
 
 def _summarise(entries: list[MonumentEntry]) -> ReportSummary:
-    levels = Counter(e.condition.damage_level if e.condition else UNASSESSED for e in entries)
+    levels = Counter(level_or_unassessed(e.condition) for e in entries)
     by_level = DamageLevelCounts(**levels)
     severe = levels[DamageLevel.destroyed] + levels[DamageLevel.severe_damage]
     affected: dict[str, list[int]] = defaultdict(list)
@@ -229,8 +230,8 @@ def _compare(
     changes = []
     for entry in entries:
         before = earlier.get(entry.id)
-        before_level = before.damage_level if before else UNASSESSED
-        after_level = entry.condition.damage_level if entry.condition else UNASSESSED
+        before_level = level_or_unassessed(before)
+        after_level = level_or_unassessed(entry.condition)
         if before_level != after_level:
             changes.append(
                 LevelChange(

@@ -22,7 +22,7 @@ from app.photos import service as photos
 from app.photos.dependencies import PhotoDep
 from app.reports import service as reports
 from app.reports.formats import report_response
-from app.reports.schemas import UNASSESSED
+from app.reports.schemas import level_or_unassessed
 from app.restoration import service as restorations
 from app.restoration.models import RestorationAssessment
 from app.restoration.schemas import RestorationRead
@@ -137,9 +137,7 @@ def read_site(
     shown = catalogue.present_many(
         session=session, monuments=found[:MAP_LIMIT], exact_locations=exact, axes=axes
     )
-    counts = Counter(
-        m.current_condition.damage_level if m.current_condition else UNASSESSED for m in shown
-    )
+    counts = Counter(level_or_unassessed(m.current_condition) for m in shown)
     statements = restorations.list_for_site(
         session=session, site_id=site.id, after_id=None, limit=RESTORATION_LIMIT
     )

@@ -12,7 +12,7 @@ from app.assessments.models import (
 from app.catalogue.schemas import MonumentRead
 from app.monuments.models import MonumentType
 from app.reports.formats import LEVEL_COLOURS, project
-from app.reports.schemas import UNASSESSED
+from app.reports.schemas import UNASSESSED, level_or_unassessed
 from app.restoration.models import (
     Approach,
     Feasibility,
@@ -62,7 +62,7 @@ def site_map(monuments: Sequence[MonumentRead]) -> list[MapPoint]:
     points = []
     for monument, (x, y) in zip(monuments, positions, strict=True):
         condition = monument.current_condition
-        level = condition.damage_level.value if condition else UNASSESSED
+        level = level_or_unassessed(condition)
         points.append(
             MapPoint(
                 monument_id=monument.id,
