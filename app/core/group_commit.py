@@ -65,6 +65,8 @@ class GroupCommit:
     groups_writing: int = 0
     # Writes taken into a group and not yet answered.
     writing: int = 0
+    # The tasks writing groups: the event loop keeps only weak references to tasks.
+    writers: set[asyncio.Task] = field(default_factory=set)
 
     async def write(self, work: Callable[[Session], T], then: Callable[[], object] | None) -> T:
         """`work(session)` committed in the next group; `then()` after that commit, on the
@@ -75,7 +77,9 @@ class GroupCommit:
         if self.groups_writing < _GROUPS_AT_ONCE.get(self.database.backend, 1):
             self.groups_writing += 1
             # Not the caller's task: a caller that hangs up must not cancel the others' writes.
-            asyncio.get_running_loop().create_task(self._write_groups())
+            writer = asyncio.get_running_loop().create_task(self._write_groups())
+            self.writers.add(writer)
+            writer.add_done_callback(self.writers.discard)
         try:
             return await queued.done
         except asyncio.CancelledError:
