@@ -1,6 +1,10 @@
 """Small factories that store realistic rows through the services, as the API would."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import event
 
 from app.core.actors import Caller
 from app.core.db import Database
@@ -67,6 +71,16 @@ def count_rows(database: Database, table: type) -> int:
 
     with database.session(write=False) as session:
         return session.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+@contextmanager
+def listening(database: Database, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    """`listener` hears the engine's event `name` (a SQLAlchemy engine event) inside the block."""
+    event.listen(database.engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(database.engine, name, listener)
 
 
 REVIEWER = Caller(role=Role.staff, name="test reviewer")

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app.audit.read_cache import Generation, ReadCache
 from app.catalogue import service as catalogue
@@ -14,7 +13,7 @@ from app.core.db import Database
 from app.keys import service as keys
 from app.main import create_app
 from app.monuments import service as monuments
-from tests.factories import GRID, TEST_ACTOR, create_monument
+from tests.factories import GRID, TEST_ACTOR, create_monument, listening
 
 URL = "/api/v1/monuments"
 
@@ -27,11 +26,8 @@ def statements_run(database: Database) -> Iterator[list[str]]:
     def note(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         sent.append(statement)
 
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
+    with listening(database, "before_cursor_execute", note):
         yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
 
 
 def queries(statements: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.assessments.models import DamageAssessment
 from app.assessments.schemas import AssessmentCreate
@@ -24,6 +24,7 @@ from tests.factories import (
     count_rows,
     create_monument,
     create_site,
+    listening,
 )
 
 POSTS = 12
@@ -92,11 +93,8 @@ def commits_counted(database: Database) -> Iterator[list[None]]:
     def count(connection) -> None:
         commits.append(None)
 
-    event.listen(database.engine, "commit", count)
-    try:
+    with listening(database, "commit", count):
         yield commits
-    finally:
-        event.remove(database.engine, "commit", count)
 
 
 def test_posts_that_queue_together_are_committed_together_each_with_its_event(
