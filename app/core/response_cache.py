@@ -174,7 +174,9 @@ class HotReads:
         async def keeping(message: Message) -> None:
             nonlocal started, size
             if message["type"] == "http.response.start":
-                started = message
+                # A copy, taken before the layers outside add their own headers to the
+                # message (the request id): what is kept is what the app answered.
+                started = {**message, "headers": list(message.get("headers", ()))}
             elif message["type"] == "http.response.body" and size <= MAX_BODY_BYTES:
                 body = message.get("body", b"")
                 chunks.append(body)
@@ -192,7 +194,7 @@ class HotReads:
             or self.changes.token() != token
         ):
             return
-        headers = list(started.get("headers", []))
+        headers = started["headers"]
         etag = None
         for name, value in headers:
             lowered = name.lower()

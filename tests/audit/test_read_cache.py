@@ -85,6 +85,29 @@ def test_a_repeated_read_runs_no_query(client, auth, database):
     assert queries(sent) == [], sent
 
 
+def test_a_read_from_memory_carries_its_own_request_id_once(client, auth, database):
+    # The request id is added around the cache: a kept answer must not replay the id of the
+    # request it was kept from (a partner quoting it would point support at another request).
+    monument_id = create_monument(database)
+    change_signal_ready(client)
+    for role in ("partner", None):
+        answers = [
+            client.get(
+                f"{URL}/{monument_id}", headers={**auth(role), "X-Request-ID": f"read-{n}-{role}"}
+            )
+            for n in range(3)
+        ]
+        not_modified = client.get(
+            f"{URL}/{monument_id}",
+            headers={**auth(role), "If-None-Match": answers[0].headers["ETag"]},
+        )
+
+        for n, answer in enumerate(answers):
+            assert answer.headers.get_list("x-request-id") == [f"read-{n}-{role}"]
+        assert not_modified.status_code == 304
+        assert len(not_modified.headers.get_list("x-request-id")) == 1
+
+
 def test_roles_that_see_different_coordinates_never_share_a_kept_reading(client, auth, database):
     monument_id = create_monument(database, sensitive=True, lat=34.54738, lon=38.27393)
 
