@@ -36,6 +36,11 @@ ACCESS_LOGGER_NAME = "heritage_registry.access"
 
 
 def _scrub(text: str) -> str:
+    # Every access line scrubs its path and address: most hold neither word the pattern
+    # starts with, and looking for them is a tenth of running the pattern.
+    lowered = text.lower()
+    if "hr_" not in lowered and "bearer" not in lowered:
+        return text
     return SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
 
 

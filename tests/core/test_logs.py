@@ -81,6 +81,22 @@ def test_keys_never_reach_the_logs(client, auth, api_keys, log_lines):
     assert isinstance(staff["key_id"], int)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/hr_0123456789abcdef",
+        "/api/v1/HR_0123456789ABCDEF",
+        "/api/v1/sites/BeArEr%20x/bEaReR  hr_guessed-key-1234",
+    ],
+)
+def test_a_key_sent_in_the_path_is_not_logged(client, log_lines, path):
+    client.get(path)
+
+    [line] = access_lines(log_lines())
+    assert "[redacted]" in line["path"]
+    assert "0123456789" not in line["path"] and "guessed-key" not in line["path"]
+
+
 def test_query_strings_are_not_logged(client, log_lines):
     client.get("/api/v1/monuments", params={"bbox": "38.27393,34.54738,38.27394,34.54739"})
 
