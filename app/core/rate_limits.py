@@ -103,9 +103,11 @@ class RateLimits:
         keys that start like `presented_key`."""
         if self._recent_failures is not None:
             with self._lock:
+                # `currsize` counts expired entries not yet dropped too (`len` drops them
+                # first, on every keyed request): it can only send more requests to the test.
                 if (
                     client not in self._recent_failures
-                    and len(self._recent_failures) < RECENT_FAILURE_ADDRESSES
+                    and self._recent_failures.currsize < RECENT_FAILURE_ADDRESSES
                 ):
                     return
         identifiers = ("failed-auth", client, _prefix_of(presented_key))
