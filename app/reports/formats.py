@@ -348,6 +348,7 @@ def to_html(report: StateOfConservationReport, thumbnails: dict[int, str] | None
             bars=bars,
             points=_map_points(report, 480, 360),
             colours=LEVEL_COLOURS,
+            level_of=level_or_unassessed,
             thumbnails=thumbnails or {},
             references={source.id: source.number for source in report.sources},
             monument_names={m.id: m.name for m in report.monuments},
