@@ -107,6 +107,19 @@ def test_the_site_map_colours_each_monument_by_its_condition(client, palmyra):
     assert f'href="/ui/sites/{palmyra["site"]}/report?format=html"' in page
 
 
+def test_each_card_shows_its_condition_and_unassessed_before_any_verified_assessment(
+    client, palmyra
+):
+    def badge_of(html: str, monument_id: int) -> str:
+        card = html.split(f'class="card monument" data-monument-id="{monument_id}"', 1)[1]
+        return re.search(r'<span class="badge level-([a-z_]+)">', card).group(1)
+
+    for page in (f"/ui/sites/{palmyra['site']}", "/ui/monuments"):
+        html = client.get(page).text
+        shown = {name: badge_of(html, palmyra[name]) for name in ("bel", "arch", "agora")}
+        assert shown == {"bel": "destroyed", "arch": "severe_damage", "agora": "unassessed"}
+
+
 def test_the_site_date_control_redraws_the_map_and_counts_as_of_that_date(client, database):
     site_id = create_site(database)
     bel = create_monument(database, site_id)
