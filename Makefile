@@ -41,7 +41,7 @@ run: $(STAMP)
 test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 2
 
-# The quick loop (1 min 40 s to 2 min 4 s on a fresh clone here, environment included): SQLite only; no
+# The quick loop (1 min 17 s to 2 min 4 s on a fresh clone here, environment included): SQLite only; no
 # fuzzing, load or fault runs, live uvicorn servers or Chromium. Add pytest options with
 # ARGS, e.g. ARGS="-x tests/photos".
 test-fast: $(STAMP)
