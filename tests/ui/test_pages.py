@@ -120,6 +120,19 @@ def test_each_card_shows_its_condition_and_unassessed_before_any_verified_assess
         assert shown == {"bel": "destroyed", "arch": "severe_damage", "agora": "unassessed"}
 
 
+def test_a_monument_page_shows_its_condition_and_unassessed_before_any_verified_assessment(
+    client, palmyra
+):
+    def condition_of(name: str) -> tuple[str, bool]:
+        page = client.get(f"/ui/monuments/{palmyra[name]}").text
+        section = page.split('id="current-condition"', 1)[1].split("</section>", 1)[0]
+        level = re.search(r'<span class="badge level-([a-z_]+)">', section).group(1)
+        return level, "No verified damage assessment yet." in section
+
+    assert condition_of("bel") == ("destroyed", False)
+    assert condition_of("agora") == ("unassessed", True)
+
+
 def test_the_site_date_control_redraws_the_map_and_counts_as_of_that_date(client, database):
     site_id = create_site(database)
     bel = create_monument(database, site_id)
