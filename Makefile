@@ -41,9 +41,9 @@ run: $(STAMP)
 test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 2
 
-# The quick loop (1 min 17 s to 2 min 4 s on a fresh clone here, environment included): SQLite only; no
-# fuzzing, load or fault runs, live uvicorn servers or Chromium. Add pytest options with
-# ARGS, e.g. ARGS="-x tests/photos".
+# The quick loop (1 min 17 s to 2 min 4 s on a fresh clone here, environment included):
+# SQLite only; no fuzzing, load or fault runs, live uvicorn servers or Chromium. Add pytest
+# options with ARGS, e.g. ARGS="-x tests/photos".
 test-fast: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --backend sqlite -m "not ($(SLOW_KINDS))" \
 		-p no:hypothesispytest $(ARGS)
