@@ -18,7 +18,6 @@ from app.core.browser_sessions import (
     BrowserSession,
     new_session,
 )
-from app.reports.schemas import level_or_unassessed
 from app.ui import views
 from app.ui.dependencies import (
     ASSESSOR_ROLES,
@@ -68,8 +67,6 @@ def _environment() -> Environment:
     environment.filters.update(views.FILTERS)
     environment.globals.update(
         level_colours=views.LEVEL_COLOURS,
-        # A condition's level as the reports name it (`unassessed` where there is none).
-        level_of=level_or_unassessed,
         assessor_roles=ASSESSOR_ROLES,
         uploader_roles=UPLOADER_ROLES,
         staff_roles=STAFF_ROLES,

@@ -100,4 +100,10 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-FILTERS = {"words": words, "distance": distance, "file_size": file_size}
+# `level`: a condition's damage level as the reports name it (`unassessed` where there is none).
+FILTERS = {
+    "words": words,
+    "distance": distance,
+    "file_size": file_size,
+    "level": level_or_unassessed,
+}
